@@ -1,0 +1,25 @@
+"""nnspec: describe a model once, build it in Keras or PyTorch."""
+
+from nnspec.spec import (
+    ConversionError,
+    Model,
+    Node,
+    SchemaError,
+    ShapeError,
+    SpecError,
+    UnsupportedOpError,
+    WeightsError,
+    load,
+    loads,
+    register_op,
+)
+
+from .api import emit, from_keras, to_keras, to_torch
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConversionError", "Model", "Node", "SchemaError", "ShapeError", "SpecError",
+    "UnsupportedOpError", "WeightsError", "emit", "from_keras", "load", "loads",
+    "register_op", "to_keras", "to_torch",
+]

@@ -1,0 +1,44 @@
+"""The Python API. Frameworks are imported only by the function that needs them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from nnspec.spec import Model
+
+
+def from_keras(model) -> Model:
+    """Spec plus weights from a built ``keras.Model`` (Sequential or functional)."""
+    from nnspec.frontends.keras import from_keras as convert
+
+    return convert(model)
+
+
+def to_torch(model: Model, *, channels_first: bool = False):
+    """A ``torch.nn.Module`` in eval mode with the weights loaded.
+
+    Its forward takes the spec's inputs positionally, in the same (channels-last) layout;
+    ``channels_first=True`` takes image inputs as (N, C, ...) instead.
+    """
+    from nnspec.backends.torch import build
+
+    return build(model, channels_first=channels_first)
+
+
+def to_keras(model: Model):
+    """The model rebuilt as a ``keras.Model`` with the same weights."""
+    from nnspec.backends.keras import build
+
+    return build(model)
+
+
+def emit(model: Model, framework: Literal["torch", "keras"], **options) -> str:
+    """Readable Python source building the model in ``framework``."""
+    if framework == "torch":
+        from nnspec.backends.torch import emit_source
+    elif framework == "keras":
+        from nnspec.backends.keras import emit_source
+    else:
+        raise ValueError(f"framework must be 'torch' or 'keras', got {framework!r}")
+    return emit_source(model, **options)

@@ -1,0 +1,40 @@
+"""The closed list of activation names a spec may use (fused into dense/conv, or standalone).
+
+Names follow Keras. ``gelu`` is the exact (erf) form, ``gelu_approximate`` the tanh form;
+``swish`` and ``hard_swish`` are accepted as aliases and stored as ``silu`` / ``hard_silu``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator
+
+ACTIVATION_NAMES = (
+    "linear",
+    "relu",
+    "relu6",
+    "leaky_relu",  # negative slope 0.2, as keras.activations.leaky_relu
+    "elu",
+    "selu",
+    "gelu",
+    "gelu_approximate",
+    "silu",
+    "hard_silu",
+    "mish",
+    "sigmoid",
+    "hard_sigmoid",
+    "tanh",
+    "softplus",
+    "softsign",
+    "exponential",
+    "softmax",
+    "log_softmax",
+)
+
+ALIASES = {"swish": "silu", "hard_swish": "hard_silu", None: "linear"}
+
+Activation = Annotated[
+    Literal[ACTIVATION_NAMES],
+    BeforeValidator(lambda v: ALIASES.get(v, v) if v is None or isinstance(v, str) else v),
+]

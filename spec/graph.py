@@ -1,0 +1,54 @@
+"""The spec as a networkx DiGraph: model inputs and nodes are vertices, tensors are edges."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import networkx as nx
+
+if TYPE_CHECKING:
+    from .model import Model
+
+_INDEXED = re.compile(r"^(.*):(\d+)$")
+
+
+def parse_ref(ref: str, names) -> tuple[str, int] | None:
+    """``conv1`` -> ("conv1", 0); ``lstm:2`` -> ("lstm", 2); None when nothing matches."""
+    if ref in names:
+        return ref, 0
+    m = _INDEXED.match(ref)
+    if m and m.group(1) in names:
+        return m.group(1), int(m.group(2))
+    return None
+
+
+def format_ref(name: str, index: int) -> str:
+    return name if index == 0 else f"{name}:{index}"
+
+
+def to_networkx(model: Model) -> nx.DiGraph:
+    """Vertices carry ``kind`` ("input" or "node") and ``index``/``node``; edges carry
+    ``port`` (input position of the consumer) and ``out`` (output index of the producer).
+    Unknown references are left out (validation reports them)."""
+    g = nx.DiGraph()
+    for name in model.inputs:
+        g.add_node(name, kind="input")
+    for i, node in enumerate(model.nodes):
+        g.add_node(node.name, kind="node", index=i, node=node)
+    names = g.nodes
+    for node in model.nodes:
+        for port, ref in enumerate(node.inputs or ()):
+            parsed = parse_ref(ref, names)
+            if parsed is not None:
+                g.add_edge(parsed[0], node.name, port=port, out=parsed[1])
+    return g
+
+
+def topological_nodes(model: Model):
+    """Nodes in an order where every node comes after its inputs (spec order when it is one)."""
+    g = to_networkx(model)
+    order = nx.lexicographical_topological_sort(
+        g, key=lambda v: g.nodes[v].get("index", -1)
+    )
+    return [g.nodes[v]["node"] for v in order if g.nodes[v]["kind"] == "node"]

@@ -1,0 +1,124 @@
+"""The Model: inputs, nodes, outputs, and the weights that go with them."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SerializeAsAny, model_validator
+
+from .node import Node
+from .types import DType, Dim
+
+
+class InputSpec(BaseModel):
+    """A model input: shape (batch included) with symbolic names or null for free dims."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shape: list[Dim] = Field(description="Shape including the batch axis, e.g. [batch, 28, 28, 1].")
+    dtype: DType = "float32"
+
+
+class Model(BaseModel):
+    """A whole model. ``params`` holds weights keyed ``node/param`` (not part of the YAML)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+    nnspec: Literal[1] = Field(1, description="Spec format version.")
+    name: str = "model"
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    inputs: dict[str, InputSpec]
+    nodes: list[SerializeAsAny[Node]]
+    outputs: list[str] = Field(default_factory=list)
+    weights: str | None = Field(None, description="safetensors file beside the YAML.")
+
+    _params: dict[str, np.ndarray] = PrivateAttr(default_factory=dict)
+    # Where each part of the YAML was: path tuple -> (line, column), both 1-based.
+    _marks: dict[tuple, tuple[int, int]] = PrivateAttr(default_factory=dict)
+    _file: str | None = PrivateAttr(None)
+
+    @model_validator(mode="after")
+    def _fill_shorthand(self) -> Model:
+        """Sequential shorthand: generated names, implicit inputs, last node as output."""
+        taken = set(self.inputs) | {n.name for n in self.nodes if n.name}
+        counters: dict[str, int] = {}
+        previous = next(iter(self.inputs), None)
+        for node in self.nodes:
+            if node.name is None:
+                while True:
+                    counters[node.op] = counters.get(node.op, 0) + 1
+                    candidate = f"{node.op}_{counters[node.op]}"
+                    if candidate not in taken:
+                        break
+                taken.add(candidate)
+                node.name = candidate
+            if node.inputs is None:
+                node.inputs = [previous] if previous is not None else []
+            previous = node.name
+        if not self.outputs and self.nodes:
+            self.outputs = [self.nodes[-1].name]
+        return self
+
+    # --- weights ---------------------------------------------------------------------------
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        """Weight arrays keyed ``node/param``, in canonical layout. Empty: use initialisers."""
+        return self._params
+
+    @params.setter
+    def params(self, value: dict[str, np.ndarray]) -> None:
+        self._params = dict(value)
+
+    def node_params(self, node: str) -> dict[str, np.ndarray]:
+        prefix = node + "/"
+        return {k[len(prefix) :]: v for k, v in self._params.items() if k.startswith(prefix)}
+
+    def count_params(self) -> int:
+        from .validate import weight_decls
+
+        return sum(int(np.prod(w.shape)) for ws in weight_decls(self).values() for w in ws.values())
+
+    # --- lookup ------------------------------------------------------------------------------
+
+    def node(self, name: str) -> Node:
+        for n in self.nodes:
+            if n.name == name:
+                return n
+        raise KeyError(name)
+
+    def mark(self, *path) -> tuple[int, int] | None:
+        """YAML (line, column) of a path such as ("nodes", 3, "kernel_size"), or nearest parent."""
+        while path:
+            if path in self._marks:
+                return self._marks[path]
+            path = path[:-1]
+        return None
+
+    @property
+    def source_file(self) -> str | None:
+        return self._file
+
+    # --- I/O ---------------------------------------------------------------------------------
+
+    def save(self, path, *, weights: bool = True) -> None:
+        from .io import save
+
+        save(self, path, weights=weights)
+
+    def to_yaml(self) -> str:
+        from .io import dump_yaml
+
+        return dump_yaml(self)
+
+    def validate_spec(self, *, check_weights: bool = True):
+        """Run every check; returns a Report (see :func:`nnspec.spec.validate.validate`)."""
+        from .validate import validate
+
+        return validate(self, check_weights=check_weights)
+
+    def check(self) -> Model:
+        """Raise SpecError listing every problem; return self when valid."""
+        self.validate_spec().raise_for_errors()
+        return self

@@ -1,0 +1,140 @@
+"""The base every op derives from: attributes (pydantic fields), a shape rule and weights.
+
+An op is declared once, in ``spec/ops/<op>.py``: its attributes with defaults and docs, its
+``infer`` shape rule, the weights it owns in their canonical layout, and test samples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PositiveInt
+
+from .errors import AttrError, ShapeError
+from .types import TensorType
+
+RESERVED = ("name", "op", "inputs")
+
+Initializer = Literal[
+    "zeros",
+    "ones",
+    "glorot_uniform",
+    "glorot_normal",
+    "he_uniform",
+    "he_normal",
+    "lecun_uniform",
+    "lecun_normal",
+    "orthogonal",
+    "uniform",
+    "normal",
+]
+
+
+@dataclass(frozen=True)
+class Weight:
+    """A weight an op owns: canonical shape, initialiser and a note on its layout."""
+
+    shape: tuple[int, ...]
+    init: str = "zeros"
+    doc: str = ""
+    dtype: str = "float32"
+    # For initialisers that need fans: how many leading axes form the receptive field.
+    fans: tuple[int, int] | None = None
+
+
+@dataclass
+class Sample:
+    """An attribute set and input shapes, used by the parity and shape tests."""
+
+    name: str
+    attrs: dict[str, Any]
+    inputs: list[tuple[int, ...]]
+    atol: float = 1e-4
+    input_dtype: str = "float32"
+    input_range: tuple[float, float] | None = None  # integer inputs (embedding ids)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ErrorSample:
+    attrs: dict[str, Any]
+    inputs: list[tuple[int | None, ...]]
+    match: str
+
+
+def _tuple_of(n: int):
+    """Accept ``3`` as shorthand for ``(3, 3, ...)``, as Keras does."""
+
+    def expand(v):
+        if isinstance(v, int) and not isinstance(v, bool):
+            return (v,) * n
+        return v
+
+    return expand
+
+
+def ntuple(n: int, positive: bool = True):
+    item = PositiveInt if positive else Annotated[int, Field(ge=0)]
+    return Annotated[tuple[(item,) * n], BeforeValidator(_tuple_of(n))]
+
+
+Int1 = ntuple(1)
+Int2 = ntuple(2)
+Int3 = ntuple(3)
+
+
+class Node(BaseModel):
+    """A node of the graph. Subclasses set ``op`` to a ``Literal`` and add attributes."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+    op: str
+    name: str | None = Field(None, description="Unique node name; generated when absent.")
+    inputs: list[str] | None = Field(
+        None,
+        description="Names of the tensors this node reads (a node, `node:k` for its k-th "
+        "output, or a model input). Absent: the previous node's output.",
+    )
+
+    # How many inputs the op takes: an int, or (min, max) with max None for "any".
+    arity: ClassVar[int | tuple[int, int | None]] = 1
+
+    @classmethod
+    def tag(cls) -> str:
+        return cls.model_fields["op"].default
+
+    def attrs(self) -> dict[str, Any]:
+        """The op's own attributes (everything but name, op and inputs)."""
+        return {k: getattr(self, k) for k in type(self).model_fields if k not in RESERVED}
+
+    def infer(self, *xs: TensorType) -> TensorType | tuple[TensorType, ...]:
+        """Output type(s) from input types. Raise AttrError/ShapeError on a mismatch."""
+        raise NotImplementedError(f"op {self.op!r} has no shape rule")
+
+    def weights(self, *xs: TensorType) -> dict[str, Weight]:
+        """The weights this node owns, in canonical layout, given its input types."""
+        return {}
+
+
+# Helpers for shape rules ---------------------------------------------------------------
+
+
+def require_rank(x: TensorType, *ranks: int, what: str = "input") -> None:
+    if x.rank not in ranks:
+        want = " or ".join(str(r) for r in ranks)
+        raise ShapeError(f"{what} must have rank {want} (batch included), got shape {x}")
+
+
+def static_dim(x: TensorType, axis: int, what: str) -> int:
+    """A dim the op needs to know (e.g. input features of a dense layer)."""
+    d = x.shape[axis]
+    if not isinstance(d, int):
+        raise ShapeError(f"{what} must be a fixed size, got {d!r} in input shape {x}")
+    return d
+
+
+def normalize_axis(axis: int, rank: int, attr: str = "axis") -> int:
+    if not -rank <= axis < rank:
+        raise AttrError(attr, f"axis {axis} is out of range for rank {rank}")
+    return axis % rank

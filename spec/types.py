@@ -1,0 +1,75 @@
+"""Tensor types for shape inference: a shape of ints, symbolic names or None, and a dtype."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal, Union
+
+Dim = Union[int, str, None]  # 28, "batch", or unknown
+DType = Literal["float32", "float16", "bfloat16", "float64", "int32", "int64", "bool"]
+DTYPES: tuple[str, ...] = DType.__args__
+
+
+@dataclass(frozen=True)
+class TensorType:
+    shape: tuple[Dim, ...]
+    dtype: str = "float32"
+
+    @property
+    def rank(self) -> int:
+        return len(self.shape)
+
+    def with_shape(self, shape) -> TensorType:
+        return TensorType(tuple(shape), self.dtype)
+
+    def __str__(self) -> str:
+        return "(" + ", ".join("None" if d is None else str(d) for d in self.shape) + ")"
+
+
+def is_static(d: Dim) -> bool:
+    return isinstance(d, int)
+
+
+def dim_product(dims) -> Dim:
+    """Product of dims; None unless every dim is a fixed integer."""
+    dims = tuple(dims)
+    return math.prod(dims) if all(isinstance(d, int) for d in dims) else None
+
+
+def window_out(size: Dim, kernel: int, stride: int, padding: str, dilation: int = 1) -> Dim:
+    """Output length of a sliding window (convolution, pooling), as Keras computes it."""
+    if not isinstance(size, int):
+        return None
+    if padding == "same":
+        return -(-size // stride)
+    effective = (kernel - 1) * dilation + 1
+    if padding == "causal":
+        return -(-size // stride)
+    return (size - effective) // stride + 1
+
+
+def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
+    """Keras/TensorFlow 'same' padding (before, after): the extra cell goes after."""
+    effective = (kernel - 1) * dilation + 1
+    out = -(-size // stride)
+    total = max((out - 1) * stride + effective - size, 0)
+    return total // 2, total - total // 2
+
+
+def dims_equal(a: Dim, b: Dim) -> bool | None:
+    """True/False when decidable, None when either side is unknown or symbolic and differs."""
+    if a == b:
+        return True
+    if isinstance(a, int) and isinstance(b, int):
+        return False
+    return None
+
+
+def merge_dim(a: Dim, b: Dim) -> Dim:
+    """The more informative of two dims known to be compatible."""
+    if isinstance(a, int):
+        return a
+    if isinstance(b, int):
+        return b
+    return a if a is not None else b

@@ -1,0 +1,245 @@
+"""Validation over the networkx graph: structure, attributes, shapes and weights.
+
+Every check appends :class:`Issue` records (never stops at the first problem unless the rest
+would only cascade from it); callers get a :class:`Report` or a :class:`SpecError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import networkx as nx
+import numpy as np
+
+from .errors import Issue, Report, SpecError
+from .graph import parse_ref, to_networkx
+from .node import Node, Weight
+from .types import TensorType
+
+if TYPE_CHECKING:
+    from .model import Model
+
+
+@dataclass
+class Analysis:
+    """Types of every tensor (keyed by reference) and the weights each node declares."""
+
+    types: dict[str, TensorType] = field(default_factory=dict)
+    outputs: dict[str, tuple[TensorType, ...]] = field(default_factory=dict)
+    weights: dict[str, dict[str, Weight]] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+
+def _issue(model: Model, message: str, *, index: int | None = None, attr=None, **kw) -> Issue:
+    node = model.nodes[index] if index is not None else None
+    path = ("nodes", index, attr) if index is not None else ()
+    if attr is None and index is not None:
+        path = ("nodes", index)
+    line_col = model.mark(*path) if path else None
+    return Issue(
+        message,
+        node=kw.pop("node_name", node.name if node is not None else None),
+        op=node.op if node is not None else None,
+        attr=attr,
+        file=model.source_file,
+        line=line_col[0] if line_col else None,
+        column=line_col[1] if line_col else None,
+        **kw,
+    )
+
+
+def _locate(model: Model, index: int, err: SpecError) -> list[Issue]:
+    """Fill node, op, file and line into issues raised by an op's rule."""
+    node = model.nodes[index]
+    out = []
+    for i in err.issues:
+        line_col = model.mark("nodes", index, i.attr) if i.attr else model.mark("nodes", index)
+        fields = dict(node=node.name, op=node.op, file=model.source_file)
+        if line_col:
+            fields.update(line=line_col[0], column=line_col[1])
+        out.append(
+            type(i)(**{**i.__dict__, **{k: v for k, v in fields.items() if getattr(i, k) is None}})
+        )
+    return out
+
+
+def _check_structure(model: Model, report: list[Issue]) -> nx.DiGraph | None:
+    """Names, references, cycles, outputs. Returns the graph, or None if shapes can't follow."""
+    fatal = False
+    seen: dict[str, int] = {}
+    for name in model.inputs:
+        seen[name] = -1
+    for i, node in enumerate(model.nodes):
+        if node.name in seen:
+            where = "a model input" if seen[node.name] < 0 else f"node #{seen[node.name]}"
+            report.append(
+                _issue(model, f"duplicate name {node.name!r} (also {where})", index=i, attr="name",
+                       kind="GraphError")
+            )
+            fatal = True
+        else:
+            seen[node.name] = i
+    for i, node in enumerate(model.nodes):
+        arity = type(node).arity
+        lo, hi = (arity, arity) if isinstance(arity, int) else arity
+        n = len(node.inputs or ())
+        if n < lo or (hi is not None and n > hi):
+            want = str(lo) if lo == hi else f"{lo} or more" if hi is None else f"{lo} to {hi}"
+            report.append(
+                _issue(model, f"takes {want} input(s), got {n}", index=i, attr="inputs",
+                       kind="GraphError")
+            )
+            fatal = True
+        for ref in node.inputs or ():
+            if parse_ref(ref, seen) is None:
+                near = [k for k in seen if k.lower() == ref.lower()]
+                report.append(
+                    _issue(model, f"unknown input {ref!r}", index=i, attr="inputs",
+                           hint=f"did you mean {near[0]!r}?" if near else None, kind="GraphError")
+                )
+                fatal = True
+    names = set(seen)
+    for k, ref in enumerate(model.outputs):
+        if parse_ref(ref, names) is None:
+            line_col = model.mark("outputs", k)
+            report.append(
+                Issue(f"output {ref!r} is not a node or input", attr="outputs",
+                      file=model.source_file, line=line_col and line_col[0],
+                      column=line_col and line_col[1], kind="GraphError")
+            )
+            fatal = True
+    g = to_networkx(model)
+    try:
+        cycle = nx.find_cycle(g)
+    except nx.NetworkXNoCycle:
+        cycle = None
+    if cycle:
+        path = " -> ".join([repr(u) for u, _ in cycle] + [repr(cycle[0][0])])
+        index = g.nodes[cycle[0][0]].get("index")
+        report.append(_issue(model, f"cycle: {path}", index=index, attr="inputs",
+                             kind="GraphError"))
+        return None
+    if fatal:
+        return None
+    needed: set[str] = set()
+    for ref in model.outputs:
+        name = parse_ref(ref, names)[0]
+        needed |= nx.ancestors(g, name) | {name}
+    for i, node in enumerate(model.nodes):
+        if node.name not in needed:
+            report.append(
+                _issue(model, "does not contribute to any output (dead node)", index=i,
+                       severity="warning", kind="GraphError")
+            )
+    return g
+
+
+def _infer_node(node: Node, xs: list[TensorType]) -> tuple[TensorType, ...]:
+    out = node.infer(*xs)
+    return out if isinstance(out, tuple) else (out,)
+
+
+def analyse(model: Model, *, check_weights: bool = True) -> Analysis:
+    a = Analysis()
+    g = _check_structure(model, a.issues)
+    if g is None:
+        return a
+    for name, spec in model.inputs.items():
+        a.types[name] = TensorType(tuple(spec.shape), spec.dtype)
+    failed: set[str] = set()
+    order = nx.lexicographical_topological_sort(g, key=lambda v: g.nodes[v].get("index", -1))
+    for v in order:
+        data = g.nodes[v]
+        if data["kind"] != "node":
+            continue
+        i, node = data["index"], data["node"]
+        refs = node.inputs or []
+        if any(parse_ref(r, g.nodes)[0] in failed for r in refs):
+            failed.add(node.name)
+            continue
+        try:
+            xs = [a.types[r] if r in a.types else _out(a, r, g) for r in refs]
+            outs = _infer_node(node, xs)
+            a.weights[node.name] = node.weights(*xs)
+        except SpecError as e:
+            a.issues.extend(_locate(model, i, e))
+            failed.add(node.name)
+            continue
+        except _BadOutputIndex as e:
+            a.issues.append(_issue(model, str(e), index=i, attr="inputs", kind="GraphError"))
+            failed.add(node.name)
+            continue
+        a.outputs[node.name] = outs
+        for k, t in enumerate(outs):
+            a.types[node.name if k == 0 else f"{node.name}:{k}"] = t
+    for ref in model.outputs:
+        if ref not in a.types and parse_ref(ref, g.nodes)[0] not in failed:
+            a.issues.append(Issue(f"output {ref!r} does not exist", attr="outputs",
+                                  file=model.source_file, kind="GraphError"))
+    if check_weights and model.params:
+        _check_weights(model, a)
+    # Node order, so a reader meets problems top to bottom.
+    rank = {n.name: i for i, n in enumerate(model.nodes)}
+    a.issues.sort(key=lambda i: (i.node is not None, rank.get(i.node, -1)))
+    return a
+
+
+class _BadOutputIndex(Exception):
+    pass
+
+
+def _out(a: Analysis, ref: str, g) -> TensorType:
+    name, k = parse_ref(ref, g.nodes)
+    outs = a.outputs.get(name, ())
+    raise _BadOutputIndex(
+        f"input {ref!r}: node {name!r} has {len(outs)} output(s), so index {k} does not exist"
+    )
+
+
+def _check_weights(model: Model, a: Analysis) -> None:
+    index = {n.name: i for i, n in enumerate(model.nodes)}
+    declared = {f"{n}/{p}": (n, w) for n, ws in a.weights.items() for p, w in ws.items()}
+    for key, (node, w) in declared.items():
+        param = key.split("/", 1)[1]
+        if key not in model.params:
+            a.issues.append(_issue(model, f"weight {param!r} is missing from the weights",
+                                   index=index[node], kind="WeightsError"))
+            continue
+        arr = model.params[key]
+        if tuple(arr.shape) != tuple(w.shape):
+            a.issues.append(_issue(
+                model,
+                f"weight {param!r} has shape {tuple(arr.shape)}, the spec implies "
+                f"{tuple(w.shape)} {w.doc}".rstrip(),
+                index=index[node], kind="WeightsError"))
+        elif np.dtype(arr.dtype) != np.dtype(w.dtype):
+            a.issues.append(_issue(model, f"weight {param!r} has dtype {arr.dtype}, expected "
+                                   f"{w.dtype}", index=index[node], kind="WeightsError"))
+    for key in model.params:
+        if key not in declared:
+            node = key.split("/", 1)[0]
+            if node in a.outputs or node not in index:
+                a.issues.append(Issue(f"unexpected weight {key!r} (no node declares it)",
+                                      node=node if node in index else None,
+                                      file=model.source_file, kind="WeightsError"))
+
+
+def validate(model: Model, *, check_weights: bool = True) -> Report:
+    return Report(analyse(model, check_weights=check_weights).issues)
+
+
+def _raise(a: Analysis) -> Analysis:
+    Report(a.issues).raise_for_errors()
+    return a
+
+
+def infer_types(model: Model) -> dict[str, TensorType]:
+    """Every tensor's type keyed by reference (``node``, ``node:1``, input names)."""
+    return _raise(analyse(model, check_weights=False)).types
+
+
+def weight_decls(model: Model) -> dict[str, dict[str, Weight]]:
+    """Declared weights per node, in spec order (raises SpecError on an invalid spec)."""
+    a = _raise(analyse(model, check_weights=False))
+    return {n.name: a.weights[n.name] for n in model.nodes}
