@@ -21,16 +21,16 @@ def to_torch(model: Model, *, channels_first: bool = False):
     Its forward takes the spec's inputs positionally, in the same (channels-last) layout;
     ``channels_first=True`` takes image inputs as (N, C, ...) instead.
     """
-    from nnspec.backends.torch import build
+    from nnspec.backends.torch import build_module
 
-    return build(model, channels_first=channels_first)
+    return build_module(model, channels_first=channels_first)
 
 
 def to_keras(model: Model):
     """The model rebuilt as a ``keras.Model`` with the same weights."""
-    from nnspec.backends.keras import build
+    from nnspec.backends.keras import build_model
 
-    return build(model)
+    return build_model(model)
 
 
 def emit(model: Model, framework: Literal["torch", "keras"], **options) -> str:

@@ -22,6 +22,9 @@ def initial_value(w: Weight, rng: np.random.Generator) -> np.ndarray:
     fan_in, fan_out = _fans(shape)
     if name == "zeros":
         out = np.zeros(shape)
+    elif name == "unit_forget":  # LSTM bias: zeros, with ones for the forget gate (i, f, c, o)
+        out = np.zeros(shape)
+        out[shape[0] // 4 : shape[0] // 2] = 1.0
     elif name == "ones":
         out = np.ones(shape)
     elif name == "uniform":

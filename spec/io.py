@@ -295,7 +295,7 @@ def to_dict(model: Model) -> dict:
 
 def dump_yaml(model: Model) -> str:
     return yaml.dump(to_dict(model), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                     width=100, default_flow_style=False)
+                     width=1 << 20, default_flow_style=False)
 
 
 def atomic_write(path: Path, write) -> None:

@@ -138,3 +138,59 @@ def normalize_axis(axis: int, rank: int, attr: str = "axis") -> int:
     if not -rank <= axis < rank:
         raise AttrError(attr, f"axis {axis} is out of range for rank {rank}")
     return axis % rank
+
+
+def normalize_axes(axes: int | list[int], rank: int, attr: str = "axis") -> tuple[int, ...]:
+    """One axis or a list of them, as sorted non-negative axes; duplicates are an error."""
+    listed = [axes] if isinstance(axes, int) else list(axes)
+    if not listed:
+        raise AttrError(attr, "needs at least one axis, got an empty list")
+    out = [normalize_axis(a, rank, attr) for a in listed]
+    if len(set(out)) != len(out):
+        raise AttrError(attr, f"axes {axes!r} name the same axis twice (input rank {rank})")
+    return tuple(sorted(out))
+
+
+def window_shape(x: TensorType, kernel_size, strides, padding: str, dilation_rate=None,
+                 attr: str = "kernel_size") -> list:
+    """Spatial output dims of a sliding window over (N, *spatial, C); AttrError if it can't fit."""
+    from .types import window_out
+
+    dilation_rate = dilation_rate or (1,) * len(kernel_size)
+    spatial = []
+    for axis, (d, k, s, r) in enumerate(zip(x.shape[1:-1], kernel_size, strides, dilation_rate)):
+        out = window_out(d, k, s, padding, r)
+        if out is not None and out < 1:
+            raise AttrError(
+                attr,
+                f"window {tuple(kernel_size)} (dilation {tuple(dilation_rate)}) does not fit "
+                f"input {tuple(x.shape[1:-1])} with padding {padding!r} "
+                f"(axis {axis + 1} would have {out} cells)",
+                hint="use padding: same, or a smaller window",
+            )
+        spatial.append(out)
+    return spatial
+
+
+def _pairs_of(n: int):
+    """Keras' shorthands for (before, after) per spatial axis: ``1`` -> ((1, 1), ...); one int
+    per axis ``(1, 2)`` -> ((1, 1), (2, 2)); and with one axis, ``(1, 2)`` -> ((1, 2),)."""
+
+    def is_int(v):
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    def expand(v):
+        if is_int(v):
+            return ((v, v),) * n
+        if isinstance(v, (list, tuple)):
+            if n == 1 and len(v) == 2 and all(is_int(i) for i in v):
+                return (tuple(v),)
+            return tuple((i, i) if is_int(i) else i for i in v)
+        return v
+
+    return expand
+
+
+def npairs(n: int):
+    pair = tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]]
+    return Annotated[tuple[(pair,) * n], BeforeValidator(_pairs_of(n))]

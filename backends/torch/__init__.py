@@ -1,0 +1,21 @@
+"""Spec -> PyTorch. ``emit_source`` needs no torch; ``build`` imports it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nnspec.spec.model import Model
+
+
+def emit_source(model: Model, *, channels_first: bool = False) -> str:
+    from .codegen import generate
+
+    return generate(model, channels_first=channels_first).source
+
+
+def build_module(model: Model, *, channels_first: bool = False):
+    from .build import instantiate
+    from .codegen import generate
+
+    return instantiate(generate(model, channels_first=channels_first))

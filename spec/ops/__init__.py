@@ -16,6 +16,7 @@ from ..node import Node
 OP_MODULES = (
     "conv",
     "dense",
+    "recurrent",
 )
 
 _user_ops: dict[str, type[Node]] = {}

@@ -1,0 +1,77 @@
+"""Pieces both code generators share: safe identifiers and safe literals.
+
+No string from a spec ever reaches generated source except through ``Namespace`` (as an
+identifier) or ``literal`` (as a ``repr``).
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import math
+import re
+
+_BAD = re.compile(r"[^0-9A-Za-z_]")
+
+
+class Namespace:
+    """Unique, valid Python identifiers for arbitrary strings (after torch.fx's _Namespace)."""
+
+    def __init__(self, reserved=()):
+        self._used: set[str] = set(reserved)
+        self._by_key: dict[object, str] = {}
+
+    def reserve(self, name: str) -> None:
+        self._used.add(name)
+
+    def name(self, text: str, key: object = None) -> str:
+        """A fresh identifier looking like ``text``; the same ``key`` gives the same name."""
+        if key is not None and key in self._by_key:
+            return self._by_key[key]
+        base = _BAD.sub("_", str(text)) or "_"
+        if base[0].isdigit():
+            base = "_" + base
+        if keyword.iskeyword(base) or hasattr(builtins, base):
+            base += "_1"
+        candidate, n = base, 1
+        while candidate in self._used:
+            candidate = f"{base}_{n}"
+            n += 1
+        self._used.add(candidate)
+        if key is not None:
+            self._by_key[key] = candidate
+        return candidate
+
+
+def literal(v) -> str:
+    """Python source for a plain value; refuses anything but None/bool/int/float/str/tuple/list."""
+    if v is None or isinstance(v, bool | int | str):
+        return repr(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return 'float("nan")'
+        if math.isinf(v):
+            return 'float("inf")' if v > 0 else '-float("inf")'
+        return repr(v)
+    if isinstance(v, tuple):
+        inner = ", ".join(literal(x) for x in v)
+        return f"({inner},)" if len(v) == 1 else f"({inner})"
+    if isinstance(v, list):
+        return "[" + ", ".join(literal(x) for x in v) + "]"
+    if hasattr(v, "item") and getattr(v, "shape", None) == ():  # numpy scalar
+        return literal(v.item())
+    raise TypeError(f"cannot write {type(v).__name__} {v!r} into generated code")
+
+
+def call(fn: str, *args: str, **kwargs) -> str:
+    """``fn(arg, key=literal(value))``; positional args are already source text."""
+    parts = list(args) + [f"{k}={literal(v)}" for k, v in kwargs.items()]
+    return f"{fn}({', '.join(parts)})"
+
+
+def class_name(text: str) -> str:
+    words = [w for w in _BAD.sub(" ", str(text)).split() if w]
+    name = "".join(w[:1].upper() + w[1:] for w in words) or "Model"
+    if name[0].isdigit():
+        name = "Model" + name
+    return name if not keyword.iskeyword(name) else name + "Model"

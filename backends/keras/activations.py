@@ -1,0 +1,21 @@
+"""Activation names (spec/activations.py) in Keras: a name Keras accepts, or an ops call."""
+
+# Names Keras' `activation=` argument takes as they are.
+KERAS_NAMES = {
+    "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "hard_silu",
+    "mish", "sigmoid", "hard_sigmoid", "tanh", "softplus", "softsign", "exponential",
+    "softmax", "log_softmax",
+}
+
+# The rest, as expressions over `{x}` (keras.ops work on symbolic tensors).
+KERAS_EXPRESSIONS = {
+    "gelu_approximate": "ops.gelu({x}, approximate=True)",
+}
+
+
+def apply_activation(name: str, x: str) -> str:
+    if name == "linear":
+        return x
+    if name in KERAS_EXPRESSIONS:
+        return KERAS_EXPRESSIONS[name].format(x=x)
+    return f"layers.Activation({name!r})({x})"

@@ -1,0 +1,29 @@
+"""Helpers shared by the Keras layer converters."""
+
+from __future__ import annotations
+
+from nnspec.spec.activations import ACTIVATION_NAMES, ALIASES
+from nnspec.spec.errors import ConversionError
+
+
+def activation_name(value, ctx, key: str = "activation") -> str:
+    """A Keras activation config value as a spec activation name, or a clear refusal."""
+    if isinstance(value, dict):  # serialized function: {"class_name": "function", "config": "relu"}
+        value = value.get("config") if isinstance(value.get("config"), str) else value
+    if value is None:
+        return "linear"
+    if isinstance(value, str):
+        name = ALIASES.get(value, value)
+        if name in ACTIVATION_NAMES:
+            return name
+    raise ConversionError(
+        f"layer {ctx.layer.name!r} ({type(ctx.layer).__name__}): activation {value!r} is not "
+        f"supported; known: {', '.join(ACTIVATION_NAMES)}", node=ctx.layer.name, attr=key)
+
+
+def bias_params(ctx, use_bias: bool) -> dict:
+    w = ctx.weights()
+    out = {"kernel": w["kernel"]}
+    if use_bias:
+        out["bias"] = w["bias"]
+    return out

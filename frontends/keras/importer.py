@@ -1,0 +1,179 @@
+"""Keras model -> spec + weights, by walking the functional graph the way Keras runs it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+
+from nnspec.spec.errors import ConversionError
+from nnspec.spec.model import InputSpec, Model
+from nnspec.spec.node import Node
+
+from .registry import REFUSED, converter_for
+
+_SKIP = ("InputLayer",)
+
+
+class LayerCtx:
+    """What a layer converter sees: the layer, its config and weights, and its input refs."""
+
+    def __init__(self, importer: _Importer, layer, inputs: list[str], call_kwargs: dict):
+        self._importer = importer
+        self.layer = layer
+        self.config: dict[str, Any] = layer.get_config()
+        self.inputs = inputs
+        self.call_kwargs = call_kwargs
+        self.in_shapes: list[tuple] = []
+        self._nodes: list[Node] = []
+
+    @property
+    def name(self) -> str:
+        return self._importer.node_name(self.layer)
+
+    def weights(self, layer=None) -> dict[str, np.ndarray]:
+        """Layer variables by their short name (``kernel``, ``bias``, ``moving_mean``...)."""
+        layer = layer or self.layer
+        return {v.path.split("/")[-1]: np.asarray(v.numpy()) for v in layer.weights}
+
+    def node(self, cls: type[Node], *, suffix: str = "", inputs: list[str] | None = None,
+             params: dict[str, np.ndarray] | None = None, **attrs) -> Node:
+        """Create a spec node named after the layer; ``params`` are its canonical weights."""
+        name = self.name + (f"_{suffix}" if suffix else "")
+        try:
+            node = cls(name=name, inputs=inputs if inputs is not None else self.inputs, **attrs)
+        except Exception as e:  # pydantic ValidationError: an attribute nnspec cannot express
+            raise ConversionError(
+                f"layer {self.layer.name!r} ({type(self.layer).__name__}): {e}",
+                node=self.layer.name) from None
+        for key, value in (params or {}).items():
+            self._importer.params[f"{name}/{key}"] = np.asarray(value, dtype=np.float32)
+        self._nodes.append(node)
+        return node
+
+    def refuse(self, key: str, why: str = "") -> ConversionError:
+        value = self.config.get(key)
+        return ConversionError(
+            f"layer {self.layer.name!r} ({type(self.layer).__name__}): {key}={value!r} is not "
+            f"supported" + (f" ({why})" if why else ""), node=self.layer.name, attr=key)
+
+    def require(self, key: str, *allowed) -> None:
+        """Refuse a config value nnspec does not model (naming the layer and the key)."""
+        if self.config.get(key) not in allowed:
+            raise self.refuse(key)
+
+
+class _Importer:
+    def __init__(self):
+        self.nodes: list[Node] = []
+        self.params: dict[str, np.ndarray] = {}
+        self._names: dict[int, str] = {}  # id(layer) -> base node name
+        self._used: set[str] = set()
+        self._calls: dict[int, int] = {}
+
+    def node_name(self, layer) -> str:
+        return self._names[id(layer)]
+
+    def _claim(self, layer, prefix: str) -> None:
+        """A unique base name per layer call (shared layers get `_1`, `_2` on later calls)."""
+        base = prefix + layer.name
+        calls = self._calls.get(id(layer), 0)
+        self._calls[id(layer)] = calls + 1
+        name = base if calls == 0 else f"{base}_call{calls}"
+        while name in self._used:
+            name += "_"
+        self._used.add(name)
+        self._names[id(layer)] = name
+
+    def walk(self, fn, input_refs: list[str], prefix: str = "") -> list[str]:
+        refs = {id(x): r for x, r in zip(fn.inputs, input_refs)}
+        for depth in sorted(fn._nodes_by_depth, reverse=True):
+            for knode in fn._nodes_by_depth[depth]:
+                layer = knode.operation
+                if knode.is_input or type(layer).__name__ in _SKIP:
+                    continue
+                ins = [refs[id(x)] for x in knode.input_tensors]
+                inner = _functional(layer)
+                if inner is not None:  # a nested model: inline its layers
+                    outs = self.walk(inner, ins, prefix=prefix + layer.name + "_")
+                else:
+                    outs = self.convert(layer, ins, knode, prefix)
+                for x, r in zip(knode.outputs, outs):
+                    refs[id(x)] = r
+        return [refs[id(x)] for x in fn.outputs]
+
+    def convert(self, layer, ins: list[str], knode, prefix: str) -> list[str]:
+        fn = converter_for(type(layer).__name__)
+        self._claim(layer, prefix)
+        ctx = LayerCtx(self, layer, ins, dict(knode.arguments.kwargs))
+        ctx.in_shapes = [tuple(x.shape) for x in knode.input_tensors]
+        result = fn(layer, ctx)
+        self.nodes.extend(ctx._nodes)
+        last = result[-1] if isinstance(result, list) else result
+        if isinstance(last, str):  # the converter passed a tensor through (an identity)
+            return [last] * len(knode.outputs)
+        return [last.name if k == 0 else f"{last.name}:{k}" for k in range(len(knode.outputs))]
+
+
+def _functional(layer):
+    """The functional graph of a nested model (a Sequential has one once it is built)."""
+    if isinstance(layer, keras.Sequential):
+        fn = getattr(layer, "_functional", None)
+        if fn is None:
+            raise ConversionError(f"nested Sequential {layer.name!r} is not built")
+        return fn
+    if isinstance(layer, keras.Model) and hasattr(layer, "_nodes_by_depth"):
+        return layer
+    return None
+
+
+def unsupported_layers(fn, found=None) -> list[tuple[str, str, str]]:
+    """(layer name, class, reason) for every layer nnspec cannot convert, nested included."""
+    found = [] if found is None else found
+    for layer in fn.operations:
+        cls = type(layer).__name__
+        inner = _functional(layer)
+        if inner is not None:
+            unsupported_layers(inner, found)
+        elif cls in REFUSED:
+            found.append((layer.name, cls, REFUSED[cls]))
+        elif cls not in _SKIP and converter_for(cls) is None:
+            found.append((layer.name, cls, "no converter"))
+    return found
+
+
+def from_keras(model) -> Model:
+    if not isinstance(model, keras.Model):
+        raise ConversionError(f"from_keras expects a keras.Model, got {type(model).__name__}")
+    fn = _functional(model)
+    if fn is None:
+        raise ConversionError(
+            f"model {model.name!r} is a subclassed keras.Model; only Sequential and functional "
+            "models have a graph nnspec can read")
+    bad = unsupported_layers(fn)
+    if bad:
+        lines = "; ".join(f"{n!r} ({c}): {why}" for n, c, why in bad)
+        raise ConversionError(f"model {model.name!r} has {len(bad)} unsupported layer(s): {lines}",
+                              hint="see the README's support table, or register an op")
+    imp = _Importer()
+    inputs = {}
+    for x in fn.inputs:
+        name = x._keras_history.operation.name
+        shape = ["batch" if i == 0 and d is None else d for i, d in enumerate(x.shape)]
+        inputs[name] = InputSpec(shape=shape, dtype=str(x.dtype))
+    outputs = imp.walk(fn, list(inputs))
+    spec = Model(name=model.name, inputs=inputs, nodes=imp.nodes, outputs=outputs,
+                 metadata={"source": "keras", "keras_version": keras.__version__})
+    spec.params = imp.params
+    spec.check()
+    return spec
+
+
+def load_keras_file(path) -> keras.Model:
+    """Load a .keras or legacy .h5 file without running code from it (safe_mode)."""
+    try:
+        return keras.saving.load_model(str(path), compile=False, safe_mode=True)
+    except Exception as e:  # Keras raises many types; the user needs the reason, not the trace
+        raise ConversionError(f"cannot load Keras model: {e}".splitlines()[0],
+                              file=str(path)) from None

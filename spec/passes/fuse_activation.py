@@ -1,0 +1,120 @@
+"""Fold a standalone ``activation`` node into the dense/conv node before it, and back.
+
+``fuse_activation``: ``conv -> activation(relu)`` becomes ``conv(activation=relu)`` when the
+conv's activation is linear and the activation node is the conv's only reader. The fused
+node keeps the conv's name and weights; readers of the activation node read it instead
+(when the activation node was a model output, the fused node takes its name).
+
+``split_activation`` is the reverse: every dense/conv with a non-linear activation becomes
+a linear node plus an ``activation`` node named ``<node>_<activation>``. When the node was
+a model output, the activation node keeps the output's name and the linear node is renamed
+``<node>_linear``, so the model's outputs are unchanged either way.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..ops import catalog
+from ._rewrite import Rewrite, Uses, rebuild
+
+if TYPE_CHECKING:
+    from ..model import Model
+    from ..node import Node
+
+ACTIVATION_OP = "activation"
+
+# Ops whose `activation` attribute is applied to their output, as Keras' Dense/Conv do.
+# (Recurrent ops also have an `activation`, but it acts inside the cell.)
+FUSABLE = frozenset(
+    {
+        "dense",
+        "conv1d",
+        "conv2d",
+        "conv3d",
+        "depthwise_conv1d",
+        "depthwise_conv2d",
+        "separable_conv1d",
+        "separable_conv2d",
+        "conv1d_transpose",
+        "conv2d_transpose",
+        "conv3d_transpose",
+    }
+)
+
+
+def _fusable(node: Node) -> bool:
+    return node.op in FUSABLE and getattr(node, "activation", None) == "linear"
+
+
+def _plain_activation(node: Node) -> bool:
+    """An activation node that carries nothing a fused ``activation`` could not express."""
+    if node.op != ACTIVATION_OP or len(node.inputs or ()) != 1:
+        return False
+    fields = type(node).model_fields
+    return all(
+        value == fields[key].default for key, value in node.attrs().items() if key != "activation"
+    )
+
+
+def fuse_activation(model: Model) -> Model:
+    uses = Uses(model)
+    rewrite = Rewrite(model)
+    for node in model.nodes:
+        if not _plain_activation(node):
+            continue
+        (source,) = node.inputs
+        if not uses.is_node(source) or uses.only_reader(source) is not node:
+            continue
+        producer = uses.graph.nodes[source]["node"]
+        if not _fusable(producer) or not rewrite.bypass(node.name, source, uses):
+            continue
+        fused = producer.model_copy(deep=True)
+        fused.activation = node.activation
+        rewrite.replaced[source] = fused
+    return rewrite.apply()
+
+
+def split_activation(model: Model) -> Model:
+    activation_cls = catalog()[ACTIVATION_OP]
+    taken = {n.name for n in model.nodes} | set(model.inputs)
+    outputs = set(model.outputs)
+    readers_move: dict[str, str] = {}  # split node -> its activation node (not an output)
+    params_move: dict[str, str] = {}  # split output node -> new name of its linear part
+    nodes: list[Node] = []
+    added: set[int] = set()  # id() of the new activation nodes
+    for node in model.nodes:
+        linear = node.model_copy(deep=True)
+        nodes.append(linear)
+        if node.op not in FUSABLE or getattr(node, "activation", "linear") == "linear":
+            continue
+        linear.activation = "linear"
+        if node.name in outputs:
+            # The activation keeps the output's name; the linear part moves aside.
+            linear.name = params_move[node.name] = _fresh(f"{node.name}_linear", taken)
+            act_name = node.name
+        else:
+            act_name = readers_move[node.name] = _fresh(f"{node.name}_{node.activation}", taken)
+        act = activation_cls(name=act_name, inputs=[linear.name], activation=node.activation)
+        nodes.append(act)
+        added.add(id(act))
+    # Readers of a split node read its activation (a second sweep: spec order need not be
+    # topological).
+    for node in nodes:
+        if id(node) not in added:
+            node.inputs = [readers_move.get(ref, ref) for ref in node.inputs or ()]
+    params = {}
+    for key, value in model.params.items():
+        node, param = key.split("/", 1)
+        params[f"{params_move.get(node, node)}/{param}"] = value
+    return rebuild(model, nodes, list(model.outputs), params)
+
+
+def _fresh(name: str, taken: set[str]) -> str:
+    """``name``, or ``name_1``, ``name_2``... whichever is free (and now taken)."""
+    candidate, k = name, 0
+    while candidate in taken:
+        k += 1
+        candidate = f"{name}_{k}"
+    taken.add(candidate)
+    return candidate
