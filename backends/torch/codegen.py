@@ -88,6 +88,10 @@ class NodeCtx:
         self._gen.node_ids[attr] = self.node.name
         return f"self.{attr}"
 
+    def init(self, line: str) -> None:
+        """An extra statement in ``__init__`` (after the submodules declared so far)."""
+        self._gen.init_lines.append(line)
+
     def helper(self, name: str) -> str:
         """Include a helper function from helpers.py in the generated file; returns its name."""
         if name not in self._gen.helpers:
@@ -143,7 +147,7 @@ def generate(model: Model, *, channels_first: bool = False, seed: int | None = 0
         )
         expr = converter_for(node)(node, ctx)
         outs = a.outputs[node.name]
-        if len(outs) == 1 and expr in var.values():  # an identity: no line, just an alias
+        if len(outs) == 1 and (expr in var.values() or expr.isidentifier()):  # no line needed
             var[node.name] = expr
             continue
         names = [gen.locals.name(node.name if k == 0 else f"{node.name}_{k}",

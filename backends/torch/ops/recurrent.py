@@ -22,6 +22,8 @@ def lstm(node: LSTM, ctx) -> str:
         weights["bias_hh_l0"] = np.zeros_like(ctx.params["bias"])
     layer = ctx.module("nn.LSTM", ctx.in_types[0].shape[-1], units, batch_first=True,
                        bias=node.use_bias, weights=weights)
+    if node.use_bias:
+        ctx.init(f"{layer}.bias_hh_l0.requires_grad_(False)  # Keras has one bias: this stays 0")
     x = f"{ctx.x}.flip(1)" if node.go_backwards else ctx.x
     state = ""
     if len(ctx.inputs) == 3:

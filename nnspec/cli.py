@@ -1,0 +1,295 @@
+"""The ``nnspec`` command line.
+
+Each subcommand is two small functions, one adding its arguments and one running it and
+returning the exit status, joined in :data:`COMMANDS`. Adding a command is one more pair
+and one more entry. Commands that need a framework import it inside their run function,
+so ``validate``, ``summary``, ``schema`` and ``optimize`` never load torch or tensorflow.
+
+Exit status: 0 success, 1 an invalid spec (or any other failure), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from nnspec.spec.errors import Issue, SpecError
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Command:
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+# --- reporting ------------------------------------------------------------------------------
+
+
+def describe(issue: Issue) -> str:
+    """An issue without its file location: ``node 'x' (dense), attribute 'units': ...``."""
+    where = []
+    if issue.node is not None:
+        where.append(f"node {issue.node!r}" + (f" ({issue.op})" if issue.op else ""))
+    if issue.attr is not None:
+        where.append(f"attribute {issue.attr!r}")
+    text = (", ".join(where) + ": " if where else "") + issue.message
+    return text + (f" (hint: {issue.hint})" if issue.hint else "")
+
+
+def internal_error(exc: BaseException, file: str | None = None) -> Issue:
+    """An unexpected exception, as one line instead of a traceback."""
+    return Issue(
+        f"internal error: {type(exc).__name__}: {exc}",
+        file=file,
+        hint="this is a bug in nnspec; please report it with the spec that caused it",
+        kind="InternalError",
+    )
+
+
+def _github_escape(text: str, *, prop: bool = False) -> str:
+    """Workflow-command escaping (a property value also escapes ':' and ',')."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+def github_annotation(issue: Issue, file: str) -> str:
+    """``::error file=...,line=...,col=...,title=...::message``, a GitHub workflow command."""
+    props = {"file": issue.file or file, "line": issue.line, "col": issue.column,
+             "title": f"nnspec {issue.kind}"}
+    fields = ",".join(f"{k}={_github_escape(str(v), prop=True)}" for k, v in props.items()
+                      if v is not None)
+    level = "warning" if issue.severity == "warning" else "error"
+    return f"::{level} {fields}::{_github_escape(describe(issue))}"
+
+
+def _print_issues(issues: list[Issue], stream=None) -> None:
+    for issue in issues:
+        print(issue, file=stream or sys.stdout)
+
+
+# --- validate -------------------------------------------------------------------------------
+
+
+def check_file(path: str) -> list[Issue]:
+    """Every issue in one spec file and its weights, in node order. Never raises."""
+    from nnspec.spec.io import load, load_weights
+    from nnspec.spec.validate import validate
+
+    try:
+        model = load(path, weights=False)
+        issues = []
+        if model.weights:
+            try:
+                model.params = load_weights(model, Path(path).parent)
+            except SpecError as e:  # structure and shapes are still worth checking
+                issues.extend(e.issues)
+        return issues + validate(model).issues
+    except SpecError as e:
+        return list(e.issues)
+    except Exception as e:  # noqa: BLE001 (a bug must not hide the other files' results)
+        return [internal_error(e, path)]
+
+
+def _validate_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", metavar="FILE", help="spec files (YAML)")
+    p.add_argument("--format", choices=("text", "json", "github"), default="text",
+                   help="text (default), json, or github workflow annotations")
+
+
+def _status_line(file: str, issues: list[Issue]) -> str:
+    errors = sum(i.severity == "error" for i in issues)
+    warnings = len(issues) - errors
+    counts = [f"{n} {word}{'s' if n != 1 else ''}" for n, word in
+              ((errors, "error"), (warnings, "warning")) if n]
+    return f"{file}: {'invalid' if errors else 'ok'}" + (f" ({', '.join(counts)})" if counts
+                                                          else "")
+
+
+def validate(args: argparse.Namespace) -> int:
+    results = {file: check_file(file) for file in args.files}
+    valid = {f: not any(i.severity == "error" for i in issues) for f, issues in results.items()}
+    if args.format == "json":
+        files = [{"file": f, "valid": valid[f], "issues": [i.to_dict() for i in issues]}
+                 for f, issues in results.items()]
+        print(json.dumps({"valid": all(valid.values()), "files": files}, indent=2))
+    elif args.format == "github":
+        for file, issues in results.items():
+            for issue in issues:
+                print(github_annotation(issue, file))
+    else:
+        for file, issues in results.items():
+            _print_issues(issues)
+            print(_status_line(file, issues))
+    return EXIT_OK if all(valid.values()) else EXIT_INVALID
+
+
+# --- summary --------------------------------------------------------------------------------
+
+_ITEMSIZE = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int32": 4, "int64": 8,
+             "bool": 1}
+
+
+def _summary_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="spec file (YAML)")
+
+
+def _size(nbytes: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if nbytes < 1024 or unit == "GB":
+            return f"{nbytes:.0f} {unit}" if unit == "B" else f"{nbytes:.2f} {unit}"
+        nbytes /= 1024
+    raise AssertionError
+
+
+def summary_table(model, analysis) -> str:
+    """A table like Keras' ``model.summary()``: node, op, output shape, params, inputs."""
+    rows = [("Node", "Op", "Output shape", "Params", "Inputs")]
+    total = nbytes = 0
+    for node in model.nodes:
+        weights = analysis.weights.get(node.name, {}).values()
+        count = sum(_numel(w.shape) for w in weights)
+        total += count
+        nbytes += sum(_numel(w.shape) * _ITEMSIZE.get(w.dtype, 4) for w in weights)
+        shapes = " ".join(str(t) for t in analysis.outputs.get(node.name, ()))
+        rows.append((node.name, node.op, shapes, f"{count:,}", ", ".join(node.inputs or ())))
+    widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
+    rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
+
+    def line(row):
+        cells = [c.rjust(w) if k == 3 else c.ljust(w) for k, (c, w) in
+                 enumerate(zip(row, widths))]
+        return "  ".join(cells).rstrip()
+
+    inputs = ", ".join(f"{k} {analysis.types[k]} {v.dtype}" for k, v in model.inputs.items())
+    return "\n".join([
+        f'Model: "{model.name}"', f"Inputs: {inputs}", rule, line(rows[0]), rule,
+        *(line(r) for r in rows[1:]), rule,
+        f"Total params: {total:,} ({_size(nbytes)})",
+        f"Outputs: {', '.join(model.outputs)}",
+    ])
+
+
+def _numel(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def summary(args: argparse.Namespace) -> int:
+    from nnspec.spec.io import load
+    from nnspec.spec.validate import analyse
+
+    model = load(args.file, weights=False)
+    analysis = analyse(model, check_weights=False)
+    errors = [i for i in analysis.issues if i.severity == "error"]
+    if errors:
+        _print_issues(errors)
+        return EXIT_INVALID
+    print(summary_table(model, analysis))
+    _print_issues([i for i in analysis.issues if i.severity == "warning"])
+    return EXIT_OK
+
+
+# --- schema ---------------------------------------------------------------------------------
+
+
+def _schema_arguments(p: argparse.ArgumentParser) -> None:
+    pass
+
+
+def schema(args: argparse.Namespace) -> int:
+    from nnspec.spec.gen_schema import render
+
+    sys.stdout.write(render())
+    return EXIT_OK
+
+
+# --- optimize -------------------------------------------------------------------------------
+
+
+def _pass_list(text: str) -> list[str]:
+    from nnspec.spec.passes import PASSES
+
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in PASSES]
+    if unknown or not names:
+        problem = f"unknown pass {unknown[0]!r}" if unknown else "no pass named"
+        raise argparse.ArgumentTypeError(f"{problem} (known: {', '.join(PASSES)})")
+    return names
+
+
+def _optimize_arguments(p: argparse.ArgumentParser) -> None:
+    from nnspec.spec.passes import DEFAULT_PASSES, PASSES
+
+    p.add_argument("input", metavar="IN", help="spec file (YAML) to optimise")
+    p.add_argument("-o", "--output", metavar="OUT", required=True,
+                   help="where to write the optimised spec; weights go beside it as "
+                        "OUT's name with .safetensors")
+    p.add_argument("--passes", type=_pass_list, default=None, metavar="NAME,...",
+                   help=f"passes to run, in order (default: {','.join(DEFAULT_PASSES)}; "
+                        f"known: {', '.join(PASSES)})")
+
+
+def optimize(args: argparse.Namespace) -> int:
+    from nnspec.spec.io import load, save
+    from nnspec.spec.passes import DEFAULT_PASSES
+    from nnspec.spec.passes import optimize as run_passes
+
+    model = load(args.input)
+    result = run_passes(model, args.passes)
+    out = Path(args.output)
+    # Weights are named after OUT, never after IN's file: that one must stay as it was.
+    result.weights = out.stem + ".safetensors" if result.params else None
+    save(result, out)
+    passes = ",".join(args.passes or DEFAULT_PASSES)
+    print(f"{out}: {len(model.nodes)} -> {len(result.nodes)} nodes (passes: {passes})")
+    if result.weights:
+        print(f"{out.parent / result.weights}: {len(result.params)} weights")
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Command] = {
+    "validate": Command("check spec files: structure, attributes, shapes, weights",
+                        _validate_arguments, validate),
+    "summary": Command("print a table of nodes, output shapes and parameter counts",
+                       _summary_arguments, summary),
+    "schema": Command("print the JSON Schema of the spec", _schema_arguments, schema),
+    "optimize": Command("run optimizer passes and write the optimised spec and weights",
+                        _optimize_arguments, optimize),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nnspec", description="A framework-neutral model spec: validate, inspect, optimise."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, command in COMMANDS.items():
+        command.add_arguments(sub.add_parser(name, help=command.help, description=command.help))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse: usage errors exit 2, --help exits 0
+        return e.code if isinstance(e.code, int) else EXIT_USAGE
+    try:
+        return COMMANDS[args.command].run(args)
+    except SpecError as e:
+        _print_issues(e.issues, sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # noqa: BLE001 (one line, never a traceback)
+        print(internal_error(e), file=sys.stderr)
+        return EXIT_INVALID
