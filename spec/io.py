@@ -31,6 +31,11 @@ def _compose(text: str, file: str | None) -> tuple[Any, dict[tuple, tuple[int, i
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         problem = getattr(e, "problem", None) or str(e)
+        # Where the parser noticed is often after the real mistake (an unclosed bracket):
+        # name the construct it was reading and where that started.
+        context, start = getattr(e, "context", None), getattr(e, "context_mark", None)
+        if context and start and (not mark or start.line != mark.line):
+            problem += f" ({context} at line {start.line + 1}, column {start.column + 1})"
         raise SchemaError(
             f"malformed YAML: {problem}",
             file=file,

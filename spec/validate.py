@@ -66,7 +66,7 @@ def _locate(model: Model, index: int, err: SpecError) -> list[Issue]:
 
 def _check_structure(model: Model, report: list[Issue]) -> nx.DiGraph | None:
     """Names, references, cycles, outputs. Returns the graph, or None if shapes can't follow."""
-    fatal = False
+    fatal = duplicates = False
     seen: dict[str, int] = {}
     for name in model.inputs:
         seen[name] = -1
@@ -77,7 +77,7 @@ def _check_structure(model: Model, report: list[Issue]) -> nx.DiGraph | None:
                 _issue(model, f"duplicate name {node.name!r} (also {where})", index=i, attr="name",
                        kind="GraphError")
             )
-            fatal = True
+            fatal = duplicates = True
         else:
             seen[node.name] = i
     for i, node in enumerate(model.nodes):
@@ -109,6 +109,8 @@ def _check_structure(model: Model, report: list[Issue]) -> nx.DiGraph | None:
                       column=line_col and line_col[1], kind="GraphError")
             )
             fatal = True
+    if duplicates:  # the graph would merge same-named nodes: cycles found there are noise
+        return None
     g = to_networkx(model)
     try:
         cycle = nx.find_cycle(g)
@@ -219,9 +221,12 @@ def _check_weights(model: Model, a: Analysis) -> None:
     for key in model.params:
         if key not in declared:
             node = key.split("/", 1)[0]
-            if node in a.outputs or node not in index:
-                a.issues.append(Issue(f"unexpected weight {key!r} (no node declares it)",
-                                      node=node if node in index else None,
+            if node in a.outputs:
+                a.issues.append(_issue(model, f"unexpected weight {key!r} (the node declares "
+                                       f"no such weight)", index=index[node],
+                                       kind="WeightsError"))
+            elif node not in index:
+                a.issues.append(Issue(f"unexpected weight {key!r} (no node {node!r})",
                                       file=model.source_file, kind="WeightsError"))
 
 

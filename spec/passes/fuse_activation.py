@@ -1,7 +1,8 @@
 """Fold a standalone ``activation`` node into the dense/conv node before it, and back.
 
 ``fuse_activation``: ``conv -> activation(relu)`` becomes ``conv(activation=relu)`` when the
-conv's activation is linear and the activation node is the conv's only reader. The fused
+conv's activation is linear and the activation node is the conv's only reader. ``relu``,
+``elu`` and ``softmax`` nodes fuse too when their settings equal the named activation's. The fused
 node keeps the conv's name and weights; readers of the activation node read it instead
 (when the activation node was a model output, the fused node takes its name).
 
@@ -47,21 +48,33 @@ def _fusable(node: Node) -> bool:
     return node.op in FUSABLE and getattr(node, "activation", None) == "linear"
 
 
-def _plain_activation(node: Node) -> bool:
-    """An activation node that carries nothing a fused ``activation`` could not express."""
-    if node.op != ACTIVATION_OP or len(node.inputs or ()) != 1:
-        return False
-    fields = type(node).model_fields
-    return all(
-        value == fields[key].default for key, value in node.attrs().items() if key != "activation"
-    )
+# Activation layers with parameters, and the settings under which a named activation says
+# the same (Keras' LeakyReLU layer defaults to 0.3 but the named leaky_relu is 0.2: not fused).
+_SAME_AS_NAMED = {
+    "relu": ({"max_value": None, "negative_slope": 0.0, "threshold": 0.0}, "relu"),
+    "elu": ({"alpha": 1.0}, "elu"),
+    "softmax": ({"axis": -1}, "softmax"),
+}
+
+
+def _activation_name(node: Node) -> str | None:
+    """The named activation a standalone activation node computes, if it is one."""
+    if len(node.inputs or ()) != 1:
+        return None
+    if node.op == ACTIVATION_OP:
+        return node.activation
+    settings, name = _SAME_AS_NAMED.get(node.op, (None, None))
+    if settings is not None and node.attrs() == settings:
+        return name
+    return None
 
 
 def fuse_activation(model: Model) -> Model:
     uses = Uses(model)
     rewrite = Rewrite(model)
     for node in model.nodes:
-        if not _plain_activation(node):
+        name = _activation_name(node)
+        if name is None:
             continue
         (source,) = node.inputs
         if not uses.is_node(source) or uses.only_reader(source) is not node:
@@ -70,7 +83,7 @@ def fuse_activation(model: Model) -> Model:
         if not _fusable(producer) or not rewrite.bypass(node.name, source, uses):
             continue
         fused = producer.model_copy(deep=True)
-        fused.activation = node.activation
+        fused.activation = name
         rewrite.replaced[source] = fused
     return rewrite.apply()
 

@@ -1,0 +1,245 @@
+"""`nnspec convert`: a Keras file or a spec in, PyTorch / Keras / spec files out, then a
+parity check of both frameworks on the same random inputs.
+
+Everything is written into a temporary folder first and moved into place at the end, so a
+failed conversion leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from nnspec.spec.errors import ConversionError, SpecError
+from nnspec.spec.io import load, save, save_weights
+from nnspec.spec.model import Model
+
+TARGETS = ("torch", "keras", "spec")
+TOLERANCE = 1e-4
+
+
+@dataclass
+class OutputCheck:
+    name: str
+    max_abs: float
+    max_rel: float  # max abs error over max |reference|
+    bound: float
+
+    @property
+    def ok(self) -> bool:
+        return self.max_abs <= self.bound
+
+
+@dataclass
+class ConvertResult:
+    files: list[Path] = field(default_factory=list)
+    checks: list[OutputCheck] = field(default_factory=list)
+    params: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        counts = set(self.params.values())
+        return all(c.ok for c in self.checks) and len(counts) <= 1
+
+
+class Progress:
+    """One line per stage on stderr, with its duration."""
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+
+    def stage(self, text: str):
+        return _Stage(text, self.enabled)
+
+
+class _Stage:
+    def __init__(self, text, enabled):
+        self.text, self.enabled = text, enabled
+
+    def __enter__(self):
+        self.t0 = time.perf_counter()
+        if self.enabled:
+            print(f"  {self.text} ...", end="", file=sys.stderr, flush=True)
+        return self
+
+    def __exit__(self, exc_type, *_):
+        if self.enabled:
+            status = "failed" if exc_type else f"{time.perf_counter() - self.t0:.2f}s"
+            print(f" {status}", file=sys.stderr, flush=True)
+
+
+def read_source(src: Path, progress: Progress):
+    """(spec, reference model or None) from a .keras/.h5 file or a spec YAML."""
+    suffix = src.suffix.lower()
+    if suffix in (".keras", ".h5", ".hdf5"):
+        from nnspec.frontends.keras import from_keras, load_keras_file
+
+        with progress.stage(f"loading {src.name}"):
+            kmodel = load_keras_file(src)
+        with progress.stage(f"extracting the spec ({len(kmodel.layers)} layers)"):
+            return from_keras(kmodel), kmodel
+    if suffix in (".yaml", ".yml"):
+        with progress.stage(f"loading {src.name}"):
+            spec = load(src)
+            spec.check()
+        return spec, None
+    raise ConversionError(
+        f"cannot convert {src.name!r}: expected a .keras, .h5 or .yaml file", file=str(src)
+    )
+
+
+def sample_inputs(spec: Model, batch: int = 2, seed: int = 0) -> list[np.ndarray]:
+    """Random inputs of the declared shapes (free dims: batch 2, others 8); integer inputs
+    stay below the smallest embedding table they feed."""
+    rng = np.random.default_rng(seed)
+    arrays = []
+    for name, inp in spec.inputs.items():
+        shape = [d if isinstance(d, int) else (batch if i == 0 else 8)
+                 for i, d in enumerate(inp.shape)]
+        if inp.dtype.startswith("int"):
+            limits = [n.input_dim for n in spec.nodes
+                      if name in (n.inputs or ()) and hasattr(n, "input_dim")]
+            arrays.append(rng.integers(0, min(limits, default=2), shape).astype(inp.dtype))
+        else:
+            arrays.append(rng.normal(size=shape).astype(inp.dtype))
+    return arrays
+
+
+def _keras_outputs(kmodel, arrays):
+    out = kmodel(arrays if len(arrays) > 1 else arrays[0], training=False)
+    return [np.asarray(o) for o in (out if isinstance(out, list | tuple) else [out])]
+
+
+def _torch_outputs(module, arrays):
+    import torch
+
+    with torch.no_grad():
+        out = module(*[torch.from_numpy(a) for a in arrays])
+    return [o.numpy() for o in (out if isinstance(out, tuple) else (out,))]
+
+
+def _torch_count(module) -> int:
+    """Trainable parameters plus running statistics: what Keras' count_params() counts."""
+    trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
+    stats = sum(b.numel() for n, b in module.named_buffers() if "num_batches" not in n)
+    return trainable + stats
+
+
+def compare(spec: Model, ref: list[np.ndarray], got: list[np.ndarray]) -> list[OutputCheck]:
+    checks = []
+    for name, a, b in zip(spec.outputs, ref, got):
+        if a.shape != b.shape:
+            raise ConversionError(f"output {name!r}: shapes differ, {a.shape} vs {b.shape}")
+        diff = np.abs(a.astype(np.float64) - b.astype(np.float64))
+        scale = float(np.abs(a).max()) if a.size else 0.0
+        worst = float(diff.max()) if a.size else 0.0
+        checks.append(OutputCheck(name, worst, worst / scale if scale else worst,
+                                  TOLERANCE * max(1.0, scale)))
+    return checks
+
+
+def convert(src, outdir, *, to: str = "torch", check: bool = True,
+            progress: Progress | None = None) -> ConvertResult:
+    src, outdir = Path(src), Path(outdir)
+    progress = progress or Progress(False)
+    if to not in TARGETS:
+        raise ConversionError(f"--to must be one of {', '.join(TARGETS)}, got {to!r}")
+    spec, reference = read_source(src, progress)
+    name = spec.name if spec.name.isidentifier() else "model"
+    result = ConvertResult()
+    outdir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".nnspec-", dir=outdir))
+    try:
+        built = _write_target(spec, name, to, staging, progress, result)
+        if check and to != "spec":
+            _check(spec, reference, built, to, progress, result)
+        for path in sorted(staging.iterdir()):
+            final = outdir / path.name
+            path.replace(final)
+            result.files.append(final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return result
+
+
+def _write_target(spec, name, to, staging, progress, result):
+    """Write the target files into ``staging``; returns the built model, if any."""
+    spec_copy = spec.model_copy(deep=True)
+    spec_copy.params = spec.params
+    spec_copy.weights = None
+    if to == "spec":
+        with progress.stage("writing the spec"):
+            save(spec_copy, staging / f"{name}.yaml")
+        return None
+    spec_copy.weights = f"{name}.spec.safetensors" if spec.params else None
+    with progress.stage("writing the spec"):
+        if spec.params:
+            save_weights(spec.params, staging / spec_copy.weights)
+        save(spec_copy, staging / f"{name}.yaml", weights=False)
+    if to == "torch":
+        from nnspec.backends.torch.build import instantiate
+        from nnspec.backends.torch.codegen import generate
+
+        with progress.stage(f"generating PyTorch source ({len(spec.nodes)} nodes)"):
+            src = generate(spec)
+            (staging / f"{name}.py").write_text(src.source, encoding="utf-8")
+            save_weights(src.state_dict, staging / f"{name}.safetensors")
+        with progress.stage("building the module"):
+            return instantiate(src)
+    from nnspec.backends.keras.build import instantiate as keras_instantiate
+    from nnspec.backends.keras.codegen import generate as keras_generate
+
+    with progress.stage(f"generating Keras source ({len(spec.nodes)} nodes)"):
+        src = keras_generate(spec)
+        (staging / f"{name}_keras.py").write_text(src.source, encoding="utf-8")
+    with progress.stage("building and saving the Keras model"):
+        kmodel = keras_instantiate(src)
+        kmodel.save(staging / f"{name}.keras")
+    return kmodel
+
+
+def _check(spec, reference, built, to, progress, result):
+    """Run the converted model and a reference on the same inputs."""
+    with progress.stage("checking parity on random inputs"):
+        arrays = sample_inputs(spec)
+        if to == "torch":
+            if reference is None:
+                from nnspec.backends.keras import build_model
+
+                reference = build_model(spec)
+            ref, got = _keras_outputs(reference, arrays), _torch_outputs(built, arrays)
+            result.params = {"keras": int(reference.count_params()),
+                             "torch": _torch_count(built)}
+        else:
+            from nnspec.backends.torch import build_module
+
+            torch_ref = build_module(spec)
+            if reference is None:
+                ref = _torch_outputs(torch_ref, arrays)
+                result.params = {"torch": _torch_count(torch_ref)}
+            else:
+                ref = _keras_outputs(reference, arrays)
+                result.params = {"keras (source)": int(reference.count_params())}
+            got = _keras_outputs(built, arrays)
+            result.params["keras"] = int(built.count_params())
+        result.checks = compare(spec, ref, got)
+
+
+def format_report(result: ConvertResult) -> str:
+    lines = ["wrote " + ", ".join(str(f) for f in result.files)]
+    if result.checks:
+        lines.append(f"{'output':<24} {'max abs err':>12} {'max rel err':>12}  status")
+        for c in result.checks:
+            lines.append(f"{c.name:<24} {c.max_abs:>12.3g} {c.max_rel:>12.3g}  "
+                         f"{'ok' if c.ok else 'MISMATCH'}")
+        lines.append("parameters: " + ", ".join(f"{k} {v:,}" for k, v in result.params.items()))
+    return "\n".join(lines)
+
+
+__all__ = ["ConvertResult", "Progress", "SpecError", "convert", "format_report"]

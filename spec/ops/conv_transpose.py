@@ -1,0 +1,178 @@
+"""Transposed convolutions over 1 or 2 spatial axes, channels-last: (N, *spatial, C)."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field, PositiveInt
+
+from ..activations import Activation
+from ..errors import AttrError
+from ..node import (
+    ErrorSample,
+    Initializer,
+    Int1,
+    Int2,
+    Node,
+    Sample,
+    Weight,
+    ntuple,
+    require_rank,
+    static_dim,
+)
+from ..types import Dim, TensorType
+
+
+def deconv_length(size: Dim, kernel: int, stride: int, padding: str, output_padding: int | None,
+                  dilation: int = 1) -> Dim:
+    """Output length of a transposed convolution, as Keras computes it
+    (``_get_output_shape_given_tf_padding`` in keras.src.backend.common.backend_utils)."""
+    if not isinstance(size, int):
+        return None
+    effective = (kernel - 1) * dilation + 1
+    if padding == "valid":
+        extra = max(effective, stride) - effective if output_padding is None else output_padding
+        return (size - 1) * stride + effective + extra
+    if output_padding is None:
+        return size * stride
+    return (size - 1) * stride + effective % 2 + output_padding
+
+
+_RULE = """
+
+    The gradient of a convolution with the same attributes. Output length per spatial axis,
+    with k' = (kernel - 1) * dilation + 1 (Keras' formula):
+
+    - ``valid``: (n - 1) * stride + k' + output_padding, where an absent output_padding is
+      max(k', stride) - k';
+    - ``same``: n * stride when output_padding is absent, else
+      (n - 1) * stride + k' % 2 + output_padding.
+
+    Weights: ``kernel`` (*kernel_size, filters, C), Keras' layout, with the output channels
+    before the input channels (PyTorch's ConvTranspose weight is (C, filters, *kernel_size));
+    ``bias`` (filters,) when ``use_bias``.
+    """
+
+
+class _ConvTranspose(Node):
+    """Shared rule for conv1d_transpose and conv2d_transpose."""
+
+    rank: ClassVar[int]
+
+    filters: PositiveInt = Field(description="Number of output channels.")
+    padding: Literal["valid", "same"] = "valid"
+    activation: Activation = "linear"
+    use_bias: bool = True
+    kernel_initializer: Initializer = "glorot_uniform"
+    bias_initializer: Initializer = "zeros"
+
+    def infer(self, x: TensorType) -> TensorType:
+        require_rank(x, self.rank + 2)
+        if self.output_padding is not None:
+            for op, s in zip(self.output_padding, self.strides):
+                if op >= s:
+                    raise AttrError(
+                        "output_padding",
+                        f"each entry must be smaller than the stride: output_padding "
+                        f"{self.output_padding}, strides {self.strides}",
+                    )
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise AttrError(
+                "dilation_rate",
+                f"strides {self.strides} and dilation_rate {self.dilation_rate} cannot both "
+                "be above 1 (Keras refuses it)",
+            )
+        ops = self.output_padding or (None,) * self.rank
+        spatial = []
+        for axis, (d, k, s, r, op) in enumerate(
+            zip(x.shape[1:-1], self.kernel_size, self.strides, self.dilation_rate, ops),
+            start=1,
+        ):
+            out = deconv_length(d, k, s, self.padding, op, r)
+            if out is not None and out < 1:
+                raise AttrError(
+                    "output_padding",
+                    f"axis {axis} of input {x} would have {out} cells",
+                    hint="use a larger output_padding or padding: valid",
+                )
+            spatial.append(out)
+        return x.with_shape((x.shape[0], *spatial, self.filters))
+
+    def weights(self, x: TensorType) -> dict[str, Weight]:
+        require_rank(x, self.rank + 2)
+        channels = static_dim(x, -1, "input channels")
+        shape = (*self.kernel_size, self.filters, channels)
+        w = {"kernel": Weight(shape, self.kernel_initializer, "(*kernel_size, out, in)")}
+        if self.use_bias:
+            w["bias"] = Weight((self.filters,), self.bias_initializer)
+        return w
+
+
+_OUTPUT_PADDING = "Extra cells at the end of each output axis, below the stride; see the formula."
+
+
+class Conv1DTranspose(_ConvTranspose):
+    __doc__ = "1-D transposed convolution. Input (N, T, C) -> (N, T', filters)." + _RULE
+
+    rank: ClassVar[int] = 1
+    op: Literal["conv1d_transpose"] = "conv1d_transpose"
+    kernel_size: Int1
+    strides: Int1 = (1,)
+    output_padding: ntuple(1, positive=False) | None = Field(None, description=_OUTPUT_PADDING)
+    dilation_rate: Int1 = (1,)
+
+
+class Conv2DTranspose(_ConvTranspose):
+    __doc__ = "2-D transposed convolution. Input (N, H, W, C) -> (N, H', W', filters)." + _RULE
+
+    rank: ClassVar[int] = 2
+    op: Literal["conv2d_transpose"] = "conv2d_transpose"
+    kernel_size: Int2
+    strides: Int2 = (1, 1)
+    output_padding: ntuple(2, positive=False) | None = Field(None, description=_OUTPUT_PADDING)
+    dilation_rate: Int2 = (1, 1)
+
+
+OPS = (Conv1DTranspose, Conv2DTranspose)
+
+
+def samples():
+    yield Sample("conv2d_transpose_basic", dict(op="conv2d_transpose", filters=3, kernel_size=3),
+                 inputs=[(2, 5, 5, 4)])
+    yield Sample("conv2d_transpose_same_stride2",
+                 dict(op="conv2d_transpose", filters=3, kernel_size=3, strides=2,
+                      padding="same"), inputs=[(2, 4, 5, 2)])
+    yield Sample("conv2d_transpose_same_even_kernel",
+                 dict(op="conv2d_transpose", filters=2, kernel_size=4, strides=2,
+                      padding="same"), inputs=[(2, 3, 4, 3)])
+    yield Sample("conv2d_transpose_valid_stride_gt_kernel",
+                 dict(op="conv2d_transpose", filters=2, kernel_size=2, strides=3),
+                 inputs=[(2, 3, 4, 3)])
+    yield Sample("conv2d_transpose_output_padding",
+                 dict(op="conv2d_transpose", filters=2, kernel_size=3, strides=2,
+                      padding="same", output_padding=1, activation="relu"),
+                 inputs=[(2, 4, 4, 3)])
+    yield Sample("conv2d_transpose_valid_output_padding",
+                 dict(op="conv2d_transpose", filters=2, kernel_size=3, strides=2,
+                      output_padding=(0, 1), use_bias=False), inputs=[(2, 3, 4, 3)])
+    yield Sample("conv2d_transpose_dilated",
+                 dict(op="conv2d_transpose", filters=2, kernel_size=3, dilation_rate=2),
+                 inputs=[(2, 4, 4, 3)])
+    yield Sample("conv1d_transpose_basic", dict(op="conv1d_transpose", filters=3, kernel_size=3),
+                 inputs=[(2, 6, 4)])
+    yield Sample("conv1d_transpose_same_stride2",
+                 dict(op="conv1d_transpose", filters=3, kernel_size=5, strides=2,
+                      padding="same"), inputs=[(2, 6, 4)])
+    yield Sample("conv1d_transpose_output_padding",
+                 dict(op="conv1d_transpose", filters=2, kernel_size=4, strides=3,
+                      output_padding=2, padding="same"), inputs=[(2, 5, 3)])
+
+
+def error_samples():
+    yield ErrorSample(dict(op="conv2d_transpose", filters=2, kernel_size=3, strides=2,
+                           output_padding=2), inputs=[(2, 4, 4, 3)], match="output_padding")
+    yield ErrorSample(dict(op="conv2d_transpose", filters=2, kernel_size=3, strides=2,
+                           dilation_rate=2), inputs=[(2, 4, 4, 3)], match="dilation_rate")
+    yield ErrorSample(dict(op="conv1d_transpose", filters=2, kernel_size=2, strides=2,
+                           padding="same", output_padding=0), inputs=[(2, 1, 3)],
+                      match="0 cells")
