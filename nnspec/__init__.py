@@ -14,12 +14,12 @@ from nnspec.spec import (
     register_op,
 )
 
-from .api import emit, from_keras, to_keras, to_torch
+from .api import emit, from_keras, from_torch, to_keras, to_torch
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ConversionError", "Model", "Node", "SchemaError", "ShapeError", "SpecError",
-    "UnsupportedOpError", "WeightsError", "emit", "from_keras", "load", "loads",
+    "UnsupportedOpError", "WeightsError", "emit", "from_keras", "from_torch", "load", "loads",
     "register_op", "to_keras", "to_torch",
 ]

@@ -15,6 +15,17 @@ def from_keras(model) -> Model:
     return convert(model)
 
 
+def from_torch(module, example_inputs, *, input_layout: str = "channels_first") -> Model:
+    """Spec plus weights from an ``nn.Module`` traced with torch.fx on ``example_inputs``.
+
+    ``input_layout`` says how the module reads its image inputs: "channels_first" (NCHW,
+    PyTorch's usual layout; the spec keeps it at its boundary) or "channels_last".
+    """
+    from nnspec.frontends.torch import from_torch as convert
+
+    return convert(module, example_inputs, input_layout=input_layout)
+
+
 def to_torch(model: Model, *, channels_first: bool = False):
     """A ``torch.nn.Module`` in eval mode with the weights loaded.
 

@@ -52,3 +52,16 @@ def topological_nodes(model: Model):
         g, key=lambda v: g.nodes[v].get("index", -1)
     )
     return [g.nodes[v]["node"] for v in order if g.nodes[v]["kind"] == "node"]
+
+
+def ancestors_of(g: nx.DiGraph, names) -> set[str]:
+    """``names`` and every vertex they depend on: one walk for all of them (calling
+    ``nx.ancestors`` per output would cost outputs x nodes)."""
+    seen = set(names)
+    stack = list(seen)
+    while stack:
+        for u in g.predecessors(stack.pop()):
+            if u not in seen:
+                seen.add(u)
+                stack.append(u)
+    return seen

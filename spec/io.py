@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,13 @@ TOP_LEVEL = tuple(Model.model_fields)
 # --- reading --------------------------------------------------------------------------------
 
 
-def _compose(text: str, file: str | None) -> tuple[Any, dict[tuple, tuple[int, int]]]:
+# libyaml's parser is several times faster than PyYAML's; the Python one is the fallback.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _compose(text: str, file: str | None) -> tuple[Any, Marks]:
     """Parse YAML safely, returning the data and (line, column) of every mapping key/item."""
-    loader = yaml.SafeLoader(text)
+    loader = _SafeLoader(text)
     try:
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
@@ -44,22 +49,61 @@ def _compose(text: str, file: str | None) -> tuple[Any, dict[tuple, tuple[int, i
         ) from None
     finally:
         loader.dispose()
+    return data, Marks(root)
+
+
+class Marks(Mapping):
+    """Path tuple -> (line, column), both 1-based, of every mapping key and list item.
+
+    Built from the composed YAML on first use: a valid spec never asks, and walking every
+    node of a big spec costs as much as parsing it.
+    """
+
+    def __init__(self, root):
+        self._root = root
+        self._marks: dict[tuple, tuple[int, int]] | None = None
+
+    def _all(self) -> dict[tuple, tuple[int, int]]:
+        if self._marks is None:
+            self._marks = _walk_marks(self._root) if self._root is not None else {}
+            self._root = None
+        return self._marks
+
+    def __getitem__(self, path: tuple) -> tuple[int, int]:
+        return self._all()[path]
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __deepcopy__(self, memo) -> Marks:  # read-only: copies of a Model may share it
+        return self
+
+
+def _walk_marks(root) -> dict[tuple, tuple[int, int]]:
+    constructor = yaml.SafeLoader("")  # turns key scalars into the values the data holds
     marks: dict[tuple, tuple[int, int]] = {}
+
+    def key_of(k):
+        if not isinstance(k, yaml.ScalarNode):
+            return None
+        return k.value if k.tag == "tag:yaml.org,2002:str" else constructor.construct_object(k)
 
     def walk(node, path):
         marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.MappingNode):
             for k, v in node.value:
-                key = loader.construct_object(k) if isinstance(k, yaml.ScalarNode) else None
+                key = key_of(k)
                 marks[(*path, key)] = (k.start_mark.line + 1, k.start_mark.column + 1)
                 walk(v, (*path, key))
         elif isinstance(node, yaml.SequenceNode):
             for i, v in enumerate(node.value):
                 walk(v, (*path, i))
 
-    if root is not None:
-        walk(root, ())
-    return data, marks
+    walk(root, ())
+    return marks
 
 
 def _pydantic_issues(err: ValidationError, prefix: tuple, marks, file, node=None, op=None):
@@ -90,19 +134,21 @@ def _pydantic_issues(err: ValidationError, prefix: tuple, marks, file, node=None
 
 
 def _parse_node(raw: Any, i: int, marks, file, issues: list[Issue]) -> Node | None:
-    at = marks.get(("nodes", i))
-    where = dict(file=file, line=at and at[0], column=at and at[1], kind="SchemaError")
+    def where():  # only looked up on an error: marks are built on first use
+        at = marks.get(("nodes", i))
+        return dict(file=file, line=at and at[0], column=at and at[1], kind="SchemaError")
+
     if not isinstance(raw, dict):
-        issues.append(Issue(f"nodes[{i}] must be a mapping with an 'op', got {raw!r}", **where))
+        issues.append(Issue(f"nodes[{i}] must be a mapping with an 'op', got {raw!r}", **where()))
         return None
     label = raw.get("name") if isinstance(raw.get("name"), str) else f"nodes[{i}]"
     if "op" not in raw:
-        issues.append(Issue("missing 'op'", node=label, attr="op", **where))
+        issues.append(Issue("missing 'op'", node=label, attr="op", **where()))
         return None
     try:
         cls = op_class(raw["op"])
     except SchemaError as e:
-        op_at = marks.get(("nodes", i, "op"), at)
+        op_at = marks.get(("nodes", i, "op"), marks.get(("nodes", i)))
         issues.append(
             Issue(e.message, node=label, attr="op", file=file, line=op_at and op_at[0],
                   column=op_at and op_at[1], hint=e.issues[0].hint, kind="SchemaError")
@@ -119,7 +165,7 @@ def _parse_node(raw: Any, i: int, marks, file, issues: list[Issue]) -> Node | No
 
 def from_dict(data: Any, *, file: str | None = None, marks=None) -> Model:
     """Build a Model from parsed YAML, reporting every schema problem with its location."""
-    marks = marks or {}
+    marks = {} if marks is None else marks
     issues: list[Issue] = []
 
     def top_issue(msg, key=None):

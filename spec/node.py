@@ -161,9 +161,10 @@ def window_shape(x: TensorType, kernel_size, strides, padding: str, dilation_rat
     for axis, (d, k, s, r) in enumerate(zip(x.shape[1:-1], kernel_size, strides, dilation_rate)):
         out = window_out(d, k, s, padding, r)
         if out is not None and out < 1:
+            dilated = f" (dilation {tuple(dilation_rate)})" if max(dilation_rate) > 1 else ""
             raise AttrError(
                 attr,
-                f"window {tuple(kernel_size)} (dilation {tuple(dilation_rate)}) does not fit "
+                f"window {tuple(kernel_size)}{dilated} does not fit "
                 f"input {tuple(x.shape[1:-1])} with padding {padding!r} "
                 f"(axis {axis + 1} would have {out} cells)",
                 hint="use padding: same, or a smaller window",

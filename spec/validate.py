@@ -13,7 +13,7 @@ import networkx as nx
 import numpy as np
 
 from .errors import Issue, Report, SpecError
-from .graph import parse_ref, to_networkx
+from .graph import ancestors_of, parse_ref, to_networkx
 from .node import Node, Weight
 from .types import TensorType
 
@@ -113,10 +113,11 @@ def _check_structure(model: Model, report: list[Issue]) -> nx.DiGraph | None:
         return None
     g = to_networkx(model)
     try:
+        # Spec order where it is one; the sort also proves the graph acyclic.
+        order = list(nx.lexicographical_topological_sort(
+            g, key=lambda v: g.nodes[v].get("index", -1)))
+    except nx.NetworkXUnfeasible:
         cycle = nx.find_cycle(g)
-    except nx.NetworkXNoCycle:
-        cycle = None
-    if cycle:
         path = " -> ".join([repr(u) for u, _ in cycle] + [repr(cycle[0][0])])
         index = g.nodes[cycle[0][0]].get("index")
         report.append(_issue(model, f"cycle: {path}", index=index, attr="inputs",
@@ -124,16 +125,14 @@ def _check_structure(model: Model, report: list[Issue]) -> nx.DiGraph | None:
         return None
     if fatal:
         return None
-    needed: set[str] = set()
-    for ref in model.outputs:
-        name = parse_ref(ref, names)[0]
-        needed |= nx.ancestors(g, name) | {name}
+    needed = ancestors_of(g, [parse_ref(ref, names)[0] for ref in model.outputs])
     for i, node in enumerate(model.nodes):
         if node.name not in needed:
             report.append(
                 _issue(model, "does not contribute to any output (dead node)", index=i,
                        severity="warning", kind="GraphError")
             )
+    g.graph["order"] = order
     return g
 
 
@@ -150,8 +149,7 @@ def analyse(model: Model, *, check_weights: bool = True) -> Analysis:
     for name, spec in model.inputs.items():
         a.types[name] = TensorType(tuple(spec.shape), spec.dtype)
     failed: set[str] = set()
-    order = nx.lexicographical_topological_sort(g, key=lambda v: g.nodes[v].get("index", -1))
-    for v in order:
+    for v in g.graph["order"]:
         data = g.nodes[v]
         if data["kind"] != "node":
             continue

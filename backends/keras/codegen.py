@@ -88,9 +88,9 @@ def generate(model: Model, *, seed: int | None = 0) -> KerasSource:
         inputs.append(v)
         batch = spec.shape[0] if isinstance(spec.shape[0], int) else None
         shape = tuple(d if isinstance(d, int) else None for d in spec.shape[1:])
-        gen.layer_names.reserve(name)
+        gen.layer_names.reserve(v)
         gen.lines.append(f"{v} = " + call("keras.Input", shape=shape, batch_size=batch,
-                                           dtype=spec.dtype, name=name))
+                                           dtype=spec.dtype, name=v))
     for node in topological_nodes(model):
         refs = node.inputs or []
         ctx = NodeCtx(gen, node, [var[r] for r in refs], [a.types[r] for r in refs],

@@ -14,9 +14,32 @@ from ..errors import SchemaError
 from ..node import Node
 
 OP_MODULES = (
+    "activation",
+    "batch_norm",
     "conv",
+    "conv_transpose",
+    "cropping",
     "dense",
+    "depthwise_conv",
+    "dropout",
+    "embedding",
+    "flatten",
+    "global_pool",
+    "group_norm",
+    "layer_norm",
+    "merge",
+    "normalization",
+    "permute",
+    "pooling",
     "recurrent",
+    "repeat_vector",
+    "rescaling",
+    "reshape",
+    "resizing",
+    "separable_conv",
+    "unit_norm",
+    "upsampling",
+    "zero_padding",
 )
 
 _user_ops: dict[str, type[Node]] = {}

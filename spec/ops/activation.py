@@ -126,11 +126,9 @@ def samples():
     yield Sample("activation_softmax", dict(op="activation", activation="softmax"),
                  inputs=[(2, 3, 5)])
     yield Sample("relu", dict(op="relu"), inputs=[(2, 6)])
-    yield Sample("relu6", dict(op="relu", max_value=6.0), inputs=[(2, 4, 4, 3)],
-                 input_range=(-10.0, 10.0))
+    yield Sample("relu_capped", dict(op="relu", max_value=1.0), inputs=[(2, 4, 4, 3)])
     yield Sample("relu_all_params", dict(op="relu", max_value=1.5, negative_slope=0.1,
-                                         threshold=0.5), inputs=[(2, 3, 4)],
-                 input_range=(-3.0, 3.0))
+                                         threshold=0.5), inputs=[(2, 3, 4)])
     yield Sample("leaky_relu", dict(op="leaky_relu"), inputs=[(2, 6)])
     yield Sample("leaky_relu_slope", dict(op="leaky_relu", negative_slope=0.1),
                  inputs=[(2, 3, 4)])

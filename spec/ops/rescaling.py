@@ -39,10 +39,8 @@ OPS = (Rescaling,)
 
 
 def samples():
-    yield Sample("unit_range", dict(scale=1 / 255), inputs=[(2, 4, 4, 3)],
-                 input_range=(0.0, 255.0))
-    yield Sample("symmetric", dict(scale=1 / 127.5, offset=-1.0), inputs=[(2, 4, 4, 3)],
-                 input_range=(0.0, 255.0))
+    yield Sample("unit_range", dict(scale=1 / 255), inputs=[(2, 4, 4, 3)])
+    yield Sample("symmetric", dict(scale=1 / 127.5, offset=-1.0), inputs=[(2, 4, 4, 3)])
     yield Sample("per_channel", dict(scale=[0.5, 2.0, -1.0], offset=[0.1, 0.0, 0.3]),
                  inputs=[(2, 4, 4, 3)])
     yield Sample("int_input", dict(scale=0.5), inputs=[(2, 5)], input_dtype="int32",
