@@ -75,3 +75,21 @@ def class_name(text: str) -> str:
     if name[0].isdigit():
         name = "Model" + name
     return name if not keyword.iskeyword(name) else name + "Model"
+
+
+def squeeze(v):
+    """``(3, 3)`` -> ``3``: framework layers take one int for equal sizes; else unchanged."""
+    if isinstance(v, tuple) and v and all(i == v[0] for i in v):
+        return v[0]
+    return v
+
+
+def non_default(defaults: dict, **kwargs) -> dict:
+    """The keyword arguments (squeezed) whose value differs from the constructor's default,
+    so generated calls read like hand-written ones: ``nn.Conv2d(3, 8, 3, stride=2)``."""
+    out = {}
+    for key, value in kwargs.items():
+        value = squeeze(value)
+        if key not in defaults or squeeze(defaults[key]) != value:
+            out[key] = value
+    return out

@@ -1,7 +1,11 @@
 """The closed list of activation names a spec may use (fused into dense/conv, or standalone).
 
-Names follow Keras. ``gelu`` is the exact (erf) form, ``gelu_approximate`` the tanh form;
-``swish`` and ``hard_swish`` are accepted as aliases and stored as ``silu`` / ``hard_silu``.
+Names follow Keras, with the parameters of Keras' activation functions (``leaky_relu``
+0.2, ``celu`` alpha 1, ``soft_shrink`` and ``hard_shrink`` threshold 0.5, ``squareplus``
+b 4). ``gelu`` is the exact (erf) form, ``gelu_approximate`` the tanh form; ``swish`` and
+``hard_swish`` are accepted as aliases and stored as ``silu`` / ``hard_silu``. Keras'
+``glu``, ``sparsemax`` and ``threshold`` are not in the list (``glu`` halves the last axis,
+``threshold`` has no defaults).
 """
 
 from __future__ import annotations
@@ -30,6 +34,15 @@ ACTIVATION_NAMES = (
     "exponential",
     "softmax",
     "log_softmax",
+    "celu",  # alpha 1
+    "hard_tanh",
+    "log_sigmoid",
+    "tanh_shrink",
+    "soft_shrink",  # threshold 0.5
+    "hard_shrink",  # threshold 0.5
+    "squareplus",  # b 4
+    "sparse_plus",
+    "sparse_sigmoid",
 )
 
 ALIASES = {"swish": "silu", "hard_swish": "hard_silu", None: "linear"}

@@ -315,6 +315,8 @@ def node_to_dict(node: Node, implicit_input: str | None) -> dict:
     out: dict[str, Any] = {"name": node.name, "op": node.op}
     if node.inputs != ([implicit_input] if implicit_input is not None else []):
         out["inputs"] = list(node.inputs or [])
+    if node.shares is not None:
+        out["shares"] = node.shares
     fields = type(node).model_fields
     attrs = node.attrs()
     # Required attributes first (`filters`, `kernel_size`), then the rest in declared order.

@@ -14,7 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PositiveInt
 from .errors import AttrError, ShapeError
 from .types import TensorType
 
-RESERVED = ("name", "op", "inputs")
+RESERVED = ("name", "op", "inputs", "shares")
 
 Initializer = Literal[
     "zeros",
@@ -95,6 +95,11 @@ class Node(BaseModel):
         None,
         description="Names of the tensors this node reads (a node, `node:k` for its k-th "
         "output, or a model input). Absent: the previous node's output.",
+    )
+    shares: str | None = Field(
+        None,
+        description="Use the weights of this earlier node (a layer called more than once); "
+        "the op and attributes must be the same.",
     )
 
     # How many inputs the op takes: an int, or (min, max) with max None for "any".

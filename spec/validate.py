@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import networkx as nx
 import numpy as np
 
-from .errors import Issue, Report, SpecError
+from .errors import AttrError, Issue, Report, SpecError
 from .graph import ancestors_of, parse_ref, to_networkx
 from .node import Node, Weight
 from .types import TensorType
@@ -161,7 +161,7 @@ def analyse(model: Model, *, check_weights: bool = True) -> Analysis:
         try:
             xs = [a.types[r] if r in a.types else _out(a, r, g) for r in refs]
             outs = _infer_node(node, xs)
-            a.weights[node.name] = node.weights(*xs)
+            a.weights[node.name] = _own_weights(model, node, node.weights(*xs), a)
         except SpecError as e:
             a.issues.extend(_locate(model, i, e))
             failed.add(node.name)
@@ -183,6 +183,32 @@ def analyse(model: Model, *, check_weights: bool = True) -> Analysis:
     rank = {n.name: i for i, n in enumerate(model.nodes)}
     a.issues.sort(key=lambda i: (i.node is not None, rank.get(i.node, -1)))
     return a
+
+
+def _own_weights(model: Model, node: Node, declared: dict[str, Weight], a: Analysis):
+    """A node sharing another's weights owns none; check the shared ones fit it."""
+    if node.shares is None:
+        return declared
+    try:
+        target = model.node(node.shares)
+    except KeyError:
+        raise AttrError("shares", f"shares the weights of {node.shares!r}, which is not a node")
+    if target.op != node.op or target.attrs() != node.attrs():
+        raise AttrError("shares", f"shares the weights of {node.shares!r}, but its op or "
+                        "attributes differ")
+    theirs = a.weights.get(target.name)
+    if theirs is None or target.shares is not None:
+        raise AttrError("shares", f"{node.shares!r} must come earlier and own its weights")
+    for key, w in declared.items():
+        if key not in theirs or theirs[key].shape != w.shape:
+            raise AttrError("shares", f"weight {key!r} would need shape {w.shape} here, "
+                            f"but {node.shares!r} has {theirs.get(key, w).shape}")
+    return {}
+
+
+def shared_weights_owner(node: Node) -> str:
+    """The node whose weights this node uses (itself unless it ``shares``)."""
+    return node.shares or node.name
 
 
 class _BadOutputIndex(Exception):

@@ -15,7 +15,7 @@ from nnspec.spec.types import TensorType
 from nnspec.spec.validate import analyse
 
 from ..codegen_common import Namespace, call, literal
-from ..torch.codegen import VERSION, model_params
+from ..torch.codegen import VERSION, _node_params, model_params
 from .activations import KERAS_NAMES, apply_activation
 from .registry import converter_for
 
@@ -45,12 +45,22 @@ class NodeCtx:
 
     def layer(self, cls: str, *args, weights: list[np.ndarray] | None = None, suffix: str = "",
               **kwargs) -> str:
-        """Source constructing a named Keras layer; its weights are set after building."""
+        """Source constructing a named Keras layer; its weights are set after building.
+
+        A layer whose weights other nodes share is bound to a variable so they can call it."""
+        if self.node.shares is not None:
+            return self._gen.shared[(self.node.shares, suffix)]
         name = self._gen.layer_names.name(self.node.name + (f"_{suffix}" if suffix else ""))
         if weights:
             self._gen.weights[name] = [np.asarray(w, dtype=np.float32) if w.dtype == np.float64
                                        else np.asarray(w) for w in weights]
-        return call(cls, *map(literal, args), **kwargs, name=name)
+        source = call(cls, *map(literal, args), **kwargs, name=name)
+        if self.node.name in self._gen.shared_owners:
+            var = self._gen.locals.name(f"{name}_layer")
+            self.stmt(f"{var} = {source}")
+            self._gen.shared[(self.node.name, suffix)] = var
+            return var
+        return source
 
     def activation(self, x: str, name: str | None = None) -> str:
         return apply_activation(name or getattr(self.node, "activation", "linear"), x)
@@ -73,6 +83,8 @@ class _Generator:
         self.layer_names = Namespace()
         self.lines: list[str] = []
         self.weights: dict[str, list[np.ndarray]] = {}
+        self.shared: dict[tuple[str, str], str] = {}  # (node, suffix) -> layer variable
+        self.shared_owners: set[str] = set()
 
 
 def generate(model: Model, *, seed: int | None = 0) -> KerasSource:
@@ -80,6 +92,7 @@ def generate(model: Model, *, seed: int | None = 0) -> KerasSource:
     Report(a.issues).raise_for_errors()
     params = model_params(model, seed)
     gen = _Generator()
+    gen.shared_owners = {n.shares for n in model.nodes if n.shares is not None}
     var: dict[str, str] = {}
     inputs = []
     for name, spec in model.inputs.items():
@@ -95,7 +108,7 @@ def generate(model: Model, *, seed: int | None = 0) -> KerasSource:
         refs = node.inputs or []
         ctx = NodeCtx(gen, node, [var[r] for r in refs], [a.types[r] for r in refs],
                       list(a.outputs[node.name]),
-                      {k: params[f"{node.name}/{k}"] for k in a.weights[node.name]})
+                      _node_params(node, a, params))
         expr = converter_for(node)(node, ctx)
         n_out = len(a.outputs[node.name])
         if n_out == 1 and expr in var.values():

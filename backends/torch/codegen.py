@@ -45,6 +45,7 @@ class _Generator:
         self.state: dict[str, np.ndarray] = {}
         self.helpers: list[str] = []
         self.node_ids: dict[str, str] = {}
+        self.owned: dict[tuple[str, str], str] = {}  # (node, suffix) -> attribute, for `shares`
 
 
 class NodeCtx:
@@ -67,8 +68,12 @@ class NodeCtx:
 
     def module(self, cls: str, *args, weights: dict[str, np.ndarray] | None = None,
                suffix: str = "", **kwargs) -> str:
-        """Declare ``self.<name> = cls(*args, **kwargs)`` in __init__; returns ``self.<name>``."""
+        """Declare ``self.<name> = cls(*args, **kwargs)`` in __init__; returns ``self.<name>``.
+        A node that ``shares`` another's weights gets that node's submodule instead."""
+        if self.node.shares is not None:
+            return f"self.{self._gen.owned[(self.node.shares, suffix)]}"
         attr = self._gen.attrs.name(self.node.name + (f"_{suffix}" if suffix else ""))
+        self._gen.owned[(self.node.name, suffix)] = attr
         self._gen.init_lines.append(f"self.{attr} = " + call(cls, *map(literal, args), **kwargs))
         for key, value in (weights or {}).items():
             self._gen.state[f"{attr}.{key}"] = _f32(value)
@@ -77,7 +82,10 @@ class NodeCtx:
 
     def tensor(self, suffix: str, value: np.ndarray, *, parameter: bool = True) -> str:
         """A weight used by a functional op: an ``nn.Parameter`` (or a buffer)."""
+        if self.node.shares is not None:
+            return f"self.{self._gen.owned[(self.node.shares, suffix)]}"
         attr = self._gen.attrs.name(f"{self.node.name}_{suffix}")
+        self._gen.owned[(self.node.name, suffix)] = attr
         value = _f32(value)
         empty = f"torch.empty({literal(tuple(int(d) for d in value.shape))})"
         if parameter:
@@ -107,6 +115,12 @@ class NodeCtx:
 
     def activation(self, x: str, name: str | None = None) -> str:
         return apply_activation(name or getattr(self.node, "activation", "linear"), x)
+
+
+def _node_params(node: Node, a, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A node's weights by short name (those of the node it ``shares``, if it does)."""
+    owner = node.shares or node.name
+    return {k: params[f"{owner}/{k}"] for k in a.weights[owner]}
 
 
 def _f32(a) -> np.ndarray:
@@ -143,7 +157,7 @@ def generate(model: Model, *, channels_first: bool = False, seed: int | None = 0
         ctx = NodeCtx(
             gen, node, [var[r] for r in refs], [a.types[r] for r in refs],
             list(a.outputs[node.name]),
-            {k: params[f"{node.name}/{k}"] for k in a.weights[node.name]},
+            _node_params(node, a, params),
         )
         expr = converter_for(node)(node, ctx)
         outs = a.outputs[node.name]

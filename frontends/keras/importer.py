@@ -41,13 +41,16 @@ class LayerCtx:
              params: dict[str, np.ndarray] | None = None, **attrs) -> Node:
         """Create a spec node named after the layer; ``params`` are its canonical weights."""
         name = self.name + (f"_{suffix}" if suffix else "")
+        owner = self._importer.first_call.get(id(self.layer))
+        shares = owner + (f"_{suffix}" if suffix else "") if owner != self.name else None
         try:
-            node = cls(name=name, inputs=inputs if inputs is not None else self.inputs, **attrs)
+            node = cls(name=name, inputs=inputs if inputs is not None else self.inputs,
+                       shares=shares, **attrs)
         except Exception as e:  # pydantic ValidationError: an attribute nnspec cannot express
             raise ConversionError(
                 f"layer {self.layer.name!r} ({type(self.layer).__name__}): {e}",
                 node=self.layer.name) from None
-        for key, value in (params or {}).items():
+        for key, value in (params or {}).items() if shares is None else ():
             self._importer.params[f"{name}/{key}"] = np.asarray(value, dtype=np.float32)
         self._nodes.append(node)
         return node
@@ -71,6 +74,7 @@ class _Importer:
         self._names: dict[int, str] = {}  # id(layer) -> base node name
         self._used: set[str] = set()
         self._calls: dict[int, int] = {}
+        self.first_call: dict[int, str] = {}  # id(layer) -> node name of its first call
 
     def node_name(self, layer) -> str:
         return self._names[id(layer)]
@@ -85,6 +89,7 @@ class _Importer:
             name += "_"
         self._used.add(name)
         self._names[id(layer)] = name
+        self.first_call.setdefault(id(layer), name)
 
     def walk(self, fn, input_refs: list[str], prefix: str = "") -> list[str]:
         refs = {id(x): r for x, r in zip(fn.inputs, input_refs)}

@@ -83,19 +83,21 @@ class _ConvTranspose(Node):
                 "be above 1 (Keras refuses it)",
             )
         ops = self.output_padding or (None,) * self.rank
-        spatial = []
-        for axis, (d, k, s, r, op) in enumerate(
-            zip(x.shape[1:-1], self.kernel_size, self.strides, self.dilation_rate, ops),
-            start=1,
-        ):
-            out = deconv_length(d, k, s, self.padding, op, r)
-            if out is not None and out < 1:
+        for k, r, op in zip(self.kernel_size, self.dilation_rate, ops):
+            if self.padding == "same" and op == 0 and ((k - 1) * r + 1) % 2 == 0:
                 raise AttrError(
                     "output_padding",
-                    f"axis {axis} of input {x} would have {out} cells",
-                    hint="use a larger output_padding or padding: valid",
+                    f"with padding 'same', an output_padding of 0 and an even kernel "
+                    f"({self.kernel_size}, dilation {self.dilation_rate}) give (n - 1) * stride "
+                    "cells, which TensorFlow cannot compute (Keras fails when called)",
+                    hint="leave output_padding unset (n * stride cells), or use 1",
                 )
-            spatial.append(out)
+        spatial = [
+            deconv_length(d, k, s, self.padding, op, r)
+            for d, k, s, r, op in zip(
+                x.shape[1:-1], self.kernel_size, self.strides, self.dilation_rate, ops
+            )
+        ]
         return x.with_shape((x.shape[0], *spatial, self.filters))
 
     def weights(self, x: TensorType) -> dict[str, Weight]:
@@ -174,5 +176,5 @@ def error_samples():
     yield ErrorSample(dict(op="conv2d_transpose", filters=2, kernel_size=3, strides=2,
                            dilation_rate=2), inputs=[(2, 4, 4, 3)], match="dilation_rate")
     yield ErrorSample(dict(op="conv1d_transpose", filters=2, kernel_size=2, strides=2,
-                           padding="same", output_padding=0), inputs=[(2, 1, 3)],
-                      match="0 cells")
+                           padding="same", output_padding=0), inputs=[(2, 5, 3)],
+                      match="even kernel")
