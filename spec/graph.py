@@ -32,26 +32,40 @@ def to_networkx(model: Model) -> nx.DiGraph:
     ``port`` (input position of the consumer) and ``out`` (output index of the producer).
     Unknown references are left out (validation reports them)."""
     g = nx.DiGraph()
-    for name in model.inputs:
-        g.add_node(name, kind="input")
-    for i, node in enumerate(model.nodes):
-        g.add_node(node.name, kind="node", index=i, node=node)
+    # The bulk adds are several times faster than one call per vertex or edge.
+    g.add_nodes_from(model.inputs, kind="input")
+    g.add_nodes_from(
+        (node.name, {"kind": "node", "index": i, "node": node})
+        for i, node in enumerate(model.nodes)
+    )
     names = g.nodes
-    for node in model.nodes:
-        for port, ref in enumerate(node.inputs or ()):
-            parsed = parse_ref(ref, names)
-            if parsed is not None:
-                g.add_edge(parsed[0], node.name, port=port, out=parsed[1])
+    g.add_edges_from(
+        (parsed[0], node.name, {"port": port, "out": parsed[1]})
+        for node in model.nodes
+        for port, ref in enumerate(node.inputs or ())
+        if (parsed := parse_ref(ref, names)) is not None
+    )
     return g
+
+
+def topological_order(g: nx.DiGraph) -> list[str]:
+    """Vertices with each node after its inputs: spec order when it is one, else the
+    topological order nearest to it. Raises ``nx.NetworkXUnfeasible`` on a cycle.
+
+    Spec order (model inputs, then nodes, as :func:`to_networkx` adds them) is checked with
+    one sweep over the edges; only a spec that reads later nodes pays for the sort.
+    """
+    order = list(g)
+    position = {v: k for k, v in enumerate(order)}
+    if all(position[u] < position[v] for u, v in g.edges):
+        return order
+    return list(nx.lexicographical_topological_sort(g, key=lambda v: g.nodes[v].get("index", -1)))
 
 
 def topological_nodes(model: Model):
     """Nodes in an order where every node comes after its inputs (spec order when it is one)."""
     g = to_networkx(model)
-    order = nx.lexicographical_topological_sort(
-        g, key=lambda v: g.nodes[v].get("index", -1)
-    )
-    return [g.nodes[v]["node"] for v in order if g.nodes[v]["kind"] == "node"]
+    return [g.nodes[v]["node"] for v in topological_order(g) if g.nodes[v]["kind"] == "node"]
 
 
 def ancestors_of(g: nx.DiGraph, names) -> set[str]:

@@ -10,6 +10,8 @@ from .node import Weight
 
 
 def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
+    if len(shape) == 0:
+        return 1, 1
     if len(shape) == 1:
         return shape[0], shape[0]
     receptive = math.prod(shape[:-2]) if len(shape) > 2 else 1

@@ -49,24 +49,29 @@ def _compose(text: str, file: str | None) -> tuple[Any, Marks]:
         ) from None
     finally:
         loader.dispose()
-    return data, Marks(root)
+    return data, Marks(text)
 
 
 class Marks(Mapping):
     """Path tuple -> (line, column), both 1-based, of every mapping key and list item.
 
-    Built from the composed YAML on first use: a valid spec never asks, and walking every
-    node of a big spec costs as much as parsing it.
+    Found on first use by parsing the text again: a valid spec never asks, and keeping the
+    composed YAML tree instead would hold about 4 KB per node of a big spec.
     """
 
-    def __init__(self, root):
-        self._root = root
+    def __init__(self, text: str):
+        self._text: str | None = text
         self._marks: dict[tuple, tuple[int, int]] | None = None
 
     def _all(self) -> dict[tuple, tuple[int, int]]:
         if self._marks is None:
-            self._marks = _walk_marks(self._root) if self._root is not None else {}
-            self._root = None
+            loader = _SafeLoader(self._text)
+            try:
+                root = loader.get_single_node()
+            finally:
+                loader.dispose()
+            self._marks = _walk_marks(root) if root is not None else {}
+            self._text = None
         return self._marks
 
     def __getitem__(self, path: tuple) -> tuple[int, int]:

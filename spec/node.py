@@ -156,8 +156,9 @@ def normalize_axes(axes: int | list[int], rank: int, attr: str = "axis") -> tupl
     return tuple(sorted(out))
 
 
-def window_shape(x: TensorType, kernel_size, strides, padding: str, dilation_rate=None,
-                 attr: str = "kernel_size") -> list:
+def window_shape(
+    x: TensorType, kernel_size, strides, padding: str, dilation_rate=None, attr: str = "kernel_size"
+) -> list:
     """Spatial output dims of a sliding window over (N, *spatial, C); AttrError if it can't fit."""
     from .types import window_out
 

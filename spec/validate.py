@@ -13,7 +13,7 @@ import networkx as nx
 import numpy as np
 
 from .errors import AttrError, Issue, Report, SpecError
-from .graph import ancestors_of, parse_ref, to_networkx
+from .graph import ancestors_of, parse_ref, to_networkx, topological_order
 from .node import Node, Weight
 from .types import TensorType
 
@@ -114,8 +114,7 @@ def _check_structure(model: Model, report: list[Issue]) -> nx.DiGraph | None:
     g = to_networkx(model)
     try:
         # Spec order where it is one; the sort also proves the graph acyclic.
-        order = list(nx.lexicographical_topological_sort(
-            g, key=lambda v: g.nodes[v].get("index", -1)))
+        order = topological_order(g)
     except nx.NetworkXUnfeasible:
         cycle = nx.find_cycle(g)
         path = " -> ".join([repr(u) for u, _ in cycle] + [repr(cycle[0][0])])

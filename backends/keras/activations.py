@@ -1,10 +1,13 @@
 """Activation names (spec/activations.py) in Keras: a name Keras accepts, or an ops call."""
 
+from ..codegen_common import literal
+
 # Names Keras' `activation=` argument takes as they are.
 KERAS_NAMES = {
     "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "hard_silu",
     "mish", "sigmoid", "hard_sigmoid", "tanh", "softplus", "softsign", "exponential",
-    "softmax", "log_softmax",
+    "softmax", "log_softmax", "celu", "hard_tanh", "log_sigmoid", "tanh_shrink",
+    "soft_shrink", "hard_shrink", "squareplus", "sparse_plus", "sparse_sigmoid",
 }
 
 # The rest, as expressions over `{x}` (keras.ops work on symbolic tensors).
@@ -18,4 +21,4 @@ def apply_activation(name: str, x: str) -> str:
         return x
     if name in KERAS_EXPRESSIONS:
         return KERAS_EXPRESSIONS[name].format(x=x)
-    return f"layers.Activation({name!r})({x})"
+    return f"layers.Activation({literal(name)})({x})"

@@ -24,4 +24,6 @@ def instantiate(src: KerasSource) -> keras.Model:
         except ValueError as e:
             raise ConversionError(f"Keras layer {name!r} does not accept its weights: {e}",
                                   node=name) from None
+        if hasattr(layer, "finalize_state"):  # Normalization caches its statistics
+            layer.finalize_state()
     return model

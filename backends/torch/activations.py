@@ -1,4 +1,9 @@
-"""Activation names (spec/activations.py) as PyTorch expressions over ``{x}``."""
+"""Activation names (spec/activations.py) as PyTorch expressions over ``{x}``.
+
+Each template uses ``{x}`` once, so ``{x}`` may be any expression (a layer call). The two
+activations PyTorch lacks call a small function that the generated module then defines
+(``ACTIVATION_HELPERS``: activation name -> helper name in helpers.py).
+"""
 
 ACTIVATIONS = {
     "linear": "{x}",
@@ -20,7 +25,18 @@ ACTIVATIONS = {
     "exponential": "torch.exp({x})",
     "softmax": "F.softmax({x}, dim=-1)",
     "log_softmax": "F.log_softmax({x}, dim=-1)",
+    "celu": "F.celu({x})",
+    "hard_tanh": "F.hardtanh({x})",
+    "log_sigmoid": "F.logsigmoid({x})",
+    "tanh_shrink": "F.tanhshrink({x})",
+    "soft_shrink": "F.softshrink({x}, 0.5)",
+    "hard_shrink": "F.hardshrink({x}, 0.5)",
+    "squareplus": "squareplus({x})",
+    "sparse_plus": "sparse_plus({x})",
+    "sparse_sigmoid": "torch.clamp(0.5 * ({x} + 1.0), 0.0, 1.0)",
 }
+
+ACTIVATION_HELPERS = {"squareplus": "squareplus", "sparse_plus": "sparse_plus"}
 
 
 def apply_activation(name: str, x: str) -> str:

@@ -16,14 +16,14 @@ from nnspec.spec.types import TensorType
 from nnspec.spec.validate import analyse
 
 from ..codegen_common import Namespace, call, class_name, literal
-from .activations import apply_activation
+from .activations import ACTIVATION_HELPERS, apply_activation
 from .helpers import HELPERS
 from .registry import converter_for
 
 VERSION = "0.1.0"
 MODULE_RESERVED = ("self", "forward", "training", "eval", "train", "to", "state_dict",
                    "parameters", "modules", "children", "buffers", "apply", "cuda", "cpu")
-LOCAL_RESERVED = ("self", "torch", "nn", "F", "math")
+LOCAL_RESERVED = ("self", "torch", "nn", "F", "math", *HELPERS)  # helpers are global names
 
 
 @dataclass
@@ -114,7 +114,10 @@ class NodeCtx:
         self._gen.forward_lines.append(line)
 
     def activation(self, x: str, name: str | None = None) -> str:
-        return apply_activation(name or getattr(self.node, "activation", "linear"), x)
+        name = name or getattr(self.node, "activation", "linear")
+        if name in ACTIVATION_HELPERS:
+            self.helper(ACTIVATION_HELPERS[name])
+        return apply_activation(name, x)
 
 
 def _node_params(node: Node, a, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -11,7 +11,7 @@ from nnspec.spec.errors import ConversionError
 from nnspec.spec.model import InputSpec, Model
 from nnspec.spec.node import Node
 
-from .registry import REFUSED, converter_for
+from .registry import REFUSED, converter_for, layer_key
 
 _SKIP = ("InputLayer",)
 
@@ -25,6 +25,7 @@ class LayerCtx:
         self.config: dict[str, Any] = layer.get_config()
         self.inputs = inputs
         self.call_kwargs = call_kwargs
+        self.call_args: tuple = ()  # positional call arguments: tensors and constants
         self.in_shapes: list[tuple] = []
         self._nodes: list[Node] = []
 
@@ -109,10 +110,11 @@ class _Importer:
         return [refs[id(x)] for x in fn.outputs]
 
     def convert(self, layer, ins: list[str], knode, prefix: str) -> list[str]:
-        fn = converter_for(type(layer).__name__)
+        fn = converter_for(layer_key(layer))
         self._claim(layer, prefix)
         ctx = LayerCtx(self, layer, ins, dict(knode.arguments.kwargs))
         ctx.in_shapes = [tuple(x.shape) for x in knode.input_tensors]
+        ctx.call_args = tuple(knode.arguments.args)
         result = fn(layer, ctx)
         self.nodes.extend(ctx._nodes)
         last = result[-1] if isinstance(result, list) else result
@@ -137,7 +139,7 @@ def unsupported_layers(fn, found=None) -> list[tuple[str, str, str]]:
     """(layer name, class, reason) for every layer nnspec cannot convert, nested included."""
     found = [] if found is None else found
     for layer in fn.operations:
-        cls = type(layer).__name__
+        cls = layer_key(layer)
         inner = _functional(layer)
         if inner is not None:
             unsupported_layers(inner, found)

@@ -37,6 +37,16 @@ def _load_builtin() -> None:
         importlib.import_module(f"{__package__}.layers.{mod}")
 
 
+def layer_key(operation) -> str:
+    """The registry key of a graph operation: its class name for a layer, ``ops.<Class>`` for
+    a keras.ops operation (``x + 3.0`` on a symbolic tensor records ``keras.src.ops.numpy.Add``,
+    a different class from ``keras.layers.Add`` with the same name)."""
+    cls = type(operation)
+    if cls.__module__.startswith("keras.src.ops."):
+        return "ops." + cls.__name__
+    return cls.__name__
+
+
 def converter_for(class_name: str) -> Callable | None:
     _load_builtin()
     return _CONVERTERS.get(class_name)

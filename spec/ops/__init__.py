@@ -27,6 +27,7 @@ OP_MODULES = (
     "global_pool",
     "group_norm",
     "layer_norm",
+    "layer_scale",
     "merge",
     "normalization",
     "permute",
@@ -64,9 +65,7 @@ def catalog() -> dict[str, type[Node]]:
 
 def op_modules() -> dict[str, object]:
     """Op tag -> the module declaring it (for samples and docs)."""
-    return {
-        cls.tag(): importlib.import_module(cls.__module__) for cls in catalog().values()
-    }
+    return {cls.tag(): importlib.import_module(cls.__module__) for cls in catalog().values()}
 
 
 def register_op(cls: type[Node]) -> type[Node]:

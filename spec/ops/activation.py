@@ -3,9 +3,9 @@ parameters of their own (``relu``, ``leaky_relu``, ``prelu``, ``elu``, ``softmax
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BeforeValidator, Field, PositiveInt
+from pydantic import Field, PositiveInt
 
 from ..activations import Activation as ActivationName
 from ..errors import AttrError, ShapeError
@@ -47,10 +47,6 @@ class LeakyReLU(_Elementwise):
     negative_slope: float = Field(0.3, ge=0, description="Slope for negative inputs.")
 
 
-def _axes_list(v):
-    return [v] if isinstance(v, int) and not isinstance(v, bool) else v
-
-
 class PReLU(_Elementwise):
     """Leaky ReLU with a learned slope: ``y = x`` for ``x >= 0``, else ``alpha * x``.
 
@@ -59,7 +55,7 @@ class PReLU(_Elementwise):
     """
 
     op: Literal["prelu"] = "prelu"
-    shared_axes: Annotated[list[PositiveInt] | None, BeforeValidator(_axes_list)] = Field(
+    shared_axes: PositiveInt | list[PositiveInt] | None = Field(
         None,
         description="Axes (1 = the first after batch, as Keras counts) along which one slope "
         "is shared; null: one slope per input element.",
@@ -70,7 +66,8 @@ class PReLU(_Elementwise):
         if x.rank < 2:
             raise ShapeError(f"input must have rank >= 2 (batch, ...), got {x}")
         shape = list(x.shape[1:])
-        for a in self.shared_axes or ():
+        shared = [self.shared_axes] if isinstance(self.shared_axes, int) else self.shared_axes
+        for a in shared or ():
             if a >= x.rank:
                 raise AttrError(
                     "shared_axes",
@@ -119,19 +116,22 @@ OPS = (Activation, ReLU, LeakyReLU, PReLU, ELU, Softmax)
 
 def samples():
     yield Sample("activation_relu", dict(op="activation", activation="relu"), inputs=[(2, 6)])
-    yield Sample("activation_gelu", dict(op="activation", activation="gelu"),
-                 inputs=[(2, 3, 4)])
-    yield Sample("activation_hard_sigmoid", dict(op="activation", activation="hard_sigmoid"),
-                 inputs=[(2, 6)])
-    yield Sample("activation_softmax", dict(op="activation", activation="softmax"),
-                 inputs=[(2, 3, 5)])
+    yield Sample("activation_gelu", dict(op="activation", activation="gelu"), inputs=[(2, 3, 4)])
+    yield Sample(
+        "activation_hard_sigmoid", dict(op="activation", activation="hard_sigmoid"), inputs=[(2, 6)]
+    )
+    yield Sample(
+        "activation_softmax", dict(op="activation", activation="softmax"), inputs=[(2, 3, 5)]
+    )
     yield Sample("relu", dict(op="relu"), inputs=[(2, 6)])
     yield Sample("relu_capped", dict(op="relu", max_value=1.0), inputs=[(2, 4, 4, 3)])
-    yield Sample("relu_all_params", dict(op="relu", max_value=1.5, negative_slope=0.1,
-                                         threshold=0.5), inputs=[(2, 3, 4)])
+    yield Sample(
+        "relu_all_params",
+        dict(op="relu", max_value=1.5, negative_slope=0.1, threshold=0.5),
+        inputs=[(2, 3, 4)],
+    )
     yield Sample("leaky_relu", dict(op="leaky_relu"), inputs=[(2, 6)])
-    yield Sample("leaky_relu_slope", dict(op="leaky_relu", negative_slope=0.1),
-                 inputs=[(2, 3, 4)])
+    yield Sample("leaky_relu_slope", dict(op="leaky_relu", negative_slope=0.1), inputs=[(2, 3, 4)])
     yield Sample("prelu", dict(op="prelu"), inputs=[(2, 3, 4)])
     yield Sample("prelu_shared", dict(op="prelu", shared_axes=[1, 2]), inputs=[(2, 4, 5, 3)])
     yield Sample("prelu_shared_int", dict(op="prelu", shared_axes=1), inputs=[(2, 5, 3)])

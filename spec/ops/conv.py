@@ -36,6 +36,9 @@ class _Conv(Node):
                 f"input channels ({channels}) and filters ({self.filters}) must both be "
                 f"divisible by groups ({self.groups})",
             )
+        if any(s > 1 for s in self.strides) and any(r > 1 for r in self.dilation_rate):
+            raise AttrError("dilation_rate", f"dilation_rate {self.dilation_rate} > 1 cannot be "
+                            f"combined with strides {self.strides} > 1 (Keras refuses it too)")
         return channels
 
     def infer(self, x: TensorType) -> TensorType:

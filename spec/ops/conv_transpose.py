@@ -23,8 +23,9 @@ from ..node import (
 from ..types import Dim, TensorType
 
 
-def deconv_length(size: Dim, kernel: int, stride: int, padding: str, output_padding: int | None,
-                  dilation: int = 1) -> Dim:
+def deconv_length(
+    size: Dim, kernel: int, stride: int, padding: str, output_padding: int | None, dilation: int = 1
+) -> Dim:
     """Output length of a transposed convolution, as Keras computes it
     (``_get_output_shape_given_tf_padding`` in keras.src.backend.common.backend_utils)."""
     if not isinstance(size, int):
@@ -139,42 +140,100 @@ OPS = (Conv1DTranspose, Conv2DTranspose)
 
 
 def samples():
-    yield Sample("conv2d_transpose_basic", dict(op="conv2d_transpose", filters=3, kernel_size=3),
-                 inputs=[(2, 5, 5, 4)])
-    yield Sample("conv2d_transpose_same_stride2",
-                 dict(op="conv2d_transpose", filters=3, kernel_size=3, strides=2,
-                      padding="same"), inputs=[(2, 4, 5, 2)])
-    yield Sample("conv2d_transpose_same_even_kernel",
-                 dict(op="conv2d_transpose", filters=2, kernel_size=4, strides=2,
-                      padding="same"), inputs=[(2, 3, 4, 3)])
-    yield Sample("conv2d_transpose_valid_stride_gt_kernel",
-                 dict(op="conv2d_transpose", filters=2, kernel_size=2, strides=3),
-                 inputs=[(2, 3, 4, 3)])
-    yield Sample("conv2d_transpose_output_padding",
-                 dict(op="conv2d_transpose", filters=2, kernel_size=3, strides=2,
-                      padding="same", output_padding=1, activation="relu"),
-                 inputs=[(2, 4, 4, 3)])
-    yield Sample("conv2d_transpose_valid_output_padding",
-                 dict(op="conv2d_transpose", filters=2, kernel_size=3, strides=2,
-                      output_padding=(0, 1), use_bias=False), inputs=[(2, 3, 4, 3)])
-    yield Sample("conv2d_transpose_dilated",
-                 dict(op="conv2d_transpose", filters=2, kernel_size=3, dilation_rate=2),
-                 inputs=[(2, 4, 4, 3)])
-    yield Sample("conv1d_transpose_basic", dict(op="conv1d_transpose", filters=3, kernel_size=3),
-                 inputs=[(2, 6, 4)])
-    yield Sample("conv1d_transpose_same_stride2",
-                 dict(op="conv1d_transpose", filters=3, kernel_size=5, strides=2,
-                      padding="same"), inputs=[(2, 6, 4)])
-    yield Sample("conv1d_transpose_output_padding",
-                 dict(op="conv1d_transpose", filters=2, kernel_size=4, strides=3,
-                      output_padding=2, padding="same"), inputs=[(2, 5, 3)])
+    yield Sample(
+        "conv2d_transpose_basic",
+        dict(op="conv2d_transpose", filters=3, kernel_size=3),
+        inputs=[(2, 5, 5, 4)],
+    )
+    yield Sample(
+        "conv2d_transpose_same_stride2",
+        dict(op="conv2d_transpose", filters=3, kernel_size=3, strides=2, padding="same"),
+        inputs=[(2, 4, 5, 2)],
+    )
+    yield Sample(
+        "conv2d_transpose_same_even_kernel",
+        dict(op="conv2d_transpose", filters=2, kernel_size=4, strides=2, padding="same"),
+        inputs=[(2, 3, 4, 3)],
+    )
+    yield Sample(
+        "conv2d_transpose_valid_stride_gt_kernel",
+        dict(op="conv2d_transpose", filters=2, kernel_size=2, strides=3),
+        inputs=[(2, 3, 4, 3)],
+    )
+    yield Sample(
+        "conv2d_transpose_output_padding",
+        dict(
+            op="conv2d_transpose",
+            filters=2,
+            kernel_size=3,
+            strides=2,
+            padding="same",
+            output_padding=1,
+            activation="relu",
+        ),
+        inputs=[(2, 4, 4, 3)],
+    )
+    yield Sample(
+        "conv2d_transpose_valid_output_padding",
+        dict(
+            op="conv2d_transpose",
+            filters=2,
+            kernel_size=3,
+            strides=2,
+            output_padding=(0, 1),
+            use_bias=False,
+        ),
+        inputs=[(2, 3, 4, 3)],
+    )
+    yield Sample(
+        "conv2d_transpose_dilated",
+        dict(op="conv2d_transpose", filters=2, kernel_size=3, dilation_rate=2),
+        inputs=[(2, 4, 4, 3)],
+    )
+    yield Sample(
+        "conv1d_transpose_basic",
+        dict(op="conv1d_transpose", filters=3, kernel_size=3),
+        inputs=[(2, 6, 4)],
+    )
+    yield Sample(
+        "conv1d_transpose_same_stride2",
+        dict(op="conv1d_transpose", filters=3, kernel_size=5, strides=2, padding="same"),
+        inputs=[(2, 6, 4)],
+    )
+    yield Sample(
+        "conv1d_transpose_output_padding",
+        dict(
+            op="conv1d_transpose",
+            filters=2,
+            kernel_size=4,
+            strides=3,
+            output_padding=2,
+            padding="same",
+        ),
+        inputs=[(2, 5, 3)],
+    )
 
 
 def error_samples():
-    yield ErrorSample(dict(op="conv2d_transpose", filters=2, kernel_size=3, strides=2,
-                           output_padding=2), inputs=[(2, 4, 4, 3)], match="output_padding")
-    yield ErrorSample(dict(op="conv2d_transpose", filters=2, kernel_size=3, strides=2,
-                           dilation_rate=2), inputs=[(2, 4, 4, 3)], match="dilation_rate")
-    yield ErrorSample(dict(op="conv1d_transpose", filters=2, kernel_size=2, strides=2,
-                           padding="same", output_padding=0), inputs=[(2, 5, 3)],
-                      match="even kernel")
+    yield ErrorSample(
+        dict(op="conv2d_transpose", filters=2, kernel_size=3, strides=2, output_padding=2),
+        inputs=[(2, 4, 4, 3)],
+        match="output_padding",
+    )
+    yield ErrorSample(
+        dict(op="conv2d_transpose", filters=2, kernel_size=3, strides=2, dilation_rate=2),
+        inputs=[(2, 4, 4, 3)],
+        match="dilation_rate",
+    )
+    yield ErrorSample(
+        dict(
+            op="conv1d_transpose",
+            filters=2,
+            kernel_size=2,
+            strides=2,
+            padding="same",
+            output_padding=0,
+        ),
+        inputs=[(2, 5, 3)],
+        match="even kernel",
+    )

@@ -67,15 +67,17 @@ OPS = (Cropping1D, Cropping2D, Cropping3D)
 def samples():
     yield Sample("cropping1d", dict(op="cropping1d", cropping=(1, 2)), inputs=[(2, 8, 3)])
     yield Sample("cropping1d_int", dict(op="cropping1d", cropping=2), inputs=[(2, 8, 3)])
-    yield Sample("cropping2d_pairs", dict(op="cropping2d", cropping=((1, 0), (2, 1))),
-                 inputs=[(2, 6, 7, 3)])
-    yield Sample("cropping2d_per_axis", dict(op="cropping2d", cropping=(1, 2)),
-                 inputs=[(2, 6, 7, 3)])
-    yield Sample("cropping3d", dict(op="cropping3d", cropping=((0, 1), 1, (2, 0))),
-                 inputs=[(2, 4, 5, 6, 2)])
+    yield Sample(
+        "cropping2d_pairs", dict(op="cropping2d", cropping=((1, 0), (2, 1))), inputs=[(2, 6, 7, 3)]
+    )
+    yield Sample(
+        "cropping2d_per_axis", dict(op="cropping2d", cropping=(1, 2)), inputs=[(2, 6, 7, 3)]
+    )
+    yield Sample(
+        "cropping3d", dict(op="cropping3d", cropping=((0, 1), 1, (2, 0))), inputs=[(2, 4, 5, 6, 2)]
+    )
 
 
 def error_samples():
-    yield ErrorSample(dict(op="cropping1d", cropping=(2, 2)), inputs=[(2, 4, 3)],
-                      match="cropping")
+    yield ErrorSample(dict(op="cropping1d", cropping=(2, 2)), inputs=[(2, 4, 3)], match="cropping")
     yield ErrorSample(dict(op="cropping2d", cropping=3), inputs=[(2, 8, 6, 3)], match="axis 2")

@@ -49,8 +49,7 @@ class _DepthwiseConv(Node):
 
     def infer(self, x: TensorType) -> TensorType:
         require_rank(x, self.rank + 2)
-        spatial = window_shape(x, self.kernel_size, self.strides, self.padding,
-                               self.dilation_rate)
+        spatial = window_shape(x, self.kernel_size, self.strides, self.padding, self.dilation_rate)
         c = x.shape[-1]
         out = c * self.depth_multiplier if isinstance(c, int) else None
         return x.with_shape((x.shape[0], *spatial, out))
@@ -92,29 +91,49 @@ OPS = (DepthwiseConv1D, DepthwiseConv2D)
 
 
 def samples():
-    yield Sample("depthwise_conv2d_basic", dict(op="depthwise_conv2d", kernel_size=3),
-                 inputs=[(2, 6, 6, 3)])
-    yield Sample("depthwise_conv2d_same_stride2",
-                 dict(op="depthwise_conv2d", kernel_size=3, strides=2, padding="same"),
-                 inputs=[(2, 7, 8, 4)])
-    yield Sample("depthwise_conv2d_multiplier",
-                 dict(op="depthwise_conv2d", kernel_size=(3, 2), depth_multiplier=2,
-                      activation="relu", use_bias=False), inputs=[(2, 6, 5, 3)])
-    yield Sample("depthwise_conv2d_dilated",
-                 dict(op="depthwise_conv2d", kernel_size=3, dilation_rate=2, padding="same"),
-                 inputs=[(2, 7, 7, 2)])
-    yield Sample("depthwise_conv2d_even_same",
-                 dict(op="depthwise_conv2d", kernel_size=2, strides=2, padding="same"),
-                 inputs=[(2, 5, 6, 3)])
-    yield Sample("depthwise_conv1d_basic", dict(op="depthwise_conv1d", kernel_size=3),
-                 inputs=[(2, 8, 3)])
-    yield Sample("depthwise_conv1d_same_multiplier",
-                 dict(op="depthwise_conv1d", kernel_size=4, strides=2, padding="same",
-                      depth_multiplier=3), inputs=[(2, 9, 2)])
+    yield Sample(
+        "depthwise_conv2d_basic", dict(op="depthwise_conv2d", kernel_size=3), inputs=[(2, 6, 6, 3)]
+    )
+    yield Sample(
+        "depthwise_conv2d_same_stride2",
+        dict(op="depthwise_conv2d", kernel_size=3, strides=2, padding="same"),
+        inputs=[(2, 7, 8, 4)],
+    )
+    yield Sample(
+        "depthwise_conv2d_multiplier",
+        dict(
+            op="depthwise_conv2d",
+            kernel_size=(3, 2),
+            depth_multiplier=2,
+            activation="relu",
+            use_bias=False,
+        ),
+        inputs=[(2, 6, 5, 3)],
+    )
+    yield Sample(
+        "depthwise_conv2d_dilated",
+        dict(op="depthwise_conv2d", kernel_size=3, dilation_rate=2, padding="same"),
+        inputs=[(2, 7, 7, 2)],
+    )
+    yield Sample(
+        "depthwise_conv2d_even_same",
+        dict(op="depthwise_conv2d", kernel_size=2, strides=2, padding="same"),
+        inputs=[(2, 5, 6, 3)],
+    )
+    yield Sample(
+        "depthwise_conv1d_basic", dict(op="depthwise_conv1d", kernel_size=3), inputs=[(2, 8, 3)]
+    )
+    yield Sample(
+        "depthwise_conv1d_same_multiplier",
+        dict(op="depthwise_conv1d", kernel_size=4, strides=2, padding="same", depth_multiplier=3),
+        inputs=[(2, 9, 2)],
+    )
 
 
 def error_samples():
-    yield ErrorSample(dict(op="depthwise_conv2d", kernel_size=5), inputs=[(2, 4, 4, 3)],
-                      match="kernel_size")
-    yield ErrorSample(dict(op="depthwise_conv1d", kernel_size=3), inputs=[(2, 8, 8, 3)],
-                      match="rank 3")
+    yield ErrorSample(
+        dict(op="depthwise_conv2d", kernel_size=5), inputs=[(2, 4, 4, 3)], match="kernel_size"
+    )
+    yield ErrorSample(
+        dict(op="depthwise_conv1d", kernel_size=3), inputs=[(2, 8, 8, 3)], match="rank 3"
+    )

@@ -130,23 +130,33 @@ OPS = (
 def samples():
     yield Sample("identity", dict(op="identity"), inputs=[(2, 5, 3)])
     yield Sample("dropout", dict(op="dropout", rate=0.5), inputs=[(2, 6)])
-    yield Sample("dropout_noise_shape", dict(op="dropout", rate=0.3, noise_shape=[None, 1, 4]),
-                 inputs=[(2, 5, 4)])
+    yield Sample(
+        "dropout_noise_shape",
+        dict(op="dropout", rate=0.3, noise_shape=[None, 1, 4]),
+        inputs=[(2, 5, 4)],
+    )
     yield Sample("spatial_dropout1d", dict(op="spatial_dropout", rate=0.2), inputs=[(2, 5, 3)])
-    yield Sample("spatial_dropout2d", dict(op="spatial_dropout", rate=0.2),
-                 inputs=[(2, 4, 4, 3)])
-    yield Sample("spatial_dropout3d", dict(op="spatial_dropout", rate=0.2),
-                 inputs=[(2, 3, 4, 4, 3)])
+    yield Sample("spatial_dropout2d", dict(op="spatial_dropout", rate=0.2), inputs=[(2, 4, 4, 3)])
+    yield Sample(
+        "spatial_dropout3d", dict(op="spatial_dropout", rate=0.2), inputs=[(2, 3, 4, 4, 3)]
+    )
     yield Sample("gaussian_noise", dict(op="gaussian_noise", stddev=0.1), inputs=[(2, 6)])
     yield Sample("gaussian_dropout", dict(op="gaussian_dropout", rate=0.1), inputs=[(2, 6)])
     yield Sample("alpha_dropout", dict(op="alpha_dropout", rate=0.1), inputs=[(2, 6)])
-    yield Sample("activity_regularization",
-                 dict(op="activity_regularization", l1=0.01, l2=0.02), inputs=[(2, 3, 4)])
+    yield Sample(
+        "activity_regularization",
+        dict(op="activity_regularization", l1=0.01, l2=0.02),
+        inputs=[(2, 3, 4)],
+    )
 
 
 def error_samples():
-    yield ErrorSample(dict(op="dropout", rate=0.5, noise_shape=[None, 1]), inputs=[(2, 5, 4)],
-                      match="noise_shape")
-    yield ErrorSample(dict(op="dropout", rate=0.5, noise_shape=[None, 3, 4]),
-                      inputs=[(2, 5, 4)], match="noise_shape")
+    yield ErrorSample(
+        dict(op="dropout", rate=0.5, noise_shape=[None, 1]), inputs=[(2, 5, 4)], match="noise_shape"
+    )
+    yield ErrorSample(
+        dict(op="dropout", rate=0.5, noise_shape=[None, 3, 4]),
+        inputs=[(2, 5, 4)],
+        match="noise_shape",
+    )
     yield ErrorSample(dict(op="spatial_dropout", rate=0.5), inputs=[(2, 5)], match="rank")

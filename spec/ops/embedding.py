@@ -39,7 +39,8 @@ class Embedding(Node):
     def weights(self, x: TensorType) -> dict[str, Weight]:
         return {
             "embeddings": Weight(
-                (self.input_dim, self.output_dim), self.embeddings_initializer,
+                (self.input_dim, self.output_dim),
+                self.embeddings_initializer,
                 "(input_dim, output_dim)",
             )
         }
@@ -49,12 +50,27 @@ OPS = (Embedding,)
 
 
 def samples():
-    yield Sample("sequence", dict(input_dim=20, output_dim=4), inputs=[(2, 7)],
-                 input_dtype="int32", input_range=(0, 20))
-    yield Sample("mask_zero", dict(input_dim=10, output_dim=3, mask_zero=True), inputs=[(2, 6)],
-                 input_dtype="int32", input_range=(0, 10))
-    yield Sample("int64_rank3", dict(input_dim=12, output_dim=5), inputs=[(2, 3, 4)],
-                 input_dtype="int64", input_range=(0, 12))
+    yield Sample(
+        "sequence",
+        dict(input_dim=20, output_dim=4),
+        inputs=[(2, 7)],
+        input_dtype="int32",
+        input_range=(0, 20),
+    )
+    yield Sample(
+        "mask_zero",
+        dict(input_dim=10, output_dim=3, mask_zero=True),
+        inputs=[(2, 6)],
+        input_dtype="int32",
+        input_range=(0, 10),
+    )
+    yield Sample(
+        "int64_rank3",
+        dict(input_dim=12, output_dim=5),
+        inputs=[(2, 3, 4)],
+        input_dtype="int64",
+        input_range=(0, 12),
+    )
 
 
 def error_samples():

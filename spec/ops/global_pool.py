@@ -92,10 +92,16 @@ def samples():
         ("global_avg_pool3d", (2, 3, 4, 5, 2)),
     ):
         yield Sample(tag, dict(op=tag), inputs=[shape])
-    yield Sample("global_avg_pool2d_keepdims", dict(op="global_avg_pool2d", keepdims=True),
-                 inputs=[(2, 5, 6, 3)])
-    yield Sample("global_max_pool1d_keepdims", dict(op="global_max_pool1d", keepdims=True),
-                 inputs=[(2, 7, 3)])
+    yield Sample(
+        "global_avg_pool2d_keepdims",
+        dict(op="global_avg_pool2d", keepdims=True),
+        inputs=[(2, 5, 6, 3)],
+    )
+    yield Sample(
+        "global_max_pool1d_keepdims",
+        dict(op="global_max_pool1d", keepdims=True),
+        inputs=[(2, 7, 3)],
+    )
 
 
 def error_samples():

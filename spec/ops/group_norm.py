@@ -42,8 +42,9 @@ class GroupNorm(Node):
     def _channels(self, x: TensorType) -> int:
         axis = normalize_axis(self.axis, x.rank)
         if axis == 0:
-            raise AttrError("axis", "the channel axis cannot be the batch axis (0)",
-                            hint="axis: -1")
+            raise AttrError(
+                "axis", "the channel axis cannot be the batch axis (0)", hint="axis: -1"
+            )
         c = static_dim(x, axis, f"the channel axis ({self.axis})")
         if c % self.groups:
             raise AttrError(
@@ -73,8 +74,9 @@ OPS = (GroupNorm,)
 def samples():
     yield Sample("image", dict(groups=2), inputs=[(2, 4, 5, 6)])
     yield Sample("sequence", dict(groups=4, epsilon=1e-5), inputs=[(2, 7, 8)])
-    yield Sample("no_center_no_scale", dict(groups=3, center=False, scale=False),
-                 inputs=[(2, 4, 4, 6)])
+    yield Sample(
+        "no_center_no_scale", dict(groups=3, center=False, scale=False), inputs=[(2, 4, 4, 6)]
+    )
     yield Sample("instance", dict(groups=4), inputs=[(2, 5, 5, 4)])
     yield Sample("one_group", dict(groups=1), inputs=[(2, 5, 3)])
 

@@ -40,8 +40,11 @@ class LayerNorm(Node):
     def _axes(self, x: TensorType) -> tuple[int, ...]:
         axes = normalize_axes(self.axis, x.rank)
         if 0 in axes:
-            raise AttrError("axis", f"cannot normalise over the batch axis (axis {self.axis!r})",
-                            hint="axis: -1")
+            raise AttrError(
+                "axis",
+                f"cannot normalise over the batch axis (axis {self.axis!r})",
+                hint="axis: -1",
+            )
         return axes
 
     def infer(self, x: TensorType) -> TensorType:

@@ -51,8 +51,7 @@ class _Elementwise(Node):
                 out = _broadcast(shape[i], d)
                 if out is False:
                     raise ShapeError(
-                        f"inputs do not match on axis {i}: shapes "
-                        + ", ".join(str(x) for x in xs),
+                        f"inputs do not match on axis {i}: shapes " + ", ".join(str(x) for x in xs),
                         hint="sizes must be equal, or 1 to broadcast",
                     )
                 shape[i] = out
@@ -180,13 +179,16 @@ def samples():
     yield Sample("add_broadcast", dict(op="add"), inputs=[(2, 4, 3), (2, 1, 3)])
     yield Sample("multiply_broadcast", dict(op="multiply"), inputs=[(2, 4, 4, 3), (2, 1, 1, 3)])
     yield Sample("concatenate_last", dict(op="concatenate"), inputs=[(2, 4, 3), (2, 4, 5)])
-    yield Sample("concatenate_axis1", dict(op="concatenate", axis=1),
-                 inputs=[(2, 3, 4), (2, 2, 4), (2, 1, 4)])
-    yield Sample("concatenate_image", dict(op="concatenate"),
-                 inputs=[(2, 4, 4, 3), (2, 4, 4, 2)])
+    yield Sample(
+        "concatenate_axis1",
+        dict(op="concatenate", axis=1),
+        inputs=[(2, 3, 4), (2, 2, 4), (2, 1, 4)],
+    )
+    yield Sample("concatenate_image", dict(op="concatenate"), inputs=[(2, 4, 4, 3), (2, 4, 4, 2)])
     yield Sample("dot_vectors", dict(op="dot", axes=1), inputs=[(2, 5), (2, 5)])
-    yield Sample("dot_vectors_normalize", dict(op="dot", axes=-1, normalize=True),
-                 inputs=[(2, 5), (2, 5)])
+    yield Sample(
+        "dot_vectors_normalize", dict(op="dot", axes=-1, normalize=True), inputs=[(2, 5), (2, 5)]
+    )
     yield Sample("dot_attention", dict(op="dot", axes=2), inputs=[(2, 4, 3), (2, 6, 3)])
     yield Sample("dot_axes_pair", dict(op="dot", axes=(1, 1)), inputs=[(2, 4, 3), (2, 4, 5)])
     yield Sample("dot_mixed_rank", dict(op="dot", axes=(1, 2)), inputs=[(2, 3), (2, 4, 3)])
@@ -196,8 +198,9 @@ def error_samples():
     yield ErrorSample(dict(op="add"), inputs=[(2, 4, 3), (2, 4, 5)], match="axis 2")
     yield ErrorSample(dict(op="add"), inputs=[(2, 4, 3), (2, 12)], match="one rank")
     yield ErrorSample(dict(op="concatenate"), inputs=[(2, 4, 3), (2, 5, 3)], match="axis 1")
-    yield ErrorSample(dict(op="concatenate", axis=3), inputs=[(2, 4, 3), (2, 4, 3)],
-                      match="out of range")
+    yield ErrorSample(
+        dict(op="concatenate", axis=3), inputs=[(2, 4, 3), (2, 4, 3)], match="out of range"
+    )
     yield ErrorSample(dict(op="dot", axes=1), inputs=[(2, 4), (2, 5)], match="axes")
     yield ErrorSample(dict(op="dot", axes=0), inputs=[(2, 4), (2, 4)], match="batch")
     yield ErrorSample(dict(op="dot", axes=1), inputs=[(2, 4, 3, 2), (2, 4)], match="rank")

@@ -19,7 +19,9 @@ class Normalization(Node):
     same shape; integer inputs give float32 outputs.
 
     Weights: ``mean`` and ``variance``, the statistics Keras' ``adapt()`` computes, shaped as
-    the input dims at ``axis`` in increasing axis order: (C,) by default.
+    the input dims at ``axis`` in increasing axis order: (C,) by default; and ``count``, the
+    number of samples ``adapt()`` has seen (an int64 scalar, unused at inference, kept so the
+    statistics can be updated and Keras' parameter count matches).
     """
 
     op: Literal["normalization"] = "normalization"
@@ -31,8 +33,9 @@ class Normalization(Node):
     def _shape(self, x: TensorType) -> tuple[int, ...]:
         axes = normalize_axes(self.axis, x.rank)
         if 0 in axes:
-            raise AttrError("axis", "the batch axis (0) cannot have statistics of its own",
-                            hint="axis: -1")
+            raise AttrError(
+                "axis", "the batch axis (0) cannot have statistics of its own", hint="axis: -1"
+            )
         return tuple(static_dim(x, a, f"axis {a}") for a in axes)
 
     def infer(self, x: TensorType) -> TensorType:
@@ -44,6 +47,7 @@ class Normalization(Node):
         return {
             "mean": Weight(shape, "zeros", "input dims at axis"),
             "variance": Weight(shape, "ones", "input dims at axis"),
+            "count": Weight((), "zeros", "samples seen by adapt()", dtype="int64"),
         }
 
 

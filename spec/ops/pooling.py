@@ -26,8 +26,9 @@ class _Pool(Node):
 
     def infer(self, x: TensorType) -> TensorType:
         require_rank(x, self.rank + 2)
-        spatial = window_shape(x, self.pool_size, self.window_strides, self.padding,
-                               attr="pool_size")
+        spatial = window_shape(
+            x, self.pool_size, self.window_strides, self.padding, attr="pool_size"
+        )
         return x.with_shape((x.shape[0], *spatial, x.shape[-1]))
 
 
@@ -98,29 +99,52 @@ OPS = (MaxPool1D, MaxPool2D, MaxPool3D, AvgPool1D, AvgPool2D, AvgPool3D)
 
 def samples():
     yield Sample("max_pool2d_basic", dict(op="max_pool2d", pool_size=2), inputs=[(2, 8, 8, 3)])
-    yield Sample("max_pool2d_same_odd", dict(op="max_pool2d", pool_size=3, strides=2,
-                                             padding="same"), inputs=[(2, 7, 8, 2)])
-    yield Sample("max_pool2d_overlap", dict(op="max_pool2d", pool_size=(3, 2), strides=1),
-                 inputs=[(2, 6, 5, 2)])
+    yield Sample(
+        "max_pool2d_same_odd",
+        dict(op="max_pool2d", pool_size=3, strides=2, padding="same"),
+        inputs=[(2, 7, 8, 2)],
+    )
+    yield Sample(
+        "max_pool2d_overlap",
+        dict(op="max_pool2d", pool_size=(3, 2), strides=1),
+        inputs=[(2, 6, 5, 2)],
+    )
     yield Sample("avg_pool2d_basic", dict(op="avg_pool2d", pool_size=2), inputs=[(2, 8, 8, 3)])
-    yield Sample("avg_pool2d_same_stride2", dict(op="avg_pool2d", pool_size=3, strides=2,
-                                                 padding="same"), inputs=[(2, 7, 8, 2)])
-    yield Sample("avg_pool2d_same_stride1", dict(op="avg_pool2d", pool_size=(2, 3), strides=1,
-                                                 padding="same"), inputs=[(2, 5, 6, 2)])
+    yield Sample(
+        "avg_pool2d_same_stride2",
+        dict(op="avg_pool2d", pool_size=3, strides=2, padding="same"),
+        inputs=[(2, 7, 8, 2)],
+    )
+    yield Sample(
+        "avg_pool2d_same_stride1",
+        dict(op="avg_pool2d", pool_size=(2, 3), strides=1, padding="same"),
+        inputs=[(2, 5, 6, 2)],
+    )
     yield Sample("max_pool1d_basic", dict(op="max_pool1d", pool_size=2), inputs=[(2, 9, 4)])
-    yield Sample("max_pool1d_same", dict(op="max_pool1d", pool_size=3, strides=2,
-                                         padding="same"), inputs=[(2, 10, 3)])
-    yield Sample("avg_pool1d_same", dict(op="avg_pool1d", pool_size=4, strides=3,
-                                         padding="same"), inputs=[(2, 11, 3)])
-    yield Sample("avg_pool1d_valid", dict(op="avg_pool1d", pool_size=3, strides=1),
-                 inputs=[(2, 8, 3)])
+    yield Sample(
+        "max_pool1d_same",
+        dict(op="max_pool1d", pool_size=3, strides=2, padding="same"),
+        inputs=[(2, 10, 3)],
+    )
+    yield Sample(
+        "avg_pool1d_same",
+        dict(op="avg_pool1d", pool_size=4, strides=3, padding="same"),
+        inputs=[(2, 11, 3)],
+    )
+    yield Sample(
+        "avg_pool1d_valid", dict(op="avg_pool1d", pool_size=3, strides=1), inputs=[(2, 8, 3)]
+    )
     yield Sample("max_pool3d_basic", dict(op="max_pool3d", pool_size=2), inputs=[(2, 4, 6, 6, 2)])
-    yield Sample("avg_pool3d_same", dict(op="avg_pool3d", pool_size=(2, 3, 3), strides=2,
-                                         padding="same"), inputs=[(2, 3, 5, 6, 2)])
+    yield Sample(
+        "avg_pool3d_same",
+        dict(op="avg_pool3d", pool_size=(2, 3, 3), strides=2, padding="same"),
+        inputs=[(2, 3, 5, 6, 2)],
+    )
 
 
 def error_samples():
     yield ErrorSample(dict(op="max_pool2d", pool_size=5), inputs=[(2, 4, 4, 3)], match="pool_size")
-    yield ErrorSample(dict(op="avg_pool1d", pool_size=(3,), strides=2), inputs=[(2, 2, 3)],
-                      match="pool_size")
+    yield ErrorSample(
+        dict(op="avg_pool1d", pool_size=(3,), strides=2), inputs=[(2, 2, 3)], match="pool_size"
+    )
     yield ErrorSample(dict(op="max_pool2d"), inputs=[(2, 8, 3)], match="rank 4")

@@ -29,7 +29,8 @@ class Rescaling(Node):
                 c = x.shape[-1] if x.rank > 1 else None
                 if isinstance(c, int) and len(v) not in (1, c):
                     raise AttrError(
-                        attr, f"{len(v)} values for {c} channels (input {x})",
+                        attr,
+                        f"{len(v)} values for {c} channels (input {x})",
                         hint="give one value, or one per channel",
                     )
         return TensorType(x.shape, x.dtype if x.dtype in FLOATS else "float32")
@@ -41,10 +42,12 @@ OPS = (Rescaling,)
 def samples():
     yield Sample("unit_range", dict(scale=1 / 255), inputs=[(2, 4, 4, 3)])
     yield Sample("symmetric", dict(scale=1 / 127.5, offset=-1.0), inputs=[(2, 4, 4, 3)])
-    yield Sample("per_channel", dict(scale=[0.5, 2.0, -1.0], offset=[0.1, 0.0, 0.3]),
-                 inputs=[(2, 4, 4, 3)])
-    yield Sample("int_input", dict(scale=0.5), inputs=[(2, 5)], input_dtype="int32",
-                 input_range=(0, 255))
+    yield Sample(
+        "per_channel", dict(scale=[0.5, 2.0, -1.0], offset=[0.1, 0.0, 0.3]), inputs=[(2, 4, 4, 3)]
+    )
+    yield Sample(
+        "int_input", dict(scale=0.5), inputs=[(2, 5)], input_dtype="int32", input_range=(0, 255)
+    )
 
 
 def error_samples():

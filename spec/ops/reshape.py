@@ -31,9 +31,7 @@ class Reshape(Node):
                 f"sizes must be positive, or -1 for one inferred size; got {tuple(target)}",
             )
         if target.count(-1) > 1:
-            raise AttrError(
-                "target_shape", f"at most one size may be -1, got {tuple(target)}"
-            )
+            raise AttrError("target_shape", f"at most one size may be -1, got {tuple(target)}")
         if x.rank < 1:
             raise ShapeError(f"input must have rank >= 1 (batch, ...), got shape {x}")
         dims = x.shape[1:]

@@ -10,6 +10,8 @@ from ..errors import AttrError
 from ..node import ErrorSample, Node, Sample, require_rank
 from ..types import TensorType
 
+FLOATS = ("float32", "float16", "bfloat16", "float64")
+
 
 class Resizing(Node):
     """Resize images to (height, width). Input (N, H, W, C) -> (N, height, width, C).
@@ -38,6 +40,7 @@ class CenterCrop(Node):
 
     The window starts at ((H - height) // 2, (W - width) // 2). Keras resizes instead when the
     input is smaller than the window; nnspec refuses that case (checked when H and W are known).
+    Integer inputs give float32 outputs, as Keras casts them.
     """
 
     op: Literal["center_crop"] = "center_crop"
@@ -46,35 +49,55 @@ class CenterCrop(Node):
 
     def infer(self, x: TensorType) -> TensorType:
         require_rank(x, 4)
-        for attr, d, want in (("height", x.shape[1], self.height), ("width", x.shape[2],
-                                                                      self.width)):
+        for attr, d, want in (
+            ("height", x.shape[1], self.height),
+            ("width", x.shape[2], self.width),
+        ):
             if isinstance(d, int) and d < want:
                 raise AttrError(
                     attr,
                     f"the input {x} is smaller than the crop ({attr} {d} < {want})",
                     hint="use resizing to enlarge the image",
                 )
-        return x.with_shape((x.shape[0], self.height, self.width, x.shape[-1]))
+        dtype = x.dtype if x.dtype in FLOATS else "float32"
+        return TensorType((x.shape[0], self.height, self.width, x.shape[-1]), dtype)
 
 
 OPS = (Resizing, CenterCrop)
 
 
 def samples():
-    yield Sample("resizing_bilinear_up", dict(op="resizing", height=8, width=10),
-                 inputs=[(2, 4, 5, 3)])
-    yield Sample("resizing_bilinear_down", dict(op="resizing", height=3, width=4),
-                 inputs=[(2, 6, 9, 3)])
-    yield Sample("resizing_nearest_up", dict(op="resizing", height=7, width=10,
-                                             interpolation="nearest"), inputs=[(2, 4, 5, 3)])
-    yield Sample("resizing_nearest_down", dict(op="resizing", height=3, width=4,
-                                               interpolation="nearest"), inputs=[(2, 7, 9, 3)])
+    yield Sample(
+        "resizing_bilinear_up", dict(op="resizing", height=8, width=10), inputs=[(2, 4, 5, 3)]
+    )
+    yield Sample(
+        "resizing_bilinear_down", dict(op="resizing", height=3, width=4), inputs=[(2, 6, 9, 3)]
+    )
+    yield Sample(
+        "resizing_nearest_up",
+        dict(op="resizing", height=7, width=10, interpolation="nearest"),
+        inputs=[(2, 4, 5, 3)],
+    )
+    yield Sample(
+        "resizing_nearest_down",
+        dict(op="resizing", height=3, width=4, interpolation="nearest"),
+        inputs=[(2, 7, 9, 3)],
+    )
     yield Sample("center_crop", dict(op="center_crop", height=4, width=3), inputs=[(2, 7, 6, 3)])
-    yield Sample("center_crop_same", dict(op="center_crop", height=5, width=5),
-                 inputs=[(2, 5, 5, 2)])
+    yield Sample(
+        "center_crop_int",
+        dict(op="center_crop", height=3, width=3),
+        inputs=[(2, 5, 4, 1)],
+        input_dtype="int32",
+        input_range=(0, 255),
+    )
+    yield Sample(
+        "center_crop_same", dict(op="center_crop", height=5, width=5), inputs=[(2, 5, 5, 2)]
+    )
 
 
 def error_samples():
-    yield ErrorSample(dict(op="center_crop", height=8, width=3), inputs=[(2, 6, 6, 3)],
-                      match="height")
+    yield ErrorSample(
+        dict(op="center_crop", height=8, width=3), inputs=[(2, 6, 6, 3)], match="height"
+    )
     yield ErrorSample(dict(op="resizing", height=8, width=3), inputs=[(2, 6, 3)], match="rank 4")

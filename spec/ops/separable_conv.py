@@ -54,8 +54,7 @@ class _SeparableConv(Node):
 
     def infer(self, x: TensorType) -> TensorType:
         require_rank(x, self.rank + 2)
-        spatial = window_shape(x, self.kernel_size, self.strides, self.padding,
-                               self.dilation_rate)
+        spatial = window_shape(x, self.kernel_size, self.strides, self.padding, self.dilation_rate)
         return x.with_shape((x.shape[0], *spatial, self.filters))
 
     def weights(self, x: TensorType) -> dict[str, Weight]:
@@ -63,10 +62,14 @@ class _SeparableConv(Node):
         c = static_dim(x, -1, "input channels")
         dm = self.depth_multiplier
         w = {
-            "depthwise_kernel": Weight((*self.kernel_size, c, dm), self.depthwise_initializer,
-                                       "(*kernel_size, C, dm)"),
-            "pointwise_kernel": Weight((*(1,) * self.rank, c * dm, self.filters),
-                                       self.pointwise_initializer, "(1, ..., C * dm, filters)"),
+            "depthwise_kernel": Weight(
+                (*self.kernel_size, c, dm), self.depthwise_initializer, "(*kernel_size, C, dm)"
+            ),
+            "pointwise_kernel": Weight(
+                (*(1,) * self.rank, c * dm, self.filters),
+                self.pointwise_initializer,
+                "(1, ..., C * dm, filters)",
+            ),
         }
         if self.use_bias:
             w["bias"] = Weight((self.filters,), self.bias_initializer)
@@ -97,26 +100,60 @@ OPS = (SeparableConv1D, SeparableConv2D)
 
 
 def samples():
-    yield Sample("separable_conv2d_basic", dict(op="separable_conv2d", filters=4, kernel_size=3),
-                 inputs=[(2, 6, 6, 3)])
-    yield Sample("separable_conv2d_same_stride2",
-                 dict(op="separable_conv2d", filters=5, kernel_size=3, strides=2,
-                      padding="same", activation="relu"), inputs=[(2, 7, 8, 3)])
-    yield Sample("separable_conv2d_multiplier",
-                 dict(op="separable_conv2d", filters=4, kernel_size=(2, 3), depth_multiplier=2,
-                      use_bias=False), inputs=[(2, 6, 5, 3)])
-    yield Sample("separable_conv2d_dilated",
-                 dict(op="separable_conv2d", filters=3, kernel_size=3, dilation_rate=2,
-                      padding="same"), inputs=[(2, 7, 7, 2)])
-    yield Sample("separable_conv1d_basic", dict(op="separable_conv1d", filters=4, kernel_size=3),
-                 inputs=[(2, 8, 3)])
-    yield Sample("separable_conv1d_same_multiplier",
-                 dict(op="separable_conv1d", filters=2, kernel_size=4, strides=2, padding="same",
-                      depth_multiplier=2), inputs=[(2, 9, 3)])
+    yield Sample(
+        "separable_conv2d_basic",
+        dict(op="separable_conv2d", filters=4, kernel_size=3),
+        inputs=[(2, 6, 6, 3)],
+    )
+    yield Sample(
+        "separable_conv2d_same_stride2",
+        dict(
+            op="separable_conv2d",
+            filters=5,
+            kernel_size=3,
+            strides=2,
+            padding="same",
+            activation="relu",
+        ),
+        inputs=[(2, 7, 8, 3)],
+    )
+    yield Sample(
+        "separable_conv2d_multiplier",
+        dict(
+            op="separable_conv2d", filters=4, kernel_size=(2, 3), depth_multiplier=2, use_bias=False
+        ),
+        inputs=[(2, 6, 5, 3)],
+    )
+    yield Sample(
+        "separable_conv2d_dilated",
+        dict(op="separable_conv2d", filters=3, kernel_size=3, dilation_rate=2, padding="same"),
+        inputs=[(2, 7, 7, 2)],
+    )
+    yield Sample(
+        "separable_conv1d_basic",
+        dict(op="separable_conv1d", filters=4, kernel_size=3),
+        inputs=[(2, 8, 3)],
+    )
+    yield Sample(
+        "separable_conv1d_same_multiplier",
+        dict(
+            op="separable_conv1d",
+            filters=2,
+            kernel_size=4,
+            strides=2,
+            padding="same",
+            depth_multiplier=2,
+        ),
+        inputs=[(2, 9, 3)],
+    )
 
 
 def error_samples():
-    yield ErrorSample(dict(op="separable_conv2d", filters=2, kernel_size=5),
-                      inputs=[(2, 4, 4, 3)], match="kernel_size")
-    yield ErrorSample(dict(op="separable_conv1d", filters=2, kernel_size=3),
-                      inputs=[(2, 8, 8, 3)], match="rank 3")
+    yield ErrorSample(
+        dict(op="separable_conv2d", filters=2, kernel_size=5),
+        inputs=[(2, 4, 4, 3)],
+        match="kernel_size",
+    )
+    yield ErrorSample(
+        dict(op="separable_conv1d", filters=2, kernel_size=3), inputs=[(2, 8, 8, 3)], match="rank 3"
+    )

@@ -62,15 +62,20 @@ OPS = (UpSampling1D, UpSampling2D, UpSampling3D)
 def samples():
     yield Sample("upsampling1d", dict(op="upsampling1d", size=3), inputs=[(2, 4, 3)])
     yield Sample("upsampling2d_nearest", dict(op="upsampling2d"), inputs=[(2, 3, 4, 2)])
-    yield Sample("upsampling2d_nearest_uneven", dict(op="upsampling2d", size=(1, 3)),
-                 inputs=[(2, 3, 4, 2)])
-    yield Sample("upsampling2d_bilinear", dict(op="upsampling2d", size=2,
-                                               interpolation="bilinear"), inputs=[(2, 3, 4, 2)])
-    yield Sample("upsampling2d_bilinear_uneven", dict(op="upsampling2d", size=(3, 2),
-                                                      interpolation="bilinear"),
-                 inputs=[(2, 3, 4, 2)])
-    yield Sample("upsampling3d", dict(op="upsampling3d", size=(1, 2, 2)),
-                 inputs=[(2, 2, 3, 3, 2)])
+    yield Sample(
+        "upsampling2d_nearest_uneven", dict(op="upsampling2d", size=(1, 3)), inputs=[(2, 3, 4, 2)]
+    )
+    yield Sample(
+        "upsampling2d_bilinear",
+        dict(op="upsampling2d", size=2, interpolation="bilinear"),
+        inputs=[(2, 3, 4, 2)],
+    )
+    yield Sample(
+        "upsampling2d_bilinear_uneven",
+        dict(op="upsampling2d", size=(3, 2), interpolation="bilinear"),
+        inputs=[(2, 3, 4, 2)],
+    )
+    yield Sample("upsampling3d", dict(op="upsampling3d", size=(1, 2, 2)), inputs=[(2, 2, 3, 3, 2)])
 
 
 def error_samples():

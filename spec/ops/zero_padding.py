@@ -60,12 +60,19 @@ def samples():
     yield Sample("zero_padding1d", dict(op="zero_padding1d", padding=(1, 2)), inputs=[(2, 5, 3)])
     yield Sample("zero_padding1d_int", dict(op="zero_padding1d", padding=2), inputs=[(2, 5, 3)])
     yield Sample("zero_padding2d_default", dict(op="zero_padding2d"), inputs=[(2, 4, 5, 3)])
-    yield Sample("zero_padding2d_pairs", dict(op="zero_padding2d", padding=((0, 1), (2, 0))),
-                 inputs=[(2, 4, 5, 3)])
-    yield Sample("zero_padding2d_per_axis", dict(op="zero_padding2d", padding=(1, 2)),
-                 inputs=[(2, 4, 5, 3)])
-    yield Sample("zero_padding3d", dict(op="zero_padding3d", padding=((1, 0), 1, (0, 2))),
-                 inputs=[(2, 3, 4, 5, 2)])
+    yield Sample(
+        "zero_padding2d_pairs",
+        dict(op="zero_padding2d", padding=((0, 1), (2, 0))),
+        inputs=[(2, 4, 5, 3)],
+    )
+    yield Sample(
+        "zero_padding2d_per_axis", dict(op="zero_padding2d", padding=(1, 2)), inputs=[(2, 4, 5, 3)]
+    )
+    yield Sample(
+        "zero_padding3d",
+        dict(op="zero_padding3d", padding=((1, 0), 1, (0, 2))),
+        inputs=[(2, 3, 4, 5, 2)],
+    )
 
 
 def error_samples():

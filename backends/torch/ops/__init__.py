@@ -2,6 +2,16 @@
 
 TORCH_OP_MODULES = (
     "conv",
+    "conv_transpose",
+    "cropping",
     "dense",
+    "depthwise_conv",
+    "global_pool",
+    "layer_scale",
+    "pooling",
     "recurrent",
+    "resizing",
+    "separable_conv",
+    "upsampling",
+    "zero_padding",
 )

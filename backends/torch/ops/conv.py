@@ -14,20 +14,24 @@ from ..registry import converter
 CONV_DEFAULTS = dict(stride=1, padding=0, dilation=1, groups=1, bias=True)
 
 
-@converter(Conv1D, Conv2D, Conv3D)
-def conv(node, ctx) -> str:
+def padded_input(node, ctx) -> tuple[str, object]:
+    """(channels-first input expression, ``padding`` for the torch layer) of a window op
+    with ``kernel_size``, ``strides``, ``dilation_rate`` and ``padding`` attributes."""
     x = channels_first(ctx.x)
     if node.padding == "same" and all(s == 1 for s in node.strides):
-        padding = "same"  # PyTorch pads as TensorFlow does (extra cell after) for stride 1
-    else:
-        padding, explicit, dynamic = conv_padding(node, ctx.in_types[0])
-        if explicit:
-            x = f"F.pad({x}, {literal(explicit)})"
-        elif dynamic:
-            args = ", ".join(
-                literal(v) for v in (node.kernel_size, node.strides, node.dilation_rate)
-            )
-            x = f"{ctx.helper('same_pad')}({x}, {args})"
+        return x, "same"  # PyTorch pads as TensorFlow does (extra cell after) for stride 1
+    padding, explicit, dynamic = conv_padding(node, ctx.in_types[0])
+    if explicit:
+        x = f"F.pad({x}, {literal(explicit)})"
+    elif dynamic:
+        args = ", ".join(literal(v) for v in (node.kernel_size, node.strides, node.dilation_rate))
+        x = f"{ctx.helper('same_pad')}({x}, {args})"
+    return x, padding
+
+
+@converter(Conv1D, Conv2D, Conv3D)
+def conv(node, ctx) -> str:
+    x, padding = padded_input(node, ctx)
     weights = {"weight": kernel_to_torch(ctx.params["kernel"])}
     if node.use_bias:
         weights["bias"] = ctx.params["bias"]

@@ -1,6 +1,9 @@
+"""Keras Conv1D/2D/3D -> conv1d/2d/3d (every padding, including Conv1D's 'causal', every
+stride, dilation and group count Keras accepts)."""
+
 from nnspec.spec.ops.conv import Conv1D, Conv2D, Conv3D
 
-from .._common import activation_name, bias_params
+from .._common import activation_name, bias_params, require_channels_last
 from ..registry import from_layer
 
 _CLASSES = {"Conv1D": Conv1D, "Conv2D": Conv2D, "Conv3D": Conv3D}
@@ -9,7 +12,7 @@ _CLASSES = {"Conv1D": Conv1D, "Conv2D": Conv2D, "Conv3D": Conv3D}
 @from_layer(*_CLASSES)
 def conv(layer, ctx):
     cfg = ctx.config
-    ctx.require("data_format", "channels_last", None)
+    require_channels_last(ctx)
     return ctx.node(
         _CLASSES[type(layer).__name__],
         filters=cfg["filters"],

@@ -1,0 +1,8 @@
+from nnspec.spec.ops.reshape import Reshape
+
+from ..registry import converter
+
+
+@converter(Reshape)
+def reshape(node: Reshape, ctx) -> str:
+    return f"{ctx.layer('layers.Reshape', tuple(node.target_shape))}({ctx.x})"

@@ -1,0 +1,27 @@
+"""Dropout, noise and regularisation layers: identities at inference, so the node's output is
+its input and the generated forward has no line for it."""
+
+from nnspec.spec.ops.dropout import (
+    ActivityRegularization,
+    AlphaDropout,
+    Dropout,
+    GaussianDropout,
+    GaussianNoise,
+    Identity,
+    SpatialDropout,
+)
+
+from ..registry import converter
+
+
+@converter(
+    Identity,
+    Dropout,
+    SpatialDropout,
+    GaussianNoise,
+    GaussianDropout,
+    AlphaDropout,
+    ActivityRegularization,
+)
+def dropout(node, ctx) -> str:
+    return ctx.x

@@ -1,0 +1,62 @@
+"""Merging tensors: elementwise ops broadcast as Keras' merge layers do; concatenate along any
+axis (the spec's axis, the tensors being channels-last); dot as an einsum."""
+
+import string
+
+from nnspec.spec.node import normalize_axis
+from nnspec.spec.ops.merge import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+)
+
+from ..codegen import literal
+from ..registry import converter
+
+
+@converter(Add, Subtract, Multiply, Average)
+def merge(node, ctx) -> str:
+    if isinstance(node, Subtract):
+        return f"{ctx.inputs[0]} - {ctx.inputs[1]}"
+    if isinstance(node, Multiply):
+        return " * ".join(ctx.inputs)
+    total = " + ".join(ctx.inputs)
+    if isinstance(node, Average):
+        return f"({total}) / {len(ctx.inputs)}"
+    return total
+
+
+@converter(Maximum, Minimum)
+def extremum(node, ctx) -> str:
+    fn = "torch.maximum" if isinstance(node, Maximum) else "torch.minimum"
+    y = ctx.inputs[0]
+    for x in ctx.inputs[1:]:
+        y = f"{fn}({y}, {x})"
+    return y
+
+
+@converter(Concatenate)
+def concatenate(node: Concatenate, ctx) -> str:
+    return f"torch.cat([{', '.join(ctx.inputs)}], dim={literal(node.axis)})"
+
+
+@converter(Dot)
+def dot(node: Dot, ctx) -> str:
+    x, y = ctx.inputs
+    tx, ty = ctx.in_types
+    pair = (node.axes, node.axes) if isinstance(node.axes, int) else tuple(node.axes)
+    ax, ay = normalize_axis(pair[0], tx.rank), normalize_axis(pair[1], ty.rank)
+    if node.normalize:  # Keras floors the norm at its epsilon, 1e-7
+        x = f"F.normalize({x}, dim={literal(ax)}, eps=1e-07)"
+        y = f"F.normalize({y}, dim={literal(ay)}, eps=1e-07)"
+    free = iter(c for c in string.ascii_lowercase if c not in "bk")
+    sx = "b" + "".join("k" if i == ax else next(free) for i in range(1, tx.rank))
+    sy = "b" + "".join("k" if i == ay else next(free) for i in range(1, ty.rank))
+    out = sx.replace("k", "") + sy[1:].replace("k", "")
+    expr = f"torch.einsum({literal(f'{sx},{sy}->{out}')}, {x}, {y})"
+    return f"{expr}.unsqueeze(1)" if out == "b" else expr

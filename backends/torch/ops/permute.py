@@ -1,0 +1,13 @@
+"""Permute the axes after the batch (a view)."""
+
+from nnspec.spec.ops.permute import Permute
+
+from ..codegen import literal
+from ..registry import converter
+
+
+@converter(Permute)
+def permute(node: Permute, ctx) -> str:
+    if list(node.dims) == sorted(node.dims):
+        return ctx.x
+    return f"{ctx.x}.permute(0, {', '.join(literal(d) for d in node.dims)})"

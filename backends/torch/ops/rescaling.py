@@ -1,0 +1,25 @@
+"""Rescaling ``x * scale + offset``. Per-channel values become tensors made on the input's
+device in forward (constants, not weights: Keras counts no parameters here either)."""
+
+from nnspec.spec.ops.rescaling import FLOATS, Rescaling
+
+from ..codegen import literal
+from ..registry import converter
+
+
+@converter(Rescaling)
+def rescaling(node: Rescaling, ctx) -> str:
+    x = ctx.x
+    if ctx.in_types[0].dtype not in FLOATS:
+        x = ctx.temp("float")
+        ctx.stmt(f"{x} = {ctx.x}.float()")
+
+    def value(v):
+        if isinstance(v, list):
+            return f"{x}.new_tensor({literal([float(i) for i in v])})"
+        return literal(float(v))
+
+    y = f"{x} * {value(node.scale)}"
+    if node.offset != 0.0:
+        y += f" + {value(node.offset)}"
+    return y

@@ -1,0 +1,76 @@
+"""keras.ops operations recorded in a functional graph -> existing ops.
+
+Arithmetic on symbolic tensors (``x + 3.0``, ``x * (1 / 6)``, ``inputs + y``) records a
+keras.ops operation, not a layer; keras.applications' MobileNetV3 (hard sigmoid) and
+ConvNeXt (residual sums) are built that way. A tensor and a constant (a number, or one value
+per channel) become ``rescaling``; two tensors become the merge op of the same name.
+Registered under ``ops.<Class>`` (see ``registry.layer_key``) so they never meet the layers
+``keras.layers.Add`` / ``Multiply`` of the same class name.
+"""
+
+import numpy as np
+
+from nnspec.spec.errors import ConversionError
+from nnspec.spec.ops.merge import Add, Maximum, Minimum, Multiply, Subtract
+from nnspec.spec.ops.rescaling import Rescaling
+
+from ..registry import from_layer
+
+_MERGE = {"Add": Add, "Subtract": Subtract, "Multiply": Multiply, "Maximum": Maximum,
+          "Minimum": Minimum}
+_SYMBOLS = {"Add": "+", "Subtract": "-", "Multiply": "*", "Divide": "/", "TrueDivide": "/",
+            "Maximum": "max", "Minimum": "min"}
+
+
+def _is_tensor(v) -> bool:
+    return hasattr(v, "shape") and hasattr(v, "dtype") and type(v).__name__ == "KerasTensor"
+
+
+def _constant(value, ctx, channels):
+    """A number, or a 1-D array with one value per channel, as a rescaling attribute."""
+    a = np.asarray(value, dtype=np.float64)
+    if a.ndim == 0 or a.size == 1:
+        return float(a.reshape(()))
+    flat = a.reshape(-1)
+    if a.shape[-1] == flat.size and (channels is None or flat.size == channels):
+        return [float(v) for v in flat]
+    raise _refuse(ctx, f"a constant of shape {a.shape} (only a number or one value per "
+                  "channel, the last axis, is supported)")
+
+
+def _refuse(ctx, why: str) -> ConversionError:
+    op = type(ctx.layer).__name__
+    return ConversionError(
+        f"operation {ctx.layer.name!r} (keras.ops {op}): {why}", node=ctx.layer.name,
+        hint="build the model from layers (keras.layers.Add, Rescaling, ...)")
+
+
+@from_layer(*(f"ops.{name}" for name in _SYMBOLS))
+def keras_ops(op, ctx):
+    name = type(op).__name__
+    args = list(ctx.call_args)
+    if ctx.call_kwargs or len(args) != 2:
+        raise _refuse(ctx, f"expected two positional operands, got {len(args)} and keywords "
+                      f"{sorted(ctx.call_kwargs)}")
+    tensors = [_is_tensor(a) for a in args]
+    if all(tensors):
+        if name not in _MERGE:
+            raise _refuse(ctx, f"tensor {_SYMBOLS[name]} tensor is not supported")
+        return ctx.node(_MERGE[name])
+    if not any(tensors):
+        raise _refuse(ctx, "no tensor operand")
+    channels = ctx.in_shapes[0][-1] if ctx.in_shapes and ctx.in_shapes[0] else None
+    first = tensors[0]  # x (op) c, or c (op) x
+    c = _constant(args[1] if first else args[0], ctx, channels)
+    neg = [-v for v in c] if isinstance(c, list) else -c
+    if name == "Add":
+        scale, offset = 1.0, c
+    elif name == "Subtract":
+        scale, offset = (1.0, neg) if first else (-1.0, c)
+    elif name == "Multiply":
+        scale, offset = c, 0.0
+    elif name in ("Divide", "TrueDivide") and first:
+        scale, offset = ([1.0 / v for v in c] if isinstance(c, list) else 1.0 / c), 0.0
+    else:
+        raise _refuse(ctx, f"constant {_SYMBOLS[name]} tensor is not supported")
+    return ctx.node(Rescaling, scale=scale, offset=offset)

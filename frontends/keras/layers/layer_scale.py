@@ -1,0 +1,52 @@
+"""Per-channel learned scales -> layer_scale: keras.applications ConvNeXt's ``LayerScale``,
+and ``EinsumDense`` with the equation ``...c,c->...c`` (what the Keras backend emits)."""
+
+import re
+import typing
+
+from nnspec.spec.errors import ConversionError
+from nnspec.spec.node import Initializer
+from nnspec.spec.ops.layer_scale import LayerScale
+
+from .._common import activation_name
+from ..registry import from_layer
+
+EQUATION = "...c,c->...c"
+_INITIALIZERS = typing.get_args(Initializer)
+
+
+def _initializer(value) -> str:
+    """A Keras initializer config as a spec initializer name; 'ones' when it has none."""
+    if isinstance(value, dict):
+        value = value.get("class_name", "")
+    name = re.sub(r"(?<!^)(?=[A-Z])", "_", str(value)).lower()
+    name = {"random_uniform": "uniform", "random_normal": "normal"}.get(name, name)
+    return name if name in _INITIALIZERS else "ones"
+
+
+@from_layer("LayerScale")
+def layer_scale(layer, ctx):
+    module = type(layer).__module__
+    w = ctx.weights()
+    if not module.startswith("keras.src.applications.") or set(w) != {"gamma"}:
+        raise ConversionError(
+            f"layer {layer.name!r} (LayerScale from {module}): only keras.applications "
+            "ConvNeXt's LayerScale (x * gamma, one weight per channel) is supported",
+            node=layer.name, hint="register an op for it (nnspec.register_op)")
+    return ctx.node(LayerScale, params={"gamma": w["gamma"]})
+
+
+@from_layer("EinsumDense")
+def einsum_dense(layer, ctx):
+    cfg = ctx.config
+    if cfg.get("equation") != EQUATION:
+        raise ctx.refuse("equation", f"only the per-channel scale {EQUATION!r} (layer_scale) "
+                         "is supported")
+    if cfg.get("bias_axes"):
+        raise ctx.refuse("bias_axes", "layer_scale has no bias")
+    if activation_name(cfg.get("activation"), ctx) != "linear":
+        raise ctx.refuse("activation", "layer_scale has no activation")
+    if cfg.get("quantization_config"):
+        raise ctx.refuse("quantization_config", "quantized layers are not supported")
+    return ctx.node(LayerScale, gamma_initializer=_initializer(cfg.get("kernel_initializer")),
+                    params={"gamma": ctx.weights()["kernel"]})

@@ -1,0 +1,128 @@
+"""PyTorch converters: nn modules keyed by class name, functions and tensor methods by name.
+
+Building the registry imports the converter modules (which import torch); looking up a name
+needs no module instance. A module class is matched only when it is PyTorch's own class (its
+``__module__`` starts with ``torch.nn``): a user's class that happens to be called ``Linear``
+is traced through like any other user module.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from functools import cache
+
+_MODULES: dict[str, Callable] = {}
+_FUNCTIONS: dict[str, Callable] = {}
+
+# Modules refused on purpose, with the reason shown to the user (the README's support table).
+REFUSED = {
+    "MultiheadAttention": "the spec has no attention op yet",
+    "Transformer": "the spec has no attention op yet",
+    "TransformerEncoder": "the spec has no attention op yet",
+    "TransformerDecoder": "the spec has no attention op yet",
+    "TransformerEncoderLayer": "the spec has no attention op yet",
+    "TransformerDecoderLayer": "the spec has no attention op yet",
+    "Bilinear": "the spec has no bilinear (two-input weighted) op",
+    "EmbeddingBag": "the spec has no bag-of-embeddings reduction",
+    "LSTMCell": "single-step cells need a Python loop over time, which fx cannot trace into "
+    "one op; use nn.LSTM",
+    "GRUCell": "single-step cells need a Python loop over time; use nn.GRU",
+    "RNNCell": "single-step cells need a Python loop over time; use nn.RNN",
+    "InstanceNorm1d": "the spec has no instance norm; GroupNorm(C, C) computes the same",
+    "InstanceNorm2d": "the spec has no instance norm; GroupNorm(C, C) computes the same",
+    "InstanceNorm3d": "the spec has no instance norm; GroupNorm(C, C) computes the same",
+    "LocalResponseNorm": "the spec has no local response normalisation",
+    "PixelShuffle": "the spec has no depth-to-space op",
+    "PixelUnshuffle": "the spec has no space-to-depth op",
+    "Fold": "the spec has no col2im op",
+    "Unfold": "the spec has no im2col op",
+    "ReflectionPad1d": "only zero padding exists in the spec",
+    "ReflectionPad2d": "only zero padding exists in the spec",
+    "ReflectionPad3d": "only zero padding exists in the spec",
+    "ReplicationPad1d": "only zero padding exists in the spec",
+    "ReplicationPad2d": "only zero padding exists in the spec",
+    "ReplicationPad3d": "only zero padding exists in the spec",
+    "CircularPad1d": "only zero padding exists in the spec",
+    "CircularPad2d": "only zero padding exists in the spec",
+    "CircularPad3d": "only zero padding exists in the spec",
+    "FractionalMaxPool2d": "random pooling regions cannot be described by a spec",
+    "FractionalMaxPool3d": "random pooling regions cannot be described by a spec",
+    "LPPool1d": "the spec has no power-average pooling",
+    "LPPool2d": "the spec has no power-average pooling",
+    "MaxUnpool1d": "the spec has no unpooling op",
+    "MaxUnpool2d": "the spec has no unpooling op",
+    "MaxUnpool3d": "the spec has no unpooling op",
+    "RReLU": "its slope is random in training and an average at inference; use LeakyReLU",
+    "Softmin": "the spec has no softmin; write softmax(-x)",
+    "Softmax2d": "use Softmax(dim=-3)",
+    "Threshold": "the spec has no threshold op with a replacement value",
+    "Hardshrink": "the spec has no shrink activations",
+    "Softshrink": "the spec has no shrink activations",
+    "Tanhshrink": "the spec has no shrink activations",
+    "LogSigmoid": "the spec has no log-sigmoid activation",
+    "GLU": "the spec has no split op for gated linear units",
+    "ChannelShuffle": "the spec has no channel shuffle op",
+    "CosineSimilarity": "use the spec's dot op with normalize (not converted from torch yet)",
+    "PairwiseDistance": "the spec has no distance op",
+}
+
+
+def from_module(*class_names: str):
+    """Register ``fn(module, ctx) -> Value`` for PyTorch module classes (by class name)."""
+
+    def register(fn):
+        for name in class_names:
+            if name in _MODULES:
+                raise RuntimeError(f"a converter for nn.{name} is already registered")
+            _MODULES[name] = fn
+        return fn
+
+    return register
+
+
+def from_function(*names: str):
+    """Register ``fn(ctx) -> Value`` for functions and tensor methods by name (``relu``
+    covers ``F.relu``, ``torch.relu`` and ``x.relu()``; ``add`` covers ``+`` too)."""
+
+    def register(fn):
+        for name in names:
+            if name in _FUNCTIONS:
+                raise RuntimeError(f"a converter for function {name!r} is already registered")
+            _FUNCTIONS[name] = fn
+        return fn
+
+    return register
+
+
+@cache
+def _load_builtin() -> None:
+    from .modules import TORCH_MODULE_MODULES
+
+    for mod in TORCH_MODULE_MODULES:
+        importlib.import_module(f"{__package__}.modules.{mod}")
+
+
+def is_torch_class(cls: type) -> bool:
+    return getattr(cls, "__module__", "").startswith(("torch.nn", "torch.ao.nn"))
+
+
+def module_converter(module) -> Callable | None:
+    _load_builtin()
+    cls = type(module)
+    return _MODULES.get(cls.__name__) if is_torch_class(cls) else None
+
+
+def function_converter(name: str) -> Callable | None:
+    _load_builtin()
+    return _FUNCTIONS.get(name)
+
+
+def supported_modules() -> set[str]:
+    _load_builtin()
+    return set(_MODULES)
+
+
+def supported_functions() -> set[str]:
+    _load_builtin()
+    return set(_FUNCTIONS)
