@@ -84,12 +84,17 @@ def squeeze(v):
     return v
 
 
-def non_default(defaults: dict, **kwargs) -> dict:
-    """The keyword arguments (squeezed) whose value differs from the constructor's default,
-    so generated calls read like hand-written ones: ``nn.Conv2d(3, 8, 3, stride=2)``."""
+def unwrap1(v):
+    """``(3,)`` -> ``3``; longer tuples unchanged (each axis stays visible)."""
+    return v[0] if isinstance(v, tuple) and len(v) == 1 else v
+
+
+def non_default(defaults: dict, compact=squeeze, **kwargs) -> dict:
+    """The keyword arguments whose value differs from the constructor's default, written
+    with ``compact`` (``squeeze`` or ``unwrap1``), so generated calls read like hand-written
+    ones: ``layers.Conv2D(8, 3, strides=2)``, ``nn.Conv2d(3, 8, kernel_size=(3, 3), stride=(2, 2))``."""
     out = {}
     for key, value in kwargs.items():
-        value = squeeze(value)
-        if key not in defaults or squeeze(defaults[key]) != value:
-            out[key] = value
+        if key not in defaults or squeeze(defaults[key]) != squeeze(value):
+            out[key] = compact(value)
     return out

@@ -33,8 +33,10 @@ def _document_model() -> type[Model]:
         "nnspec",
         __base__=Model,
         __doc__="An nnspec model: inputs, nodes (one op each) and outputs.",
-        nodes=(list[node], Field(description="The nodes; one without `inputs` reads the "
-                                  "previous node's output.")),
+        nodes=(
+            list[node],
+            Field(description="The nodes; one without `inputs` reads the previous node's output."),
+        ),
     )
 
 
@@ -58,8 +60,7 @@ def _pair_forms(full: dict) -> list[dict]:
     pair = full["prefixItems"][0]
     one = pair["prefixItems"][0]
     n = full["minItems"]
-    per_axis = {"type": "array", "minItems": n, "maxItems": n,
-                "items": {"anyOf": [one, pair]}}
+    per_axis = {"type": "array", "minItems": n, "maxItems": n, "items": {"anyOf": [one, pair]}}
     return [one, per_axis, pair] if n == 1 else [one, per_axis]
 
 
@@ -98,8 +99,9 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m nnspec.spec.gen_schema",
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m nnspec.spec.gen_schema", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
     parser.add_argument("--output", type=Path, default=SCHEMA_PATH, help="schema file to write")
     args = parser.parse_args(argv)
@@ -107,8 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = args.output.read_text(encoding="utf-8") if args.output.is_file() else None
         if current != text:
-            print(f"{args.output} is stale; run: python -m nnspec.spec.gen_schema",
-                  file=sys.stderr)
+            print(f"{args.output} is stale; run: python -m nnspec.spec.gen_schema", file=sys.stderr)
             return 1
         print(f"{args.output} is up to date")
         return 0

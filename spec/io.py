@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import tempfile
 from collections.abc import Mapping
@@ -32,6 +33,8 @@ def _compose(text: str, file: str | None) -> tuple[Any, Marks]:
     loader = _SafeLoader(text)
     try:
         root = loader.get_single_node()
+        if root is not None and "*" in text:
+            _check_aliases(root, text, file)
         data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
@@ -50,6 +53,34 @@ def _compose(text: str, file: str | None) -> tuple[Any, Marks]:
     finally:
         loader.dispose()
     return data, Marks(text)
+
+
+def _check_aliases(root, text: str, file: str | None) -> None:
+    """Refuse YAML aliases that refer to themselves (``&a [*a]``, endless data) or expand
+    far beyond the text (nested aliases, the "billion laughs"): both would hang or crash
+    everything that walks the data. Only run when the text has an alias at all."""
+    budget = 10 * len(text) + 1000
+    visiting: set[int] = set()
+
+    def visit(node) -> None:
+        nonlocal budget
+        budget -= 1
+        if budget < 0:
+            raise SchemaError("YAML aliases expand to far more data than the file holds",
+                              file=file, line=node.start_mark.line + 1,
+                              column=node.start_mark.column + 1)
+        if id(node) in visiting:
+            raise SchemaError("a YAML alias refers to the collection that contains it",
+                              file=file, line=node.start_mark.line + 1,
+                              column=node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            visiting.add(id(node))
+            for child in node.value:
+                for item in child if isinstance(child, tuple) else (child,):
+                    visit(item)
+            visiting.discard(id(node))
+
+    visit(root)
 
 
 class Marks(Mapping):
@@ -94,7 +125,12 @@ def _walk_marks(root) -> dict[tuple, tuple[int, int]]:
     def key_of(k):
         if not isinstance(k, yaml.ScalarNode):
             return None
-        return k.value if k.tag == "tag:yaml.org,2002:str" else constructor.construct_object(k)
+        if k.tag == "tag:yaml.org,2002:str":
+            return k.value
+        try:
+            return constructor.construct_object(k)
+        except yaml.YAMLError:  # `<<` merge keys have no value of their own
+            return k.value
 
     def walk(node, path):
         marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
@@ -179,12 +215,12 @@ def from_dict(data: Any, *, file: str | None = None, marks=None) -> Model:
                             kind="SchemaError"))
 
     if not isinstance(data, dict):
-        top_issue(f"a spec must be a mapping with 'nnspec', 'inputs' and 'nodes', got "
-                  f"{type(data).__name__}")
+        got = "an empty file" if data is None else f"a {type(data).__name__}"
+        top_issue(f"a spec must be a mapping with 'nnspec', 'inputs' and 'nodes', got {got}")
         raise SchemaError(issues=issues)
     for key in data:
         if key not in TOP_LEVEL:
-            near = [k for k in TOP_LEVEL if k.startswith(str(key)[:3])]
+            near = difflib.get_close_matches(str(key), TOP_LEVEL, n=1, cutoff=0.6)
             top_issue(f"unknown field {key!r}" + (f" (did you mean {near[0]!r}?)" if near else ""),
                       key)
     if data.get("nnspec", 1) != 1:
@@ -252,16 +288,20 @@ def load(path, *, weights: bool = True) -> Model:
     return model
 
 
+def _weights_error(model: Model, message: str, hint: str | None = None) -> WeightsError:
+    """An error located at the spec's ``weights:`` line (looked up only when raising)."""
+    at = model.mark("weights")
+    return WeightsError(message, attr="weights", file=model.source_file, line=at and at[0],
+                        column=at and at[1], hint=hint)
+
+
 def weights_path(model: Model, folder: Path) -> Path:
     """Where the spec's weights file is; refuses a path that leaves the spec's folder."""
-    at = model.mark("weights")
-    where = dict(attr="weights", file=model.source_file, line=at and at[0],
-                 column=at and at[1])
     rel = Path(model.weights)
     target = (folder / rel).resolve()
     if rel.is_absolute() or not target.is_relative_to(folder.resolve()):
-        raise WeightsError(f"weights path {model.weights!r} leaves the spec's folder", **where,
-                           hint="keep the .safetensors file beside the YAML (or below it)")
+        raise _weights_error(model, f"weights path {model.weights!r} leaves the spec's folder",
+                             hint="keep the .safetensors file beside the YAML (or below it)")
     return target
 
 
@@ -270,17 +310,17 @@ def load_weights(model: Model, folder) -> dict[str, np.ndarray]:
     from safetensors.numpy import load_file
 
     target = weights_path(model, Path(folder))
-    at = model.mark("weights")
-    where = dict(attr="weights", file=model.source_file, line=at and at[0],
-                 column=at and at[1])
     if not target.is_file():
-        raise WeightsError(f"weights file {model.weights!r} not found", **where)
+        raise _weights_error(model, f"weights file {model.weights!r} not found")
     try:
-        return load_file(str(target))
+        arrays = load_file(str(target))
     except (SafetensorError, OSError, ValueError) as e:
-        raise WeightsError(
-            f"weights file {model.weights!r} is not a readable safetensors file ({e})", **where
+        raise _weights_error(
+            model, f"weights file {model.weights!r} is not a readable safetensors file ({e})"
         ) from None
+    if not arrays:  # save() writes no file for a model without weights
+        raise _weights_error(model, f"weights file {model.weights!r} holds no weights")
+    return arrays
 
 
 # --- writing --------------------------------------------------------------------------------

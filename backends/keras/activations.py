@@ -4,10 +4,33 @@ from ..codegen_common import literal
 
 # Names Keras' `activation=` argument takes as they are.
 KERAS_NAMES = {
-    "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "hard_silu",
-    "mish", "sigmoid", "hard_sigmoid", "tanh", "softplus", "softsign", "exponential",
-    "softmax", "log_softmax", "celu", "hard_tanh", "log_sigmoid", "tanh_shrink",
-    "soft_shrink", "hard_shrink", "squareplus", "sparse_plus", "sparse_sigmoid",
+    "linear",
+    "relu",
+    "relu6",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "gelu",
+    "silu",
+    "hard_silu",
+    "mish",
+    "sigmoid",
+    "hard_sigmoid",
+    "tanh",
+    "softplus",
+    "softsign",
+    "exponential",
+    "softmax",
+    "log_softmax",
+    "celu",
+    "hard_tanh",
+    "log_sigmoid",
+    "tanh_shrink",
+    "soft_shrink",
+    "hard_shrink",
+    "squareplus",
+    "sparse_plus",
+    "sparse_sigmoid",
 }
 
 # The rest, as expressions over `{x}` (keras.ops work on symbolic tensors).

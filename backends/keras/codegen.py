@@ -44,8 +44,9 @@ class NodeCtx:
         return self.inputs[0]
 
     def layer(self, cls: str, *args, weights: list[np.ndarray] | None = None, suffix: str = "",
-              **kwargs) -> str:
+              wraps: str | None = None, **kwargs) -> str:
         """Source constructing a named Keras layer; its weights are set after building.
+        ``wraps``: source of an inner layer passed first (``layers.Bidirectional(inner)``).
 
         A layer whose weights other nodes share is bound to a variable so they can call it."""
         if self.node.shares is not None:
@@ -54,7 +55,7 @@ class NodeCtx:
         if weights:
             self._gen.weights[name] = [np.asarray(w, dtype=np.float32) if w.dtype == np.float64
                                        else np.asarray(w) for w in weights]
-        source = call(cls, *map(literal, args), **kwargs, name=name)
+        source = call(cls, *([wraps] if wraps else []), *map(literal, args), **kwargs, name=name)
         if self.node.name in self._gen.shared_owners:
             var = self._gen.locals.name(f"{name}_layer")
             self.stmt(f"{var} = {source}")

@@ -30,5 +30,5 @@ def instantiate(src: TorchSource) -> torch.nn.Module:
 
 
 def _writable(a: np.ndarray) -> np.ndarray:
-    a = np.ascontiguousarray(a)
+    a = np.require(a, requirements="C")  # keeps 0-d arrays (num_batches_tracked) 0-d
     return a if a.flags.writeable else a.copy()

@@ -128,7 +128,8 @@ def _node_params(node: Node, a, params: dict[str, np.ndarray]) -> dict[str, np.n
 
 def _f32(a) -> np.ndarray:
     a = np.asarray(a)
-    return np.ascontiguousarray(a.astype(np.float32) if a.dtype == np.float64 else a)
+    a = a.astype(np.float32) if a.dtype == np.float64 else a
+    return np.require(a, requirements="C")  # ascontiguousarray would make a 0-d array 1-d
 
 
 def model_params(model: Model, seed: int | None = 0) -> dict[str, np.ndarray]:

@@ -33,5 +33,8 @@ def require_channels_last(ctx) -> None:
     """Refuse ``data_format="channels_first"``: the spec is channels-last, and TensorFlow
     cannot run most channels-first layers on the CPU."""
     if ctx.config.get("data_format") not in (None, "channels_last"):
-        raise ctx.refuse("data_format", "nnspec models are channels-last; rebuild the layer "
-                         "with data_format='channels_last' (the weights stay the same)")
+        raise ctx.refuse(
+            "data_format",
+            "nnspec models are channels-last; rebuild the layer "
+            "with data_format='channels_last' (the weights stay the same)",
+        )

@@ -52,7 +52,10 @@ class LayerCtx:
                 f"layer {self.layer.name!r} ({type(self.layer).__name__}): {e}",
                 node=self.layer.name) from None
         for key, value in (params or {}).items() if shares is None else ():
-            self._importer.params[f"{name}/{key}"] = np.asarray(value, dtype=np.float32)
+            value = np.asarray(value)  # floats as float32; integer weights (counts) kept
+            if not np.issubdtype(value.dtype, np.integer):
+                value = value.astype(np.float32)
+            self._importer.params[f"{name}/{key}"] = value
         self._nodes.append(node)
         return node
 

@@ -1,0 +1,45 @@
+"""PyTorch -> spec. Importing this package does not import torch until a function is called.
+
+``from_torch`` traces an ``nn.Module`` with torch.fx, runs it once on example inputs for the
+shapes, and writes the canonical (channels-last) spec with the module's weights in canonical
+layouts. ``load_module`` imports a user's ``file.py:ClassName`` and loads safetensors weights.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nnspec.spec.model import Model
+
+
+def from_torch(module, example_inputs, *, input_layout: str = "channels_first",
+               output_layout: str | None = None, name: str | None = None) -> Model:
+    """Spec plus weights from ``module``, traced on ``example_inputs`` (a tensor or a tuple,
+    one per ``forward`` argument; only their shapes beyond the batch are baked in).
+
+    ``input_layout="channels_first"`` (the default) keeps PyTorch's layout at the spec's
+    inputs: an image input stays (N, C, H, W) and the spec transposes it once. With
+    ``"channels_last"`` every input of rank >= 3 is (N, ..., C) instead. ``output_layout``
+    does the same for the outputs and defaults to ``input_layout``.
+    """
+    from .importer import from_torch as convert
+
+    return convert(module, example_inputs, input_layout=input_layout,
+                   output_layout=output_layout, name=name)
+
+
+def load_module(spec: str, weights_path=None, **init_kwargs):
+    """Import ``path.py:ClassName`` (this executes the file: only use code you trust),
+    instantiate it with ``init_kwargs`` and load ``weights_path``, a safetensors state dict
+    (pickle-based files are refused). Returns the module in eval mode."""
+    from .importer import load_module as load
+
+    return load(spec, weights_path, **init_kwargs)
+
+
+def load_weights(module, weights_path) -> None:
+    """Load a safetensors state dict into ``module`` (strict)."""
+    from .importer import load_weights as load
+
+    load(module, weights_path)

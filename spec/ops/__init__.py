@@ -28,6 +28,7 @@ OP_MODULES = (
     "group_norm",
     "layer_norm",
     "layer_scale",
+    "masking",
     "merge",
     "normalization",
     "permute",

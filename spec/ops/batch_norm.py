@@ -72,6 +72,11 @@ def samples():
     yield Sample("no_center", dict(center=False), inputs=[(2, 7, 3)])
     yield Sample("no_scale", dict(scale=False), inputs=[(2, 7, 3)])
     yield Sample("axis1_sequence", dict(axis=1), inputs=[(2, 5, 3)])
+    yield Sample("image_axis1", dict(axis=1), inputs=[(2, 3, 4, 5)])
+    yield Sample("image_axis2", dict(axis=2, epsilon=1e-2), inputs=[(2, 3, 4, 5)])
+    yield Sample("volume", dict(momentum=0.9), inputs=[(2, 3, 3, 4, 2)])
+    yield Sample("rank6", dict(), inputs=[(2, 2, 3, 2, 2, 3)])
+    yield Sample("rank6_no_center", dict(center=False), inputs=[(2, 2, 3, 2, 2, 3)])
 
 
 def error_samples():

@@ -34,6 +34,7 @@ def samples():
     yield Sample("image", dict(), inputs=[(2, 4, 5, 3)])
     yield Sample("sequence", dict(), inputs=[(2, 6, 4)])
     yield Sample("already_flat", dict(), inputs=[(2, 7)])
+    yield Sample("volume", dict(), inputs=[(2, 2, 3, 4, 2)])
 
 
 def error_samples():

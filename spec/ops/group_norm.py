@@ -79,6 +79,10 @@ def samples():
     )
     yield Sample("instance", dict(groups=4), inputs=[(2, 5, 5, 4)])
     yield Sample("one_group", dict(groups=1), inputs=[(2, 5, 3)])
+    yield Sample("axis1", dict(groups=2, axis=1), inputs=[(2, 4, 3, 5)])
+    yield Sample("center_only", dict(groups=2, scale=False), inputs=[(2, 5, 4)])
+    yield Sample("scale_only", dict(groups=2, center=False), inputs=[(2, 5, 4)])
+    yield Sample("features", dict(groups=3), inputs=[(2, 6)])
 
 
 def error_samples():

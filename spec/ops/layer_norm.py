@@ -71,6 +71,10 @@ def samples():
     yield Sample("no_center", dict(center=False), inputs=[(2, 4, 6)])
     yield Sample("image_hwc", dict(axis=[1, 2, 3]), inputs=[(2, 3, 4, 5)])
     yield Sample("two_last_axes", dict(axis=[-2, -1]), inputs=[(2, 3, 4, 5)])
+    yield Sample("no_scale", dict(scale=False), inputs=[(2, 4, 6)])
+    yield Sample("middle_axis", dict(axis=1), inputs=[(2, 5, 3)])
+    yield Sample("mixed_sign_axes", dict(axis=[1, -1]), inputs=[(2, 3, 4, 5)])
+    yield Sample("axes_1_3_no_scale", dict(axis=[1, 3], scale=False), inputs=[(2, 3, 4, 5)])
 
 
 def error_samples():

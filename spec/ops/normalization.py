@@ -59,6 +59,9 @@ def samples():
     yield Sample("channels", dict(), inputs=[(2, 4, 4, 3)])
     yield Sample("invert", dict(invert=True), inputs=[(2, 6)])
     yield Sample("two_axes", dict(axis=[1, 2]), inputs=[(2, 3, 4)])
+    yield Sample("middle_axis", dict(axis=1), inputs=[(2, 4, 3)])
+    yield Sample("axes_1_3", dict(axis=[1, 3]), inputs=[(2, 3, 2, 4)])
+    yield Sample("int_input", dict(), inputs=[(2, 3)], input_dtype="int32", input_range=(0, 9))
 
 
 def error_samples():

@@ -48,6 +48,7 @@ def samples():
     yield Sample(
         "int_input", dict(scale=0.5), inputs=[(2, 5)], input_dtype="int32", input_range=(0, 255)
     )
+    yield Sample("per_channel_offset", dict(scale=2.0, offset=[0.5, -0.5]), inputs=[(2, 3, 2)])
 
 
 def error_samples():

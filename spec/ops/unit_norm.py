@@ -29,6 +29,7 @@ def samples():
     yield Sample("last_axis", dict(), inputs=[(2, 6)])
     yield Sample("sequence_features", dict(), inputs=[(2, 4, 5)])
     yield Sample("two_axes", dict(axis=[1, 2]), inputs=[(2, 3, 4, 5)])
+    yield Sample("middle_axis", dict(axis=1), inputs=[(2, 4, 5)])
 
 
 def error_samples():

@@ -39,9 +39,7 @@ def resolve_passes(names: Iterable[str] | None) -> list[Pass]:
     names = list(DEFAULT_PASSES if names is None else names)
     unknown = [n for n in names if n not in PASSES]
     if unknown:
-        raise SpecError(
-            f"unknown pass {unknown[0]!r}", hint=f"known passes: {', '.join(PASSES)}"
-        )
+        raise SpecError(f"unknown pass {unknown[0]!r}", hint=f"known passes: {', '.join(PASSES)}")
     return [PASSES[n] for n in names]
 
 
@@ -54,6 +52,13 @@ def optimize(model: Model, passes: Iterable[str] | None = None) -> Model:
 
 
 __all__ = [
-    "DEFAULT_PASSES", "PASSES", "dead_nodes", "fold_batch_norm", "fuse_activation",
-    "identities", "optimize", "resolve_passes", "split_activation",
+    "DEFAULT_PASSES",
+    "PASSES",
+    "dead_nodes",
+    "fold_batch_norm",
+    "fuse_activation",
+    "identities",
+    "optimize",
+    "resolve_passes",
+    "split_activation",
 ]

@@ -33,7 +33,14 @@ class Uses:
         names = self.graph.nodes
         # Names of the nodes and inputs the model returns (``lstm:1`` counts as ``lstm``).
         self.outputs = {parse_ref(o, names)[0] for o in model.outputs if parse_ref(o, names)}
+        # Nodes whose weights other nodes use (``shares``).
+        self.shared = {n.shares for n in model.nodes if n.shares is not None}
         self._reads: dict[str, Counter] = {}
+
+    def shares_weights(self, node: Node) -> bool:
+        """Whether ``node`` uses another's weights or lends its own: rewriting it alone
+        would break the other node (same op and attributes are required)."""
+        return node.shares is not None or node.name in self.shared
 
     def consumers(self, name: str) -> list[Node]:
         return [self.graph.nodes[v]["node"] for v in self.graph.successors(name)]
@@ -120,6 +127,8 @@ class Rewrite:
             new = self.replaced.get(node.name, node).model_copy(deep=True)
             new.inputs = [self._final(ref, names) for ref in node.inputs or ()]
             new.name = self.renames.get(node.name, node.name)
+            if node.shares is not None:
+                new.shares = self.renames.get(node.shares, node.shares)
             nodes.append(new)
         outputs = [self._output(ref, names) for ref in model.outputs]
         return rebuild(model, nodes, outputs, self._params())

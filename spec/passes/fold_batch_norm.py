@@ -45,6 +45,8 @@ def fold_batch_norm(model: Model) -> Model:
         producer = uses.graph.nodes[source]["node"]
         if not _folds_into(producer) or uses.only_reader(source) is not bn:
             continue
+        if uses.shares_weights(producer) or uses.shares_weights(bn):
+            continue  # the other users of those weights still need them unfolded
         arrays = _folded(model.node_params(producer.name), model.node_params(bn.name), bn)
         if arrays is None or not rewrite.bypass(bn.name, source, uses):
             continue

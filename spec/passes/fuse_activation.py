@@ -10,6 +10,9 @@ node keeps the conv's name and weights; readers of the activation node read it i
 a linear node plus an ``activation`` node named ``<node>_<activation>``. When the node was
 a model output, the activation node keeps the output's name and the linear node is renamed
 ``<node>_linear``, so the model's outputs are unchanged either way.
+
+Nodes that share weights (``shares``) must keep equal attributes, so fusion leaves them
+alone; splitting treats every one of them alike, so they stay equal.
 """
 
 from __future__ import annotations
@@ -80,7 +83,9 @@ def fuse_activation(model: Model) -> Model:
         if not uses.is_node(source) or uses.only_reader(source) is not node:
             continue
         producer = uses.graph.nodes[source]["node"]
-        if not _fusable(producer) or not rewrite.bypass(node.name, source, uses):
+        if not _fusable(producer) or uses.shares_weights(producer) or node.name in uses.shared:
+            continue
+        if not rewrite.bypass(node.name, source, uses):
             continue
         fused = producer.model_copy(deep=True)
         fused.activation = name
@@ -112,10 +117,12 @@ def split_activation(model: Model) -> Model:
         nodes.append(act)
         added.add(id(act))
     # Readers of a split node read its activation (a second sweep: spec order need not be
-    # topological).
+    # topological); nodes sharing a renamed node's weights follow it.
     for node in nodes:
         if id(node) not in added:
             node.inputs = [readers_move.get(ref, ref) for ref in node.inputs or ()]
+        if node.shares is not None:
+            node.shares = params_move.get(node.shares, node.shares)
     params = {}
     for key, value in model.params.items():
         node, param = key.split("/", 1)

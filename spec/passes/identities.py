@@ -34,6 +34,10 @@ def identities(model: Model) -> Model:
     rewrite = Rewrite(model)
     # Topological order, so a chain of identities resolves to the first real tensor.
     for node in topological_nodes(model):
-        if node.op in INFERENCE_IDENTITIES and len(node.inputs or ()) == 1:
+        if (
+            node.op in INFERENCE_IDENTITIES
+            and len(node.inputs or ()) == 1
+            and node.name not in uses.shared
+        ):
             rewrite.bypass(node.name, node.inputs[0], uses)
     return rewrite.apply()

@@ -16,9 +16,12 @@ def activation(node: Activation, ctx) -> str:
 
 @converter(ReLU)
 def relu(node: ReLU, ctx) -> str:
-    kwargs = non_default(dict(max_value=None, negative_slope=0.0, threshold=0.0),
-                         max_value=node.max_value, negative_slope=node.negative_slope,
-                         threshold=node.threshold)
+    kwargs = non_default(
+        dict(max_value=None, negative_slope=0.0, threshold=0.0),
+        max_value=node.max_value,
+        negative_slope=node.negative_slope,
+        threshold=node.threshold,
+    )
     return f"{ctx.layer('layers.ReLU', **kwargs)}({ctx.x})"
 
 
@@ -30,8 +33,11 @@ def leaky_relu(node: LeakyReLU, ctx) -> str:
 
 @converter(PReLU)
 def prelu(node: PReLU, ctx) -> str:
-    kwargs = non_default(dict(shared_axes=None, alpha_initializer="zeros"),
-                         shared_axes=node.shared_axes, alpha_initializer=node.alpha_initializer)
+    kwargs = non_default(
+        dict(shared_axes=None, alpha_initializer="zeros"),
+        shared_axes=node.shared_axes,
+        alpha_initializer=node.alpha_initializer,
+    )
     layer = ctx.layer("layers.PReLU", weights=[ctx.params["alpha"]], **kwargs)
     return f"{layer}({ctx.x})"
 

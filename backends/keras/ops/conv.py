@@ -1,22 +1,17 @@
 """conv1d/2d/3d -> ``layers.Conv{n}D``."""
 
-from nnspec.spec.errors import UnsupportedOpError
 from nnspec.spec.ops.conv import Conv1D, Conv2D, Conv3D
 
 from ...codegen_common import non_default, squeeze
 from ..registry import converter
 
-CONV_DEFAULTS = dict(strides=1, padding="valid", dilation_rate=1, groups=1,
-                     activation="linear", use_bias=True)
+CONV_DEFAULTS = dict(
+    strides=1, padding="valid", dilation_rate=1, groups=1, activation="linear", use_bias=True
+)
 
 
 @converter(Conv1D, Conv2D, Conv3D)
 def conv(node, ctx) -> str:
-    if max(node.strides) > 1 and max(node.dilation_rate) > 1:
-        raise UnsupportedOpError(
-            f"Keras' Conv{node.rank}D refuses strides {node.strides} together with "
-            f"dilation_rate {node.dilation_rate}", node=node.name, op=node.op,
-            attr="dilation_rate", hint="the PyTorch backend supports it")
     act, after = ctx.fused_activation()
     weights = [ctx.params["kernel"]] + ([ctx.params["bias"]] if node.use_bias else [])
     layer = ctx.layer(

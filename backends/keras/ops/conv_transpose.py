@@ -5,8 +5,14 @@ from nnspec.spec.ops.conv_transpose import Conv1DTranspose, Conv2DTranspose
 from ...codegen_common import non_default, squeeze
 from ..registry import converter
 
-DEFAULTS = dict(strides=1, padding="valid", output_padding=None, dilation_rate=1,
-                activation="linear", use_bias=True)
+DEFAULTS = dict(
+    strides=1,
+    padding="valid",
+    output_padding=None,
+    dilation_rate=1,
+    activation="linear",
+    use_bias=True,
+)
 
 
 @converter(Conv1DTranspose, Conv2DTranspose)

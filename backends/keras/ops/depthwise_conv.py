@@ -5,8 +5,14 @@ from nnspec.spec.ops.depthwise_conv import DepthwiseConv1D, DepthwiseConv2D
 from ...codegen_common import non_default, squeeze
 from ..registry import converter
 
-DEFAULTS = dict(strides=1, padding="valid", depth_multiplier=1, dilation_rate=1,
-                activation="linear", use_bias=True)
+DEFAULTS = dict(
+    strides=1,
+    padding="valid",
+    depth_multiplier=1,
+    dilation_rate=1,
+    activation="linear",
+    use_bias=True,
+)
 
 
 @converter(DepthwiseConv1D, DepthwiseConv2D)

@@ -38,6 +38,8 @@ def dropout(node, ctx) -> str:
     elif isinstance(node, GaussianDropout):
         layer = ctx.layer("layers.GaussianDropout", node.rate)
     else:
-        layer = ctx.layer("layers.ActivityRegularization",
-                          **non_default(dict(l1=0.0, l2=0.0), l1=node.l1, l2=node.l2))
+        layer = ctx.layer(
+            "layers.ActivityRegularization",
+            **non_default(dict(l1=0.0, l2=0.0), l1=node.l1, l2=node.l2),
+        )
     return f"{layer}({ctx.x})"

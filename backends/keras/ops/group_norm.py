@@ -7,8 +7,16 @@ from ..registry import converter
 @converter(GroupNorm)
 def group_norm(node: GroupNorm, ctx) -> str:
     weights = ([ctx.params["gamma"]] if node.scale else []) + (
-        [ctx.params["beta"]] if node.center else [])
-    defaults = dict(groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
-                    beta_initializer="zeros", gamma_initializer="ones")
+        [ctx.params["beta"]] if node.center else []
+    )
+    defaults = dict(
+        groups=32,
+        axis=-1,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+    )
     kwargs = non_default(defaults, **{k: getattr(node, k) for k in defaults})
     return f"{ctx.layer('layers.GroupNormalization', weights=weights, **kwargs)}({ctx.x})"

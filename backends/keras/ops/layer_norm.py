@@ -16,7 +16,13 @@ def layer_norm(node: LayerNorm, ctx) -> str:
     for key, on in (("gamma", node.scale), ("beta", node.center)):
         if on:
             weights.append(ctx.params[key].reshape(keras_shape))
-    defaults = dict(axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
-                    gamma_initializer="ones")
+    defaults = dict(
+        axis=-1,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+    )
     kwargs = non_default(defaults, **{k: getattr(node, k) for k in defaults})
     return f"{ctx.layer('layers.LayerNormalization', weights=weights, **kwargs)}({ctx.x})"

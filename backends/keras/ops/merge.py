@@ -11,8 +11,14 @@ from nnspec.spec.ops.merge import (
 
 from ..registry import converter
 
-_LAYERS = {Add: "layers.Add", Subtract: "layers.Subtract", Multiply: "layers.Multiply",
-           Average: "layers.Average", Maximum: "layers.Maximum", Minimum: "layers.Minimum"}
+_LAYERS = {
+    Add: "layers.Add",
+    Subtract: "layers.Subtract",
+    Multiply: "layers.Multiply",
+    Average: "layers.Average",
+    Maximum: "layers.Maximum",
+    Minimum: "layers.Minimum",
+}
 
 
 def _inputs(ctx) -> str:

@@ -1,5 +1,4 @@
 import numpy as np
-
 from nnspec.spec.ops.normalization import Normalization
 
 from ...codegen_common import non_default

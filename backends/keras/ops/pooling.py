@@ -1,6 +1,6 @@
 """max/avg pooling 1-3 D -> ``layers.MaxPooling{n}D`` / ``layers.AveragePooling{n}D``."""
 
-from nnspec.spec.ops.pooling import MaxPool1D, MaxPool2D, MaxPool3D, AvgPool1D, AvgPool2D, AvgPool3D
+from nnspec.spec.ops.pooling import AvgPool1D, AvgPool2D, AvgPool3D, MaxPool1D, MaxPool2D, MaxPool3D
 
 from ...codegen_common import non_default, squeeze
 from ..registry import converter

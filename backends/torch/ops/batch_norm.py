@@ -1,7 +1,6 @@
 """Batch normalisation at inference: nn.BatchNorm1d/2d/3d on a channels-first view."""
 
 import numpy as np
-
 from nnspec.spec.node import normalize_axis
 from nnspec.spec.ops.batch_norm import BatchNorm
 
@@ -38,10 +37,17 @@ def batch_norm(node: BatchNorm, ctx) -> str:
         weights = {}
         if node.scale:
             weights = {"weight": p["gamma"], "bias": p["beta"]}
-        weights.update(running_mean=p["moving_mean"], running_var=p["moving_variance"],
-                       num_batches_tracked=np.array(0, dtype=np.int64))
-        kwargs = non_default(dict(eps=1e-5, momentum=0.1, affine=True), eps=eps,
-                             momentum=torch_momentum(node.momentum), affine=node.scale)
+        weights.update(
+            running_mean=p["moving_mean"],
+            running_var=p["moving_variance"],
+            num_batches_tracked=np.array(0, dtype=np.int64),
+        )
+        kwargs = non_default(
+            dict(eps=1e-5, momentum=0.1, affine=True),
+            eps=eps,
+            momentum=torch_momentum(node.momentum),
+            affine=node.scale,
+        )
         layer = ctx.module(_MODULES[rank], channels, weights=weights, **kwargs)
         return back.format(y=f"{layer}({x})")
     # Only one of gamma/beta (or rank > 5): the functional form with the tensors it needs.

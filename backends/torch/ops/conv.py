@@ -1,32 +1,64 @@
 """conv1d/2d/3d -> ``nn.Conv{n}d`` on a channels-first view of the channels-last tensor.
 
-Keras' 'same' padding puts the odd extra cell after; PyTorch's ``padding="same"`` does the
-same but only for stride 1, so strided 'same' convolutions get an explicit ``F.pad``.
+Keras' 'same' padding puts the odd extra cell after. With stride 1 it does not depend on the
+input size: PyTorch's ``padding="same"`` when it is symmetric (odd effective kernel), else an
+explicit ``F.pad``. With a larger stride it does, so it is always an explicit ``F.pad`` in
+``forward`` (computed from the known sizes, or by the ``same_pad`` helper at run time): a
+layer shared between inputs of different sizes then pads each call correctly.
 """
 
 from nnspec.spec.ops.conv import Conv1D, Conv2D, Conv3D
+from nnspec.spec.types import same_padding
 
-from ...codegen_common import non_default, squeeze
-from .._common import channels_first, channels_last, conv_padding, kernel_to_torch
+from ...codegen_common import non_default, unwrap1
+from .._common import channels_first, channels_last, kernel_to_torch
 from ..codegen import literal
 from ..registry import converter
 
 CONV_DEFAULTS = dict(stride=1, padding=0, dilation=1, groups=1, bias=True)
 
 
+def same_pairs(x_type, kernel, strides, dilation) -> list[tuple[int, int]] | None:
+    """Keras' 'same' (before, after) cells per spatial axis; None when a size is unknown
+    and the padding depends on it (a stride above 1)."""
+    pairs = []
+    for size, k, s, d in zip(x_type.shape[1:-1], kernel, strides, dilation):
+        if s == 1:
+            total = (k - 1) * d
+            pairs.append((total // 2, total - total // 2))
+        elif isinstance(size, int):
+            pairs.append(same_padding(size, k, s, d))
+        else:
+            return None
+    return pairs
+
+
+def pad(ctx, x: str, pairs, window, value: float | None = None) -> str:
+    """``x`` (channels-first) padded by ``pairs``, or by ``same_pad`` at run time when
+    ``pairs`` is None; ``window`` is (kernel_size, strides, dilation_rate)."""
+    extra = f", value={literal(value)}" if value is not None else ""
+    if pairs is None:
+        args = ", ".join(literal(v) for v in window)
+        return f"{ctx.helper('same_pad')}({x}, {args}{extra})"
+    if not any(a or b for a, b in pairs):
+        return x
+    flat = [p for pair in reversed(pairs) for p in pair]  # F.pad starts at the last axis
+    return f"F.pad({x}, {literal(flat)}{extra})"
+
+
 def padded_input(node, ctx) -> tuple[str, object]:
     """(channels-first input expression, ``padding`` for the torch layer) of a window op
     with ``kernel_size``, ``strides``, ``dilation_rate`` and ``padding`` attributes."""
     x = channels_first(ctx.x)
-    if node.padding == "same" and all(s == 1 for s in node.strides):
-        return x, "same"  # PyTorch pads as TensorFlow does (extra cell after) for stride 1
-    padding, explicit, dynamic = conv_padding(node, ctx.in_types[0])
-    if explicit:
-        x = f"F.pad({x}, {literal(explicit)})"
-    elif dynamic:
-        args = ", ".join(literal(v) for v in (node.kernel_size, node.strides, node.dilation_rate))
-        x = f"{ctx.helper('same_pad')}({x}, {args})"
-    return x, padding
+    window = (node.kernel_size, node.strides, node.dilation_rate)
+    if node.padding == "valid":
+        return x, 0
+    if node.padding == "causal":  # all the padding before
+        return pad(ctx, x, [((node.kernel_size[0] - 1) * node.dilation_rate[0], 0)], window), 0
+    pairs = same_pairs(ctx.in_types[0], *window)
+    if all(s == 1 for s in node.strides) and all(a == b for a, b in pairs):
+        return x, "same"
+    return pad(ctx, x, pairs, window), 0
 
 
 @converter(Conv1D, Conv2D, Conv3D)
@@ -39,10 +71,11 @@ def conv(node, ctx) -> str:
         f"nn.Conv{len(node.kernel_size)}d",
         ctx.in_types[0].shape[-1],
         node.filters,
-        squeeze(node.kernel_size),
+        kernel_size=unwrap1(node.kernel_size),
         weights=weights,
         **non_default(
             CONV_DEFAULTS,
+            unwrap1,
             stride=node.strides,
             padding=padding,
             dilation=node.dilation_rate,

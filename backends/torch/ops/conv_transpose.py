@@ -10,7 +10,7 @@ it is -1, and the layer gives one cell too many at the end, which a slice remove
 
 from nnspec.spec.ops.conv_transpose import Conv1DTranspose, Conv2DTranspose, deconv_length
 
-from ...codegen_common import non_default, squeeze
+from ...codegen_common import non_default, unwrap1
 from .._common import channels_first, channels_last, kernel_to_torch
 from ..registry import converter
 
@@ -43,10 +43,11 @@ def conv_transpose(node, ctx) -> str:
         f"nn.ConvTranspose{node.rank}d",
         ctx.in_types[0].shape[-1],
         node.filters,
-        squeeze(node.kernel_size),
+        kernel_size=unwrap1(node.kernel_size),
         weights=weights,
         **non_default(
             DEFAULTS,
+            unwrap1,
             stride=node.strides,
             padding=padding,
             output_padding=output_padding,

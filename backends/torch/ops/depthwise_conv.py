@@ -5,10 +5,9 @@ Keras' kernel (*k, C, dm) gives output channel c * dm + m from input channel c: 
 """
 
 import numpy as np
-
 from nnspec.spec.ops.depthwise_conv import DepthwiseConv1D, DepthwiseConv2D
 
-from ...codegen_common import non_default, squeeze
+from ...codegen_common import non_default, unwrap1
 from .._common import channels_last, kernel_to_torch
 from ..registry import converter
 from .conv import CONV_DEFAULTS, padded_input
@@ -32,11 +31,12 @@ def depthwise_call(node, ctx, kernel: str, *, bias: bool, suffix: str = "") -> s
         f"nn.Conv{node.rank}d",
         channels,
         channels * node.depth_multiplier,
-        squeeze(node.kernel_size),
+        kernel_size=unwrap1(node.kernel_size),
         weights=weights,
         suffix=suffix,
         **non_default(
             CONV_DEFAULTS,
+            unwrap1,
             stride=node.strides,
             padding=padding,
             dilation=node.dilation_rate,

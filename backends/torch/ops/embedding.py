@@ -8,8 +8,12 @@ from ..registry import converter
 
 @converter(Embedding)
 def embedding(node: Embedding, ctx) -> str:
-    layer = ctx.module("nn.Embedding", node.input_dim, node.output_dim,
-                       weights={"weight": ctx.params["embeddings"]})
+    layer = ctx.module(
+        "nn.Embedding",
+        node.input_dim,
+        node.output_dim,
+        weights={"weight": ctx.params["embeddings"]},
+    )
     ids = ctx.x
     if ctx.in_types[0].dtype not in ("int32", "int64"):
         ids = f"{ids}.int()"  # Keras truncates other dtypes to int32

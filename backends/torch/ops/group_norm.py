@@ -22,4 +22,6 @@ def group_norm(node: GroupNorm, ctx) -> str:
         return back.format(y=f"{layer}({x})")
     gamma = ctx.tensor("gamma", ctx.params["gamma"]) if node.scale else "None"
     beta = ctx.tensor("beta", ctx.params["beta"]) if node.center else "None"
-    return back.format(y=f"F.group_norm({x}, {literal(node.groups)}, {gamma}, {beta}, eps={literal(eps)})")
+    return back.format(
+        y=f"F.group_norm({x}, {literal(node.groups)}, {gamma}, {beta}, eps={literal(eps)})"
+    )

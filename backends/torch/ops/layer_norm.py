@@ -14,8 +14,10 @@ def move_to_end(x: str, axes: tuple[int, ...], rank: int) -> tuple[str, str]:
     if axes == tuple(range(rank - k, rank)):
         return x, "{y}"
     src, dst = (axes[0], -1) if k == 1 else (axes, tuple(range(-k, 0)))
-    return (f"{x}.movedim({literal(src)}, {literal(dst)})",
-            f"{{y}}.movedim({literal(dst)}, {literal(src)})")
+    return (
+        f"{x}.movedim({literal(src)}, {literal(dst)})",
+        f"{{y}}.movedim({literal(dst)}, {literal(src)})",
+    )
 
 
 @converter(LayerNorm)

@@ -10,9 +10,12 @@ from ..registry import converter
 @converter(Rescaling)
 def rescaling(node: Rescaling, ctx) -> str:
     x = ctx.x
-    if ctx.in_types[0].dtype not in FLOATS:
-        x = ctx.temp("float")
-        ctx.stmt(f"{x} = {ctx.x}.float()")
+    if ctx.in_types[0].dtype not in FLOATS:  # integer inputs give float32
+        if isinstance(node.scale, list) or isinstance(node.offset, list):
+            x = ctx.temp("float")  # read twice below (new_tensor takes its dtype and device)
+            ctx.stmt(f"{x} = {ctx.x}.float()")
+        else:
+            x = f"{ctx.x}.float()"
 
     def value(v):
         if isinstance(v, list):

@@ -21,8 +21,7 @@ def resizing(node, ctx) -> str:
     mode = MODES[node.interpolation]
     extra = ", align_corners=False" if mode == "bilinear" else ""
     return channels_last(
-        f"F.interpolate({channels_first(ctx.x)}, size={literal(size)}, mode={literal(mode)}"
-        f"{extra})"
+        f"F.interpolate({channels_first(ctx.x)}, size={literal(size)}, mode={literal(mode)}{extra})"
     )
 
 

@@ -1,5 +1,5 @@
 """separable_conv1d/2d -> two convolutions: a depthwise ``nn.Conv{n}d(..., groups=C)`` without
-bias, then a pointwise ``nn.Conv{n}d(C * dm, filters, 1)`` carrying the bias."""
+bias, then a pointwise ``nn.Conv{n}d(C * dm, filters, kernel_size=1)`` carrying the bias."""
 
 from nnspec.spec.ops.separable_conv import SeparableConv1D, SeparableConv2D
 
@@ -18,6 +18,13 @@ def separable_conv(node, ctx) -> str:
         weights["bias"] = ctx.params["bias"]
     else:
         kwargs["bias"] = False
-    layer = ctx.module(f"nn.Conv{node.rank}d", pointwise.shape[-2], node.filters, 1,
-                       weights=weights, suffix="pointwise", **kwargs)
+    layer = ctx.module(
+        f"nn.Conv{node.rank}d",
+        pointwise.shape[-2],
+        node.filters,
+        kernel_size=1,
+        weights=weights,
+        suffix="pointwise",
+        **kwargs,
+    )
     return ctx.activation(channels_last(f"{layer}({y})"))

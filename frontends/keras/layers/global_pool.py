@@ -1,5 +1,6 @@
 """Keras GlobalMax/GlobalAveragePooling1D/2D/3D -> global_max/avg_pool1d/2d/3d."""
 
+from nnspec.spec.errors import ConversionError
 from nnspec.spec.ops.global_pool import (
     GlobalAvgPool1D,
     GlobalAvgPool2D,
@@ -25,4 +26,12 @@ _CLASSES = {
 @from_layer(*_CLASSES)
 def global_pool(layer, ctx):
     require_channels_last(ctx)
+    if ctx.call_kwargs.get("mask") is not None and type(layer).__name__.startswith("GlobalAv"):
+        raise ConversionError(
+            f"layer {layer.name!r} ({type(layer).__name__}): its input carries a mask (from "
+            "an Embedding with mask_zero or a Masking layer), and the masked average over the "
+            "kept steps is not supported yet",
+            node=layer.name,
+            attr="mask",
+        )
     return ctx.node(_CLASSES[type(layer).__name__], keepdims=bool(ctx.config.get("keepdims")))

@@ -27,13 +27,13 @@ def _initializer(value) -> str:
 @from_layer("LayerScale")
 def layer_scale(layer, ctx):
     module = type(layer).__module__
-    w = ctx.weights()
-    if not module.startswith("keras.src.applications.") or set(w) != {"gamma"}:
+    w = list(ctx.weights().values())  # one unnamed weight ("variable"): gamma
+    if not module.startswith("keras.src.applications.") or len(w) != 1 or w[0].ndim != 1:
         raise ConversionError(
             f"layer {layer.name!r} (LayerScale from {module}): only keras.applications "
             "ConvNeXt's LayerScale (x * gamma, one weight per channel) is supported",
             node=layer.name, hint="register an op for it (nnspec.register_op)")
-    return ctx.node(LayerScale, params={"gamma": w["gamma"]})
+    return ctx.node(LayerScale, params={"gamma": w[0]})
 
 
 @from_layer("EinsumDense")

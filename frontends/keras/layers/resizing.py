@@ -13,16 +13,24 @@ def resizing(layer, ctx):
     cfg = ctx.config
     require_channels_last(ctx)
     if cfg.get("interpolation", "bilinear") not in ("nearest", "bilinear"):
-        raise ctx.refuse("interpolation", "only 'nearest' and 'bilinear' resize the same way "
-                         "in PyTorch; TensorFlow's bicubic, lanczos and area kernels differ")
+        raise ctx.refuse(
+            "interpolation",
+            "only 'nearest' and 'bilinear' resize the same way "
+            "in PyTorch; TensorFlow's bicubic, lanczos and area kernels differ",
+        )
     if cfg.get("antialias"):
-        raise ctx.refuse("antialias", "TensorFlow's antialiasing filter has no exact "
-                         "PyTorch equivalent")
+        raise ctx.refuse(
+            "antialias", "TensorFlow's antialiasing filter has no exact PyTorch equivalent"
+        )
     for key in ("crop_to_aspect_ratio", "pad_to_aspect_ratio"):
         if cfg.get(key):
             raise ctx.refuse(key, "only a plain resize (stretching the image) is supported")
-    return ctx.node(Resizing, height=cfg["height"], width=cfg["width"],
-                    interpolation=cfg.get("interpolation", "bilinear"))
+    return ctx.node(
+        Resizing,
+        height=cfg["height"],
+        width=cfg["width"],
+        interpolation=cfg.get("interpolation", "bilinear"),
+    )
 
 
 @from_layer("CenterCrop")
@@ -32,6 +40,9 @@ def center_crop(layer, ctx):
     shape = ctx.in_shapes[0] if ctx.in_shapes else ()
     for key, size in zip(("height", "width"), shape[1:3]):
         if size is not None and size < cfg[key]:
-            raise ctx.refuse(key, f"the input is smaller ({size}); Keras then resizes the "
-                             "image instead of cropping it, which nnspec does not model")
+            raise ctx.refuse(
+                key,
+                f"the input is smaller ({size}); Keras then resizes the "
+                "image instead of cropping it, which nnspec does not model",
+            )
     return ctx.node(CenterCrop, height=cfg["height"], width=cfg["width"])

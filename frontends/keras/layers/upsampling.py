@@ -16,8 +16,11 @@ def upsampling2d(layer, ctx):
     require_channels_last(ctx)
     interpolation = ctx.config.get("interpolation", "nearest")
     if interpolation not in ("nearest", "bilinear"):
-        raise ctx.refuse("interpolation", "only 'nearest' and 'bilinear' resize the same way "
-                         "in PyTorch; TensorFlow's bicubic, lanczos and area kernels differ")
+        raise ctx.refuse(
+            "interpolation",
+            "only 'nearest' and 'bilinear' resize the same way "
+            "in PyTorch; TensorFlow's bicubic, lanczos and area kernels differ",
+        )
     return ctx.node(UpSampling2D, size=tuple(ctx.config["size"]), interpolation=interpolation)
 
 

@@ -6,8 +6,11 @@ from .._common import require_channels_last
 from ..registry import from_layer
 from .cropping import pairs
 
-_CLASSES = {"ZeroPadding1D": ZeroPadding1D, "ZeroPadding2D": ZeroPadding2D,
-            "ZeroPadding3D": ZeroPadding3D}
+_CLASSES = {
+    "ZeroPadding1D": ZeroPadding1D,
+    "ZeroPadding2D": ZeroPadding2D,
+    "ZeroPadding3D": ZeroPadding3D,
+}
 
 
 @from_layer(*_CLASSES)

@@ -1,0 +1,116 @@
+"""Keras masks -> the spec's explicit mask sources (spec/ops/masking.py).
+
+Keras records the mask of a ``Masking`` layer as ``any(not_equal(x, value), axis=-1)`` and that
+of an ``Embedding(mask_zero=True)`` as ``not_equal(ids, 0)``: two keras.ops operations in the
+functional graph, whose result reaches the layers that use it as their ``mask`` argument. The
+converters here let those operations pass their input through (so a consumer's mask input
+refers to the mask *source*), after checking that nothing but a mask consumer reads them; a
+consumer then calls :func:`mask_source` to get the source reference and ``mask_value``.
+"""
+
+from __future__ import annotations
+
+import keras
+
+from nnspec.spec.errors import ConversionError
+from nnspec.spec.ops.masking import Masking
+
+from ..registry import from_layer, layer_key
+
+# Layers whose converters read a Keras mask (from their `mask` call argument). A mask reaching
+# any other layer is refused rather than silently dropped.
+MASK_CONSUMERS = {"LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional", "TimeDistributed"}
+
+
+def _where(op) -> str:
+    return f"keras.ops.{type(op).__name__} operation {op.name!r}"
+
+
+def _produced_by(tensor, op) -> bool:
+    history = getattr(tensor, "_keras_history", None)
+    return history is not None and history.operation is op
+
+
+def _check_mask_use(op, ctx) -> None:
+    """Refuse unless every reader of ``op``'s output takes it as a mask (or is the ops.Any
+    of a Masking layer's mask)."""
+    readers = list(op._outbound_nodes)
+    if not readers:
+        raise ConversionError(f"{_where(op)}: only masks (from Masking or Embedding with "
+                              "mask_zero) are supported, and this result is not used as one",
+                              node=op.name)
+    for node in readers:
+        reader = node.operation
+        key = layer_key(reader)
+        if key == "ops.Any" and layer_key(op) == "ops.NotEqual":
+            _check_mask_use(reader, ctx)
+            continue
+        as_mask = [k for k, v in node.arguments.kwargs.items()
+                   if k.endswith("mask") and any(_produced_by(t, op)
+                                                 for t in keras.tree.flatten(v))]
+        if not as_mask:
+            raise ConversionError(
+                f"{_where(op)} feeds layer {reader.name!r} ({key}) as data; nnspec supports "
+                "keras.ops comparisons only as the masks Keras computes itself", node=op.name)
+        if key not in MASK_CONSUMERS:
+            raise ConversionError(
+                f"layer {reader.name!r} ({key}) receives a Keras mask (from Masking or "
+                "Embedding(mask_zero=True)), which nnspec supports for recurrent layers only",
+                node=reader.name, attr="mask",
+                hint="remove the mask (mask_zero=False / no Masking layer) before this layer, "
+                     "if the padded steps may count")
+
+
+@from_layer("ops.NotEqual")
+def mask_not_equal(op, ctx):
+    args = ctx.call_args
+    if len(args) != 2 or not isinstance(args[1], int | float) or isinstance(args[1], bool):
+        raise ConversionError(f"{_where(op)}: only a comparison with a number (a mask) is "
+                              "supported", node=op.name)
+    _check_mask_use(op, ctx)
+    return ctx.inputs[0]  # consumers take the compared tensor as their mask source
+
+
+@from_layer("ops.Any")
+def mask_any(op, ctx):
+    _check_mask_use(op, ctx)
+    return ctx.inputs[0]
+
+
+@from_layer("Masking")
+def masking(layer, ctx):
+    value = ctx.config["mask_value"]
+    if not isinstance(value, int | float):
+        raise ctx.refuse("mask_value", "only a number is supported")
+    return ctx.node(Masking, mask_value=float(value))
+
+
+def tensor_refs(ctx) -> dict[int, str]:
+    """id(input KerasTensor) -> spec reference, for the layer call being converted."""
+    flat = keras.tree.flatten((tuple(ctx.call_args), ctx.call_kwargs))
+    tensors = [t for t in flat if isinstance(t, keras.KerasTensor)]
+    return {id(t): r for t, r in zip(tensors, ctx.inputs)}
+
+
+def mask_source(ctx, mask, refs: dict[int, str]) -> tuple[str, float]:
+    """(mask source reference, mask_value) for a layer's Keras mask argument."""
+    op = mask._keras_history.operation
+    key = layer_key(op)
+    ref = refs[id(mask)]
+    if key == "ops.Any":
+        inner = op._inbound_nodes[0].arguments.args[0]
+        rank = len(inner.shape)
+        if (layer_key(inner._keras_history.operation) == "ops.NotEqual" and not op.keepdims
+                and op.axis is not None and [a % rank for a in op.axis] == [rank - 1]
+                and rank == 3):
+            return ref, float(inner._keras_history.operation._inbound_nodes[0].arguments.args[1])
+    elif key == "ops.NotEqual":
+        source, value = op._inbound_nodes[0].arguments.args
+        if len(source.shape) == 2:
+            return ref, float(value)
+    elif mask.dtype == "bool" and len(mask.shape) == 2:
+        return ref, 0.0  # a boolean (batch, time) tensor is the mask itself
+    raise ConversionError(
+        f"layer {ctx.layer.name!r} ({type(ctx.layer).__name__}): its mask comes from "
+        f"{_where(op)}, not from a Masking layer, an Embedding with mask_zero or a boolean "
+        "(batch, time) tensor", node=ctx.layer.name, attr="mask")

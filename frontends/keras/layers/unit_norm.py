@@ -1,0 +1,11 @@
+from nnspec.spec.ops.unit_norm import UnitNorm
+
+from ..registry import from_layer
+
+
+@from_layer("UnitNormalization")
+def unit_norm(layer, ctx):
+    axis = ctx.config["axis"]
+    if isinstance(axis, list | tuple):
+        axis = [int(a) for a in axis]
+    return ctx.node(UnitNorm, axis=axis)

@@ -1,0 +1,628 @@
+"""nn.Module -> spec + weights: torch.fx traces the module, an example run gives every shape,
+and each graph node is converted in order, tracking the layout of every tensor.
+
+Tracing is at module granularity: PyTorch's own modules that nnspec converts (Conv2d, LSTM,
+...) stay whole (``call_module`` nodes) and the user's modules are traced through, so a
+``forward`` with ``+``, ``torch.cat`` or ``x.view(x.size(0), -1)`` becomes
+``call_function``/``call_method`` nodes. Values that do not depend on the input data
+(``x.size(0)``, ``x.shape[1] * 2``) are taken from the example run.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import operator
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.fx as fx
+from pydantic import ValidationError
+
+from nnspec.spec.errors import ConversionError
+from nnspec.spec.model import InputSpec, Model
+from nnspec.spec.node import Node
+from nnspec.spec.ops.dropout import Identity
+from nnspec.spec.ops.flatten import Flatten
+from nnspec.spec.ops.permute import Permute
+from nnspec.spec.ops.reshape import Reshape
+
+from .registry import REFUSED, function_converter, is_torch_class, module_converter
+from .values import Const, Stack, Tensor, channels_last, identity, permute_dims
+
+LAYOUTS = ("channels_first", "channels_last")
+_DTYPES = {torch.float32: "float32", torch.int64: "int64", torch.int32: "int32"}
+_REQUIRED = object()
+# In-place operators fx may record, and their plain names.
+_INPLACE = {"iadd": "add", "isub": "sub", "imul": "mul", "itruediv": "truediv"}
+
+
+# --- tracing ------------------------------------------------------------------------------
+
+
+class _Tracer(fx.Tracer):
+    """Keeps the modules nnspec converts (and PyTorch's own) whole; remembers which module
+    was being traced when tracing failed, for the error message."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack: list[tuple[str, str]] = []
+        self.failed_at: list[tuple[str, str]] | None = None
+
+    def is_leaf_module(self, m: torch.nn.Module, qualname: str) -> bool:
+        if module_converter(m) is not None:
+            return True
+        if is_torch_class(type(m)) and type(m).__name__ in REFUSED:
+            return True
+        return super().is_leaf_module(m, qualname)
+
+    def call_module(self, m, forward, args, kwargs):
+        self.stack.append((self.path_of_module(m), type(m).__name__))
+        try:
+            return super().call_module(m, forward, args, kwargs)
+        except Exception:
+            if self.failed_at is None:
+                self.failed_at = list(self.stack)
+            raise
+        finally:
+            self.stack.pop()
+
+
+def trace(module: torch.nn.Module) -> fx.GraphModule:
+    """The module as an fx GraphModule, or a ConversionError naming where tracing failed."""
+    tracer = _Tracer()
+    try:
+        graph = tracer.trace(module)
+    except Exception as e:
+        where = tracer.failed_at or []
+        path = " > ".join(f"{q!r} ({c})" for q, c in where) if where else None
+        root = type(module).__name__
+        loc = f"module {path}" if path else f"the forward of {root}"
+        data_dependent = isinstance(e, fx.proxy.TraceError) or "Proxy" in str(e)
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        hint = (
+            "torch.fx traces forward without data: Python control flow (if/for/while, "
+            "len(), bool()) on tensor values cannot be recorded; keep such logic out of "
+            "forward, or make it depend on shapes and constructor arguments only"
+            if data_dependent
+            else None
+        )
+        raise ConversionError(
+            f"cannot trace {root} with torch.fx: {loc} raised {type(e).__name__}: {reason}"
+            + (" (data-dependent control flow)" if data_dependent else ""),
+            node=where[-1][0] if where else None,
+            hint=hint,
+        ) from None
+    gm = fx.GraphModule(module, graph)
+    gm.graph.eliminate_dead_code()
+    return gm
+
+
+# --- the example run ----------------------------------------------------------------------
+
+
+class TensorMeta:
+    """Shape and dtype of a tensor seen in the example run."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, t: torch.Tensor):
+        self.shape = tuple(t.shape)
+        self.dtype = t.dtype
+
+    def __repr__(self) -> str:
+        return f"TensorMeta({self.shape}, {self.dtype})"
+
+
+def _summarize(v):
+    if isinstance(v, torch.Tensor):
+        return TensorMeta(v)
+    if isinstance(v, torch.Size):
+        return tuple(v)
+    if isinstance(v, (tuple, list)):
+        return type(v)(_summarize(x) for x in v)
+    if isinstance(v, dict):
+        return {k: _summarize(x) for k, x in v.items()}
+    return v
+
+
+def _has_tensor(v) -> bool:
+    if isinstance(v, TensorMeta):
+        return True
+    if isinstance(v, (tuple, list)):
+        return any(_has_tensor(x) for x in v)
+    if isinstance(v, dict):
+        return any(_has_tensor(x) for x in v.values())
+    return False
+
+
+class _Recorder(fx.Interpreter):
+    """Runs the graph once, storing every node's result summary in ``meta["nnspec"]``."""
+
+    def run_node(self, n: fx.Node):
+        try:
+            result = super().run_node(n)
+        except Exception as e:
+            raise ConversionError(
+                f"{describe(n)} failed on the example inputs: {type(e).__name__}: "
+                f"{str(e).splitlines()[0] if str(e) else ''}",
+                node=n.name,
+                hint="check the number, shapes and dtypes of example_inputs",
+            ) from None
+        n.meta["nnspec"] = _summarize(result)
+        return result
+
+
+def describe(n: fx.Node, module: torch.nn.Module | None = None) -> str:
+    """How a graph node is named in messages: the module path and class, or the function."""
+    if n.op == "call_module":
+        cls = type(module).__name__ if module is not None else "?"
+        return f"module {n.target!r} (nn.{cls})" if module is not None and is_torch_class(
+            type(module)) else f"module {n.target!r} ({cls})"
+    if n.op == "call_method":
+        return f"method .{n.target}() (node {n.name!r})"
+    if n.op == "call_function":
+        mod = getattr(n.target, "__module__", None) or ""
+        name = getattr(n.target, "__name__", repr(n.target))
+        if mod in ("_operator", "operator"):
+            return f"operator {name} (node {n.name!r})"
+        return f"function {mod + '.' if mod else ''}{name} (node {n.name!r})"
+    if n.op == "get_attr":
+        return f"attribute self.{n.target} (node {n.name!r})"
+    return f"{n.op} {n.name!r}"
+
+
+def op_name(n: fx.Node) -> str:
+    """The registry name of a function or method node: ``F.relu``, ``torch.relu`` and
+    ``x.relu()`` are all ``relu``; in-place forms drop their ``_``."""
+    if n.op == "call_method":
+        name = n.target
+    else:
+        name = getattr(n.target, "__name__", "")
+        mod = getattr(n.target, "__module__", None) or ""
+        if mod in ("_operator", "operator"):
+            name = _INPLACE.get(name, name)
+        elif not (mod.startswith("torch") or mod == "builtins"):
+            return f"{mod}.{name}"
+    if name.endswith("_") and not name.startswith("_"):
+        name = name[:-1]
+    return name
+
+
+# --- conversion -----------------------------------------------------------------------------
+
+
+class Ctx:
+    """What a converter sees: its arguments as values (Tensor, Const, Stack, Python values),
+    the example run's result, and helpers to emit spec nodes in the right layout."""
+
+    def __init__(self, imp: _Importer, n: fx.Node, module: torch.nn.Module | None = None):
+        self._imp = imp
+        self.fx = n
+        self.module = module
+        self.name = n.name
+        self.args = fx.node.map_arg(n.args, imp.value)
+        self.kwargs = fx.node.map_arg(n.kwargs, imp.value)
+        self.meta = n.meta.get("nnspec")
+
+    @property
+    def what(self) -> str:
+        return describe(self.fx, self.module)
+
+    @property
+    def op(self) -> str:
+        """The registry name of a function or method node (``relu`` for ``F.relu_``)."""
+        return op_name(self.fx)
+
+    # arguments ----------------------------------------------------------------------------
+
+    def arg(self, i: int, name: str, default: Any = _REQUIRED) -> Any:
+        if len(self.args) > i:
+            return self.args[i]
+        if name in self.kwargs:
+            return self.kwargs[name]
+        if default is _REQUIRED:
+            raise self.refuse(f"argument {name!r} is missing")
+        return default
+
+    def tensor(self, v: Any, what: str = "input") -> Tensor:
+        """``v`` as a Tensor computed from the model inputs, or a clear refusal."""
+        if isinstance(v, Tensor):
+            return v
+        if isinstance(v, Const):
+            raise self.refuse(
+                f"its {what} is {v.what} (shape {tuple(v.shape)}), a tensor that does not "
+                "come from the model inputs; the spec has no constant op",
+                hint="make it a parameter of a module nnspec converts, or compute it outside",
+            )
+        if isinstance(v, Stack):
+            raise self.refuse(
+                f"its {what} is {v.what} of shape {v.shape}, which stacks layers and "
+                "directions ahead of the batch axis; nnspec keeps the batch first",
+                hint="index it first (h_n[-1]) or use the output sequence",
+            )
+        raise self.refuse(f"its {what} is {type(v).__name__} {v!r}, expected a tensor")
+
+    def input(self, i: int = 0, name: str = "input") -> Tensor:
+        return self.tensor(self.arg(i, name), name)
+
+    def out_shape(self, *path: int) -> tuple[int, ...]:
+        meta = self.meta
+        for k in path:
+            meta = meta[k]
+        return meta.shape
+
+    def out_dtype(self) -> str:
+        return _DTYPES.get(self.meta.dtype, "float32")
+
+    # emitting -----------------------------------------------------------------------------
+
+    def emit(self, cls: type[Node], inputs: list[str], *, suffix: str = "",
+             params: dict[str, np.ndarray] | None = None, **attrs) -> str:
+        """Add a spec node named after this graph node; returns its name."""
+        return self._imp.emit(cls, self.name + (f"_{suffix}" if suffix else ""), inputs,
+                              params=params, attrs=attrs, what=self.what)
+
+    def result(self, ref: str, perm: tuple[int, ...], *, shape=None, nonneg: bool = False,
+               flat=None, dtype: str | None = None) -> Tensor:
+        """The Tensor for spec tensor ``ref`` holding this node's output in layout ``perm``."""
+        shape = tuple(shape) if shape is not None else self.out_shape()
+        t = Tensor(ref, shape, dtype or self.out_dtype(), tuple(perm), nonneg, flat)
+        self._imp.expect(t)
+        return t
+
+    def expect(self, t: Tensor) -> None:
+        """Record the spec shape ``t`` must have (checked once the spec is built)."""
+        self._imp.expect(t)
+
+    def as_perm(self, t: Tensor, perm: tuple[int, ...]) -> str:
+        return self._imp.as_perm(t, tuple(perm), self.what)
+
+    def channels_last(self, t: Tensor) -> str:
+        """``t`` as a channels-last spec tensor (PyTorch's dim 1 last)."""
+        return self.as_perm(t, channels_last(t.rank))
+
+    def plain(self, t: Tensor) -> Tensor:
+        """``t`` with its features in PyTorch's order (a ``flat`` tensor is restored)."""
+        return self._imp.plain(t, self.what)
+
+    def module_of(self, n: fx.Node) -> torch.nn.Module | None:
+        """The module a ``call_module`` graph node calls (None for other nodes)."""
+        return self._imp.modules.get(n.target) if n.op == "call_module" else None
+
+    def refuse(self, why: str, hint: str | None = None) -> ConversionError:
+        return ConversionError(f"{self.what}: {why}", node=self.name, hint=hint)
+
+
+class _Importer:
+    def __init__(self, root_name: str):
+        self.root_name = root_name
+        self.nodes: list[Node] = []
+        self.params: dict[str, np.ndarray] = {}
+        self.env: dict[fx.Node, Any] = {}
+        self.modules: dict[str, torch.nn.Module] = {}
+        self.used: set[str] = set()
+        self.expected: dict[str, tuple[int, ...]] = {}
+        self._perm_cache: dict[tuple[str, tuple[int, ...]], str] = {}
+        self._plain_cache: dict[str, Tensor] = {}
+
+    def value(self, n: fx.Node):
+        return self.env[n]
+
+    def unique(self, base: str) -> str:
+        name, k = base, 0
+        while name in self.used:
+            k += 1
+            name = f"{base}_{k}"
+        self.used.add(name)
+        return name
+
+    def emit(self, cls, base, inputs, *, params=None, attrs=None, what="") -> str:
+        name = self.unique(base)
+        try:
+            node = cls(name=name, inputs=list(inputs), **(attrs or {}))
+        except ValidationError as e:
+            errs = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()
+            )
+            raise ConversionError(f"{what}: cannot be written as a {cls.tag()!r} node ({errs})",
+                                  node=base) from None
+        self.nodes.append(node)
+        for key, value in (params or {}).items():
+            self.params[f"{name}/{key}"] = np.ascontiguousarray(value, dtype=np.float32)
+        return name
+
+    def expect(self, t: Tensor) -> None:
+        self.expected.setdefault(t.ref, t.spec_shape)
+
+    def as_perm(self, t: Tensor, perm: tuple[int, ...], what: str) -> str:
+        if t.flat is not None and perm == identity(t.rank):
+            return self.plain(t, what).ref
+        if t.flat is not None:
+            t = self.plain(t, what)
+        if t.perm == perm:
+            return t.ref
+        if perm[0] != t.perm[0]:
+            raise ConversionError(
+                f"{what}: needs PyTorch dim {perm[0]} as the batch axis, but the batch is on "
+                f"dim {t.perm[0]} of its input (shape {t.shape}); the spec keeps the batch "
+                "on axis 0",
+                hint="keep the batch first (batch_first=True), or transpose back before this",
+            )
+        key = (t.ref, perm)
+        if key not in self._perm_cache:
+            rank = len(perm)
+            if perm == channels_last(rank):
+                suffix = "channels_last"
+            elif perm == identity(rank):
+                suffix = "channels_first" if rank >= 3 else "plain"
+            else:
+                suffix = "permuted"
+            base = t.ref.replace(":", "_") + "_" + suffix
+            ref = self.emit(Permute, base, [t.ref], attrs={"dims": permute_dims(t.perm, perm)},
+                            what=what)
+            self.expected.setdefault(ref, tuple(t.shape[p] for p in perm))
+            self._perm_cache[key] = ref
+        return self._perm_cache[key]
+
+    def plain(self, t: Tensor, what: str) -> Tensor:
+        """Undo a channels-last flatten: unflatten, permute to PyTorch order, flatten."""
+        if t.flat is None:
+            return t
+        if t.ref not in self._plain_cache:
+            shape, perm = t.flat
+            base = t.ref.replace(":", "_")
+            spec_shape = [shape[p] for p in perm]
+            unflat = self.emit(Reshape, base + "_unflatten", [t.ref],
+                               attrs={"target_shape": spec_shape[1:]}, what=what)
+            src = Tensor(unflat, shape, t.dtype, perm, t.nonneg)
+            self.expect(src)
+            ordered = self.as_perm(src, identity(len(shape)), what)
+            ref = self.emit(Flatten, base + "_torch_order", [ordered], what=what)
+            self._plain_cache[t.ref] = Tensor(ref, t.shape, t.dtype, identity(2), t.nonneg)
+            self.expect(self._plain_cache[t.ref])
+        return self._plain_cache[t.ref]
+
+
+def _unsupported(gm: fx.GraphModule) -> list[str]:
+    """Every graph node nnspec cannot convert, with the reason."""
+    found = []
+    modules = dict(gm.named_modules())
+    for n in gm.graph.nodes:
+        if n.op == "call_module":
+            m = modules[n.target]
+            cls = type(m).__name__
+            if module_converter(m) is not None:
+                continue
+            if is_torch_class(type(m)):
+                why = REFUSED.get(cls, "no converter")
+            else:
+                why = "no converter (a custom leaf module)"
+            found.append(f"{describe(n, m)}: {why}")
+        elif n.op in ("call_function", "call_method"):
+            if not _has_tensor(n.meta.get("nnspec")):
+                continue  # a value computed from shapes: taken from the example run
+            if n.op == "call_function" and n.target is operator.getitem:
+                continue  # indexing: handled by the importer and the getitem converter
+            if function_converter(op_name(n)) is None:
+                found.append(f"{describe(n)}: no converter")
+    return found
+
+
+def _example_list(example_inputs) -> list[torch.Tensor]:
+    if isinstance(example_inputs, torch.Tensor):
+        return [example_inputs]
+    if isinstance(example_inputs, (tuple, list)) and all(
+        isinstance(x, torch.Tensor) for x in example_inputs
+    ):
+        return list(example_inputs)
+    raise ConversionError(
+        "example_inputs must be a tensor or a tuple of tensors, one per forward argument; "
+        f"got {type(example_inputs).__name__}"
+    )
+
+
+def from_torch(module, example_inputs, *, input_layout: str = "channels_first",
+               output_layout: str | None = None, name: str | None = None) -> Model:
+    if not isinstance(module, torch.nn.Module):
+        raise ConversionError(f"from_torch expects a torch.nn.Module, got {type(module).__name__}")
+    for key, value in (("input_layout", input_layout), ("output_layout", output_layout)):
+        if value is not None and value not in LAYOUTS:
+            raise ConversionError(f"{key} must be one of {LAYOUTS}, got {value!r}", attr=key)
+    output_layout = output_layout or input_layout
+    examples = _example_list(example_inputs)
+    root = type(module).__name__
+
+    gm = trace(module)
+    placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
+    if len(placeholders) != len(examples):
+        names = ", ".join(repr(p.target) for p in placeholders)
+        raise ConversionError(
+            f"{root}.forward takes {len(placeholders)} input(s) ({names}), "
+            f"example_inputs has {len(examples)}"
+        )
+    for p, x in zip(placeholders, examples):
+        if x.dtype not in _DTYPES:
+            raise ConversionError(
+                f"input {p.target!r} has dtype {x.dtype}; nnspec inputs are float32, int32 "
+                "or int64", hint="pass example inputs as .float() or .long()")
+        if x.dim() < 1:
+            raise ConversionError(f"input {p.target!r} is a scalar; inputs need a batch axis")
+
+    training = {m: m.training for m in module.modules()}
+    module.eval()
+    try:
+        with torch.no_grad():
+            _Recorder(gm).run(*examples)
+    finally:
+        for m, flag in training.items():
+            m.training = flag
+
+    bad = _unsupported(gm)
+    if bad:
+        raise ConversionError(
+            f"{root} has {len(bad)} unsupported operation(s): " + "; ".join(bad),
+            hint="see the README's support table for what converts from PyTorch",
+        )
+
+    imp = _Importer(root)
+    imp.modules = modules = dict(gm.named_modules())
+    inputs: dict[str, InputSpec] = {}
+    outputs: list[str] = []
+    for n in gm.graph.nodes:
+        if n.op == "placeholder":
+            x = examples[len(inputs)]
+            rank = x.dim()
+            perm = channels_last(rank) if input_layout == "channels_last" else identity(rank)
+            ref = imp.unique(n.name)
+            t = Tensor(ref, tuple(x.shape), _DTYPES[x.dtype], perm,
+                       nonneg=False)
+            inputs[ref] = InputSpec(shape=["batch", *t.spec_shape[1:]], dtype=t.dtype)
+            imp.env[n] = t
+        elif n.op == "output":
+            outputs = _outputs(imp, n, output_layout, inputs)
+        else:
+            imp.env[n] = _convert(imp, n, modules)
+
+    spec = Model(name=name or root, inputs=inputs, nodes=imp.nodes, outputs=outputs,
+                 metadata={"source": "torch", "torch_version": torch.__version__.split("+")[0],
+                           "input_layout": input_layout})
+    spec.params = imp.params
+    spec.check()
+    _check_shapes(spec, imp)
+    return spec
+
+
+def _convert(imp: _Importer, n: fx.Node, modules: dict[str, torch.nn.Module]):
+    meta = n.meta.get("nnspec")
+    if not _has_tensor(meta) and n.op != "get_attr":
+        return meta  # computed from shapes and constants: the example run's value
+    if n.op == "get_attr":
+        shape = tuple(meta.shape) if isinstance(meta, TensorMeta) else ()
+        return Const(f"self.{n.target}", shape)
+    if n.op == "call_function" and n.target is operator.getitem:
+        container = imp.value(n.args[0])
+        if isinstance(container, (tuple, list)):
+            return container[n.args[1]]
+    module = modules[n.target] if n.op == "call_module" else None
+    ctx = Ctx(imp, n, module)
+    if module is not None:
+        fn = module_converter(module)
+        out = fn(module, ctx)
+    else:
+        fn = function_converter(op_name(n))
+        out = fn(ctx)
+    return out
+
+
+def _outputs(imp: _Importer, n: fx.Node, layout: str, inputs) -> list[str]:
+    value = fx.node.map_arg(n.args[0], imp.value)
+    flat: list = []
+
+    def collect(v):
+        if isinstance(v, (tuple, list)):
+            for x in v:
+                collect(x)
+        else:
+            flat.append(v)
+
+    collect(value)
+    refs = []
+    for k, v in enumerate(flat):
+        what = f"output {k} of {imp.root_name}.forward"
+        if not isinstance(v, Tensor):
+            kind = v.what if isinstance(v, (Const, Stack)) else f"{type(v).__name__} {v!r}"
+            raise ConversionError(
+                f"{what} is {kind}; the spec's outputs are tensors computed from the inputs",
+                hint="return tensors only (index h_n first: h_n[-1])")
+        if v.perm[0] != 0:
+            raise ConversionError(
+                f"{what} holds the batch on dim {v.perm[0]} (shape {v.shape}); the spec's "
+                "outputs keep the batch first", hint="transpose it to batch-first before returning")
+        perm = channels_last(v.rank) if layout == "channels_last" else identity(v.rank)
+        ref = imp.as_perm(v, perm, what)
+        if ref in inputs or ref in refs:
+            ref = imp.emit(Identity, f"output_{k}", [ref], what=what)
+        refs.append(ref)
+    return refs
+
+
+def _check_shapes(spec: Model, imp: _Importer) -> None:
+    """Every spec tensor has the shape the layout bookkeeping predicted (an internal check
+    that turns a converter bug into a clear error instead of wrong numbers)."""
+    from nnspec.spec.validate import infer_types
+
+    types = infer_types(spec)
+    for ref, want in imp.expected.items():
+        got = types.get(ref)
+        if got is not None and tuple(got.shape[1:]) != tuple(want[1:]):
+            raise ConversionError(
+                f"internal error: spec tensor {ref!r} has shape {got}, expected "
+                f"(batch, {', '.join(map(str, want[1:]))}); please report this model",
+                node=ref.split(":")[0])
+
+
+# --- loading user code ----------------------------------------------------------------------
+
+
+def load_module(spec: str, weights_path=None, **init_kwargs) -> torch.nn.Module:
+    """Import ``path.py:ClassName`` (this runs the file: only use code you trust), build the
+    class with ``init_kwargs``, and load ``weights_path`` (a safetensors file; pickle-based
+    ``.pt``/``.pth`` files are refused: they can run arbitrary code when loaded)."""
+    if not isinstance(spec, str) or ":" not in spec:
+        raise ConversionError(f"expected 'path/to/file.py:ClassName', got {spec!r}")
+    path_str, cls_name = spec.rsplit(":", 1)
+    path = Path(path_str)
+    if path.suffix != ".py" or not path.is_file():
+        raise ConversionError(f"{path_str!r} is not a Python file", file=path_str)
+    mod_name = f"nnspec_user_{abs(hash(str(path.resolve())))}"
+    loader_spec = importlib.util.spec_from_file_location(mod_name, path)
+    mod = importlib.util.module_from_spec(loader_spec)
+    sys.modules[mod_name] = mod
+    try:
+        loader_spec.loader.exec_module(mod)
+    except Exception as e:
+        sys.modules.pop(mod_name, None)
+        raise ConversionError(f"importing {path_str!r} failed: {type(e).__name__}: {e}",
+                              file=path_str) from None
+    cls = getattr(mod, cls_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
+        found = sorted(k for k, v in vars(mod).items()
+                       if isinstance(v, type) and issubclass(v, torch.nn.Module)
+                       and v.__module__ == mod_name)
+        raise ConversionError(
+            f"{path_str!r} defines no nn.Module class {cls_name!r}", file=path_str,
+            hint=f"classes found: {', '.join(found)}" if found else None)
+    try:
+        module = cls(**init_kwargs)
+    except Exception as e:
+        raise ConversionError(f"{cls_name}({', '.join(f'{k}=...' for k in init_kwargs)}) "
+                              f"failed: {type(e).__name__}: {e}", file=path_str) from None
+    if weights_path is not None:
+        load_weights(module, weights_path)
+    return module.eval()
+
+
+def load_weights(module: torch.nn.Module, weights_path) -> None:
+    """Load a safetensors state dict into ``module`` (strict: every key must match)."""
+    path = Path(weights_path)
+    if path.suffix != ".safetensors":
+        raise ConversionError(
+            f"weights {str(path)!r}: only .safetensors files are loaded (pickle-based "
+            "torch.save files can run code when loaded)", file=str(path),
+            hint="save with safetensors.torch.save_file(model.state_dict(), 'state.safetensors')")
+    from safetensors.torch import load_file
+
+    try:
+        state = load_file(str(path))
+    except Exception as e:
+        raise ConversionError(f"cannot read weights {str(path)!r}: {e}", file=str(path)) from None
+    try:
+        module.load_state_dict(state, strict=True)
+    except RuntimeError as e:
+        raise ConversionError(
+            f"weights {str(path)!r} do not fit {type(module).__name__}: "
+            + " ".join(str(e).split()), file=str(path)) from None
+

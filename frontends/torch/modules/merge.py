@@ -1,0 +1,139 @@
+"""``+``, ``-``, ``*``, ``/`` and torch.cat -> add, subtract, multiply, concatenate; with a
+number on one side -> rescaling (``x * scale + offset``).
+
+Inputs are brought to one layout first (the first input's, unless it is PyTorch's plain order
+and another input is held otherwise, so that the bigger feature maps are not permuted).
+"""
+
+from __future__ import annotations
+
+from nnspec.spec.ops.merge import Add, Concatenate, Maximum, Minimum, Multiply, Subtract
+from nnspec.spec.ops.rescaling import Rescaling
+
+from ..registry import from_function
+from ..values import Tensor, identity
+
+_NUMBER = (int, float)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, _NUMBER) and not isinstance(v, bool)
+
+
+def common_layout(ctx, xs: list[Tensor]):
+    """(refs, perm, flat): every input in one layout. Inputs flattened in the same spec order
+    stay so (an elementwise op does not care in which order the features are)."""
+    ranks = {x.rank for x in xs}
+    if len(ranks) > 1:
+        raise ctx.refuse("inputs of different ranks (" + ", ".join(str(x.shape) for x in xs)
+                         + ") are not supported; the spec broadcasts equal ranks only",
+                         hint="reshape the smaller input to the same rank first")
+    flats = {x.flat for x in xs}
+    if len(flats) == 1 and None not in flats:
+        return [x.ref for x in xs], xs[0].perm, xs[0].flat
+    xs = [ctx.plain(x) for x in xs]
+    perm = xs[0].perm
+    if perm == identity(len(perm)):
+        perm = next((x.perm for x in xs if x.perm != perm), perm)
+    return [ctx.as_perm(x, perm) for x in xs], perm, None
+
+
+def rescale(ctx, x: Tensor, scale: float, offset: float):
+    if scale == 1.0 and offset == 0.0:
+        return x
+    out = ctx.emit(Rescaling, [x.ref], scale=float(scale), offset=float(offset))
+    return ctx.result(out, x.perm, flat=x.flat, nonneg=x.nonneg and scale >= 0 and offset >= 0)
+
+
+def _binary(ctx, kind: str):
+    a, b = ctx.arg(0, "input"), ctx.arg(1, "other")
+    alpha = ctx.kwargs.get("alpha", 1)
+    if isinstance(a, Tensor) and _is_number(b):
+        if kind == "add":
+            return rescale(ctx, a, 1.0, b * alpha)
+        if kind == "sub":
+            return rescale(ctx, a, 1.0, -b * alpha)
+        if kind == "mul":
+            return rescale(ctx, a, b, 0.0)
+        if kind == "div":
+            if b == 0:
+                raise ctx.refuse("divides by zero")
+            return rescale(ctx, a, 1.0 / b, 0.0)
+    if _is_number(a) and isinstance(b, Tensor):
+        if kind == "add":
+            return rescale(ctx, b, alpha, a)
+        if kind == "sub":
+            return rescale(ctx, b, -alpha, a)
+        if kind == "mul":
+            return rescale(ctx, b, a, 0.0)
+        raise ctx.refuse("dividing a number by a tensor is not supported (no reciprocal op)")
+    a, b = ctx.tensor(a, "first operand"), ctx.tensor(b, "second operand")
+    if alpha != 1:
+        raise ctx.refuse(f"alpha={alpha} is not supported")
+    if kind == "div":
+        raise ctx.refuse("dividing two tensors is not supported (the spec has no divide op)")
+    cls = {"add": Add, "sub": Subtract, "mul": Multiply}[kind]
+    refs, perm, flat = common_layout(ctx, [a, b])
+    out = ctx.emit(cls, refs)
+    nonneg = a.nonneg and b.nonneg and kind != "sub"
+    return ctx.result(out, perm, flat=flat, nonneg=nonneg)
+
+
+@from_function("add", "__add__", "__radd__")
+def add(ctx):
+    if ctx.fx.target == "__radd__":
+        ctx.args = (ctx.args[1], ctx.args[0])
+    return _binary(ctx, "add")
+
+
+@from_function("sub", "subtract", "__sub__")
+def sub(ctx):
+    return _binary(ctx, "sub")
+
+
+@from_function("rsub", "__rsub__")
+def rsub(ctx):
+    ctx.args = (ctx.args[1], ctx.args[0], *ctx.args[2:])
+    return _binary(ctx, "sub")
+
+
+@from_function("mul", "multiply", "__mul__", "__rmul__")
+def mul(ctx):
+    return _binary(ctx, "mul")
+
+
+@from_function("truediv", "div", "divide", "__truediv__")
+def div(ctx):
+    if ctx.kwargs.get("rounding_mode") is not None:
+        raise ctx.refuse(f"rounding_mode={ctx.kwargs['rounding_mode']!r} is not supported")
+    return _binary(ctx, "div")
+
+
+@from_function("neg", "negative")
+def neg(ctx):
+    return rescale(ctx, ctx.input(), -1.0, 0.0)
+
+
+@from_function("maximum", "minimum")
+def maximum(ctx):
+    a, b = ctx.input(0, "input"), ctx.input(1, "other")
+    refs, perm, flat = common_layout(ctx, [a, b])
+    out = ctx.emit(Maximum if ctx.op == "maximum" else Minimum, refs)
+    return ctx.result(out, perm, flat=flat, nonneg=a.nonneg or b.nonneg)
+
+
+@from_function("cat", "concat", "concatenate")
+def cat(ctx):
+    xs = ctx.arg(0, "tensors")
+    dim = ctx.arg(1, "dim", ctx.kwargs.get("axis", 0))
+    xs = [ctx.tensor(x, f"tensor {k}") for k, x in enumerate(xs)]
+    if len(xs) == 1:
+        return xs[0]
+    d = xs[0].dim(dim)
+    xs = [ctx.plain(x) for x in xs]
+    if any(x.perm[0] == d for x in xs):
+        raise ctx.refuse("concatenates along the batch axis; the spec joins samples' axes only")
+    refs, perm, _ = common_layout(ctx, xs)
+    axis = perm.index(d)
+    out = ctx.emit(Concatenate, refs, axis=-1 if axis == len(perm) - 1 else axis)
+    return ctx.result(out, perm, nonneg=all(x.nonneg for x in xs))

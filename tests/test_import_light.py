@@ -1,0 +1,45 @@
+"""The framework-free commands never import torch, tensorflow or keras (STYLE.md section 8).
+
+Checked in a clean interpreter through ``sys.modules``, as PyTorch's
+``test_lazy_imports_are_lazy`` does.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).parents[1] / "examples" / "mnist_cnn.yaml"
+FRAMEWORKS = ("torch", "tensorflow", "keras")
+
+
+def modules_loaded_by(argv: list[str]) -> str:
+    code = (
+        "import sys\nfrom nnspec.cli import main\n"
+        f"code = main({argv!r})\n"
+        f"print([m for m in {FRAMEWORKS!r} if m in sys.modules], code)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return proc.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["validate", str(EXAMPLE)],
+        ["validate", "--format", "json", str(EXAMPLE)],
+        ["summary", str(EXAMPLE)],
+        ["schema"],
+    ],
+    ids=["validate", "validate_json", "summary", "schema"],
+)
+def test_command_imports_no_framework(argv):
+    assert modules_loaded_by(argv) == "[] 0"
+
+
+def test_optimize_imports_no_framework(tmp_path):
+    argv = ["optimize", str(EXAMPLE), "-o", str(tmp_path / "out.yaml")]
+    assert modules_loaded_by(argv) == "[] 0"
