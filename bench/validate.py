@@ -80,9 +80,10 @@ def time_cli(path: Path, repeat: int) -> float:
 
 
 def time_in_process(path: Path, repeat: int) -> float:
-    from nnspec.cli import _few_gc_passes
     from nnspec.spec.io import load
     from nnspec.spec.validate import validate
+
+    from nnspec.cli import _few_gc_passes
 
     times = []
     for _ in range(repeat):

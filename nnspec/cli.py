@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import math
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -165,11 +166,12 @@ def _summary_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _size(nbytes: int) -> str:
+    size = float(nbytes)
     for unit in ("B", "KB", "MB", "GB"):
-        if nbytes < 1024 or unit == "GB":
-            return f"{nbytes:.0f} {unit}" if unit == "B" else f"{nbytes:.2f} {unit}"
-        nbytes /= 1024
-    raise AssertionError
+        if size < 1024 or unit == "GB":
+            break
+        size /= 1024
+    return f"{nbytes} B" if unit == "B" else f"{size:.2f} {unit}"
 
 
 def summary_table(model, analysis) -> str:
@@ -178,9 +180,9 @@ def summary_table(model, analysis) -> str:
     total = nbytes = 0
     for node in model.nodes:
         weights = analysis.weights.get(node.name, {}).values()
-        count = sum(_numel(w.shape) for w in weights)
+        count = sum(math.prod(w.shape) for w in weights)
         total += count
-        nbytes += sum(_numel(w.shape) * _ITEMSIZE.get(w.dtype, 4) for w in weights)
+        nbytes += sum(math.prod(w.shape) * _ITEMSIZE.get(w.dtype, 4) for w in weights)
         shapes = " ".join(str(t) for t in analysis.outputs.get(node.name, ()))
         rows.append((node.name, node.op, shapes, f"{count:,}", ", ".join(node.inputs or ())))
     widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
@@ -204,13 +206,6 @@ def summary_table(model, analysis) -> str:
             f"Outputs: {', '.join(model.outputs)}",
         ]
     )
-
-
-def _numel(shape) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
 
 
 def summary(args: argparse.Namespace) -> int:

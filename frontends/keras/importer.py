@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import keras
+import networkx as nx
 import numpy as np
 
 from nnspec.spec.errors import ConversionError
+from nnspec.spec.graph import to_networkx
 from nnspec.spec.model import InputSpec, Model
 from nnspec.spec.node import Node
 
@@ -175,9 +178,21 @@ def from_keras(model) -> Model:
     outputs = imp.walk(fn, list(inputs))
     spec = Model(name=model.name, inputs=inputs, nodes=imp.nodes, outputs=outputs,
                  metadata={"source": "keras", "keras_version": keras.__version__})
+    spec.nodes = canonical_order(spec)
     spec.params = imp.params
     spec.check()
     return spec
+
+
+def canonical_order(spec: Model) -> list[Node]:
+    """A topological order that depends only on the graph and the names, so a model and its
+    rebuilt copy (even with nested models inlined) give the same spec."""
+    def natural(name: str):
+        return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name)]
+
+    g = to_networkx(spec)
+    order = nx.lexicographical_topological_sort(g, key=lambda v: natural(v))
+    return [g.nodes[v]["node"] for v in order if g.nodes[v]["kind"] == "node"]
 
 
 def load_keras_file(path) -> keras.Model:

@@ -261,9 +261,11 @@ class Ctx:
 
     def emit(self, cls: type[Node], inputs: list[str], *, suffix: str = "",
              params: dict[str, np.ndarray] | None = None, **attrs) -> str:
-        """Add a spec node named after this graph node; returns its name."""
+        """Add a spec node named after this graph node; returns its name. A module called
+        again makes a node that ``shares`` the first call's weights."""
+        key = (id(self.module), cls, suffix) if self.module is not None and params else None
         return self._imp.emit(cls, self.name + (f"_{suffix}" if suffix else ""), inputs,
-                              params=params, attrs=attrs, what=self.what)
+                              params=params, attrs=attrs, what=self.what, share_key=key)
 
     def result(self, ref: str, perm: tuple[int, ...], *, shape=None, nonneg: bool = False,
                flat=None, dtype: str | None = None) -> Tensor:
@@ -303,6 +305,7 @@ class _Importer:
         self.params: dict[str, np.ndarray] = {}
         self.env: dict[fx.Node, Any] = {}
         self.modules: dict[str, torch.nn.Module] = {}
+        self.owners: dict[tuple, Node] = {}  # (module, node class, suffix) -> first node
         self.used: set[str] = set()
         self.expected: dict[str, tuple[int, ...]] = {}
         self._perm_cache: dict[tuple[str, tuple[int, ...]], str] = {}
@@ -319,7 +322,8 @@ class _Importer:
         self.used.add(name)
         return name
 
-    def emit(self, cls, base, inputs, *, params=None, attrs=None, what="") -> str:
+    def emit(self, cls, base, inputs, *, params=None, attrs=None, what="",
+             share_key=None) -> str:
         name = self.unique(base)
         try:
             node = cls(name=name, inputs=list(inputs), **(attrs or {}))
@@ -329,6 +333,11 @@ class _Importer:
             )
             raise ConversionError(f"{what}: cannot be written as a {cls.tag()!r} node ({errs})",
                                   node=base) from None
+        owner = self.owners.get(share_key) if share_key is not None else None
+        if owner is not None and owner.attrs() == node.attrs():
+            node.shares, params = owner.name, None  # a module called again: one set of weights
+        elif share_key is not None and owner is None:
+            self.owners[share_key] = node
         self.nodes.append(node)
         for key, value in (params or {}).items():
             self.params[f"{name}/{key}"] = np.ascontiguousarray(value, dtype=np.float32)

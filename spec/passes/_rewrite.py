@@ -53,7 +53,7 @@ class Uses:
                 ref
                 for node in self.consumers(name)
                 for ref in node.inputs or ()
-                if parse_ref(ref, names) and parse_ref(ref, names)[0] == name
+                if (parsed := parse_ref(ref, names)) is not None and parsed[0] == name
             )
         return self._reads[name]
 
