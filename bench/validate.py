@@ -4,14 +4,17 @@
 
 Each spec is a chain of dense and activation nodes with a side branch every 50 nodes
 (joined back with ``add`` when the catalog has it, else returned as an extra output). The
-command is timed as a subprocess, wall time including interpreter start-up (the median of
-``--repeat`` runs for specs under 50,000 nodes, one run above); load + validate is also
-timed in-process. Linear cost shows as a constant time per node.
+command is timed as a subprocess, wall and CPU time including interpreter start-up (the
+median of ``--repeat`` runs for specs under 50,000 nodes, one run above); load + validate is
+also timed in-process (CPU time). Linear cost shows as a constant time per node ("x time" close to
+"x nodes"). On a shared machine, trust the CPU column over the wall one.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -63,37 +66,49 @@ def spec_text(n_nodes: int, units: int = 16) -> str:
     return "\n".join(lines) + "\n"
 
 
-def time_cli(path: Path, repeat: int) -> float:
-    times = []
+def run_timed(argv: list[str]) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall and CPU (user + system) seconds of a subprocess; CPU time barely moves when
+    other work shares the machine, wall time does."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, proc
+
+
+def time_cli(path: Path, repeat: int) -> tuple[float, float]:
+    """Median wall and CPU seconds of ``nnspec validate FILE``, start-up included."""
+    walls, cpus = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, "-m", "nnspec", "validate", str(path)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        times.append(time.perf_counter() - start)
+        wall, cpu, proc = run_timed([sys.executable, "-m", "nnspec", "validate", str(path)])
         if proc.returncode != 0:
             raise SystemExit(f"validate failed on {path}:\n{proc.stdout}{proc.stderr}")
-    return statistics.median(times)
+        walls.append(wall)
+        cpus.append(cpu)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def time_in_process(path: Path, repeat: int) -> float:
+    from nnspec.cli import _few_gc_passes
     from nnspec.spec.io import load
     from nnspec.spec.validate import validate
-
-    from nnspec.cli import _few_gc_passes
 
     times = []
     for _ in range(repeat):
         with _few_gc_passes():  # as `nnspec validate` runs it
-            start = time.perf_counter()
+            start = time.process_time()  # CPU: this process's own work, whatever else runs
             report = validate(load(path))
-            times.append(time.perf_counter() - start)
+            times.append(time.process_time() - start)
         if not report.ok:
             raise SystemExit(f"invalid benchmark spec {path}: {report.errors[0]}")
     return statistics.median(times)
+
+
+def time_startup(repeat: int) -> tuple[float, float]:
+    runs = [run_timed([sys.executable, "-c", "pass"])[:2] for _ in range(repeat)]
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
 
 
 def main(argv=None) -> int:
@@ -102,36 +117,31 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
-    baseline = time_startup(args.repeat)
+    startup_wall, startup_cpu = time_startup(args.repeat)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             path = Path(tmp) / f"chain_{n}.yaml"
             path.write_text(spec_text(n), encoding="utf-8")
             repeat = args.repeat if n < 50_000 else 1
-            rows.append((n, time_cli(path, repeat), time_in_process(path, repeat)))
-    print(f"python -c pass start-up: {baseline * 1000:.0f} ms (median of {args.repeat})")
+            rows.append((n, *time_cli(path, repeat), time_in_process(path, repeat)))
+    load_avg = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
-        f"{'nodes':>8} {'cli wall s':>11} {'in-process s':>13} {'us/node':>8} "
-        f"{'x time':>7} {'x nodes':>8}"
+        f"{os.cpu_count()} CPUs, load average {load_avg}; `python -c pass`: "
+        f"{startup_wall * 1000:.0f} ms wall, {startup_cpu * 1000:.0f} ms CPU"
     )
-    for k, (n, cli, inproc) in enumerate(rows):
-        ratio = inproc / rows[k - 1][2] if k else 1.0
-        growth = n / rows[k - 1][0] if k else 1
+    print(
+        f"{'nodes':>8} {'cli wall s':>11} {'cli cpu s':>10} {'load+validate cpu s':>20} "
+        f"{'us/node':>8} {'x time':>7} {'x nodes':>8}"
+    )
+    for k, (n, wall, cpu, inproc) in enumerate(rows):
+        ratio = f"{inproc / rows[k - 1][3]:.1f}" if k else "-"
+        growth = f"{n / rows[k - 1][0]:.0f}" if k else "-"
         print(
-            f"{n:>8,} {cli:>11.3f} {inproc:>13.3f} {inproc / n * 1e6:>8.1f} "
-            f"{ratio:>7.1f} {growth:>8.0f}"
+            f"{n:>8,} {wall:>11.3f} {cpu:>10.3f} {inproc:>20.3f} {inproc / n * 1e6:>8.1f} "
+            f"{ratio:>7} {growth:>8}"
         )
     return 0
-
-
-def time_startup(repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "pass"], check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from .errors import Issue, SchemaError, WeightsError
 from .model import InputSpec, Model
-from .node import RESERVED, Node
+from .node import Node
 from .ops import op_class
 
 TOP_LEVEL = tuple(Model.model_fields)

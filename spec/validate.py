@@ -191,7 +191,9 @@ def _own_weights(model: Model, node: Node, declared: dict[str, Weight], a: Analy
     try:
         target = model.node(node.shares)
     except KeyError:
-        raise AttrError("shares", f"shares the weights of {node.shares!r}, which is not a node")
+        raise AttrError(
+            "shares", f"shares the weights of {node.shares!r}, which is not a node"
+        ) from None
     if target.op != node.op or target.attrs() != node.attrs():
         raise AttrError("shares", f"shares the weights of {node.shares!r}, but its op or "
                         "attributes differ")

@@ -191,6 +191,7 @@ def canonical_order(spec: Model) -> list[Node]:
         return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name)]
 
     g = to_networkx(spec)
+    g.add_edges_from((n.shares, n.name) for n in spec.nodes if n.shares)  # owner first
     order = nx.lexicographical_topological_sort(g, key=lambda v: natural(v))
     return [g.nodes[v]["node"] for v in order if g.nodes[v]["kind"] == "node"]
 

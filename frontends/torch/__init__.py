@@ -13,8 +13,14 @@ if TYPE_CHECKING:
     from nnspec.spec.model import Model
 
 
-def from_torch(module, example_inputs, *, input_layout: str = "channels_first",
-               output_layout: str | None = None, name: str | None = None) -> Model:
+def from_torch(
+    module,
+    example_inputs,
+    *,
+    input_layout: str = "channels_first",
+    output_layout: str | None = None,
+    name: str | None = None,
+) -> Model:
     """Spec plus weights from ``module``, traced on ``example_inputs`` (a tensor or a tuple,
     one per ``forward`` argument; only their shapes beyond the batch are baked in).
 
@@ -25,8 +31,9 @@ def from_torch(module, example_inputs, *, input_layout: str = "channels_first",
     """
     from .importer import from_torch as convert
 
-    return convert(module, example_inputs, input_layout=input_layout,
-                   output_layout=output_layout, name=name)
+    return convert(
+        module, example_inputs, input_layout=input_layout, output_layout=output_layout, name=name
+    )
 
 
 def load_module(spec: str, weights_path=None, **init_kwargs):

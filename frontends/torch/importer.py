@@ -11,6 +11,7 @@ Tracing is at module granularity: PyTorch's own modules that nnspec converts (Co
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import operator
 import sys
 from pathlib import Path
@@ -18,8 +19,8 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.fx as fx
 from pydantic import ValidationError
+from torch import fx
 
 from nnspec.spec.errors import ConversionError
 from nnspec.spec.model import InputSpec, Model
@@ -70,12 +71,72 @@ class _Tracer(fx.Tracer):
             self.stack.pop()
 
 
-def trace(module: torch.nn.Module) -> fx.GraphModule:
-    """The module as an fx GraphModule, or a ConversionError naming where tracing failed."""
-    tracer = _Tracer()
+class _Root(torch.nn.Module):
+    """Holds a PyTorch module converted whole (``from_torch(nn.Conv2d(...), x)``): fx never
+    keeps the root module whole, so it is called from this wrapper instead."""
+
+    def __init__(self, name: str, module: torch.nn.Module):
+        super().__init__()
+        self.add_module(name, module)
+        self.name = name
+
+
+class _Root1(_Root):
+    def forward(self, input):
+        return getattr(self, self.name)(input)
+
+
+class _Root2(_Root):
+    def forward(self, input, arg1):
+        return getattr(self, self.name)(input, arg1)
+
+
+class _Root3(_Root):
+    def forward(self, input, arg1, arg2):
+        return getattr(self, self.name)(input, arg1, arg2)
+
+
+def _wrap_leaf_root(module: torch.nn.Module, inputs: int) -> torch.nn.Module:
+    cls = type(module)
+    if not is_torch_class(cls) or isinstance(module, torch.nn.Sequential):
+        return module
+    params = inspect.signature(module.forward).parameters.values()
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p for p in positional if p.default is p.empty]
+    if not len(required) <= inputs <= len(positional):
+        names = ", ".join(repr(p.name) for p in positional)
+        raise ConversionError(
+            f"nn.{cls.__name__}.forward takes {len(positional)} input(s) "
+            f"({names}), example_inputs has {inputs}"
+        )
+    wrapper = {1: _Root1, 2: _Root2, 3: _Root3}.get(inputs)
+    if wrapper is None:
+        raise ConversionError(f"nn.{cls.__name__} called with {inputs} inputs is not supported")
+    return wrapper(cls.__name__.lower(), module)
+
+
+def _concrete_args(module: torch.nn.Module, inputs: int) -> dict[str, Any] | None:
+    """forward's parameters past the example inputs, fixed to their defaults."""
     try:
-        graph = tracer.trace(module)
-    except Exception as e:
+        params = list(inspect.signature(module.forward).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    extra = [
+        p
+        for p in params[inputs:]
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.default is not p.empty
+    ]
+    return {p.name: p.default for p in extra} or None
+
+
+def trace(module: torch.nn.Module, inputs: int | None = None) -> fx.GraphModule:
+    """The module as an fx GraphModule, or a ConversionError naming where tracing failed.
+    forward's parameters past the first ``inputs`` keep their default values."""
+    tracer = _Tracer()
+    concrete = _concrete_args(module, inputs) if inputs is not None else None
+    try:
+        graph = tracer.trace(module, concrete_args=concrete)
+    except Exception as e:  # noqa: BLE001 (user code: any failure becomes a ConversionError)
         where = tracer.failed_at or []
         path = " > ".join(f"{q!r} ({c})" for q, c in where) if where else None
         root = type(module).__name__
@@ -83,9 +144,9 @@ def trace(module: torch.nn.Module) -> fx.GraphModule:
         data_dependent = isinstance(e, fx.proxy.TraceError) or "Proxy" in str(e)
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
         hint = (
-            "torch.fx traces forward without data: Python control flow (if/for/while, "
-            "len(), bool()) on tensor values cannot be recorded; keep such logic out of "
-            "forward, or make it depend on shapes and constructor arguments only"
+            "torch.fx traces forward symbolically: Python control flow (if/for/while, "
+            "assert, len(), bool()) on tensors, or on their shapes, cannot be recorded; "
+            "make such logic depend on constructor arguments only, or move it out of forward"
             if data_dependent
             else None
         )
@@ -96,8 +157,24 @@ def trace(module: torch.nn.Module) -> fx.GraphModule:
             hint=hint,
         ) from None
     gm = fx.GraphModule(module, graph)
+    _merge_repeated_calls(gm.graph)
     gm.graph.eliminate_dead_code()
     return gm
+
+
+def _merge_repeated_calls(graph: fx.Graph) -> None:
+    """A module or function called twice on the same arguments computes the same result at
+    inference: keep the first call (``f(x) * g(f(x))`` then converts ``f`` once)."""
+    seen: dict[tuple, fx.Node] = {}
+    for n in list(graph.nodes):
+        if n.op not in ("call_module", "call_function", "call_method"):
+            continue
+        key = (n.op, n.target, repr(n.args), repr(n.kwargs))
+        if key in seen:
+            n.replace_all_uses_with(seen[key])
+            graph.erase_node(n)
+        else:
+            seen[key] = n
 
 
 # --- the example run ----------------------------------------------------------------------
@@ -106,7 +183,7 @@ def trace(module: torch.nn.Module) -> fx.GraphModule:
 class TensorMeta:
     """Shape and dtype of a tensor seen in the example run."""
 
-    __slots__ = ("shape", "dtype")
+    __slots__ = ("dtype", "shape")
 
     def __init__(self, t: torch.Tensor):
         self.shape = tuple(t.shape)
@@ -141,12 +218,17 @@ def _has_tensor(v) -> bool:
 class _Recorder(fx.Interpreter):
     """Runs the graph once, storing every node's result summary in ``meta["nnspec"]``."""
 
+    def __init__(self, gm: fx.GraphModule):
+        super().__init__(gm)
+        self.extra_traceback = False  # our message says which node failed
+
     def run_node(self, n: fx.Node):
         try:
             result = super().run_node(n)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 (user code: any failure becomes a ConversionError)
+            module = self.module.get_submodule(n.target) if n.op == "call_module" else None
             raise ConversionError(
-                f"{describe(n)} failed on the example inputs: {type(e).__name__}: "
+                f"{describe(n, module, node=False)} failed on the example inputs: {type(e).__name__}: "
                 f"{str(e).splitlines()[0] if str(e) else ''}",
                 node=n.name,
                 hint="check the number, shapes and dtypes of example_inputs",
@@ -155,22 +237,27 @@ class _Recorder(fx.Interpreter):
         return result
 
 
-def describe(n: fx.Node, module: torch.nn.Module | None = None) -> str:
-    """How a graph node is named in messages: the module path and class, or the function."""
+def describe(n: fx.Node, module: torch.nn.Module | None = None, *, node: bool = True) -> str:
+    """How a graph node is named in messages: the module path and class, or the function
+    (and the graph node's name, unless the message carries it already)."""
     if n.op == "call_module":
         cls = type(module).__name__ if module is not None else "?"
-        return f"module {n.target!r} (nn.{cls})" if module is not None and is_torch_class(
-            type(module)) else f"module {n.target!r} ({cls})"
+        return (
+            f"module {n.target!r} (nn.{cls})"
+            if module is not None and is_torch_class(type(module))
+            else f"module {n.target!r} ({cls})"
+        )
+    where = f" (node {n.name!r})" if node else ""
     if n.op == "call_method":
-        return f"method .{n.target}() (node {n.name!r})"
+        return f"method .{n.target}(){where}"
     if n.op == "call_function":
         mod = getattr(n.target, "__module__", None) or ""
         name = getattr(n.target, "__name__", repr(n.target))
         if mod in ("_operator", "operator"):
-            return f"operator {name} (node {n.name!r})"
-        return f"function {mod + '.' if mod else ''}{name} (node {n.name!r})"
+            return f"operator {name}{where}"
+        return f"function {mod + '.' if mod else ''}{name}{where}"
     if n.op == "get_attr":
-        return f"attribute self.{n.target} (node {n.name!r})"
+        return f"attribute self.{n.target}{where}"
     return f"{n.op} {n.name!r}"
 
 
@@ -203,13 +290,15 @@ class Ctx:
         self.fx = n
         self.module = module
         self.name = n.name
+        if module is not None and n.name[:1] == "_" and n.name[1:2].isdigit():
+            self.name = type(module).__name__.lower() + n.name  # Sequential's "3" -> linear_3
         self.args = fx.node.map_arg(n.args, imp.value)
         self.kwargs = fx.node.map_arg(n.kwargs, imp.value)
         self.meta = n.meta.get("nnspec")
 
     @property
     def what(self) -> str:
-        return describe(self.fx, self.module)
+        return describe(self.fx, self.module, node=False)
 
     @property
     def op(self) -> str:
@@ -259,16 +348,38 @@ class Ctx:
 
     # emitting -----------------------------------------------------------------------------
 
-    def emit(self, cls: type[Node], inputs: list[str], *, suffix: str = "",
-             params: dict[str, np.ndarray] | None = None, **attrs) -> str:
+    def emit(
+        self,
+        cls: type[Node],
+        inputs: list[str],
+        *,
+        suffix: str = "",
+        params: dict[str, np.ndarray] | None = None,
+        **attrs,
+    ) -> str:
         """Add a spec node named after this graph node; returns its name. A module called
         again makes a node that ``shares`` the first call's weights."""
         key = (id(self.module), cls, suffix) if self.module is not None and params else None
-        return self._imp.emit(cls, self.name + (f"_{suffix}" if suffix else ""), inputs,
-                              params=params, attrs=attrs, what=self.what, share_key=key)
+        return self._imp.emit(
+            cls,
+            self.name + (f"_{suffix}" if suffix else ""),
+            inputs,
+            params=params,
+            attrs=attrs,
+            what=self.what,
+            share_key=key,
+        )
 
-    def result(self, ref: str, perm: tuple[int, ...], *, shape=None, nonneg: bool = False,
-               flat=None, dtype: str | None = None) -> Tensor:
+    def result(
+        self,
+        ref: str,
+        perm: tuple[int, ...],
+        *,
+        shape=None,
+        nonneg: bool = False,
+        flat=None,
+        dtype: str | None = None,
+    ) -> Tensor:
         """The Tensor for spec tensor ``ref`` holding this node's output in layout ``perm``."""
         shape = tuple(shape) if shape is not None else self.out_shape()
         t = Tensor(ref, shape, dtype or self.out_dtype(), tuple(perm), nonneg, flat)
@@ -322,8 +433,7 @@ class _Importer:
         self.used.add(name)
         return name
 
-    def emit(self, cls, base, inputs, *, params=None, attrs=None, what="",
-             share_key=None) -> str:
+    def emit(self, cls, base, inputs, *, params=None, attrs=None, what="", share_key=None) -> str:
         name = self.unique(base)
         try:
             node = cls(name=name, inputs=list(inputs), **(attrs or {}))
@@ -331,8 +441,9 @@ class _Importer:
             errs = "; ".join(
                 f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()
             )
-            raise ConversionError(f"{what}: cannot be written as a {cls.tag()!r} node ({errs})",
-                                  node=base) from None
+            raise ConversionError(
+                f"{what}: cannot be written as a {cls.tag()!r} node ({errs})", node=base
+            ) from None
         owner = self.owners.get(share_key) if share_key is not None else None
         if owner is not None and owner.attrs() == node.attrs():
             node.shares, params = owner.name, None  # a module called again: one set of weights
@@ -370,8 +481,9 @@ class _Importer:
             else:
                 suffix = "permuted"
             base = t.ref.replace(":", "_") + "_" + suffix
-            ref = self.emit(Permute, base, [t.ref], attrs={"dims": permute_dims(t.perm, perm)},
-                            what=what)
+            ref = self.emit(
+                Permute, base, [t.ref], attrs={"dims": permute_dims(t.perm, perm)}, what=what
+            )
             self.expected.setdefault(ref, tuple(t.shape[p] for p in perm))
             self._perm_cache[key] = ref
         return self._perm_cache[key]
@@ -384,8 +496,13 @@ class _Importer:
             shape, perm = t.flat
             base = t.ref.replace(":", "_")
             spec_shape = [shape[p] for p in perm]
-            unflat = self.emit(Reshape, base + "_unflatten", [t.ref],
-                               attrs={"target_shape": spec_shape[1:]}, what=what)
+            unflat = self.emit(
+                Reshape,
+                base + "_unflatten",
+                [t.ref],
+                attrs={"target_shape": spec_shape[1:]},
+                what=what,
+            )
             src = Tensor(unflat, shape, t.dtype, perm, t.nonneg)
             self.expect(src)
             ordered = self.as_perm(src, identity(len(shape)), what)
@@ -433,8 +550,16 @@ def _example_list(example_inputs) -> list[torch.Tensor]:
     )
 
 
-def from_torch(module, example_inputs, *, input_layout: str = "channels_first",
-               output_layout: str | None = None, name: str | None = None) -> Model:
+def from_torch(
+    module,
+    example_inputs,
+    *,
+    input_layout: str = "channels_first",
+    output_layout: str | None = None,
+    name: str | None = None,
+) -> Model:
+    """See :func:`nnspec.frontends.torch.from_torch`. The module is traced and run once in
+    eval mode, without gradients; its training flags are restored afterwards."""
     if not isinstance(module, torch.nn.Module):
         raise ConversionError(f"from_torch expects a torch.nn.Module, got {type(module).__name__}")
     for key, value in (("input_layout", input_layout), ("output_layout", output_layout)):
@@ -444,25 +569,11 @@ def from_torch(module, example_inputs, *, input_layout: str = "channels_first",
     examples = _example_list(example_inputs)
     root = type(module).__name__
 
-    gm = trace(module)
-    placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
-    if len(placeholders) != len(examples):
-        names = ", ".join(repr(p.target) for p in placeholders)
-        raise ConversionError(
-            f"{root}.forward takes {len(placeholders)} input(s) ({names}), "
-            f"example_inputs has {len(examples)}"
-        )
-    for p, x in zip(placeholders, examples):
-        if x.dtype not in _DTYPES:
-            raise ConversionError(
-                f"input {p.target!r} has dtype {x.dtype}; nnspec inputs are float32, int32 "
-                "or int64", hint="pass example inputs as .float() or .long()")
-        if x.dim() < 1:
-            raise ConversionError(f"input {p.target!r} is a scalar; inputs need a batch axis")
-
     training = {m: m.training for m in module.modules()}
-    module.eval()
+    module.eval()  # trace and run as at inference (``if self.training:`` branches)
     try:
+        gm = trace(_wrap_leaf_root(module, len(examples)), len(examples))
+        _check_placeholders(gm, examples, root)
         with torch.no_grad():
             _Recorder(gm).run(*examples)
     finally:
@@ -481,13 +592,15 @@ def from_torch(module, example_inputs, *, input_layout: str = "channels_first",
     inputs: dict[str, InputSpec] = {}
     outputs: list[str] = []
     for n in gm.graph.nodes:
-        if n.op == "placeholder":
+        if n.op == "placeholder" and n.args:  # a parameter fixed to its default
+            imp.env[n] = n.args[0]
+        elif n.op == "placeholder":
             x = examples[len(inputs)]
             rank = x.dim()
-            perm = channels_last(rank) if input_layout == "channels_last" else identity(rank)
-            ref = imp.unique(n.name)
-            t = Tensor(ref, tuple(x.shape), _DTYPES[x.dtype], perm,
-                       nonneg=False)
+            moved = input_layout == "channels_last" and x.is_floating_point()
+            perm = channels_last(rank) if moved else identity(rank)
+            ref = imp.unique(str(n.target))
+            t = Tensor(ref, tuple(x.shape), _DTYPES[x.dtype], perm)
             inputs[ref] = InputSpec(shape=["batch", *t.spec_shape[1:]], dtype=t.dtype)
             imp.env[n] = t
         elif n.op == "output":
@@ -495,13 +608,40 @@ def from_torch(module, example_inputs, *, input_layout: str = "channels_first",
         else:
             imp.env[n] = _convert(imp, n, modules)
 
-    spec = Model(name=name or root, inputs=inputs, nodes=imp.nodes, outputs=outputs,
-                 metadata={"source": "torch", "torch_version": torch.__version__.split("+")[0],
-                           "input_layout": input_layout})
+    spec = Model(
+        name=name or root,
+        inputs=inputs,
+        nodes=imp.nodes,
+        outputs=outputs,
+        metadata={
+            "source": "torch",
+            "torch_version": torch.__version__.split("+")[0],
+            "input_layout": input_layout,
+        },
+    )
     spec.params = imp.params
     spec.check()
     _check_shapes(spec, imp)
     return spec
+
+
+def _check_placeholders(gm: fx.GraphModule, examples: list[torch.Tensor], root: str) -> None:
+    placeholders = [n for n in gm.graph.nodes if n.op == "placeholder" and not n.args]
+    if len(placeholders) != len(examples):
+        names = ", ".join(repr(p.target) for p in placeholders)
+        raise ConversionError(
+            f"{root}.forward takes {len(placeholders)} input(s) ({names}), "
+            f"example_inputs has {len(examples)}"
+        )
+    for p, x in zip(placeholders, examples):
+        if x.dtype not in _DTYPES:
+            raise ConversionError(
+                f"input {p.target!r} has dtype {x.dtype}; nnspec inputs are float32, int32 "
+                "or int64",
+                hint="pass example inputs as .float() or .long()",
+            )
+        if x.dim() < 1:
+            raise ConversionError(f"input {p.target!r} is a scalar; inputs need a batch axis")
 
 
 def _convert(imp: _Importer, n: fx.Node, modules: dict[str, torch.nn.Module]):
@@ -545,11 +685,14 @@ def _outputs(imp: _Importer, n: fx.Node, layout: str, inputs) -> list[str]:
             kind = v.what if isinstance(v, (Const, Stack)) else f"{type(v).__name__} {v!r}"
             raise ConversionError(
                 f"{what} is {kind}; the spec's outputs are tensors computed from the inputs",
-                hint="return tensors only (index h_n first: h_n[-1])")
+                hint="return tensors only (index h_n first: h_n[-1])",
+            )
         if v.perm[0] != 0:
             raise ConversionError(
                 f"{what} holds the batch on dim {v.perm[0]} (shape {v.shape}); the spec's "
-                "outputs keep the batch first", hint="transpose it to batch-first before returning")
+                "outputs keep the batch first",
+                hint="transpose it to batch-first before returning",
+            )
         perm = channels_last(v.rank) if layout == "channels_last" else identity(v.rank)
         ref = imp.as_perm(v, perm, what)
         if ref in inputs or ref in refs:
@@ -570,7 +713,8 @@ def _check_shapes(spec: Model, imp: _Importer) -> None:
             raise ConversionError(
                 f"internal error: spec tensor {ref!r} has shape {got}, expected "
                 f"(batch, {', '.join(map(str, want[1:]))}); please report this model",
-                node=ref.split(":")[0])
+                node=ref.split(":")[0],
+            )
 
 
 # --- loading user code ----------------------------------------------------------------------
@@ -592,23 +736,31 @@ def load_module(spec: str, weights_path=None, **init_kwargs) -> torch.nn.Module:
     sys.modules[mod_name] = mod
     try:
         loader_spec.loader.exec_module(mod)
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 (user code: any failure becomes a ConversionError)
         sys.modules.pop(mod_name, None)
-        raise ConversionError(f"importing {path_str!r} failed: {type(e).__name__}: {e}",
-                              file=path_str) from None
+        raise ConversionError(
+            f"importing {path_str!r} failed: {type(e).__name__}: {e}", file=path_str
+        ) from None
     cls = getattr(mod, cls_name, None)
     if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
-        found = sorted(k for k, v in vars(mod).items()
-                       if isinstance(v, type) and issubclass(v, torch.nn.Module)
-                       and v.__module__ == mod_name)
+        found = sorted(
+            k
+            for k, v in vars(mod).items()
+            if isinstance(v, type) and issubclass(v, torch.nn.Module) and v.__module__ == mod_name
+        )
         raise ConversionError(
-            f"{path_str!r} defines no nn.Module class {cls_name!r}", file=path_str,
-            hint=f"classes found: {', '.join(found)}" if found else None)
+            f"{path_str!r} defines no nn.Module class {cls_name!r}",
+            file=path_str,
+            hint=f"classes found: {', '.join(found)}" if found else None,
+        )
     try:
         module = cls(**init_kwargs)
-    except Exception as e:
-        raise ConversionError(f"{cls_name}({', '.join(f'{k}=...' for k in init_kwargs)}) "
-                              f"failed: {type(e).__name__}: {e}", file=path_str) from None
+    except Exception as e:  # noqa: BLE001 (user code: any failure becomes a ConversionError)
+        raise ConversionError(
+            f"{cls_name}({', '.join(f'{k}=...' for k in init_kwargs)}) "
+            f"failed: {type(e).__name__}: {e}",
+            file=path_str,
+        ) from None
     if weights_path is not None:
         load_weights(module, weights_path)
     return module.eval()
@@ -620,18 +772,21 @@ def load_weights(module: torch.nn.Module, weights_path) -> None:
     if path.suffix != ".safetensors":
         raise ConversionError(
             f"weights {str(path)!r}: only .safetensors files are loaded (pickle-based "
-            "torch.save files can run code when loaded)", file=str(path),
-            hint="save with safetensors.torch.save_file(model.state_dict(), 'state.safetensors')")
+            "torch.save files can run code when loaded)",
+            file=str(path),
+            hint="save with safetensors.torch.save_file(model.state_dict(), 'state.safetensors')",
+        )
     from safetensors.torch import load_file
 
     try:
         state = load_file(str(path))
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 (user code: any failure becomes a ConversionError)
         raise ConversionError(f"cannot read weights {str(path)!r}: {e}", file=str(path)) from None
     try:
         module.load_state_dict(state, strict=True)
     except RuntimeError as e:
         raise ConversionError(
             f"weights {str(path)!r} do not fit {type(module).__name__}: "
-            + " ".join(str(e).split()), file=str(path)) from None
-
+            + " ".join(str(e).split()),
+            file=str(path),
+        ) from None

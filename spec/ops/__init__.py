@@ -15,6 +15,7 @@ from ..node import Node
 
 OP_MODULES = (
     "activation",
+    "attention",
     "batch_norm",
     "conv",
     "conv_transpose",
@@ -39,6 +40,7 @@ OP_MODULES = (
     "reshape",
     "resizing",
     "separable_conv",
+    "time_distributed",
     "unit_norm",
     "upsampling",
     "zero_padding",

@@ -17,10 +17,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from helpers import assert_close, run_keras, run_torch, torch_param_count
-from nnspec.spec.activations import ACTIVATION_NAMES
-from nnspec.spec.errors import ConversionError
 
 import nnspec
+from nnspec.spec.activations import ACTIVATION_NAMES
+from nnspec.spec.errors import ConversionError
 
 keras = pytest.importorskip("keras")
 torch = pytest.importorskip("torch")
@@ -124,7 +124,16 @@ def rescale_normalize():
     b = norm2(inp)
     c = L.Normalization(mean=[1.0, 2.0, 3.0], variance=[4.0, 1.0, 0.25])(inp)
     d = L.Rescaling([1.0, -2.0, 0.5])(inp)
-    return keras.Model(inp, [a, b, c, d]), [data[:3]]
+    e = L.Normalization(mean=2.0, variance=9.0, invert=True)(inp)
+    f = L.Normalization(axis=None, mean=1.0, variance=0.0)(inp)  # std floored at 1e-7
+    return keras.Model(inp, [a, b, c, d, e, f]), [data[:3]]
+
+
+def normalization_constants_per_step():
+    """Constants along a middle axis: no rescaling holds them, so they become weights."""
+    inp = keras.Input((3, 2))
+    y = L.Normalization(axis=1, mean=[1.0, 2.0, 3.0], variance=[1.0, 4.0, 9.0])(inp)
+    return keras.Model(inp, y), [_x((3, 2))]
 
 
 def normalization_invert():
@@ -248,6 +257,7 @@ CASES = [
     pytest.param(embedding_mask_zero, id="embedding-mask_zero-int64"),
     pytest.param(rescale_normalize, id="rescaling-normalization-adapted"),
     pytest.param(normalization_invert, id="normalization-invert"),
+    pytest.param(normalization_constants_per_step, id="normalization-constants-axis1"),
     pytest.param(rescaling_int_image, id="rescaling-int-image-conv"),
     pytest.param(reshaping, id="repeat_vector-permute-reshape"),
     pytest.param(flatten_channels_first, id="flatten-channels_first"),
@@ -283,14 +293,16 @@ def randomise(model, seed=0):
             layer.set_weights([v.astype(w.dtype) for v, w in zip(values, layer.weights)])
 
 
-def keras_count(model) -> int:
+def keras_count(model, spec) -> int:
     """Keras' parameter count, plus the statistics of Normalization layers built with
-    ``mean=`` and ``variance=``: Keras keeps those as constants, nnspec as weights (with a
-    count), the same as an adapted layer's."""
+    ``mean=`` and ``variance=`` that nnspec could not write as a rescaling: Keras keeps those
+    as constants, nnspec as weights (with a count), like an adapted layer's."""
     extra = 0
+    ops = {node.name: node.op for node in spec.nodes}
     for layer in model.layers:
         if type(layer).__name__ == "Normalization" and not layer.weights:
-            extra += 2 * int(np.prod(layer._mean_and_var_shape)) + 1
+            if ops[layer.name] == "normalization":
+                extra += 2 * int(np.prod(layer._mean_and_var_shape)) + 1
     return model.count_params() + extra
 
 
@@ -301,7 +313,7 @@ def test_keras_to_torch(build):
     spec = nnspec.from_keras(kmodel)
     module = nnspec.to_torch(spec)
     assert_close(run_keras(kmodel, arrays), run_torch(module, arrays))
-    assert keras_count(kmodel) == spec.count_params() == torch_param_count(module)
+    assert keras_count(kmodel, spec) == spec.count_params() == torch_param_count(module)
 
 
 # keras.ops operations are named from a global counter (gelu, gelu_1, ...), so a rebuilt
@@ -362,6 +374,11 @@ def test_lambda_and_custom_layers_refused_in_one_message():
     assert "dense_in" not in message
 
 
+def adapted(layer):
+    layer.adapt(np.random.default_rng(7).normal(size=(10, 3, 4)).astype("float32"))
+    return layer
+
+
 @pytest.mark.filterwarnings("ignore:You passed `rms_scaling=True`")
 @pytest.mark.parametrize(
     "make, key",
@@ -372,11 +389,8 @@ def test_lambda_and_custom_layers_refused_in_one_message():
             "rms_scaling",
             id="layer_norm-rms_scaling",
         ),
-        pytest.param(
-            lambda: L.Normalization(axis=None, mean=0.0, variance=1.0),
-            "axis",
-            id="normalization-axis-none",
-        ),
+        pytest.param(lambda: adapted(L.Normalization(axis=None)), "axis",
+                     id="normalization-adapted-axis-none"),
         pytest.param(lambda: L.Softmax(axis=(1, 2)), "axis", id="softmax-two-axes"),
     ],
 )

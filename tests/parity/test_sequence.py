@@ -97,7 +97,17 @@ EXTRA = {
         "linear_backwards": dict(activation=None, go_backwards=True),
     },
 }
-RECURRENT = [pytest.param(cls, kw, id=f"{cls}-{name}")
+# The fused layers and the explicit loop are shared by the three classes: the default run
+# covers every option on LSTM and the class-specific ones elsewhere; -m slow runs the rest.
+QUICK = {"LSTM": set(COMMON), "GRU": {"last", "state", "backwards"},
+         "SimpleRNN": {"relu", "state", "backwards"}}
+
+
+def param(*values, id: str, quick: bool = True):
+    return pytest.param(*values, id=id, marks=() if quick else pytest.mark.slow)
+
+
+RECURRENT = [param(cls, kw, id=f"{cls}-{name}", quick=name in QUICK[cls] or name in EXTRA[cls])
              for cls in ("LSTM", "GRU", "SimpleRNN")
              for name, kw in {**COMMON, **EXTRA[cls]}.items()]
 
@@ -165,11 +175,11 @@ def test_pytorch_layer_or_loop(options, fused):
 
 MERGES = ["concat", "sum", "mul", "ave", None]
 BIDIRECTIONAL = (
-    [pytest.param("LSTM", m, rs, False, id=f"LSTM-{m}-{'seq' if rs else 'last'}")
+    [param("LSTM", m, rs, False, id=f"LSTM-{m}-{'seq' if rs else 'last'}")
      for m in MERGES for rs in (False, True)]
-    + [pytest.param(c, m, rs, False, id=f"{c}-{m}-{'seq' if rs else 'last'}")
+    + [param(c, m, rs, False, id=f"{c}-{m}-{'seq' if rs else 'last'}", quick=(m is None) == rs)
        for c in ("GRU", "SimpleRNN") for m in ("concat", None) for rs in (False, True)]
-    + [pytest.param(c, m, rs, True, id=f"{c}-{m}-{'seq' if rs else 'last'}-state")
+    + [param(c, m, rs, True, id=f"{c}-{m}-{'seq' if rs else 'last'}-state", quick=c == "LSTM")
        for c in ("LSTM", "GRU") for m, rs in (("concat", False), (None, True))]
 )
 
@@ -225,7 +235,8 @@ def masked_ids(t: int = 7, vocab: int = 20):
     return ids
 
 
-MASKED = [pytest.param(c, rs, gb, id=f"{c}-{'seq' if rs else 'last'}{'-backwards' if gb else ''}")
+MASKED = [param(c, rs, gb, id=f"{c}-{'seq' if rs else 'last'}{'-backwards' if gb else ''}",
+                quick=c == "LSTM" or rs != gb)
           for c in ("LSTM", "GRU", "SimpleRNN") for rs in (False, True) for gb in (False, True)]
 
 
@@ -340,3 +351,107 @@ def test_variable_length_masked():
                               layers.TimeDistributed(layers.Dense(2)),
                               layers.LSTM(4), layers.Dense(1, activation="sigmoid")])
     check(model, [masked_batch()])
+
+
+# --- TimeDistributed ---------------------------------------------------------------------
+
+
+def test_time_distributed_cnn_lstm():
+    """Frames -> TimeDistributed(Conv2D, MaxPooling2D, Flatten) -> LSTM: the video CNN-LSTM."""
+    model = keras.Sequential([
+        keras.Input((4, 8, 8, 2)),
+        layers.TimeDistributed(layers.Conv2D(3, 3, activation="relu")),
+        layers.TimeDistributed(layers.MaxPooling2D(2)),
+        layers.TimeDistributed(layers.Flatten()),
+        layers.TimeDistributed(layers.Dropout(0.5)),
+        layers.LSTM(5), layers.Dense(2)])
+    spec, source = check(model, [data(2, 4, 8, 8, 2)])
+    assert [n.op for n in spec.nodes] == ["time_distributed"] * 4 + ["lstm", "dense"]
+    assert "unflatten(0" in source
+
+
+def test_time_distributed_dense_is_dense():
+    model = keras.Sequential([keras.Input((5, 3)),
+                              layers.TimeDistributed(layers.Dense(4, activation="tanh"))])
+    randomize(model)
+    spec, _ = check_numbers_only(model, [data(2, 5, 3)])
+    assert [n.op for n in spec.nodes] == ["dense"]
+
+
+def test_time_distributed_conv1d_variable_length():
+    model = keras.Sequential([keras.Input((None, 6, 2)),
+                              layers.TimeDistributed(layers.Conv1D(3, 2, padding="same"))])
+    check(model, [data(2, 5, 6, 2)])
+
+
+# --- Attention ---------------------------------------------------------------------------
+
+MHA = {
+    "self": dict(num_heads=2, key_dim=3),
+    "cross_value_dim_output": dict(num_heads=3, key_dim=2, value_dim=4, output_shape=5),
+    "no_bias_causal": dict(num_heads=2, key_dim=4, use_bias=False, causal=True),
+    "dropout_mask": dict(num_heads=2, key_dim=3, dropout=0.2, mask=True),
+    "mask_causal_key": dict(num_heads=1, key_dim=3, mask=True, causal=True, key=True),
+}
+
+
+@pytest.mark.parametrize("options", list(MHA.values()), ids=list(MHA))
+def test_multi_head_attention(options):
+    options = dict(options)
+    causal, mask, with_key = (options.pop(k, False) for k in ("causal", "mask", "key"))
+    q = keras.Input((5, 4))
+    self_attention = "value_dim" not in options
+    v = q if self_attention else keras.Input((6, 3))
+    k = keras.Input((5 if self_attention else 6, 2)) if with_key else None
+    m = keras.Input((5, 5 if self_attention else 6), dtype="bool") if mask else None
+    y = layers.MultiHeadAttention(**options)(q, v, key=k, attention_mask=m,
+                                             use_causal_mask=causal)
+    inputs = [t for t in (q, None if self_attention else v, k, m) if t is not None]
+    arrays = [data(3, 5, 4)] + ([] if self_attention else [data(3, 6, 3, seed=2)])
+    if with_key:
+        arrays.append(data(3, 5 if self_attention else 6, 2, seed=3))
+    if mask:
+        allowed = np.random.default_rng(4).random((3, 5, 5 if self_attention else 6)) > 0.4
+        allowed[:, :, 0] = True
+        arrays.append(allowed)
+    check(keras.Model(inputs, y), arrays)
+
+
+@pytest.mark.parametrize("cls, options", [
+    ("Attention", {}), ("Attention", dict(use_scale=True, causal=True)),
+    ("Attention", dict(score_mode="concat")), ("Attention", dict(score_mode="concat",
+                                                                 use_scale=True)),
+    ("AdditiveAttention", {}), ("AdditiveAttention", dict(use_scale=False, causal=True))],
+    ids=["dot", "dot_scaled_causal", "concat", "concat_scaled", "additive",
+         "additive_unscaled_causal"])
+def test_attention(cls, options):
+    options = dict(options)
+    causal = options.pop("causal", False)
+    q, v, k = keras.Input((4, 3)), keras.Input((5, 2)), keras.Input((5, 3))
+    y = getattr(layers, cls)(**options)([q, v, k], use_causal_mask=causal)
+    check(keras.Model([q, v, k], y), [data(2, 4, 3), data(2, 5, 2, seed=2),
+                                      data(2, 5, 3, seed=3)])
+
+
+def test_transformer_encoder_block():
+    """Embedding + position-free transformer encoder block + pooling classifier."""
+    ids = keras.Input((10,), dtype="int32")
+    x = layers.Embedding(30, 16)(ids)
+    a = layers.MultiHeadAttention(num_heads=4, key_dim=4)(x, x)
+    x = layers.LayerNormalization(epsilon=1e-6)(layers.Add()([x, layers.Dropout(0.1)(a)]))
+    f = layers.Dense(32, activation="relu")(x)
+    f = layers.Dense(16)(f)
+    x = layers.LayerNormalization(epsilon=1e-6)(layers.Add()([x, f]))
+    x = layers.GlobalAveragePooling1D()(x)
+    y = layers.Dense(3, activation="softmax")(x)
+    token_ids = np.random.default_rng(3).integers(0, 30, (4, 10)).astype("int32")
+    _, source = check(keras.Model(ids, y), [token_ids])
+    assert "F.scaled_dot_product_attention(" in source
+
+
+def test_padding_mask_into_attention_refused():
+    ids = keras.Input((6,), dtype="int32")
+    x = layers.Embedding(10, 4, mask_zero=True)(ids)
+    y = layers.MultiHeadAttention(2, 2)(x, x)
+    with pytest.raises(ConversionError, match="MultiHeadAttention.*mask"):
+        nnspec.from_keras(keras.Model(ids, y))

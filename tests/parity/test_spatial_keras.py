@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from helpers import assert_close, run_keras, run_torch, torch_param_count
-from nnspec.spec.errors import ConversionError
 
 import nnspec
+from nnspec.spec.errors import ConversionError
 
 keras = pytest.importorskip("keras")
 torch = pytest.importorskip("torch")

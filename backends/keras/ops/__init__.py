@@ -2,6 +2,7 @@
 
 KERAS_OP_MODULES = (
     "activation",
+    "attention",
     "batch_norm",
     "conv",
     "conv_transpose",
@@ -26,6 +27,7 @@ KERAS_OP_MODULES = (
     "reshape",
     "resizing",
     "separable_conv",
+    "time_distributed",
     "unit_norm",
     "upsampling",
     "zero_padding",

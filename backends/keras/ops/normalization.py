@@ -1,4 +1,5 @@
 import numpy as np
+
 from nnspec.spec.ops.normalization import Normalization
 
 from ...codegen_common import non_default

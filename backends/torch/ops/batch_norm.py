@@ -1,6 +1,7 @@
 """Batch normalisation at inference: nn.BatchNorm1d/2d/3d on a channels-first view."""
 
 import numpy as np
+
 from nnspec.spec.node import normalize_axis
 from nnspec.spec.ops.batch_norm import BatchNorm
 

@@ -5,6 +5,7 @@ Keras' kernel (*k, C, dm) gives output channel c * dm + m from input channel c: 
 """
 
 import numpy as np
+
 from nnspec.spec.ops.depthwise_conv import DepthwiseConv1D, DepthwiseConv2D
 
 from ...codegen_common import non_default, unwrap1

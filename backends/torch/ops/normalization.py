@@ -2,6 +2,7 @@
 statistics kept as buffers shaped to broadcast against the channels-last input."""
 
 import numpy as np
+
 from nnspec.spec.node import normalize_axes
 from nnspec.spec.ops.normalization import FLOATS, Normalization
 

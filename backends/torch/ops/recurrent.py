@@ -159,7 +159,7 @@ def _loop(node, ctx, mask: str | None, states: list[str], reason: str) -> list[s
         ctx.stmt(f"{seq}, {last}, {state} = {run}({fn}, {proj}, ({', '.join(init)},){extra})")
         results.append((seq, last, [f"{state}[{i}]" for i in range(n)]))
     if not node.bidirectional:
-        seq, last, finals = results[0]
+        seq, last, _ = results[0]
         outs = [seq if node.return_sequences else last]
     else:
         (fseq, flast, _), (bseq, blast, _) = results

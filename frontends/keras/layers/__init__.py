@@ -3,6 +3,7 @@
 KERAS_LAYER_MODULES = (
     "activation",
     "applications",
+    "attention",
     "batch_norm",
     "conv",
     "conv_transpose",
@@ -28,6 +29,7 @@ KERAS_LAYER_MODULES = (
     "reshape",
     "resizing",
     "separable_conv",
+    "time_distributed",
     "unit_norm",
     "upsampling",
     "zero_padding",

@@ -1,4 +1,5 @@
 import numpy as np
+
 from nnspec.spec.ops.rescaling import Rescaling
 
 from ..registry import from_layer

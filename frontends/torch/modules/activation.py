@@ -138,8 +138,10 @@ def prelu(m, ctx):
 def _softmax(ctx, dim, log: bool):
     x = ctx.input()
     if dim is None:
-        raise ctx.refuse("dim=None (PyTorch's implicit, deprecated choice of axis) is not "
-                         "supported", hint="pass dim explicitly")
+        raise ctx.refuse(
+            "dim=None (PyTorch's implicit, deprecated choice of axis) is not supported",
+            hint="pass dim explicitly",
+        )
     d = x.dim(dim)
     if log:
         perm = x.perm if x.perm[-1] == d else move_to_end(x.perm, d)
@@ -191,8 +193,10 @@ def _clip(ctx, low, high):
     """clamp/hardtanh with a lower bound of 0: relu, relu6 or relu with a maximum."""
     x = ctx.input()
     if low is None or not isinstance(low, (int, float)) or float(low) != 0.0:
-        raise ctx.refuse(f"clipping to [{low}, {high}] is not supported (only a lower bound "
-                         "of 0, a ReLU with an optional maximum, has a spec op)")
+        raise ctx.refuse(
+            f"clipping to [{low}, {high}] is not supported (only a lower bound "
+            "of 0, a ReLU with an optional maximum, has a spec op)"
+        )
     if high is None:
         return named(ctx, "relu", x)
     if not isinstance(high, (int, float)):
@@ -221,4 +225,3 @@ def clamp(ctx):
 @from_function("clamp_min")
 def clamp_min(ctx):
     return _clip(ctx, ctx.arg(1, "min"), None)
-

@@ -13,8 +13,10 @@ from ._common import array
 def batch_norm(m, ctx):
     x = ctx.input()
     if not m.track_running_stats or m.running_mean is None:
-        raise ctx.refuse("track_running_stats=False is not supported (it normalises with the "
-                         "batch's own statistics at inference)")
+        raise ctx.refuse(
+            "track_running_stats=False is not supported (it normalises with the "
+            "batch's own statistics at inference)"
+        )
     if x.rank < 2:
         raise ctx.refuse(f"input of shape {x.shape} has no batch axis")
     params = {"moving_mean": array(m.running_mean), "moving_variance": array(m.running_var)}
@@ -25,7 +27,14 @@ def batch_norm(m, ctx):
         params = {k: v[order] for k, v in params.items()}
     axis = x.spec_axis(1)
     momentum = 0.1 if m.momentum is None else m.momentum  # None: cumulative average (training)
-    out = ctx.emit(BatchNorm, [x.ref], axis=-1 if axis == x.rank - 1 else axis,
-                   epsilon=float(m.eps), momentum=round(1.0 - float(momentum), 10),
-                   center=m.affine, scale=m.affine, params=params)
+    out = ctx.emit(
+        BatchNorm,
+        [x.ref],
+        axis=-1 if axis == x.rank - 1 else axis,
+        epsilon=float(m.eps),
+        momentum=round(1.0 - float(momentum), 10),
+        center=m.affine,
+        scale=m.affine,
+        params=params,
+    )
     return ctx.result(out, x.perm, flat=x.flat)

@@ -19,16 +19,21 @@ _DEPTHWISE = {1: DepthwiseConv1D, 2: DepthwiseConv2D}
 def conv(m, ctx):
     rank = len(m.kernel_size)
     if m.padding_mode != "zeros":
-        raise ctx.refuse(f"padding_mode={m.padding_mode!r} is not supported (the spec pads "
-                         "with zeros only)")
+        raise ctx.refuse(
+            f"padding_mode={m.padding_mode!r} is not supported (the spec pads with zeros only)"
+        )
     x = ctx.input()
     if x.rank != rank + 2:
-        raise ctx.refuse(f"input of shape {x.shape} has no batch axis (expected rank "
-                         f"{rank + 2})", hint="add the batch axis: x.unsqueeze(0)")
+        raise ctx.refuse(
+            f"input of shape {x.shape} has no batch axis (expected rank {rank + 2})",
+            hint="add the batch axis: x.unsqueeze(0)",
+        )
     kernel, strides, dilation = tuple(m.kernel_size), tuple(m.stride), tuple(m.dilation)
     if max(strides) > 1 and max(dilation) > 1:
-        raise ctx.refuse(f"stride={strides} with dilation={dilation} is not supported (Keras "
-                         "cannot combine strides and dilation above 1)")
+        raise ctx.refuse(
+            f"stride={strides} with dilation={dilation} is not supported (Keras "
+            "cannot combine strides and dilation above 1)"
+        )
     ref = ctx.channels_last(x)
     pads = torch_pads(m.padding, kernel, dilation)
     padding, explicit = spec_padding(pads, x.shape[2:], kernel, strides, dilation)
@@ -36,17 +41,24 @@ def conv(m, ctx):
         ref = zero_pad(ctx, ref, explicit)
     w = array(m.weight)  # (out, in / groups, *kernel)
     params = {} if m.bias is None else {"bias": array(m.bias)}
-    common = dict(kernel_size=kernel, strides=strides, dilation_rate=dilation, padding=padding,
-                  use_bias=m.bias is not None)
+    common = dict(
+        kernel_size=kernel,
+        strides=strides,
+        dilation_rate=dilation,
+        padding=padding,
+        use_bias=m.bias is not None,
+    )
     if m.groups > 1 and m.groups == m.in_channels and rank in _DEPTHWISE:
         multiplier = m.out_channels // m.in_channels
         # output channel c * multiplier + j reads input channel c with filter j
         w = w.reshape(m.in_channels, multiplier, *kernel)
         params["kernel"] = np.moveaxis(w, (0, 1), (-2, -1))  # (*kernel, C, multiplier)
-        out = ctx.emit(_DEPTHWISE[rank], [ref], depth_multiplier=multiplier, params=params,
-                       **common)
+        out = ctx.emit(
+            _DEPTHWISE[rank], [ref], depth_multiplier=multiplier, params=params, **common
+        )
     else:
         params["kernel"] = np.moveaxis(w, (0, 1), (-1, -2))  # (*kernel, in / groups, out)
-        out = ctx.emit(_CONV[rank], [ref], filters=m.out_channels, groups=m.groups,
-                       params=params, **common)
+        out = ctx.emit(
+            _CONV[rank], [ref], filters=m.out_channels, groups=m.groups, params=params, **common
+        )
     return ctx.result(out, channels_last(rank + 2))

@@ -40,41 +40,64 @@ def conv_transpose(m, ctx):
     if m.padding_mode != "zeros":
         raise ctx.refuse(f"padding_mode={m.padding_mode!r} is not supported")
     if m.groups != 1:
-        raise ctx.refuse(f"groups={m.groups} is not supported (the spec's transposed "
-                         "convolutions have no groups)")
+        raise ctx.refuse(
+            f"groups={m.groups} is not supported (the spec's transposed "
+            "convolutions have no groups)"
+        )
     x = ctx.input()
     if x.rank != rank + 2:
         raise ctx.refuse(f"input of shape {x.shape} has no batch axis")
     kernel, strides = tuple(m.kernel_size), tuple(m.stride)
     dilation, pads, ops = tuple(m.dilation), tuple(m.padding), tuple(m.output_padding)
     if max(strides) > 1 and max(dilation) > 1:
-        raise ctx.refuse(f"stride={strides} with dilation={dilation} is not supported (Keras "
-                         "cannot combine them)")
+        raise ctx.refuse(
+            f"stride={strides} with dilation={dilation} is not supported (Keras "
+            "cannot combine them)"
+        )
     ref = ctx.channels_last(x)
     w = array(m.weight)  # (in, out, *kernel)
     params = {"kernel": np.moveaxis(w, (0, 1), (-1, -2))}  # (*kernel, out, in)
     if m.bias is not None:
         params["bias"] = array(m.bias)
-    common = dict(filters=m.out_channels, kernel_size=kernel, strides=strides,
-                  dilation_rate=dilation, use_bias=m.bias is not None, params=params)
+    common = dict(
+        filters=m.out_channels,
+        kernel_size=kernel,
+        strides=strides,
+        dilation_rate=dilation,
+        use_bias=m.bias is not None,
+        params=params,
+    )
     sizes = x.shape[2:]
-    same = [_same_output_padding(n, k, s, d, p, op)
-            for n, k, s, d, p, op in zip(sizes, kernel, strides, dilation, pads, ops)]
+    same = [
+        _same_output_padding(n, k, s, d, p, op)
+        for n, k, s, d, p, op in zip(sizes, kernel, strides, dilation, pads, ops)
+    ]
     if any(p for p in pads) and all(c is not False for c in same):
-        output_padding = None if all(c is None for c in same) else tuple(
-            c if c is not None else -1 for c in same)
+        output_padding = (
+            None
+            if all(c is None for c in same)
+            else tuple(c if c is not None else -1 for c in same)
+        )
         if output_padding is not None and -1 in output_padding:
             output_padding = False  # mixing "absent" and explicit per axis: use 'valid'
         if output_padding is not False:
-            out = ctx.emit(_CLASSES[rank], [ref], padding="same",
-                           output_padding=output_padding, **common)
+            out = ctx.emit(
+                _CLASSES[rank], [ref], padding="same", output_padding=output_padding, **common
+            )
             return ctx.result(out, channels_last(x.rank))
     # 'valid' gives the full output (plus output_padding cells); crop PyTorch's padding.
-    default = [max((k - 1) * d + 1, s) - ((k - 1) * d + 1)
-               for k, s, d in zip(kernel, strides, dilation)]
+    default = [
+        max((k - 1) * d + 1, s) - ((k - 1) * d + 1) for k, s, d in zip(kernel, strides, dilation)
+    ]
     output_padding = None if list(ops) == default else ops
-    out = ctx.emit(_CLASSES[rank], [ref], padding="valid", output_padding=output_padding,
-                   suffix="full" if any(pads) else "", **common)
+    out = ctx.emit(
+        _CLASSES[rank],
+        [ref],
+        padding="valid",
+        output_padding=output_padding,
+        suffix="full" if any(pads) else "",
+        **common,
+    )
     if any(pads):
         out = ctx.emit(_CROPPING[rank], [out], cropping=[(p, p) for p in pads])
     return ctx.result(out, channels_last(x.rank))

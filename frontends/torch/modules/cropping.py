@@ -27,7 +27,7 @@ def _per_dim(ctx, index, rank):
         raise ctx.refuse("more than one Ellipsis in an index")
     if Ellipsis in items:
         k = items.index(Ellipsis)
-        items[k:k + 1] = [slice(None)] * (rank - len(items) + 1)
+        items[k : k + 1] = [slice(None)] * (rank - len(items) + 1)
     if len(items) > rank:
         raise ctx.refuse(f"too many indices for a rank-{rank} tensor")
     items += [slice(None)] * (rank - len(items))
@@ -53,8 +53,9 @@ def crop(ctx, x: Tensor, index):
                 raise ctx.refuse(f"slice {i} of dim {d} (size {n}) is empty")
         if (start, stop) != (0, n):
             if d == x.perm[0]:
-                raise ctx.refuse("indexing the batch axis is not supported (the spec works on "
-                                 "whole batches)")
+                raise ctx.refuse(
+                    "indexing the batch axis is not supported (the spec works on whole batches)"
+                )
             crops[d] = (start, n - stop)
     if not crops:
         return reshape_to(ctx, x, ctx.out_shape())
@@ -70,8 +71,10 @@ def crop(ctx, x: Tensor, index):
             perm, shape = (*perm, len(shape)), (*shape, 1)
     spatial = len(perm) - 2
     if not 1 <= spatial <= 3:
-        raise ctx.refuse(f"cropping {len(crops)} dims of a rank-{x.rank} tensor is not "
-                         "supported (the spec crops 1 to 3 axes)")
+        raise ctx.refuse(
+            f"cropping {len(crops)} dims of a rank-{x.rank} tensor is not "
+            "supported (the spec crops 1 to 3 axes)"
+        )
     cropping = [crops.get(p, (0, 0)) for p in perm[1:-1]]
     out = ctx.emit(_CROPPING[spatial], [ref], cropping=cropping)
     cropped = tuple(n - sum(crops.get(d, (0, 0))) for d, n in enumerate(shape))
@@ -92,6 +95,8 @@ def getitem(ctx):
             return item
         if isinstance(index, slice):
             return Stack(x.what, x.items[index], (len(x.items[index]), *x.shape[1:]))
-        raise ctx.refuse(f"indexing {x.what} with {index!r} is not supported",
-                         hint="index it by layer: h_n[-1], h_n[-2]")
+        raise ctx.refuse(
+            f"indexing {x.what} with {index!r} is not supported",
+            hint="index it by layer: h_n[-1], h_n[-2]",
+        )
     return crop(ctx, ctx.tensor(x), index)

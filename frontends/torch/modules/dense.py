@@ -24,6 +24,5 @@ def linear(m, ctx):
     params = {"kernel": kernel}
     if m.bias is not None:
         params["bias"] = array(m.bias)
-    out = ctx.emit(Dense, [ref], units=m.out_features, use_bias=m.bias is not None,
-                   params=params)
+    out = ctx.emit(Dense, [ref], units=m.out_features, use_bias=m.bias is not None, params=params)
     return ctx.result(out, perm)

@@ -64,6 +64,7 @@ def passthrough(ctx):
 def cast(ctx):
     x = ctx.input()
     if str(ctx.meta.dtype).replace("torch.", "") != x.dtype:
-        raise ctx.refuse(f"casting {x.dtype} to {ctx.meta.dtype} is not supported (the spec "
-                         "has no cast op)")
+        raise ctx.refuse(
+            f"casting {x.dtype} to {ctx.meta.dtype} is not supported (the spec has no cast op)"
+        )
     return x

@@ -13,10 +13,17 @@ from ._common import array
 def embedding(m, ctx):
     x = ctx.plain(ctx.input())
     if m.max_norm is not None:
-        raise ctx.refuse(f"max_norm={m.max_norm} is not supported (PyTorch renormalises the "
-                         "looked-up rows, and the weights, on every call)")
+        raise ctx.refuse(
+            f"max_norm={m.max_norm} is not supported (PyTorch renormalises the "
+            "looked-up rows, and the weights, on every call)"
+        )
     if x.dtype not in ("int32", "int64"):
         raise ctx.refuse(f"ids of dtype {x.dtype} are not supported; pass int64 ids")
-    out = ctx.emit(Embedding, [x.ref], input_dim=m.num_embeddings, output_dim=m.embedding_dim,
-                   params={"embeddings": array(m.weight)})
+    out = ctx.emit(
+        Embedding,
+        [x.ref],
+        input_dim=m.num_embeddings,
+        output_dim=m.embedding_dim,
+        params={"embeddings": array(m.weight)},
+    )
     return ctx.result(out, (*x.perm, x.rank), dtype="float32")

@@ -18,13 +18,44 @@ from ..values import flat_order, identity
 
 # Ops a flattened tensor may pass through on its way to a Linear (elementwise, per feature).
 _PASS_MODULES = {
-    "Dropout", "AlphaDropout", "Identity", "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "GELU",
-    "SiLU", "Mish", "Hardswish", "Hardsigmoid", "Sigmoid", "Tanh", "Hardtanh", "BatchNorm1d",
-    "CELU", "Softsign",
+    "Dropout",
+    "AlphaDropout",
+    "Identity",
+    "ReLU",
+    "ReLU6",
+    "LeakyReLU",
+    "ELU",
+    "SELU",
+    "GELU",
+    "SiLU",
+    "Mish",
+    "Hardswish",
+    "Hardsigmoid",
+    "Sigmoid",
+    "Tanh",
+    "Hardtanh",
+    "BatchNorm1d",
+    "CELU",
+    "Softsign",
 }
 _PASS_FUNCTIONS = {
-    "relu", "relu6", "dropout", "gelu", "silu", "sigmoid", "tanh", "leaky_relu", "elu", "selu",
-    "mish", "hardswish", "hardsigmoid", "hardtanh", "contiguous", "clone", "detach",
+    "relu",
+    "relu6",
+    "dropout",
+    "gelu",
+    "silu",
+    "sigmoid",
+    "tanh",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "mish",
+    "hardswish",
+    "hardsigmoid",
+    "hardtanh",
+    "contiguous",
+    "clone",
+    "detach",
 }
 
 
@@ -43,8 +74,12 @@ def feeds_linear_only(ctx, n) -> bool:
         elif u.op in ("call_function", "call_method"):
             from ..importer import op_name
 
-            if op_name(u) in _PASS_FUNCTIONS and u.args and u.args[0] is n and \
-                    feeds_linear_only(ctx, u):
+            if (
+                op_name(u) in _PASS_FUNCTIONS
+                and u.args
+                and u.args[0] is n
+                and feeds_linear_only(ctx, u)
+            ):
                 continue
         return False
     return True
@@ -55,9 +90,11 @@ def flatten_from_1(ctx, x):
     if x.rank <= 2:
         return x
     if x.perm[0] != 0:
-        raise ctx.refuse(f"flattens a tensor of shape {x.shape} whose batch is on dim "
-                         f"{x.perm[0]}; the spec keeps the batch first",
-                         hint="transpose to batch-first before flattening")
+        raise ctx.refuse(
+            f"flattens a tensor of shape {x.shape} whose batch is on dim "
+            f"{x.perm[0]}; the spec keeps the batch first",
+            hint="transpose to batch-first before flattening",
+        )
     flat = (x.shape, x.perm)
     if np.array_equal(flat_order(flat), np.arange(int(np.prod(x.shape[1:])))):
         ref, flat = x.ref, None  # the spec's order is PyTorch's (e.g. 1x1 spatial dims)

@@ -54,9 +54,11 @@ def adaptive(ctx, kind: str, output_size):
         return global_pool(ctx, x, kind, 1, keepdims=True)
     sizes = x.shape[2:]
     if any(n % s for n, s in zip(sizes, size)):
-        raise ctx.refuse(f"adaptive pooling of {tuple(sizes)} to {size} has windows of "
-                         "unequal sizes, which no spec pooling computes",
-                         hint="use an output size that divides the input size")
+        raise ctx.refuse(
+            f"adaptive pooling of {tuple(sizes)} to {size} has windows of "
+            "unequal sizes, which no spec pooling computes",
+            hint="use an output size that divides the input size",
+        )
     window = tuple(n // s for n, s in zip(sizes, size))
     return pool(ctx, x, kind, window, window, [(0, 0)] * rank)
 
@@ -100,5 +102,6 @@ def mean(ctx):
         raise ctx.refuse(
             f"reduces dims {tuple(dims)} of a {x.shape} tensor; only a reduction over every "
             "non-batch dim but one (global pooling) has a spec op",
-            hint="e.g. x.mean((2, 3)) on (N, C, H, W)")
+            hint="e.g. x.mean((2, 3)) on (N, C, H, W)",
+        )
     return global_pool(ctx, x, kind, kept[0], keepdims)

@@ -17,7 +17,14 @@ def group_norm(m, ctx):
     params = {}
     if m.affine:
         params = {"gamma": array(m.weight), "beta": array(m.bias)}
-    out = ctx.emit(GroupNorm, [x.ref], groups=m.num_groups, axis=-1 if axis == x.rank - 1
-                   else axis, epsilon=float(m.eps), center=m.affine, scale=m.affine,
-                   params=params)
+    out = ctx.emit(
+        GroupNorm,
+        [x.ref],
+        groups=m.num_groups,
+        axis=-1 if axis == x.rank - 1 else axis,
+        epsilon=float(m.eps),
+        center=m.affine,
+        scale=m.affine,
+        params=params,
+    )
     return ctx.result(out, x.perm)

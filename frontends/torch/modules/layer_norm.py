@@ -33,6 +33,13 @@ def layer_norm(m, ctx):
     if x.flat is not None:
         params = {key: v[flat_order(x.flat)] for key, v in params.items()}
     axis = -1 if axes == [x.rank - 1] else axes
-    out = ctx.emit(LayerNorm, [x.ref], axis=axis, epsilon=float(m.eps),
-                   center=bias is not None, scale=weight is not None, params=params)
+    out = ctx.emit(
+        LayerNorm,
+        [x.ref],
+        axis=axis,
+        epsilon=float(m.eps),
+        center=bias is not None,
+        scale=weight is not None,
+        params=params,
+    )
     return ctx.result(out, x.perm, flat=x.flat)

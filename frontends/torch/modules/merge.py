@@ -25,9 +25,12 @@ def common_layout(ctx, xs: list[Tensor]):
     stay so (an elementwise op does not care in which order the features are)."""
     ranks = {x.rank for x in xs}
     if len(ranks) > 1:
-        raise ctx.refuse("inputs of different ranks (" + ", ".join(str(x.shape) for x in xs)
-                         + ") are not supported; the spec broadcasts equal ranks only",
-                         hint="reshape the smaller input to the same rank first")
+        raise ctx.refuse(
+            "inputs of different ranks ("
+            + ", ".join(str(x.shape) for x in xs)
+            + ") are not supported; the spec broadcasts equal ranks only",
+            hint="reshape the smaller input to the same rank first",
+        )
     flats = {x.flat for x in xs}
     if len(flats) == 1 and None not in flats:
         return [x.ref for x in xs], xs[0].perm, xs[0].flat

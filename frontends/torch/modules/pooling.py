@@ -40,8 +40,7 @@ def pool(ctx, x, kind, kernel, strides, pads, *, count_include_pad=True):
     ceil_mode added: read from the example run's output size)."""
     rank = len(kernel)
     if x.rank != rank + 2:
-        raise ctx.refuse(f"input of shape {x.shape} has no batch axis (expected rank "
-                         f"{rank + 2})")
+        raise ctx.refuse(f"input of shape {x.shape} has no batch axis (expected rank {rank + 2})")
     sizes, outs = x.shape[2:], ctx.out_shape()[2:]
     counted, uncounted = [], []
     for n, k, s, (p, _), o in zip(sizes, kernel, strides, pads, outs):
@@ -64,15 +63,26 @@ def pool(ctx, x, kind, kernel, strides, pads, *, count_include_pad=True):
         elif kind == "max" and x.nonneg:
             ref = zero_pad(ctx, ref, uncounted)
         else:
-            what = ("-inf padding of max pooling" if kind == "max" else
-                    "padding left out of the average")
+            if kind == "max":
+                what = "-inf padding of max pooling"
+                hint = (
+                    "max pooling of values >= 0 (after a ReLU) pads with zeros exactly; or "
+                    "use an input size where both paddings agree"
+                )
+            else:
+                what = "padding left out of the average"
+                hint = (
+                    "use count_include_pad=True, ceil_mode=False, or an input size where "
+                    "both paddings agree"
+                )
             raise ctx.refuse(
                 f"the {what} is {uncounted} (before, after) per axis for input "
                 f"{tuple(x.shape[2:])}, which is not TensorFlow's 'same' padding {same}",
-                hint="put a ReLU before the max pooling (zeros then pad exactly), or use "
-                "count_include_pad=True / ceil_mode=False, or an input size where both agree")
-    out = ctx.emit(_POOL[kind, rank], [ref], pool_size=tuple(kernel), strides=tuple(strides),
-                   padding=padding)
+                hint=hint,
+            )
+    out = ctx.emit(
+        _POOL[kind, rank], [ref], pool_size=tuple(kernel), strides=tuple(strides), padding=padding
+    )
     return ctx.result(out, channels_last(x.rank), nonneg=x.nonneg)
 
 
@@ -81,8 +91,9 @@ def _max(ctx, x, kernel, stride, padding, dilation, ceil_mode, return_indices):
     kernel = ntuple(kernel, rank)
     stride = ntuple(stride if stride not in (None, ()) else kernel, rank)
     if any(d != 1 for d in ntuple(dilation, rank)):
-        raise ctx.refuse(f"dilation={dilation} is not supported (the spec's pooling has no "
-                         "dilation)")
+        raise ctx.refuse(
+            f"dilation={dilation} is not supported (the spec's pooling has no dilation)"
+        )
     if return_indices:
         raise ctx.refuse("return_indices=True is not supported")
     pads = [(p, p) for p in ntuple(padding, rank)]
@@ -101,26 +112,57 @@ def _avg(ctx, x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_
 
 @from_module("MaxPool1d", "MaxPool2d", "MaxPool3d")
 def max_pool(m, ctx):
-    return _max(ctx, ctx.input(), m.kernel_size, m.stride, m.padding, m.dilation, m.ceil_mode,
-                m.return_indices)
+    return _max(
+        ctx,
+        ctx.input(),
+        m.kernel_size,
+        m.stride,
+        m.padding,
+        m.dilation,
+        m.ceil_mode,
+        m.return_indices,
+    )
 
 
 @from_module("AvgPool1d", "AvgPool2d", "AvgPool3d")
 def avg_pool(m, ctx):
-    return _avg(ctx, ctx.input(), m.kernel_size, m.stride, m.padding, m.ceil_mode,
-                m.count_include_pad, getattr(m, "divisor_override", None))
+    return _avg(
+        ctx,
+        ctx.input(),
+        m.kernel_size,
+        m.stride,
+        m.padding,
+        m.ceil_mode,
+        m.count_include_pad,
+        getattr(m, "divisor_override", None),
+    )
 
 
 @from_function("max_pool1d", "max_pool2d", "max_pool3d")
 def max_pool_function(ctx):
     a = ctx.arg
-    return _max(ctx, ctx.input(), a(1, "kernel_size"), a(2, "stride", None), a(3, "padding", 0),
-                a(4, "dilation", 1), a(5, "ceil_mode", False), a(6, "return_indices", False))
+    return _max(
+        ctx,
+        ctx.input(),
+        a(1, "kernel_size"),
+        a(2, "stride", None),
+        a(3, "padding", 0),
+        a(4, "dilation", 1),
+        a(5, "ceil_mode", False),
+        a(6, "return_indices", False),
+    )
 
 
 @from_function("avg_pool1d", "avg_pool2d", "avg_pool3d")
 def avg_pool_function(ctx):
     a = ctx.arg
-    return _avg(ctx, ctx.input(), a(1, "kernel_size"), a(2, "stride", None), a(3, "padding", 0),
-                a(4, "ceil_mode", False), a(5, "count_include_pad", True),
-                a(6, "divisor_override", None))
+    return _avg(
+        ctx,
+        ctx.input(),
+        a(1, "kernel_size"),
+        a(2, "stride", None),
+        a(3, "padding", 0),
+        a(4, "ceil_mode", False),
+        a(5, "count_include_pad", True),
+        a(6, "divisor_override", None),
+    )

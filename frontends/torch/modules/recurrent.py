@@ -31,8 +31,12 @@ def _getitems(n):
     """{index: getitem user} for a node used only through constant indexing, else None."""
     out = {}
     for u in n.users:
-        if u.op != "call_function" or u.target is not operator.getitem or u.args[0] is not n \
-                or not isinstance(u.args[1], int):
+        if (
+            u.op != "call_function"
+            or u.target is not operator.getitem
+            or u.args[0] is not n
+            or not isinstance(u.args[1], int)
+        ):
             return None
         out.setdefault(u.args[1], []).append(u)
     return out
@@ -71,7 +75,7 @@ def _params(m, kind: str, layer: int, reverse: bool) -> dict[str, np.ndarray]:
         h = m.hidden_size
 
         def reorder(a):
-            return np.concatenate([a[g * h:(g + 1) * h] for g in _GRU_ORDER], axis=0)
+            return np.concatenate([a[g * h : (g + 1) * h] for g in _GRU_ORDER], axis=0)
 
         w_ih, w_hh = reorder(w_ih), reorder(w_hh)
         if m.bias:
@@ -92,9 +96,11 @@ def _initial_states(ctx, hx, kind: str, layers: int, directions: int):
     if all(isinstance(p, Zeros) for p in parts):
         return [None] * layers  # zeros are the spec's default initial state
     if not all(isinstance(p, Stack) for p in parts):
-        raise ctx.refuse("initial states are supported when they are zeros made in forward "
-                         "(torch.zeros) or the h_n/c_n of another recurrent layer",
-                         hint="the spec's initial states are batch-major (N, units) tensors")
+        raise ctx.refuse(
+            "initial states are supported when they are zeros made in forward "
+            "(torch.zeros) or the h_n/c_n of another recurrent layer",
+            hint="the spec's initial states are batch-major (N, units) tensors",
+        )
     if any(len(p.items) != layers * directions for p in parts):
         raise ctx.refuse("the initial states do not have one entry per layer and direction")
     out = []
@@ -104,8 +110,9 @@ def _initial_states(ctx, hx, kind: str, layers: int, directions: int):
             for p in parts:
                 item = p.items[layer * directions + d]
                 if item is None:
-                    raise ctx.refuse("an initial state comes from an output the spec does not "
-                                     "produce")
+                    raise ctx.refuse(
+                        "an initial state comes from an output the spec does not produce"
+                    )
                 refs.append(item.ref)
         out.append(refs)
     return out
@@ -117,8 +124,10 @@ def recurrent(m, ctx, kind: str):
         raise ctx.refuse(f"proj_size={m.proj_size} is not supported (no projected LSTM op)")
     x = ctx.input()
     if x.rank != 3:
-        raise ctx.refuse(f"input of shape {x.shape} is not a batched sequence (rank 3)",
-                         hint="packed sequences and unbatched inputs are not supported")
+        raise ctx.refuse(
+            f"input of shape {x.shape} is not a batched sequence (rank 3)",
+            hint="packed sequences and unbatched inputs are not supported",
+        )
     perm = (0, 1, 2) if m.batch_first else (1, 0, 2)
     ref = ctx.as_perm(x, perm)
     layers, directions = m.num_layers, 2 if m.bidirectional else 1
@@ -144,24 +153,41 @@ def recurrent(m, ctx, kind: str):
             params.update({prefix + k: v for k, v in p.items()})
         inputs = [ref] + (initial[layer] or [])
         out = ctx.emit(
-            cls, inputs, suffix="" if last else f"l{layer}", units=h, use_bias=bool(m.bias),
-            return_sequences=not last or seq_used, return_state=states_used,
-            bidirectional=directions == 2, dropout=float(m.dropout) if layer else 0.0,
-            params=params, **attrs)
+            cls,
+            inputs,
+            suffix="" if last else f"l{layer}",
+            units=h,
+            use_bias=bool(m.bias),
+            return_sequences=not last or seq_used,
+            return_state=states_used,
+            bidirectional=directions == 2,
+            dropout=float(m.dropout) if layer else 0.0,
+            params=params,
+            **attrs,
+        )
         ref = out
         for d in range(directions):
             for s in range(n_states):
                 k = 1 + d * n_states + s
-                item = Tensor(f"{out}:{k}", (batch, h), "float32", identity(2)) \
-                    if states_used else None
+                item = (
+                    Tensor(f"{out}:{k}", (batch, h), "float32", identity(2))
+                    if states_used
+                    else None
+                )
                 states[s].append(item)
     if seq_used:
         seq_shape = ctx.out_shape(0)
         output = ctx.result(ref, perm, shape=seq_shape, dtype="float32")
     else:
         output = None
-    stacks = [Stack(f"{'h_n' if s == 0 else 'c_n'} of {ctx.what}", states[s],
-                    (layers * directions, batch, h)) for s in range(n_states)]
+    stacks = [
+        Stack(
+            f"{'h_n' if s == 0 else 'c_n'} of {ctx.what}",
+            states[s],
+            (layers * directions, batch, h),
+        )
+        for s in range(n_states)
+    ]
     for stack in stacks:
         for item in stack.items:
             if item is not None:

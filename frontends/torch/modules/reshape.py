@@ -56,7 +56,8 @@ def reshape_to(ctx, x, shape):
             f"reshapes {x.shape} to {shape}, which does not keep the batch on dim 0 (the spec "
             "reshapes each sample)",
             hint="keep the batch axis: x.view(x.size(0), ...); example inputs with a batch "
-            "of 1 hide which dim is the batch, use a batch of 2")
+            "of 1 hide which dim is the batch, use a batch of 2",
+        )
     if len(shape) == 2 and x.rank > 2:
         return flatten_from_1(ctx, x)
     ref = ctx.as_perm(x, identity(x.rank))

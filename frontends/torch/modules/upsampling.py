@@ -16,8 +16,9 @@ def upsample(ctx, mode: str, align_corners, antialias=False):
     factors = []
     for n, o in zip(x.shape[2:], out[2:]):
         if o % n:
-            raise ctx.refuse(f"resizes {tuple(x.shape[2:])} to {tuple(out[2:])}, not by an "
-                             "integer factor")
+            raise ctx.refuse(
+                f"resizes {tuple(x.shape[2:])} to {tuple(out[2:])}, not by an integer factor"
+            )
         factors.append(o // n)
     if antialias:
         raise ctx.refuse("antialias=True is not supported")
@@ -29,12 +30,16 @@ def upsample(ctx, mode: str, align_corners, antialias=False):
             ref = ctx.emit(UpSampling2D if rank == 2 else UpSampling3D, [ref], size=factors)
     elif mode == "bilinear" and rank == 2:
         if align_corners:
-            raise ctx.refuse("align_corners=True is not supported (the spec's bilinear "
-                             "upsampling uses half-pixel centres)")
+            raise ctx.refuse(
+                "align_corners=True is not supported (the spec's bilinear "
+                "upsampling uses half-pixel centres)"
+            )
         ref = ctx.emit(UpSampling2D, [ref], size=factors, interpolation="bilinear")
     else:
-        raise ctx.refuse(f"mode={mode!r} on a rank-{x.rank} input is not supported (nearest "
-                         "in 1-3 D, bilinear in 2-D)")
+        raise ctx.refuse(
+            f"mode={mode!r} on a rank-{x.rank} input is not supported (nearest "
+            "in 1-3 D, bilinear in 2-D)"
+        )
     return ctx.result(ref, channels_last(x.rank), nonneg=x.nonneg)
 
 
@@ -55,5 +60,9 @@ def upsampling_bilinear(m, ctx):
 
 @from_function("interpolate", "upsample")
 def interpolate(ctx):
-    return upsample(ctx, ctx.arg(3, "mode", "nearest"), ctx.arg(4, "align_corners", None),
-                    ctx.kwargs.get("antialias", False))
+    return upsample(
+        ctx,
+        ctx.arg(3, "mode", "nearest"),
+        ctx.arg(4, "align_corners", None),
+        ctx.kwargs.get("antialias", False),
+    )

@@ -19,7 +19,7 @@ F = torch.nn.functional
 nn = torch.nn
 
 sys.path.insert(0, str(Path(__file__).parent))
-from torch_models import randomize_batch_norm  # noqa: E402
+from torch_models import randomize_batch_norm
 
 
 class Fn(nn.Module):
@@ -68,33 +68,39 @@ CASES = {
     "linear_over_width_of_feature_map": Case(seq(nn.Conv2d(3, 4, 1), nn.Linear(8, 3))),
     # convolutions
     "conv1d_pad1": Case(seq(nn.Conv1d(3, 4, 3, padding=1)), [(2, 3, 10)]),
-    "conv1d_same_dilated": Case(seq(nn.Conv1d(3, 4, 3, padding="same", dilation=2)),
-                                [(2, 3, 10)]),
-    "conv1d_stride_groups": Case(seq(nn.Conv1d(4, 6, 4, stride=3, padding=2, groups=2)),
-                                 [(2, 4, 11)]),
+    "conv1d_same_dilated": Case(seq(nn.Conv1d(3, 4, 3, padding="same", dilation=2)), [(2, 3, 10)]),
+    "conv1d_stride_groups": Case(
+        seq(nn.Conv1d(4, 6, 4, stride=3, padding=2, groups=2)), [(2, 4, 11)]
+    ),
     "conv2d_valid": Case(seq(nn.Conv2d(3, 5, 3)), [(2, 3, 8, 9)]),
     "conv2d_same_even_kernel": Case(seq(nn.Conv2d(3, 4, 4, padding="same")), [(2, 3, 7, 8)]),
     "conv2d_stride2_pad1": Case(seq(nn.Conv2d(3, 4, 3, stride=2, padding=1)), [(2, 3, 9, 8)]),
-    "conv2d_stride2_pad1_same": Case(seq(nn.Conv2d(3, 4, 3, stride=2, padding=1)),
-                                     [(2, 3, 9, 9)]),
+    "conv2d_stride2_pad1_same": Case(seq(nn.Conv2d(3, 4, 3, stride=2, padding=1)), [(2, 3, 9, 9)]),
     "conv2d_asymmetric": Case(seq(nn.Conv2d(3, 4, (3, 5), padding=(0, 2), dilation=(2, 1)))),
     "conv2d_grouped": Case(seq(nn.Conv2d(4, 6, 3, groups=2, padding=1)), [(2, 4, 6, 6)]),
-    "conv2d_depthwise": Case(seq(nn.Conv2d(4, 4, 3, groups=4, padding=1, stride=2)),
-                             [(2, 4, 7, 7)]),
+    "conv2d_depthwise": Case(
+        seq(nn.Conv2d(4, 4, 3, groups=4, padding=1, stride=2)), [(2, 4, 7, 7)]
+    ),
     "conv2d_depthwise_multiplier": Case(seq(nn.Conv2d(3, 6, 3, groups=3, bias=False))),
-    "conv3d": Case(seq(nn.Conv3d(2, 3, (2, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1))),
-                   [(2, 2, 4, 7, 6)]),
+    "conv3d": Case(
+        seq(nn.Conv3d(2, 3, (2, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1))), [(2, 2, 4, 7, 6)]
+    ),
     "conv_transpose2d": Case(seq(nn.ConvTranspose2d(3, 4, 3)), [(2, 3, 5, 5)]),
-    "conv_transpose2d_k4_s2_p1": Case(seq(nn.ConvTranspose2d(3, 2, 4, stride=2, padding=1)),
-                                      [(2, 3, 4, 5)]),
+    "conv_transpose2d_k4_s2_p1": Case(
+        seq(nn.ConvTranspose2d(3, 2, 4, stride=2, padding=1)), [(2, 3, 4, 5)]
+    ),
     "conv_transpose2d_output_padding": Case(
-        seq(nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1)), [(2, 3, 4, 4)]),
-    "conv_transpose2d_crop": Case(seq(nn.ConvTranspose2d(3, 2, 5, stride=2, padding=1)),
-                                  [(2, 3, 4, 4)]),
+        seq(nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1)), [(2, 3, 4, 4)]
+    ),
+    "conv_transpose2d_crop": Case(
+        seq(nn.ConvTranspose2d(3, 2, 5, stride=2, padding=1)), [(2, 3, 4, 4)]
+    ),
     "conv_transpose1d_output_padding": Case(
-        seq(nn.ConvTranspose1d(4, 3, 3, stride=3, output_padding=2, bias=False)), [(2, 4, 5)]),
-    "conv_transpose1d_dilated": Case(seq(nn.ConvTranspose1d(2, 3, 3, dilation=2, padding=2)),
-                                     [(2, 2, 6)]),
+        seq(nn.ConvTranspose1d(4, 3, 3, stride=3, output_padding=2, bias=False)), [(2, 4, 5)]
+    ),
+    "conv_transpose1d_dilated": Case(
+        seq(nn.ConvTranspose1d(2, 3, 3, dilation=2, padding=2)), [(2, 2, 6)]
+    ),
     # normalisation
     "batch_norm1d_features": Case(seq(nn.BatchNorm1d(6)), [(2, 6)]),
     "batch_norm1d_sequence": Case(seq(nn.BatchNorm1d(4)), [(2, 4, 7)]),
@@ -106,8 +112,7 @@ CASES = {
     "layer_norm_chw": Case(seq(nn.Conv2d(3, 4, 1), nn.LayerNorm([4, 5, 6])), [(2, 3, 5, 6)]),
     "layer_norm_no_bias": Case(seq(nn.LayerNorm(8, bias=False, eps=1e-6)), [(2, 8)]),
     "group_norm": Case(seq(nn.Conv2d(3, 6, 1), nn.GroupNorm(3, 6))),
-    "group_norm_instance_on_input": Case(seq(nn.GroupNorm(4, 4, affine=False)),
-                                         [(2, 4, 5, 5)]),
+    "group_norm_instance_on_input": Case(seq(nn.GroupNorm(4, 4, affine=False)), [(2, 4, 5, 5)]),
     # identities
     "dropout": Case(seq(nn.Linear(6, 4), nn.Dropout(0.5)), [(2, 6)]),
     "dropout2d": Case(seq(conv(), nn.Dropout2d(0.2))),
@@ -117,9 +122,24 @@ CASES = {
     # activations (modules)
     **{
         f"module_{type(m).__name__.lower()}": Case(seq(m), [(2, 3, 5)], scale=3.0)
-        for m in (nn.ReLU(), nn.ReLU6(), nn.LeakyReLU(0.2), nn.PReLU(), nn.ELU(0.7),
-                  nn.CELU(), nn.SELU(), nn.GELU(), nn.SiLU(), nn.Mish(), nn.Hardswish(),
-                  nn.Hardsigmoid(), nn.Sigmoid(), nn.Tanh(), nn.Softsign(), nn.Softplus())
+        for m in (
+            nn.ReLU(),
+            nn.ReLU6(),
+            nn.LeakyReLU(0.2),
+            nn.PReLU(),
+            nn.ELU(0.7),
+            nn.CELU(),
+            nn.SELU(),
+            nn.GELU(),
+            nn.SiLU(),
+            nn.Mish(),
+            nn.Hardswish(),
+            nn.Hardsigmoid(),
+            nn.Sigmoid(),
+            nn.Tanh(),
+            nn.Softsign(),
+            nn.Softplus(),
+        )
     },
     "module_gelu_tanh": Case(seq(nn.GELU(approximate="tanh")), [(2, 3, 5)], scale=3.0),
     "module_hardtanh_0_4": Case(seq(nn.Hardtanh(0.0, 4.0)), [(2, 3, 5)], scale=3.0),
@@ -141,20 +161,23 @@ CASES = {
     "clamp_min": Case(fn(lambda s, x: x.clamp(min=0.0, max=2.5)), [(2, 6)], scale=5.0),
     "method_sigmoid": Case(fn(lambda s, x: x.sigmoid() * torch.tanh(x)), [(2, 6)]),
     "torch_exp": Case(fn(lambda s, x: torch.exp(x)), [(2, 6)]),
-    "hand_written_hardswish": Case(fn(lambda s, x: x * F.relu6(x + 3.0) / 6.0), [(2, 6)],
-                                   scale=4.0),
+    "hand_written_hardswish": Case(
+        fn(lambda s, x: x * F.relu6(x + 3.0) / 6.0), [(2, 6)], scale=4.0
+    ),
     # pooling
     "max_pool2d": Case(seq(nn.MaxPool2d(2))),
     "max_pool2d_pad_same": Case(seq(nn.MaxPool2d(3, 2, 1)), [(2, 3, 9, 9)]),
     "max_pool2d_pad_after_relu": Case(seq(nn.ReLU(), nn.MaxPool2d(3, 2, 1))),
-    "max_pool2d_ceil_after_relu": Case(seq(nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True)),
-                                       [(2, 3, 7, 7)]),
+    "max_pool2d_ceil_after_relu": Case(
+        seq(nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True)), [(2, 3, 7, 7)]
+    ),
     "max_pool1d": Case(seq(nn.MaxPool1d(3, 2)), [(2, 3, 10)]),
     "max_pool3d": Case(seq(nn.MaxPool3d(2)), [(2, 2, 4, 4, 4)]),
     "avg_pool2d": Case(seq(nn.AvgPool2d(2))),
     "avg_pool2d_pad_counted": Case(seq(nn.AvgPool2d(3, 2, 1))),
-    "avg_pool2d_pad_not_counted": Case(seq(nn.AvgPool2d(3, 2, 1, count_include_pad=False)),
-                                       [(2, 3, 9, 9)]),
+    "avg_pool2d_pad_not_counted": Case(
+        seq(nn.AvgPool2d(3, 2, 1, count_include_pad=False)), [(2, 3, 9, 9)]
+    ),
     "avg_pool2d_ceil": Case(seq(nn.AvgPool2d(2, ceil_mode=True)), [(2, 3, 7, 7)]),
     "avg_pool1d": Case(seq(nn.AvgPool1d(3, 1, 1)), [(2, 3, 7)]),
     "avg_pool3d": Case(seq(nn.AvgPool3d(2)), [(2, 2, 4, 4, 4)]),
@@ -169,41 +192,56 @@ CASES = {
     "mean_over_time": Case(fn(lambda s, x: torch.mean(x, 1)), [(2, 7, 4)]),
     # flatten, reshape, permute, indexing
     "flatten_linear": Case(seq(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(144, 5))),
-    "flatten_dropout_relu_linear": Case(seq(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Dropout(),
-                                            nn.ReLU(), nn.Linear(144, 5))),
-    "flatten_batch_norm1d_linear": Case(seq(nn.Conv2d(3, 2, 3), nn.Flatten(),
-                                            nn.BatchNorm1d(72), nn.Linear(72, 3))),
+    "flatten_dropout_relu_linear": Case(
+        seq(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Dropout(), nn.ReLU(), nn.Linear(144, 5))
+    ),
+    "flatten_batch_norm1d_linear": Case(
+        seq(nn.Conv2d(3, 2, 3), nn.Flatten(), nn.BatchNorm1d(72), nn.Linear(72, 3))
+    ),
     "flatten_output": Case(seq(nn.Conv2d(3, 4, 3), nn.Flatten())),
-    "view_size_linear": Case(fn(lambda s, x: s.fc(s.c(x).view(x.size(0), -1)),
-                                c=nn.Conv2d(3, 2, 3), fc=nn.Linear(72, 3))),
+    "view_size_linear": Case(
+        fn(lambda s, x: s.fc(s.c(x).view(x.size(0), -1)), c=nn.Conv2d(3, 2, 3), fc=nn.Linear(72, 3))
+    ),
     "flatten_spatial": Case(fn(lambda s, x: torch.flatten(s.c(x), 2), c=conv())),
     "view_general": Case(fn(lambda s, x: s.c(x).view(x.size(0), 2, -1, 4), c=conv())),
-    "squeeze_pooled": Case(fn(lambda s, x: s.p(s.c(x)).squeeze(-1).squeeze(-1),
-                              c=conv(), p=nn.AdaptiveAvgPool2d(1))),
-    "squeeze_excite": Case(fn(lambda s, x: s.c(x) * torch.sigmoid(
-        s.fc(s.c(x).mean((2, 3)))).view(x.size(0), 4, 1, 1), c=conv(), fc=nn.Linear(4, 4))),
+    "squeeze_pooled": Case(
+        fn(lambda s, x: s.p(s.c(x)).squeeze(-1).squeeze(-1), c=conv(), p=nn.AdaptiveAvgPool2d(1))
+    ),
+    "squeeze_excite": Case(
+        fn(
+            lambda s, x: s.c(x) * torch.sigmoid(s.fc(s.c(x).mean((2, 3)))).view(x.size(0), 4, 1, 1),
+            c=conv(),
+            fc=nn.Linear(4, 4),
+        )
+    ),
     "permute_conv1d_over_sequence": Case(
-        fn(lambda s, x: s.fc(s.c(x.permute(0, 2, 1)).transpose(1, 2)),
-           c=nn.Conv1d(4, 6, 3, padding=1), fc=nn.Linear(6, 2)), [(2, 7, 4)]),
-    "slice_spatial": Case(fn(lambda s, x: s.c(x)[:, :, 1:4, 2:])),
-    "slice_features": Case(fn(lambda s, x: s.fc(x)[:, 2:5]), fc=None) if False else Case(
-        fn(lambda s, x: s.fc(x)[:, 2:5], fc=nn.Linear(6, 8)), [(2, 6)]),
-    "index_channel": Case(fn(lambda s, x: s.c(x)[:, 1])),
-    "unsqueeze_new_axis": Case(fn(lambda s, x: s.fc(x).unsqueeze(1), fc=nn.Linear(6, 3)),
-                               [(2, 6)]),
+        fn(
+            lambda s, x: s.fc(s.c(x.permute(0, 2, 1)).transpose(1, 2)),
+            c=nn.Conv1d(4, 6, 3, padding=1),
+            fc=nn.Linear(6, 2),
+        ),
+        [(2, 7, 4)],
+    ),
+    "slice_spatial": Case(fn(lambda s, x: s.c(x)[:, :, 1:4, 2:], c=conv())),
+    "slice_features": Case(fn(lambda s, x: s.fc(x)[:, 2:5], fc=nn.Linear(6, 8)), [(2, 6)]),
+    "index_channel": Case(fn(lambda s, x: s.c(x)[:, 1], c=conv())),
+    "unsqueeze_new_axis": Case(fn(lambda s, x: s.fc(x).unsqueeze(1), fc=nn.Linear(6, 3)), [(2, 6)]),
     # merging
     "residual_add": Case(fn(lambda s, x: x + s.c(x), c=conv(3, 3))),
     "subtract": Case(fn(lambda s, x: s.c(x) - x, c=conv(3, 3))),
     "multiply": Case(fn(lambda s, x: torch.mul(s.c(x), x), c=conv(3, 3))),
-    "cat_channels": Case(fn(lambda s, x: torch.cat([s.a(x), s.b(x)], dim=1),
-                            a=conv(3, 2), b=conv(3, 5))),
+    "cat_channels": Case(
+        fn(lambda s, x: torch.cat([s.a(x), s.b(x)], dim=1), a=conv(3, 2), b=conv(3, 5))
+    ),
     "cat_input_and_conv": Case(fn(lambda s, x: torch.cat((x, s.a(x)), 1), a=conv(3, 2))),
-    "cat_sequence_features": Case(fn(lambda s, x: torch.cat([x, s.fc(x)], dim=-1),
-                                     fc=nn.Linear(4, 3)), [(2, 5, 4)]),
+    "cat_sequence_features": Case(
+        fn(lambda s, x: torch.cat([x, s.fc(x)], dim=-1), fc=nn.Linear(4, 3)), [(2, 5, 4)]
+    ),
     "scalar_arithmetic": Case(fn(lambda s, x: (1.0 - x) * 2 + x / 4 - 3)),
     "negate_maximum": Case(fn(lambda s, x: torch.maximum(-x, s.c(x)), c=conv(3, 3))),
-    "two_inputs": Case(lambda: Fn2(lambda s, x, y: s.fc(x) + y, fc=nn.Linear(6, 3)),
-                       [(2, 6), (2, 3)]),
+    "two_inputs": Case(
+        lambda: Fn2(lambda s, x, y: s.fc(x) + y, fc=nn.Linear(6, 3)), [(2, 6), (2, 3)]
+    ),
     # padding and resizing
     "zero_pad2d": Case(seq(nn.ZeroPad2d((1, 2, 0, 1)), nn.Conv2d(3, 2, 3))),
     "constant_pad2d_zero": Case(seq(nn.ConstantPad2d(1, 0.0))),
@@ -213,44 +251,80 @@ CASES = {
     "interpolate_nearest_uneven": Case(fn(lambda s, x: F.interpolate(x, scale_factor=(1, 3)))),
     # containers
     "module_list_and_dict": Case(
-        fn(lambda s, x: s.d["out"](sum_layers(s.layers, x)),
-           layers=nn.ModuleList([nn.Linear(6, 6) for _ in range(3)]),
-           d=nn.ModuleDict({"out": nn.Linear(6, 2)})), [(2, 6)]),
+        fn(
+            lambda s, x: s.d["out"](sum_layers(s.layers, x)),
+            layers=nn.ModuleList([nn.Linear(6, 6) for _ in range(3)]),
+            d=nn.ModuleDict({"out": nn.Linear(6, 2)}),
+        ),
+        [(2, 6)],
+    ),
     # embedding
     "embedding": Case(seq(nn.Embedding(20, 4, padding_idx=0)), [(2, 7)], ids=20),
     # recurrent
-    "lstm_batch_first": Case(fn(lambda s, x: s.r(x)[0], r=nn.LSTM(4, 5, batch_first=True)),
-                             [(2, 6, 4)], param_diff=20),
-    "lstm_time_major": Case(fn(lambda s, x: s.r(x.transpose(0, 1))[0].transpose(0, 1),
-                               r=nn.LSTM(4, 5)), [(2, 6, 4)], param_diff=20),
+    "lstm_batch_first": Case(
+        fn(lambda s, x: s.r(x)[0], r=nn.LSTM(4, 5, batch_first=True)), [(2, 6, 4)], param_diff=20
+    ),
+    "lstm_time_major": Case(
+        fn(lambda s, x: s.r(x.transpose(0, 1))[0].transpose(0, 1), r=nn.LSTM(4, 5)),
+        [(2, 6, 4)],
+        param_diff=20,
+    ),
     "lstm_two_layers_states": Case(
         fn(lambda s, x: lstm_states(s.r, x), r=nn.LSTM(4, 5, num_layers=2, batch_first=True)),
-        [(2, 6, 4)], param_diff=40),
+        [(2, 6, 4)],
+        param_diff=40,
+    ),
     "lstm_no_bias_last_step": Case(
         fn(lambda s, x: s.r(x)[0][:, -1, :], r=nn.LSTM(4, 5, batch_first=True, bias=False)),
-        [(2, 6, 4)]),
+        [(2, 6, 4)],
+    ),
     "lstm_bidirectional_seq": Case(
         fn(lambda s, x: s.r(x)[0], r=nn.LSTM(4, 3, batch_first=True, bidirectional=True)),
-        [(2, 6, 4)], param_diff=24),
+        [(2, 6, 4)],
+        param_diff=24,
+    ),
     "lstm_zero_initial_state": Case(
-        fn(lambda s, x: s.r(x, (torch.zeros(1, x.size(0), 5), torch.zeros(1, x.size(0), 5)))[0],
-           r=nn.LSTM(4, 5, batch_first=True)), [(2, 6, 4)], param_diff=20),
+        fn(
+            lambda s, x: s.r(x, (torch.zeros(1, x.size(0), 5), torch.zeros(1, x.size(0), 5)))[0],
+            r=nn.LSTM(4, 5, batch_first=True),
+        ),
+        [(2, 6, 4)],
+        param_diff=20,
+    ),
     "lstm_encoder_decoder": Case(
-        fn(lambda s, x: s.dec(x, s.enc(x)[1])[0], enc=nn.LSTM(4, 5, batch_first=True),
-           dec=nn.LSTM(4, 5, batch_first=True)), [(2, 6, 4)], param_diff=40),
-    "gru_states": Case(fn(lambda s, x: torch.cat([s.r(x)[1][-1], s.r(x)[0][:, 0]], 1),
-                          r=nn.GRU(4, 5, batch_first=True)), [(2, 6, 4)]),
+        fn(
+            lambda s, x: s.dec(x, s.enc(x)[1])[0],
+            enc=nn.LSTM(4, 5, batch_first=True),
+            dec=nn.LSTM(4, 5, batch_first=True),
+        ),
+        [(2, 6, 4)],
+        param_diff=40,
+    ),
+    "gru_states": Case(
+        fn(
+            lambda s, x: torch.cat([s.r(x)[1][-1], s.r(x)[0][:, 0]], 1),
+            r=nn.GRU(4, 5, batch_first=True),
+        ),
+        [(2, 6, 4)],
+    ),
     "gru_bidirectional_two_layers": Case(
-        fn(lambda s, x: s.r(x)[0], r=nn.GRU(4, 3, num_layers=2, bidirectional=True)),
-        [(6, 2, 4)]) if False else Case(
-        fn(lambda s, x: s.r(x)[0], r=nn.GRU(4, 3, num_layers=2, bidirectional=True,
-                                           batch_first=True)), [(2, 6, 4)]),
-    "rnn_relu": Case(fn(lambda s, x: s.r(x)[1].squeeze(0),
-                        r=nn.RNN(4, 5, nonlinearity="relu", batch_first=True)), [(2, 6, 4)],
-                     param_diff=5),
+        fn(
+            lambda s, x: s.r(x)[0],
+            r=nn.GRU(4, 3, num_layers=2, bidirectional=True, batch_first=True),
+        ),
+        [(2, 6, 4)],
+    ),
+    "rnn_relu": Case(
+        fn(
+            lambda s, x: s.r(x)[1].squeeze(0), r=nn.RNN(4, 5, nonlinearity="relu", batch_first=True)
+        ),
+        [(2, 6, 4)],
+        param_diff=5,
+    ),
     "rnn_tanh_two_layers_no_bias": Case(
         fn(lambda s, x: s.r(x)[0], r=nn.RNN(4, 5, num_layers=2, bias=False, batch_first=True)),
-        [(2, 6, 4)]),
+        [(2, 6, 4)],
+    ),
 }
 
 

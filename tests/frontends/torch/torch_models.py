@@ -109,13 +109,14 @@ class BiLSTMClassifier(nn.Module):
     def __init__(self, vocab=50, emb=16, hidden=12, classes=3):
         super().__init__()
         self.embedding = nn.Embedding(vocab, emb, padding_idx=0)
-        self.lstm = nn.LSTM(emb, hidden, num_layers=2, bidirectional=True, batch_first=True,
-                            dropout=0.1)
+        self.lstm = nn.LSTM(
+            emb, hidden, num_layers=2, bidirectional=True, batch_first=True, dropout=0.1
+        )
         self.dropout = nn.Dropout(0.3)
         self.fc = nn.Linear(2 * hidden, classes)
 
     def forward(self, ids):
-        out, (h_n, c_n) = self.lstm(self.embedding(ids))
+        _, (h_n, _) = self.lstm(self.embedding(ids))
         h = torch.cat((h_n[-2], h_n[-1]), dim=1)
         return F.log_softmax(self.fc(self.dropout(h)), dim=1)
 

@@ -1,0 +1,91 @@
+"""multi_head_attention -> nn.Linear projections + F.scaled_dot_product_attention;
+attention / additive_attention -> the score formula, softmax and a matmul (SDPA where Keras'
+formula is exactly it: unscaled dot scores)."""
+
+from nnspec.spec.ops.attention import AdditiveAttention, Attention, MultiHeadAttention
+
+from ...codegen_common import literal
+from ..registry import converter
+
+NEG = -1e9  # Keras' large negative score for masked positions
+
+
+def _causal(q: str, k: str) -> str:
+    """(Tq, Tk) boolean mask, True where query t may attend key s (s <= t), as Keras builds."""
+    return (f"torch.ones({q}.shape[-2], {k}.shape[-2], dtype=torch.bool, "
+            f"device={q}.device).tril()")
+
+
+def _softmax_attend(ctx, scores: str, v: str, allowed: str | None) -> str:
+    if allowed is not None:
+        masked = ctx.temp("scores")
+        ctx.stmt(f"{masked} = ({scores}).masked_fill(~({allowed}), {literal(NEG)})")
+        scores = masked
+    return f"({scores}).softmax(dim=-1) @ {v}"
+
+
+@converter(MultiHeadAttention)
+def multi_head_attention(node: MultiHeadAttention, ctx) -> str:
+    h, kd = node.num_heads, node.key_dim
+    vd = node.value_dim or kd
+    n = len(ctx.inputs) - (1 if node.attention_mask else 0)
+    refs = {"query": 0, "value": 1, "key": 2 if n == 3 else 1}
+    heads = {}
+    for name, dim in (("query", kd), ("key", kd), ("value", vd)):
+        i = refs[name]
+        kernel = ctx.params[f"{name}_kernel"]
+        weights = {"weight": kernel.reshape(kernel.shape[0], h * dim).T}
+        if node.use_bias:
+            weights["bias"] = ctx.params[f"{name}_bias"].reshape(h * dim)
+        layer = ctx.module("nn.Linear", int(kernel.shape[0]), h * dim, bias=node.use_bias,
+                           weights=weights, suffix=name)
+        heads[name] = ctx.temp(name[0])
+        ctx.stmt(f"{heads[name]} = {layer}({ctx.inputs[i]}).unflatten(-1, ({h}, {dim}))"
+                 ".transpose(1, 2)  # (N, heads, T, dim)")
+    out_kernel = ctx.params["output_kernel"]
+    weights = {"weight": out_kernel.reshape(h * vd, out_kernel.shape[-1]).T}
+    if node.use_bias:
+        weights["bias"] = ctx.params["output_bias"]
+    output = ctx.module("nn.Linear", h * vd, int(out_kernel.shape[-1]), bias=node.use_bias,
+                        weights=weights, suffix="output")
+    q, k, v = heads["query"], heads["key"], heads["value"]
+    context = ctx.temp("context")
+    if node.attention_mask:
+        allowed = f"{ctx.inputs[-1]}[:, None]"
+        if node.causal:
+            allowed = f"{allowed} & {_causal(q, k)}"
+        scores = f"{q} @ {k}.transpose(-2, -1) / {literal(float(kd) ** 0.5)}"
+        ctx.stmt(f"{context} = {_softmax_attend(ctx, scores, v, allowed)}")
+    else:
+        causal = ", is_causal=True" if node.causal else ""
+        ctx.stmt(f"{context} = F.scaled_dot_product_attention({q}, {k}, {v}{causal})")
+    return f"{output}({context}.transpose(1, 2).flatten(2))"
+
+
+@converter(Attention)
+def attention(node: Attention, ctx) -> str:
+    q, v = ctx.inputs[0], ctx.inputs[1]
+    k = ctx.inputs[2] if len(ctx.inputs) > 2 else v
+    if node.score_mode == "dot" and not node.use_scale:  # exactly SDPA with scale 1
+        causal = ", is_causal=True" if node.causal else ""
+        return f"F.scaled_dot_product_attention({q}, {k}, {v}, scale=1.0{causal})"
+    scale = ctx.tensor("scale", ctx.params["scale"]) if node.use_scale else None
+    if node.score_mode == "dot":
+        scores = f"({q} @ {k}.transpose(-2, -1)) * {scale}"
+    else:
+        total = f"{q}.unsqueeze(-2) + {k}.unsqueeze(-3)"
+        total = f"{scale} * ({total})" if scale else total
+        weight = ctx.tensor("concat_score_weight", ctx.params["concat_score_weight"])
+        scores = f"{weight} * torch.tanh({total}).sum(dim=-1)"
+    return _softmax_attend(ctx, scores, v, _causal(q, k) if node.causal else None)
+
+
+@converter(AdditiveAttention)
+def additive_attention(node: AdditiveAttention, ctx) -> str:
+    q, v = ctx.inputs[0], ctx.inputs[1]
+    k = ctx.inputs[2] if len(ctx.inputs) > 2 else v
+    tanh = f"torch.tanh({q}.unsqueeze(-2) + {k}.unsqueeze(-3))"
+    if node.use_scale:
+        tanh = f"{ctx.tensor('scale', ctx.params['scale'])} * {tanh}"
+    scores = f"({tanh}).sum(dim=-1)"
+    return _softmax_attend(ctx, scores, v, _causal(q, k) if node.causal else None)
