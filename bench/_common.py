@@ -103,6 +103,9 @@ def randomize(model, seed: int = 0) -> None:
         else:
             continue
         v.assign(value.astype(str(v.dtype)))
+    for layer in model._flatten_layers(include_self=False):
+        if hasattr(layer, "finalize_state"):  # Normalization reads its variables only here
+            layer.finalize_state()
 
 
 def sample_input(app: App, model, batch: int, seed: int = 1):

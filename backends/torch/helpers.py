@@ -86,4 +86,57 @@ def simple_rnn_step(x_proj, state, recurrent_kernel, activation):
     h = activation(x_proj + h @ recurrent_kernel)
     return h, (h,)
 ''',
+    "masked_rnn": '''
+def masked_rnn(layer, x, mask, state=None, zero_output_for_mask=False):
+    """Run a one-layer, batch_first nn.LSTM / nn.GRU / nn.RNN over ``x`` as Keras does under
+    a (N, T) ``mask``: where it is False the state is kept and the output repeats the previous
+    step's (zeros before the first kept step), or is zeros with ``zero_output_for_mask``.
+
+    Returns (outputs (N, T, directions * units), final state) as the layer does, backward
+    outputs aligned with the input steps. A right-padded mask goes through
+    pack_padded_sequence; any other mask through a loop over the layer's own cell kernels.
+    """
+    lengths = mask.sum(dim=1)
+    steps = torch.arange(mask.shape[1], device=mask.device)
+    units = layer.hidden_size
+    if bool((lengths > 0).all()) and bool((mask == (steps < lengths[:, None])).all()):
+        packed = nn.utils.rnn.pack_padded_sequence(
+            x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        out, final = layer(packed, state)
+        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+        if not zero_output_for_mask:  # forward outputs repeat the last kept one
+            index = torch.minimum(steps[None, :], (lengths - 1)[:, None])
+            forward = out[..., :units].gather(1, index[..., None].expand(-1, -1, units))
+            out = torch.cat([forward, out[..., units:]], dim=-1)
+        return out, final
+    cell = {"LSTM": torch.lstm_cell, "GRU": torch.gru_cell, "RNN_TANH": torch.rnn_tanh_cell,
+            "RNN_RELU": torch.rnn_relu_cell}[layer.mode]
+    lstm = layer.mode == "LSTM"
+    directions = 2 if layer.bidirectional else 1
+    if state is None:
+        zeros = x.new_zeros(directions, x.shape[0], units)
+        state = (zeros, zeros) if lstm else zeros
+    outputs, finals = [], []
+    for d in range(directions):
+        suffix = "_l0_reverse" if d else "_l0"
+        weights = [getattr(layer, name + suffix, None)
+                   for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        xs, keeps = (x, mask) if d == 0 else (x.flip(1), mask.flip(1))
+        s = (state[0][d], state[1][d]) if lstm else (state[d],)
+        output, seq = torch.zeros_like(s[0]), []
+        for t in range(x.shape[1]):
+            new = cell(xs[:, t], s if lstm else s[0], *weights)
+            new = new if lstm else (new,)
+            keep = keeps[:, t, None]
+            previous = torch.zeros_like(output) if zero_output_for_mask else output
+            output = torch.where(keep, new[0], previous)
+            s = tuple(torch.where(keep, n, o) for n, o in zip(new, s))
+            seq.append(output)
+        seq = torch.stack(seq, dim=1)
+        outputs.append(seq.flip(1) if d else seq)
+        finals.append(s)
+    h = torch.stack([f[0] for f in finals])
+    final = (h, torch.stack([f[1] for f in finals])) if lstm else h
+    return torch.cat(outputs, dim=-1), final
+''',
 }

@@ -29,6 +29,8 @@ from nnspec.spec.ops.dropout import Identity
 from nnspec.spec.ops.flatten import Flatten
 from nnspec.spec.ops.permute import Permute
 from nnspec.spec.ops.reshape import Reshape
+from nnspec.spec.passes.dead_nodes import dead_nodes
+from nnspec.spec.passes.fuse_activation import fuse_activation
 
 from .registry import REFUSED, function_converter, is_torch_class, module_converter
 from .values import Const, Stack, Tensor, channels_last, identity, permute_dims
@@ -379,10 +381,11 @@ class Ctx:
         nonneg: bool = False,
         flat=None,
         dtype: str | None = None,
+        padded=None,
     ) -> Tensor:
         """The Tensor for spec tensor ``ref`` holding this node's output in layout ``perm``."""
         shape = tuple(shape) if shape is not None else self.out_shape()
-        t = Tensor(ref, shape, dtype or self.out_dtype(), tuple(perm), nonneg, flat)
+        t = Tensor(ref, shape, dtype or self.out_dtype(), tuple(perm), nonneg, flat, padded)
         self._imp.expect(t)
         return t
 
@@ -622,7 +625,9 @@ def from_torch(
     spec.params = imp.params
     spec.check()
     _check_shapes(spec, imp)
-    return spec
+    # conv -> relu as conv(activation=relu), as Keras writes it (and the backends emit it);
+    # padding merged into a 'same' convolution leaves its zero_padding node unused.
+    return dead_nodes(fuse_activation(spec)).check()
 
 
 def _check_placeholders(gm: fx.GraphModule, examples: list[torch.Tensor], root: str) -> None:

@@ -36,6 +36,9 @@ class Tensor:
     perm: tuple[int, ...]
     nonneg: bool = False
     flat: tuple[tuple[int, ...], tuple[int, ...]] | None = None
+    # A zero-padded tensor: (the tensor before padding, ((dim, (before, after)), ...)), so
+    # that ``F.pad`` + a 'valid' convolution can become one 'same' convolution.
+    padded: tuple[Tensor, tuple] | None = None
 
     @property
     def rank(self) -> int:

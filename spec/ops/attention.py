@@ -16,8 +16,9 @@ from ..errors import ShapeError
 from ..node import ErrorSample, Node, Sample, Weight, require_rank, static_dim
 from ..types import TensorType, dims_equal
 
-Rate = Annotated[float, Field(ge=0.0, lt=1.0, description="Dropout on the attention weights "
-                                                          "(training only).")]
+Rate = Annotated[
+    float, Field(ge=0.0, lt=1.0, description="Dropout on the attention weights (training only).")
+]
 
 
 def _sequence(x: TensorType, what: str) -> None:
@@ -50,14 +51,15 @@ class MultiHeadAttention(Node):
 
     num_heads: PositiveInt
     key_dim: PositiveInt = Field(description="Size of each head's queries and keys.")
-    value_dim: PositiveInt | None = Field(None, description="Size of each head's values; "
-                                          "null: key_dim.")
-    output_shape: PositiveInt | None = Field(None, description="Output features; null: the "
-                                             "query's.")
+    value_dim: PositiveInt | None = Field(
+        None, description="Size of each head's values; null: key_dim."
+    )
+    output_shape: PositiveInt | None = Field(
+        None, description="Output features; null: the query's."
+    )
     use_bias: bool = True
     causal: bool = Field(False, description="Query t attends to keys 0..t only.")
-    attention_mask: bool = Field(False, description="The last input is a boolean "
-                                 "(N, Tq, Tk) mask.")
+    attention_mask: bool = Field(False, description="The last input is a boolean (N, Tq, Tk) mask.")
     dropout: Rate = 0.0
 
     def _split(self, xs):
@@ -87,8 +89,9 @@ class MultiHeadAttention(Node):
         out = self.output_shape or static_dim(q, -1, "query features")
         w = {}
         for name, x, d in (("query", q, kd), ("key", k, kd), ("value", v, vd)):
-            w[f"{name}_kernel"] = Weight((static_dim(x, -1, f"{name} features"), h, d),
-                                         "glorot_uniform", "(in, heads, dim)")
+            w[f"{name}_kernel"] = Weight(
+                (static_dim(x, -1, f"{name} features"), h, d), "glorot_uniform", "(in, heads, dim)"
+            )
             if self.use_bias:
                 w[f"{name}_bias"] = Weight((h, d), "zeros", "(heads, dim)")
         w["output_kernel"] = Weight((h, vd, out), "glorot_uniform", "(heads, value_dim, out)")
@@ -153,24 +156,51 @@ OPS = (MultiHeadAttention, Attention, AdditiveAttention)
 
 
 def samples():
-    yield Sample("mha_self", dict(op="multi_head_attention", num_heads=2, key_dim=3),
-                 inputs=[(2, 5, 4), (2, 5, 4)])
-    yield Sample("mha_cross_key_value_dim_output", dict(
-        op="multi_head_attention", num_heads=3, key_dim=2, value_dim=4, output_shape=5,
-        causal=True), inputs=[(2, 4, 6), (2, 6, 3), (2, 6, 2)])
-    yield Sample("mha_no_bias", dict(op="multi_head_attention", num_heads=1, key_dim=4,
-                                     use_bias=False), inputs=[(2, 3, 4), (2, 5, 2)])
+    yield Sample(
+        "mha_self",
+        dict(op="multi_head_attention", num_heads=2, key_dim=3),
+        inputs=[(2, 5, 4), (2, 5, 4)],
+    )
+    yield Sample(
+        "mha_cross_key_value_dim_output",
+        dict(
+            op="multi_head_attention",
+            num_heads=3,
+            key_dim=2,
+            value_dim=4,
+            output_shape=5,
+            causal=True,
+        ),
+        inputs=[(2, 4, 6), (2, 6, 3), (2, 6, 2)],
+    )
+    yield Sample(
+        "mha_no_bias",
+        dict(op="multi_head_attention", num_heads=1, key_dim=4, use_bias=False),
+        inputs=[(2, 3, 4), (2, 5, 2)],
+    )
     yield Sample("attention_dot", dict(op="attention"), inputs=[(2, 4, 3), (2, 5, 3)])
-    yield Sample("attention_scaled_causal", dict(op="attention", use_scale=True, causal=True),
-                 inputs=[(2, 4, 3), (2, 4, 2), (2, 4, 3)])
-    yield Sample("attention_concat", dict(op="attention", score_mode="concat", use_scale=True),
-                 inputs=[(2, 4, 3), (2, 5, 3)])
+    yield Sample(
+        "attention_scaled_causal",
+        dict(op="attention", use_scale=True, causal=True),
+        inputs=[(2, 4, 3), (2, 4, 2), (2, 4, 3)],
+    )
+    yield Sample(
+        "attention_concat",
+        dict(op="attention", score_mode="concat", use_scale=True),
+        inputs=[(2, 4, 3), (2, 5, 3)],
+    )
     yield Sample("additive", dict(op="additive_attention"), inputs=[(2, 4, 3), (2, 5, 3)])
-    yield Sample("additive_unscaled_causal", dict(op="additive_attention", use_scale=False,
-                                                  causal=True), inputs=[(2, 4, 3), (2, 4, 3)])
+    yield Sample(
+        "additive_unscaled_causal",
+        dict(op="additive_attention", use_scale=False, causal=True),
+        inputs=[(2, 4, 3), (2, 4, 3)],
+    )
 
 
 def error_samples():
     yield ErrorSample(dict(op="attention"), inputs=[(2, 4, 3), (2, 5, 2)], match="features")
-    yield ErrorSample(dict(op="multi_head_attention", num_heads=2, key_dim=2),
-                      inputs=[(2, 4, 3), (2, 5, 3), (2, 6, 3)], match="same batch and time")
+    yield ErrorSample(
+        dict(op="multi_head_attention", num_heads=2, key_dim=2),
+        inputs=[(2, 4, 3), (2, 5, 3), (2, 6, 3)],
+        match="same batch and time",
+    )

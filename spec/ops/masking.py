@@ -33,14 +33,18 @@ def check_mask_source(x: TensorType, source: TensorType) -> None:
     if source.dtype == "bool":
         require_rank(source, 2, what="a boolean mask (batch, time)")
     else:
-        require_rank(source, 2, 3, what="the mask source (ids (batch, time) or "
-                                         "features (batch, time, features))")
+        require_rank(
+            source,
+            2,
+            3,
+            what="the mask source (ids (batch, time) or features (batch, time, features))",
+        )
     for axis, what in ((0, "batch"), (1, "time")):
         if dims_equal(x.shape[axis], source.shape[axis]) is False:
             raise ShapeError(
                 f"the mask source {source} does not match the sequence {x} on the {what} axis",
                 hint="the mask source is the tensor Keras computes the mask from: the input "
-                     "of the Masking layer or of the Embedding with mask_zero",
+                "of the Masking layer or of the Embedding with mask_zero",
             )
 
 
@@ -53,8 +57,9 @@ class Masking(Node):
     """
 
     op: Literal["masking"] = "masking"
-    mask_value: float = Field(0.0, description="A step is masked when all its features equal "
-                              "this value.")
+    mask_value: float = Field(
+        0.0, description="A step is masked when all its features equal this value."
+    )
 
     def infer(self, x: TensorType) -> TensorType:
         require_rank(x, 3, what="sequence input (batch, time, features)")

@@ -57,17 +57,24 @@ class _Recurrent(Node):
     use_bias: bool = True
     return_sequences: bool = Field(False, description="Output every step (N, T, units).")
     return_state: bool = Field(False, description="Also output the final state(s).")
-    go_backwards: bool = Field(False, description="Read the sequence in reverse order (and "
-                               "return the outputs in that order).")
-    bidirectional: bool = Field(False, description="A forward and a backward layer "
-                                "(Keras' Bidirectional wrapper).")
+    go_backwards: bool = Field(
+        False,
+        description="Read the sequence in reverse order (and return the outputs in that order).",
+    )
+    bidirectional: bool = Field(
+        False, description="A forward and a backward layer (Keras' Bidirectional wrapper)."
+    )
     merge_mode: Literal["concat", "sum", "mul", "ave"] | None = Field(
-        "concat", description="How a bidirectional node merges its two outputs; null keeps "
-        "both as separate outputs.")
+        "concat",
+        description="How a bidirectional node merges its two outputs; null keeps "
+        "both as separate outputs.",
+    )
     mask_value: float | None = Field(
-        None, description="Skip masked steps: input 2 is the mask source (spec/ops/masking.py).")
-    zero_output_for_mask: bool = Field(False, description="Masked steps output zeros instead "
-                                       "of repeating the previous output.")
+        None, description="Skip masked steps: input 2 is the mask source (spec/ops/masking.py)."
+    )
+    zero_output_for_mask: bool = Field(
+        False, description="Masked steps output zeros instead of repeating the previous output."
+    )
     dropout: Rate = 0.0
     recurrent_dropout: Rate = 0.0
     kernel_initializer: Initializer = "glorot_uniform"
@@ -85,24 +92,39 @@ class _Recurrent(Node):
     def infer(self, x: TensorType, *rest: TensorType):
         require_rank(x, 3, what="sequence input (batch, time, features)")
         if self.bidirectional and self.go_backwards:
-            raise AttrError("go_backwards", "a bidirectional node already reads the sequence "
-                            "both ways; go_backwards must be false",
-                            hint="drop go_backwards (Keras refuses it inside Bidirectional too)")
+            raise AttrError(
+                "go_backwards",
+                "a bidirectional node already reads the sequence "
+                "both ways; go_backwards must be false",
+                hint="drop go_backwards (Keras refuses it inside Bidirectional too)",
+            )
+        if self.bidirectional and self.zero_output_for_mask:
+            raise AttrError(
+                "zero_output_for_mask",
+                "a bidirectional node zeroes masked outputs "
+                "exactly when it returns sequences, as Keras' Bidirectional does",
+                hint="leave zero_output_for_mask false",
+            )
         if x.dtype == "bool" or x.dtype.startswith("int"):
-            raise ShapeError(f"the sequence must be floating point, got dtype {x.dtype!r}",
-                             hint="feed ids through an embedding first")
+            raise ShapeError(
+                f"the sequence must be floating point, got dtype {x.dtype!r}",
+                hint="feed ids through an embedding first",
+            )
         n, t, _ = x.shape
         if self.mask_value is not None:
             if not rest:
-                raise ShapeError("mask_value is set, so input 2 must be the mask source",
-                                 hint="see spec/ops/masking.py")
+                raise ShapeError(
+                    "mask_value is set, so input 2 must be the mask source",
+                    hint="see spec/ops/masking.py",
+                )
             check_mask_source(x, rest[0])
             rest = rest[1:]
         if rest and len(rest) != self.state_inputs():
             names = ", ".join(("h", "c")[: self.states])
             raise ShapeError(
                 f"takes all {self.state_inputs()} initial states ({names} per direction) or "
-                f"none, got {len(rest)} state input(s)")
+                f"none, got {len(rest)} state input(s)"
+            )
         for s in rest:
             require_rank(s, 2, what="an initial state (batch, units)")
             if dims_equal(s.shape[1], self.units) is False:
@@ -128,12 +150,12 @@ class _Recurrent(Node):
         for d in self.directions:
             p = f"{d}_" if d else ""
             w[p + "kernel"] = Weight((features, g), self.kernel_initializer, "(in, gates*units)")
-            w[p + "recurrent_kernel"] = Weight((self.units, g), self.recurrent_initializer,
-                                               "(units, gates*units)")
+            w[p + "recurrent_kernel"] = Weight(
+                (self.units, g), self.recurrent_initializer, "(units, gates*units)"
+            )
             if self.use_bias:
                 shape = self.bias_shape()
-                doc = "(2, gates*units): input, recurrent" if len(shape) == 2 else \
-                    "(gates*units,)"
+                doc = "(2, gates*units): input, recurrent" if len(shape) == 2 else "(gates*units,)"
                 w[p + "bias"] = Weight(shape, self.bias_init(), doc)
         return w
 
@@ -161,8 +183,11 @@ class GRU(_Recurrent):
     op: Literal["gru"] = "gru"
     gates: ClassVar[int] = 3
     recurrent_activation: Activation = "sigmoid"
-    reset_after: bool = Field(True, description="Apply the reset gate after the recurrent "
-                              "matrix multiplication (bias (2, 3*units)).")
+    reset_after: bool = Field(
+        True,
+        description="Apply the reset gate after the recurrent "
+        "matrix multiplication (bias (2, 3*units)).",
+    )
 
     def bias_shape(self) -> tuple[int, ...]:
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
@@ -181,39 +206,77 @@ OPS = (LSTM, GRU, SimpleRNN)
 def samples():
     yield Sample("lstm_last", dict(op="lstm", units=4), inputs=[(2, 5, 3)])
     yield Sample("lstm_seq", dict(op="lstm", units=3, return_sequences=True), inputs=[(2, 6, 4)])
-    yield Sample("lstm_state_backwards", dict(op="lstm", units=3, return_state=True,
-                                              go_backwards=True), inputs=[(2, 4, 2)])
-    yield Sample("lstm_relu_hard_sigmoid", dict(op="lstm", units=3, activation="relu",
-                                                recurrent_activation="hard_sigmoid",
-                                                return_sequences=True), inputs=[(2, 4, 3)])
-    yield Sample("lstm_initial_state", dict(op="lstm", units=3, return_state=True),
-                 inputs=[(2, 4, 2), (2, 3), (2, 3)])
-    yield Sample("lstm_bidirectional", dict(op="lstm", units=3, bidirectional=True,
-                                            return_sequences=True), inputs=[(2, 5, 2)])
-    yield Sample("lstm_bidirectional_none_state",
-                 dict(op="lstm", units=2, bidirectional=True, merge_mode=None, return_state=True),
-                 inputs=[(2, 4, 3)])
-    yield Sample("lstm_masked", dict(op="lstm", units=3, mask_value=0.0, return_sequences=True),
-                 inputs=[(2, 5, 2), (2, 5, 2)])
+    yield Sample(
+        "lstm_state_backwards",
+        dict(op="lstm", units=3, return_state=True, go_backwards=True),
+        inputs=[(2, 4, 2)],
+    )
+    yield Sample(
+        "lstm_relu_hard_sigmoid",
+        dict(
+            op="lstm",
+            units=3,
+            activation="relu",
+            recurrent_activation="hard_sigmoid",
+            return_sequences=True,
+        ),
+        inputs=[(2, 4, 3)],
+    )
+    yield Sample(
+        "lstm_initial_state",
+        dict(op="lstm", units=3, return_state=True),
+        inputs=[(2, 4, 2), (2, 3), (2, 3)],
+    )
+    yield Sample(
+        "lstm_bidirectional",
+        dict(op="lstm", units=3, bidirectional=True, return_sequences=True),
+        inputs=[(2, 5, 2)],
+    )
+    yield Sample(
+        "lstm_bidirectional_none_state",
+        dict(op="lstm", units=2, bidirectional=True, merge_mode=None, return_state=True),
+        inputs=[(2, 4, 3)],
+    )
+    yield Sample(
+        "lstm_masked",
+        dict(op="lstm", units=3, mask_value=0.0, return_sequences=True),
+        inputs=[(2, 5, 2), (2, 5, 2)],
+    )
     yield Sample("gru_last", dict(op="gru", units=4), inputs=[(2, 5, 3)])
-    yield Sample("gru_reset_before_seq", dict(op="gru", units=3, reset_after=False,
-                                              return_sequences=True), inputs=[(2, 5, 3)])
-    yield Sample("gru_nobias_state", dict(op="gru", units=3, use_bias=False, return_state=True),
-                 inputs=[(2, 4, 2)])
-    yield Sample("gru_bidirectional_sum", dict(op="gru", units=3, bidirectional=True,
-                                               merge_mode="sum"), inputs=[(2, 5, 2)])
+    yield Sample(
+        "gru_reset_before_seq",
+        dict(op="gru", units=3, reset_after=False, return_sequences=True),
+        inputs=[(2, 5, 3)],
+    )
+    yield Sample(
+        "gru_nobias_state",
+        dict(op="gru", units=3, use_bias=False, return_state=True),
+        inputs=[(2, 4, 2)],
+    )
+    yield Sample(
+        "gru_bidirectional_sum",
+        dict(op="gru", units=3, bidirectional=True, merge_mode="sum"),
+        inputs=[(2, 5, 2)],
+    )
     yield Sample("simple_rnn_last", dict(op="simple_rnn", units=4), inputs=[(2, 5, 3)])
-    yield Sample("simple_rnn_relu_seq_backwards",
-                 dict(op="simple_rnn", units=3, activation="relu", return_sequences=True,
-                      go_backwards=True), inputs=[(2, 5, 3)])
-    yield Sample("simple_rnn_sigmoid", dict(op="simple_rnn", units=3, activation="sigmoid",
-                                            return_state=True), inputs=[(2, 4, 3)])
+    yield Sample(
+        "simple_rnn_relu_seq_backwards",
+        dict(op="simple_rnn", units=3, activation="relu", return_sequences=True, go_backwards=True),
+        inputs=[(2, 5, 3)],
+    )
+    yield Sample(
+        "simple_rnn_sigmoid",
+        dict(op="simple_rnn", units=3, activation="sigmoid", return_state=True),
+        inputs=[(2, 4, 3)],
+    )
 
 
 def error_samples():
     yield ErrorSample(dict(op="lstm", units=3), inputs=[(2, 5)], match="rank 3")
     yield ErrorSample(dict(op="gru", units=3), inputs=[(2, 5, 3), (2, 3)], match="initial states")
-    yield ErrorSample(dict(op="lstm", units=3, mask_value=0.0), inputs=[(2, 5, 3)],
-                      match="mask source")
-    yield ErrorSample(dict(op="lstm", units=3, mask_value=0.0), inputs=[(2, 5, 3), (2, 4)],
-                      match="time axis")
+    yield ErrorSample(
+        dict(op="lstm", units=3, mask_value=0.0), inputs=[(2, 5, 3)], match="mask source"
+    )
+    yield ErrorSample(
+        dict(op="lstm", units=3, mask_value=0.0), inputs=[(2, 5, 3), (2, 4)], match="time axis"
+    )

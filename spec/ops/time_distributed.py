@@ -40,7 +40,8 @@ class TimeDistributed(Node):
     op: Literal["time_distributed"] = "time_distributed"
     layer: dict[str, Any] = Field(
         description="The op applied at every step, written as a node without name or inputs, "
-        "e.g. {op: conv2d, filters: 8, kernel_size: 3}.")
+        "e.g. {op: conv2d, filters: 8, kernel_size: 3}."
+    )
 
     @field_validator("layer")
     @classmethod
@@ -49,8 +50,10 @@ class TimeDistributed(Node):
 
         clash = [k for k in _NOT_IN_LAYER if k in v]
         if clash:
-            raise ValueError(f"the wrapped layer takes no {', '.join(clash)} (the "
-                             "time_distributed node has them)")
+            raise ValueError(
+                f"the wrapped layer takes no {', '.join(clash)} (the "
+                "time_distributed node has them)"
+            )
         try:
             node = op_class(v.get("op")).model_validate({**v, "name": "layer"})
         except SpecError as e:
@@ -62,8 +65,13 @@ class TimeDistributed(Node):
         from . import op_class
 
         return op_class(self.layer["op"]).model_validate(
-            {**self.layer, "name": self.name, "inputs": (self.inputs or [])[:1],
-             "shares": self.shares})
+            {
+                **self.layer,
+                "name": self.name,
+                "inputs": (self.inputs or [])[:1],
+                "shares": self.shares,
+            }
+        )
 
     @staticmethod
     def folded(x: TensorType) -> TensorType:
@@ -82,8 +90,10 @@ class TimeDistributed(Node):
     def infer(self, x: TensorType) -> TensorType:
         y = self._check(x).infer(self.folded(x))
         if isinstance(y, tuple):
-            raise ShapeError(f"the wrapped op {self.layer['op']!r} has {len(y)} outputs; "
-                             "time_distributed takes ops with one")
+            raise ShapeError(
+                f"the wrapped op {self.layer['op']!r} has {len(y)} outputs; "
+                "time_distributed takes ops with one"
+            )
         return y.with_shape((*x.shape[:2], *y.shape[1:]))
 
     def weights(self, x: TensorType) -> dict[str, Weight]:
@@ -94,13 +104,22 @@ OPS = (TimeDistributed,)
 
 
 def samples():
-    yield Sample("conv2d", dict(layer={"op": "conv2d", "filters": 3, "kernel_size": [3, 3],
-                                       "activation": "relu"}), inputs=[(2, 3, 6, 6, 2)])
-    yield Sample("max_pool2d", dict(layer={"op": "max_pool2d", "pool_size": [2, 2]}),
-                 inputs=[(2, 3, 6, 6, 2)])
+    yield Sample(
+        "conv2d",
+        dict(layer={"op": "conv2d", "filters": 3, "kernel_size": [3, 3], "activation": "relu"}),
+        inputs=[(2, 3, 6, 6, 2)],
+    )
+    yield Sample(
+        "max_pool2d",
+        dict(layer={"op": "max_pool2d", "pool_size": [2, 2]}),
+        inputs=[(2, 3, 6, 6, 2)],
+    )
     yield Sample("flatten", dict(layer={"op": "flatten"}), inputs=[(2, 4, 3, 3, 2)])
-    yield Sample("conv1d", dict(layer={"op": "conv1d", "filters": 2, "kernel_size": [2]}),
-                 inputs=[(2, 3, 5, 4)])
+    yield Sample(
+        "conv1d",
+        dict(layer={"op": "conv1d", "filters": 2, "kernel_size": [2]}),
+        inputs=[(2, 3, 5, 4)],
+    )
 
 
 def error_samples():

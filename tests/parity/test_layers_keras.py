@@ -300,9 +300,9 @@ def keras_count(model, spec) -> int:
     extra = 0
     ops = {node.name: node.op for node in spec.nodes}
     for layer in model.layers:
-        if type(layer).__name__ == "Normalization" and not layer.weights:
-            if ops[layer.name] == "normalization":
-                extra += 2 * int(np.prod(layer._mean_and_var_shape)) + 1
+        constants = type(layer).__name__ == "Normalization" and not layer.weights
+        if constants and ops[layer.name] == "normalization":
+            extra += 2 * int(np.prod(layer._mean_and_var_shape)) + 1
     return model.count_params() + extra
 
 
@@ -389,8 +389,11 @@ def adapted(layer):
             "rms_scaling",
             id="layer_norm-rms_scaling",
         ),
-        pytest.param(lambda: adapted(L.Normalization(axis=None)), "axis",
-                     id="normalization-adapted-axis-none"),
+        pytest.param(
+            lambda: adapted(L.Normalization(axis=None)),
+            "axis",
+            id="normalization-adapted-axis-none",
+        ),
         pytest.param(lambda: L.Softmax(axis=(1, 2)), "axis", id="softmax-two-axes"),
     ],
 )

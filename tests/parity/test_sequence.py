@@ -85,10 +85,10 @@ EXTRA = {
     },
     "GRU": {
         "reset_before": dict(reset_after=False),
-        "reset_before_sequences": dict(reset_after=False, return_sequences=True,
-                                       return_state=True),
-        "reset_before_backwards_no_bias": dict(reset_after=False, go_backwards=True,
-                                               use_bias=False, return_sequences=True),
+        "reset_before_sequences": dict(reset_after=False, return_sequences=True, return_state=True),
+        "reset_before_backwards_no_bias": dict(
+            reset_after=False, go_backwards=True, use_bias=False, return_sequences=True
+        ),
         "reset_before_softsign": dict(reset_after=False, activation="softsign"),
         "hard_sigmoid": dict(recurrent_activation="hard_sigmoid", return_sequences=True),
     },
@@ -99,17 +99,22 @@ EXTRA = {
 }
 # The fused layers and the explicit loop are shared by the three classes: the default run
 # covers every option on LSTM and the class-specific ones elsewhere; -m slow runs the rest.
-QUICK = {"LSTM": set(COMMON), "GRU": {"last", "state", "backwards"},
-         "SimpleRNN": {"relu", "state", "backwards"}}
+QUICK = {
+    "LSTM": set(COMMON),
+    "GRU": {"last", "state", "backwards"},
+    "SimpleRNN": {"relu", "state", "backwards"},
+}
 
 
 def param(*values, id: str, quick: bool = True):
     return pytest.param(*values, id=id, marks=() if quick else pytest.mark.slow)
 
 
-RECURRENT = [param(cls, kw, id=f"{cls}-{name}", quick=name in QUICK[cls] or name in EXTRA[cls])
-             for cls in ("LSTM", "GRU", "SimpleRNN")
-             for name, kw in {**COMMON, **EXTRA[cls]}.items()]
+RECURRENT = [
+    param(cls, kw, id=f"{cls}-{name}", quick=name in QUICK[cls] or name in EXTRA[cls])
+    for cls in ("LSTM", "GRU", "SimpleRNN")
+    for name, kw in {**COMMON, **EXTRA[cls]}.items()
+]
 
 
 @pytest.mark.parametrize("cls, options", RECURRENT)
@@ -121,25 +126,27 @@ def test_recurrent(cls, options):
 @pytest.mark.parametrize("cls", ["LSTM", "GRU", "SimpleRNN"])
 def test_initial_states(cls):
     n = 2 if cls == "LSTM" else 1
-    model = sequence_model(getattr(layers, cls)(4, return_sequences=True, return_state=True),
-                           extra_inputs=[(4,)] * n)
+    model = sequence_model(
+        getattr(layers, cls)(4, return_sequences=True, return_state=True), extra_inputs=[(4,)] * n
+    )
     check(model, [data(3, 6, 3), *(data(3, 4, seed=2 + k) for k in range(n))])
 
 
 @pytest.mark.parametrize("cls", ["LSTM", "GRU", "SimpleRNN"])
 def test_stacked(cls):
-    model = keras.Sequential([
-        keras.Input((7, 3)),
-        getattr(layers, cls)(5, return_sequences=True),
-        getattr(layers, cls)(4, return_sequences=True, go_backwards=True),
-        getattr(layers, cls)(3),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((7, 3)),
+            getattr(layers, cls)(5, return_sequences=True),
+            getattr(layers, cls)(4, return_sequences=True, go_backwards=True),
+            getattr(layers, cls)(3),
+        ]
+    )
     check(model, [data(2, 7, 3)])
 
 
 def test_rnn_with_cell():
-    model = sequence_model(layers.RNN(layers.GRUCell(4, reset_after=False),
-                                      return_sequences=True))
+    model = sequence_model(layers.RNN(layers.GRUCell(4, reset_after=False), return_sequences=True))
     spec, _ = check_numbers_only(model, [data(2, 6, 3)])
     assert spec.nodes[0].op == "gru" and not spec.nodes[0].reset_after
 
@@ -154,13 +161,17 @@ def check_numbers_only(model, arrays):
     return spec, module
 
 
-@pytest.mark.parametrize("options, fused", [
-    (dict(op="LSTM"), "nn.LSTM("),
-    (dict(op="GRU"), "nn.GRU("),
-    (dict(op="SimpleRNN", activation="relu"), "nn.RNN("),
-    (dict(op="GRU", reset_after=False), "gru_reset_before_step("),
-    (dict(op="LSTM", activation="relu"), "lstm_step("),
-], ids=["lstm", "gru", "rnn_relu", "gru_reset_before", "lstm_relu"])
+@pytest.mark.parametrize(
+    "options, fused",
+    [
+        (dict(op="LSTM"), "nn.LSTM("),
+        (dict(op="GRU"), "nn.GRU("),
+        (dict(op="SimpleRNN", activation="relu"), "nn.RNN("),
+        (dict(op="GRU", reset_after=False), "gru_reset_before_step("),
+        (dict(op="LSTM", activation="relu"), "lstm_step("),
+    ],
+    ids=["lstm", "gru", "rnn_relu", "gru_reset_before", "lstm_relu"],
+)
 def test_pytorch_layer_or_loop(options, fused):
     """The fused PyTorch layers where they compute what Keras does; a loop elsewhere."""
     options = dict(options)
@@ -175,12 +186,22 @@ def test_pytorch_layer_or_loop(options, fused):
 
 MERGES = ["concat", "sum", "mul", "ave", None]
 BIDIRECTIONAL = (
-    [param("LSTM", m, rs, False, id=f"LSTM-{m}-{'seq' if rs else 'last'}")
-     for m in MERGES for rs in (False, True)]
-    + [param(c, m, rs, False, id=f"{c}-{m}-{'seq' if rs else 'last'}", quick=(m is None) == rs)
-       for c in ("GRU", "SimpleRNN") for m in ("concat", None) for rs in (False, True)]
-    + [param(c, m, rs, True, id=f"{c}-{m}-{'seq' if rs else 'last'}-state", quick=c == "LSTM")
-       for c in ("LSTM", "GRU") for m, rs in (("concat", False), (None, True))]
+    [
+        param("LSTM", m, rs, False, id=f"LSTM-{m}-{'seq' if rs else 'last'}")
+        for m in MERGES
+        for rs in (False, True)
+    ]
+    + [
+        param(c, m, rs, False, id=f"{c}-{m}-{'seq' if rs else 'last'}", quick=(m is None) == rs)
+        for c in ("GRU", "SimpleRNN")
+        for m in ("concat", None)
+        for rs in (False, True)
+    ]
+    + [
+        param(c, m, rs, True, id=f"{c}-{m}-{'seq' if rs else 'last'}-state", quick=c == "LSTM")
+        for c in ("LSTM", "GRU")
+        for m, rs in (("concat", False), (None, True))
+    ]
 )
 
 
@@ -193,8 +214,9 @@ def test_bidirectional(cls, merge_mode, return_sequences, return_state):
 
 def test_bidirectional_loop_and_initial_state():
     """A bidirectional layer no PyTorch layer computes (GRU reset_after=False), with states."""
-    layer = layers.Bidirectional(layers.GRU(3, reset_after=False, return_sequences=True,
-                                            return_state=True), merge_mode="ave")
+    layer = layers.Bidirectional(
+        layers.GRU(3, reset_after=False, return_sequences=True, return_state=True), merge_mode="ave"
+    )
     model = sequence_model(layer, shape=(5, 2), extra_inputs=[(3,), (3,)])
     check(model, [data(3, 5, 2), data(3, 3, seed=2), data(3, 3, seed=3)])
 
@@ -207,8 +229,9 @@ def test_bidirectional_lstm_initial_state_uses_nn_lstm():
 
 
 def test_bidirectional_custom_backward_layer_refused():
-    layer = layers.Bidirectional(layers.LSTM(3), backward_layer=layers.LSTM(
-        3, go_backwards=True, activation="relu"))
+    layer = layers.Bidirectional(
+        layers.LSTM(3), backward_layer=layers.LSTM(3, go_backwards=True, activation="relu")
+    )
     with pytest.raises(ConversionError, match=r"backward_layer.*activation"):
         nnspec.from_keras(sequence_model(layer, shape=(5, 2)))
 
@@ -235,29 +258,77 @@ def masked_ids(t: int = 7, vocab: int = 20):
     return ids
 
 
-MASKED = [param(c, rs, gb, id=f"{c}-{'seq' if rs else 'last'}{'-backwards' if gb else ''}",
-                quick=c == "LSTM" or rs != gb)
-          for c in ("LSTM", "GRU", "SimpleRNN") for rs in (False, True) for gb in (False, True)]
+MASKED = [
+    param(
+        c,
+        rs,
+        gb,
+        id=f"{c}-{'seq' if rs else 'last'}{'-backwards' if gb else ''}",
+        quick=c == "LSTM" or rs != gb,
+    )
+    for c in ("LSTM", "GRU", "SimpleRNN")
+    for rs in (False, True)
+    for gb in (False, True)
+]
 
 
 @pytest.mark.parametrize("cls, return_sequences, go_backwards", MASKED)
 def test_masking_layer(cls, return_sequences, go_backwards):
     x = keras.Input((7, 3))
     y = layers.Masking(0.5)(x)
-    y = getattr(layers, cls)(4, return_sequences=return_sequences, go_backwards=go_backwards,
-                             return_state=True)(y)
+    y = getattr(layers, cls)(
+        4, return_sequences=return_sequences, go_backwards=go_backwards, return_state=True
+    )(y)
     check(keras.Model(x, y), [masked_batch(value=0.5)])
 
 
-@pytest.mark.parametrize("cls, merge_mode, return_sequences", [
-    ("LSTM", "concat", False), ("LSTM", "sum", True), ("GRU", None, True), ("GRU", "mul", False),
-    ("SimpleRNN", "ave", True)])
+@pytest.mark.parametrize(
+    "cls, merge_mode, return_sequences",
+    [
+        ("LSTM", "concat", False),
+        ("LSTM", "sum", True),
+        ("GRU", None, True),
+        ("GRU", "mul", False),
+        ("SimpleRNN", "ave", True),
+    ],
+)
 def test_embedding_mask_bidirectional(cls, merge_mode, return_sequences):
     ids = keras.Input((7,), dtype="int32")
     y = layers.Embedding(20, 4, mask_zero=True)(ids)
-    y = layers.Bidirectional(getattr(layers, cls)(3, return_sequences=return_sequences,
-                                                  return_state=True), merge_mode=merge_mode)(y)
+    y = layers.Bidirectional(
+        getattr(layers, cls)(3, return_sequences=return_sequences, return_state=True),
+        merge_mode=merge_mode,
+    )(y)
     check(keras.Model(ids, y), [masked_ids()])
+
+
+def right_padded_ids(t: int = 7, vocab: int = 20):
+    """Every row: kept steps first, then padding (lengths 7, 4, 1, 6, 2): the packed path."""
+    ids = np.random.default_rng(6).integers(1, vocab, (5, t)).astype("int32")
+    for row, length in enumerate((7, 4, 1, 6, 2)):
+        ids[row, length:] = 0
+    return ids
+
+
+@pytest.mark.parametrize(
+    "cls, bidirectional, return_sequences",
+    [
+        ("LSTM", False, True),
+        ("LSTM", True, False),
+        ("GRU", True, True),
+        ("GRU", False, False),
+        ("SimpleRNN", False, True),
+        ("SimpleRNN", True, True),
+    ],
+)
+def test_right_padded_mask(cls, bidirectional, return_sequences):
+    """Right padding goes through pack_padded_sequence: same numbers as Keras' masked loop."""
+    ids = keras.Input((7,), dtype="int32")
+    y = layers.Embedding(20, 4, mask_zero=True)(ids)
+    layer = getattr(layers, cls)(3, return_sequences=return_sequences, return_state=True)
+    y = (layers.Bidirectional(layer) if bidirectional else layer)(y)
+    _, source = check(keras.Model(ids, y), [right_padded_ids()])
+    assert "pack_padded_sequence" in source and "keras_rnn" not in source
 
 
 def test_mask_propagates_through_layers():
@@ -281,17 +352,21 @@ def test_zero_output_for_mask():
     check(keras.Model(x, y), [masked_batch()])
 
 
-def test_explicit_boolean_mask_and_initial_state():
+@pytest.mark.parametrize("right_padded", [False, True], ids=["mixed", "right_padded"])
+def test_explicit_boolean_mask_and_initial_state(right_padded):
     """A mask given as a boolean input (mask=...), with initial states (Keras does not
     propagate implicit masks into a layer called with initial_state)."""
     x, m = keras.Input((7, 3)), keras.Input((7,), dtype="bool")
     h, c = keras.Input((4,)), keras.Input((4,))
-    y = layers.LSTM(4, return_sequences=True)(x, mask=m, initial_state=[h, c])
+    y = layers.LSTM(4, return_sequences=True, return_state=True)(x, mask=m, initial_state=[h, c])
     mask = np.ones((5, 7), bool)
-    mask[0, 4:] = mask[1, :3] = mask[4] = False
-    mask[2, [1, 4]] = False
-    check(keras.Model([x, m, h, c], y), [data(5, 7, 3), mask, data(5, 4, seed=2),
-                                         data(5, 4, seed=3)])
+    mask[0, 4:] = mask[4, 2:] = False
+    if not right_padded:
+        mask[1, :3] = mask[4] = False
+        mask[2, [1, 4]] = False
+    check(
+        keras.Model([x, m, h, c], y), [data(5, 7, 3), mask, data(5, 4, seed=2), data(5, 4, seed=3)]
+    )
 
 
 def test_mask_into_unsupported_consumer_refused():
@@ -315,30 +390,53 @@ def test_stateful_and_conv_lstm_refused():
 
 
 def test_lstm_regressor():
-    model = keras.Sequential([keras.Input((10, 2)), layers.LSTM(16, return_sequences=True),
-                              layers.LSTM(8), layers.Dense(1)])
+    model = keras.Sequential(
+        [
+            keras.Input((10, 2)),
+            layers.LSTM(16, return_sequences=True),
+            layers.LSTM(8),
+            layers.Dense(1),
+        ]
+    )
     _, source = check(model, [data(5, 10, 2)])
     assert source.count("nn.LSTM(") == 2 and "keras_rnn" not in source
 
 
 def test_cnn_lstm_classifier():
-    model = keras.Sequential([
-        keras.Input((30, 3)), layers.Conv1D(8, 3, activation="relu"), layers.MaxPooling1D(2),
-        layers.LSTM(16), layers.Dense(5, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input((30, 3)),
+            layers.Conv1D(8, 3, activation="relu"),
+            layers.MaxPooling1D(2),
+            layers.LSTM(16),
+            layers.Dense(5, activation="softmax"),
+        ]
+    )
     check(model, [data(4, 30, 3)])
 
 
 def test_embedding_lstm():
-    model = keras.Sequential([keras.Input((12,), dtype="int32"), layers.Embedding(50, 8),
-                              layers.LSTM(16), layers.Dense(10, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input((12,), dtype="int32"),
+            layers.Embedding(50, 8),
+            layers.LSTM(16),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
     ids = np.random.default_rng(2).integers(0, 50, (4, 12)).astype("int32")
     check(model, [ids])
 
 
 def test_embedding_bilstm():
-    model = keras.Sequential([keras.Input((12,), dtype="int32"), layers.Embedding(50, 8),
-                              layers.Bidirectional(layers.LSTM(8)),
-                              layers.Dense(10, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input((12,), dtype="int32"),
+            layers.Embedding(50, 8),
+            layers.Bidirectional(layers.LSTM(8)),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
     ids = np.random.default_rng(2).integers(0, 50, (4, 12)).astype("int32")
     _, source = check(model, [ids])
     assert "bidirectional=True" in source
@@ -346,10 +444,16 @@ def test_embedding_bilstm():
 
 def test_variable_length_masked():
     """Variable-length sequences padded with zeros: Masking -> LSTM -> Dense per step."""
-    model = keras.Sequential([keras.Input((7, 3)), layers.Masking(0.0),
-                              layers.LSTM(6, return_sequences=True),
-                              layers.TimeDistributed(layers.Dense(2)),
-                              layers.LSTM(4), layers.Dense(1, activation="sigmoid")])
+    model = keras.Sequential(
+        [
+            keras.Input((7, 3)),
+            layers.Masking(0.0),
+            layers.LSTM(6, return_sequences=True),
+            layers.TimeDistributed(layers.Dense(2)),
+            layers.LSTM(4),
+            layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     check(model, [masked_batch()])
 
 
@@ -358,29 +462,35 @@ def test_variable_length_masked():
 
 def test_time_distributed_cnn_lstm():
     """Frames -> TimeDistributed(Conv2D, MaxPooling2D, Flatten) -> LSTM: the video CNN-LSTM."""
-    model = keras.Sequential([
-        keras.Input((4, 8, 8, 2)),
-        layers.TimeDistributed(layers.Conv2D(3, 3, activation="relu")),
-        layers.TimeDistributed(layers.MaxPooling2D(2)),
-        layers.TimeDistributed(layers.Flatten()),
-        layers.TimeDistributed(layers.Dropout(0.5)),
-        layers.LSTM(5), layers.Dense(2)])
+    model = keras.Sequential(
+        [
+            keras.Input((4, 8, 8, 2)),
+            layers.TimeDistributed(layers.Conv2D(3, 3, activation="relu")),
+            layers.TimeDistributed(layers.MaxPooling2D(2)),
+            layers.TimeDistributed(layers.Flatten()),
+            layers.TimeDistributed(layers.Dropout(0.5)),
+            layers.LSTM(5),
+            layers.Dense(2),
+        ]
+    )
     spec, source = check(model, [data(2, 4, 8, 8, 2)])
     assert [n.op for n in spec.nodes] == ["time_distributed"] * 4 + ["lstm", "dense"]
     assert "unflatten(0" in source
 
 
 def test_time_distributed_dense_is_dense():
-    model = keras.Sequential([keras.Input((5, 3)),
-                              layers.TimeDistributed(layers.Dense(4, activation="tanh"))])
+    model = keras.Sequential(
+        [keras.Input((5, 3)), layers.TimeDistributed(layers.Dense(4, activation="tanh"))]
+    )
     randomize(model)
     spec, _ = check_numbers_only(model, [data(2, 5, 3)])
     assert [n.op for n in spec.nodes] == ["dense"]
 
 
 def test_time_distributed_conv1d_variable_length():
-    model = keras.Sequential([keras.Input((None, 6, 2)),
-                              layers.TimeDistributed(layers.Conv1D(3, 2, padding="same"))])
+    model = keras.Sequential(
+        [keras.Input((None, 6, 2)), layers.TimeDistributed(layers.Conv1D(3, 2, padding="same"))]
+    )
     check(model, [data(2, 5, 6, 2)])
 
 
@@ -404,8 +514,7 @@ def test_multi_head_attention(options):
     v = q if self_attention else keras.Input((6, 3))
     k = keras.Input((5 if self_attention else 6, 2)) if with_key else None
     m = keras.Input((5, 5 if self_attention else 6), dtype="bool") if mask else None
-    y = layers.MultiHeadAttention(**options)(q, v, key=k, attention_mask=m,
-                                             use_causal_mask=causal)
+    y = layers.MultiHeadAttention(**options)(q, v, key=k, attention_mask=m, use_causal_mask=causal)
     inputs = [t for t in (q, None if self_attention else v, k, m) if t is not None]
     arrays = [data(3, 5, 4)] + ([] if self_attention else [data(3, 6, 3, seed=2)])
     if with_key:
@@ -414,23 +523,34 @@ def test_multi_head_attention(options):
         allowed = np.random.default_rng(4).random((3, 5, 5 if self_attention else 6)) > 0.4
         allowed[:, :, 0] = True
         arrays.append(allowed)
-    check(keras.Model(inputs, y), arrays)
+    check(keras.Model(inputs if len(inputs) > 1 else inputs[0], y), arrays)
 
 
-@pytest.mark.parametrize("cls, options", [
-    ("Attention", {}), ("Attention", dict(use_scale=True, causal=True)),
-    ("Attention", dict(score_mode="concat")), ("Attention", dict(score_mode="concat",
-                                                                 use_scale=True)),
-    ("AdditiveAttention", {}), ("AdditiveAttention", dict(use_scale=False, causal=True))],
-    ids=["dot", "dot_scaled_causal", "concat", "concat_scaled", "additive",
-         "additive_unscaled_causal"])
+@pytest.mark.parametrize(
+    "cls, options",
+    [
+        ("Attention", {}),
+        ("Attention", dict(use_scale=True, causal=True)),
+        ("Attention", dict(score_mode="concat")),
+        ("Attention", dict(score_mode="concat", use_scale=True)),
+        ("AdditiveAttention", {}),
+        ("AdditiveAttention", dict(use_scale=False, causal=True)),
+    ],
+    ids=[
+        "dot",
+        "dot_scaled_causal",
+        "concat",
+        "concat_scaled",
+        "additive",
+        "additive_unscaled_causal",
+    ],
+)
 def test_attention(cls, options):
     options = dict(options)
     causal = options.pop("causal", False)
     q, v, k = keras.Input((4, 3)), keras.Input((5, 2)), keras.Input((5, 3))
     y = getattr(layers, cls)(**options)([q, v, k], use_causal_mask=causal)
-    check(keras.Model([q, v, k], y), [data(2, 4, 3), data(2, 5, 2, seed=2),
-                                      data(2, 5, 3, seed=3)])
+    check(keras.Model([q, v, k], y), [data(2, 4, 3), data(2, 5, 2, seed=2), data(2, 5, 3, seed=3)])
 
 
 def test_transformer_encoder_block():

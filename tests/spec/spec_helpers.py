@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+
 from nnspec.spec.io import loads
 from nnspec.spec.validate import weight_decls
 

@@ -8,12 +8,12 @@ import subprocess
 import sys
 
 import pytest
-from nnspec.spec.errors import Issue
-from nnspec.spec.gen_schema import schema
-from nnspec.spec.io import load, loads, save
 from spec_helpers import EXAMPLES, random_params
 
 from nnspec.cli import COMMANDS, github_annotation, main
+from nnspec.spec.errors import Issue
+from nnspec.spec.gen_schema import schema
+from nnspec.spec.io import load, loads, save
 
 BAD = """
 inputs:

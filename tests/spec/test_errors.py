@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from nnspec.spec.errors import Issue, SpecError
-from nnspec.spec.io import load
 from safetensors.numpy import save_file
 
 from nnspec.cli import main
+from nnspec.spec.errors import Issue, SpecError
+from nnspec.spec.io import load
 
 DENSE_SPEC = """
 inputs:

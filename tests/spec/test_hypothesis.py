@@ -15,12 +15,13 @@ import numpy as np
 import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from spec_helpers import EXAMPLES
+
 from nnspec.spec.errors import SpecError
 from nnspec.spec.io import from_dict, loads
 from nnspec.spec.ops import catalog
 from nnspec.spec.passes import PASSES
 from nnspec.spec.validate import weight_decls
-from spec_helpers import EXAMPLES
 
 EXTRA_BASES = [
     """

@@ -7,9 +7,10 @@ import textwrap
 
 import numpy as np
 import pytest
+from spec_helpers import EXAMPLES, random_params
+
 from nnspec.spec.errors import SpecError, WeightsError
 from nnspec.spec.io import atomic_write, load, loads, save, to_dict
-from spec_helpers import EXAMPLES, random_params
 
 RICH = """
 nnspec: 1

@@ -7,6 +7,8 @@ import textwrap
 
 import numpy as np
 import pytest
+from spec_helpers import EXAMPLES, model_with_params
+
 from nnspec.spec.io import load, loads
 from nnspec.spec.passes import (
     DEFAULT_PASSES,
@@ -18,7 +20,6 @@ from nnspec.spec.passes import (
     optimize,
     split_activation,
 )
-from spec_helpers import EXAMPLES, model_with_params
 
 
 def spec(text: str):

@@ -7,9 +7,10 @@ import json
 
 import pytest
 import yaml
+from spec_helpers import EXAMPLES
+
 from nnspec.spec.gen_schema import SCHEMA_PATH, main, render, schema
 from nnspec.spec.ops import catalog
-from spec_helpers import EXAMPLES
 
 
 def test_committed_schema_is_up_to_date():

@@ -8,8 +8,9 @@ from ..registry import converter
 
 @converter(MultiHeadAttention)
 def multi_head_attention(node: MultiHeadAttention, ctx) -> str:
-    kwargs = {k: getattr(node, k) for k in ("value_dim", "output_shape", "dropout")
-              if getattr(node, k)}
+    kwargs = {
+        k: getattr(node, k) for k in ("value_dim", "output_shape", "dropout") if getattr(node, k)
+    }
     if not node.use_bias:
         kwargs["use_bias"] = False
     weights = []
@@ -17,8 +18,9 @@ def multi_head_attention(node: MultiHeadAttention, ctx) -> str:
         weights.append(ctx.params[f"{name}_kernel"])
         if node.use_bias:
             weights.append(ctx.params[f"{name}_bias"])
-    layer = ctx.layer("layers.MultiHeadAttention", node.num_heads, node.key_dim,
-                      weights=weights, **kwargs)
+    layer = ctx.layer(
+        "layers.MultiHeadAttention", node.num_heads, node.key_dim, weights=weights, **kwargs
+    )
     n = len(ctx.inputs) - (1 if node.attention_mask else 0)
     args = ctx.inputs[:2]
     if n == 3:

@@ -11,9 +11,19 @@ from .masking import mask_expr
 
 KERAS_LAYERS = {"lstm": "layers.LSTM", "gru": "layers.GRU", "simple_rnn": "layers.SimpleRNN"}
 # Attributes passed to the Keras layer (when they differ from the default: same in both).
-KEYS = ("activation", "recurrent_activation", "use_bias", "return_sequences", "return_state",
-        "go_backwards", "dropout", "recurrent_dropout", "unit_forget_bias", "reset_after",
-        "zero_output_for_mask")
+KEYS = (
+    "activation",
+    "recurrent_activation",
+    "use_bias",
+    "return_sequences",
+    "return_state",
+    "go_backwards",
+    "dropout",
+    "recurrent_dropout",
+    "unit_forget_bias",
+    "reset_after",
+    "zero_output_for_mask",
+)
 
 
 def _layer_kwargs(node) -> dict:
@@ -29,7 +39,11 @@ def _layer_kwargs(node) -> dict:
         if kwargs.get(key, "tanh") not in KERAS_NAMES:
             raise UnsupportedOpError(
                 f"{key} {kwargs[key]!r} has no Keras name, so a Keras recurrent layer cannot "
-                f"use it", node=node.name, op=node.op, attr=key)
+                f"use it",
+                node=node.name,
+                op=node.op,
+                attr=key,
+            )
     return kwargs
 
 

@@ -25,8 +25,9 @@ class _Capture:
         return _INPUT
 
     def layer(self, cls, *args, weights=None, suffix="", wraps=None, **kwargs):
-        self.built.append((call(cls, *([wraps] if wraps else []), *map(literal, args),
-                                **kwargs), weights))
+        self.built.append(
+            (call(cls, *([wraps] if wraps else []), *map(literal, args), **kwargs), weights)
+        )
         return _PLACEHOLDER
 
     def activation(self, x: str, name: str | None = None) -> str:
@@ -52,7 +53,10 @@ def time_distributed(node: TimeDistributed, ctx) -> str:
     if expr != f"{_PLACEHOLDER}({_INPUT})" or len(capture.built) != 1 or not capture.built[0]:
         raise UnsupportedOpError(
             f"time_distributed around {inner.op!r} with these attributes needs more than one "
-            "Keras layer, which layers.TimeDistributed cannot wrap", node=node.name, op=node.op,
-            attr="layer")
+            "Keras layer, which layers.TimeDistributed cannot wrap",
+            node=node.name,
+            op=node.op,
+            attr="layer",
+        )
     source, weights = capture.built[0]
     return f"{ctx.layer('layers.TimeDistributed', wraps=source, weights=weights)}({ctx.x})"

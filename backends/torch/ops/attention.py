@@ -12,8 +12,7 @@ NEG = -1e9  # Keras' large negative score for masked positions
 
 def _causal(q: str, k: str) -> str:
     """(Tq, Tk) boolean mask, True where query t may attend key s (s <= t), as Keras builds."""
-    return (f"torch.ones({q}.shape[-2], {k}.shape[-2], dtype=torch.bool, "
-            f"device={q}.device).tril()")
+    return f"torch.ones({q}.shape[-2], {k}.shape[-2], dtype=torch.bool, device={q}.device).tril()"
 
 
 def _softmax_attend(ctx, scores: str, v: str, allowed: str | None) -> str:
@@ -37,17 +36,31 @@ def multi_head_attention(node: MultiHeadAttention, ctx) -> str:
         weights = {"weight": kernel.reshape(kernel.shape[0], h * dim).T}
         if node.use_bias:
             weights["bias"] = ctx.params[f"{name}_bias"].reshape(h * dim)
-        layer = ctx.module("nn.Linear", int(kernel.shape[0]), h * dim, bias=node.use_bias,
-                           weights=weights, suffix=name)
+        layer = ctx.module(
+            "nn.Linear",
+            int(kernel.shape[0]),
+            h * dim,
+            bias=node.use_bias,
+            weights=weights,
+            suffix=name,
+        )
         heads[name] = ctx.temp(name[0])
-        ctx.stmt(f"{heads[name]} = {layer}({ctx.inputs[i]}).unflatten(-1, ({h}, {dim}))"
-                 ".transpose(1, 2)  # (N, heads, T, dim)")
+        ctx.stmt(
+            f"{heads[name]} = {layer}({ctx.inputs[i]}).unflatten(-1, ({h}, {dim}))"
+            ".transpose(1, 2)  # (N, heads, T, dim)"
+        )
     out_kernel = ctx.params["output_kernel"]
     weights = {"weight": out_kernel.reshape(h * vd, out_kernel.shape[-1]).T}
     if node.use_bias:
         weights["bias"] = ctx.params["output_bias"]
-    output = ctx.module("nn.Linear", h * vd, int(out_kernel.shape[-1]), bias=node.use_bias,
-                        weights=weights, suffix="output")
+    output = ctx.module(
+        "nn.Linear",
+        h * vd,
+        int(out_kernel.shape[-1]),
+        bias=node.use_bias,
+        weights=weights,
+        suffix="output",
+    )
     q, k, v = heads["query"], heads["key"], heads["value"]
     context = ctx.temp("context")
     if node.attention_mask:

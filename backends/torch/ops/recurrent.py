@@ -1,6 +1,7 @@
 """lstm, gru, simple_rnn -> nn.LSTM / nn.GRU / nn.RNN (batch_first, bidirectional), or an
 explicit time loop where no PyTorch layer computes what Keras does (other activations, GRU
-with reset_after=False, masked steps that are not plain right padding)."""
+with reset_after=False). Masked steps: the same layer through ``masked_rnn`` (packed sequences
+for right padding, its own cell kernels in a loop otherwise)."""
 
 import re
 
@@ -19,15 +20,17 @@ STEPS = {"lstm": "lstm_step", "gru": "gru_step", "simple_rnn": "simple_rnn_step"
 def fallback_reason(node) -> str | None:
     """Why the node needs the explicit loop (None: the fused PyTorch layer computes it)."""
     if node.op in ("lstm", "gru") and (node.activation, node.recurrent_activation) != (
-            "tanh", "sigmoid"):
-        return (f"activation {node.activation!r} / recurrent_activation "
-                f"{node.recurrent_activation!r} (PyTorch's layer has tanh / sigmoid only)")
+        "tanh",
+        "sigmoid",
+    ):
+        return (
+            f"activation {node.activation!r} / recurrent_activation "
+            f"{node.recurrent_activation!r} (PyTorch's layer has tanh / sigmoid only)"
+        )
     if node.op == "gru" and not node.reset_after:
         return "reset_after=False (PyTorch's nn.GRU computes the reset_after formula only)"
     if node.op == "simple_rnn" and node.activation not in ("tanh", "relu"):
         return f"activation {node.activation!r} (nn.RNN has tanh and relu only)"
-    if node.mask_value is not None:
-        return "masked steps (Keras keeps the state and repeats the output there)"
     return None
 
 
@@ -64,11 +67,17 @@ def _merge(node, fwd: str, bwd: str, concat: str) -> list[str]:
     mode = node.merge_mode
     if mode is None:
         return [fwd, bwd]
-    return [{"concat": concat, "sum": f"{fwd} + {bwd}", "mul": f"{fwd} * {bwd}",
-             "ave": f"({fwd} + {bwd}) / 2"}[mode]]
+    return [
+        {
+            "concat": concat,
+            "sum": f"{fwd} + {bwd}",
+            "mul": f"{fwd} * {bwd}",
+            "ave": f"({fwd} + {bwd}) / 2",
+        }[mode]
+    ]
 
 
-def _fused(node, ctx, states: list[str]) -> list[str]:
+def _fused(node, ctx, mask: str | None, states: list[str]) -> list[str]:
     u = node.units
     kwargs = {"batch_first": True}
     if not node.use_bias:
@@ -83,29 +92,47 @@ def _fused(node, ctx, states: list[str]) -> list[str]:
             weights[key + suffix] = value
         if node.use_bias and node.op != "gru":
             frozen.append("bias_hh" + suffix)
-    layer = ctx.module(TORCH_LAYERS[node.op], ctx.in_types[0].shape[-1], u, weights=weights,
-                       **kwargs)
+    layer = ctx.module(
+        TORCH_LAYERS[node.op], ctx.in_types[0].shape[-1], u, weights=weights, **kwargs
+    )
     if node.shares is None:
         for name in frozen:
             ctx.init(f"{layer}.{name}.requires_grad_(False)  # Keras has one bias: this stays 0")
     x = f"{ctx.x}.flip(1)" if node.go_backwards else ctx.x
-    init = ""
+    init = None
     if states:
         if node.op == "lstm":  # inputs: h, c per direction
-            init = f", ({_stack(states[0::2])}, {_stack(states[1::2])})"
+            init = f"({_stack(states[0::2])}, {_stack(states[1::2])})"
         else:
-            init = f", {_stack(states)}"
+            init = _stack(states)
+    if mask is not None:  # Keras' masked steps: packed when right-padded, else a loop
+        m = f"{mask}.flip(1)" if node.go_backwards else mask
+        zero = node.return_sequences if node.bidirectional else node.zero_output_for_mask
+        args = [x, m] + ([init] if init else []) + (["zero_output_for_mask=True"] if zero else [])
+        call = f"{ctx.helper('masked_rnn')}({layer}, {', '.join(args)})"
+    else:
+        call = f"{layer}({x}{', ' + init if init else ''})"
     if not node.bidirectional and node.return_sequences and not node.return_state:
-        return [f"{layer}({x}{init})[0]"]
+        return [f"{call}[0]"]
     seq, h, c = ctx.temp("seq"), ctx.temp("h"), ctx.temp("c")
     finals = f"({h}, {c})" if node.op == "lstm" else h
-    ctx.stmt(f"{seq}, {finals} = {layer}({x}{init})")
-    per_dir = [[f"{h}[{k}]", f"{c}[{k}]"] if node.op == "lstm" else [f"{h}[{k}]"]
-               for k in range(len(node.directions))]
+    ctx.stmt(f"{seq}, {finals} = {call}")
+    per_dir = [
+        [f"{h}[{k}]", f"{c}[{k}]"] if node.op == "lstm" else [f"{h}[{k}]"]
+        for k in range(len(node.directions))
+    ]
     if not node.bidirectional:
-        outs = [seq if node.return_sequences else f"{h}[0]"]
+        # Under a mask Keras' last output is the last step's (masked) output, not the state.
+        outs = [seq if node.return_sequences else f"{seq}[:, -1]" if mask else f"{h}[0]"]
     elif node.return_sequences:  # PyTorch aligns the backward outputs with the input steps
         outs = _merge(node, f"{seq}[..., :{u}]", f"{seq}[..., {u}:]", seq)
+    elif mask is not None:  # forward: its last step; backward: step 0, where it ends
+        outs = _merge(
+            node,
+            f"{seq}[:, -1, :{u}]",
+            f"{seq}[:, 0, {u}:]",
+            f"torch.cat([{seq}[:, -1, :{u}], {seq}[:, 0, {u}:]], dim=-1)",
+        )
     else:  # the backward direction ends at step 0: its final state
         outs = _merge(node, f"{h}[0]", f"{h}[1]", f"torch.cat([{h}[0], {h}[1]], dim=-1)")
     return outs + ([s for d in per_dir for s in d] if node.return_state else [])
@@ -120,8 +147,9 @@ def _function(ctx, name: str) -> str:
 
 def _loop(node, ctx, mask: str | None, states: list[str], reason: str) -> list[str]:
     run = ctx.helper("keras_rnn")
-    step = ctx.helper("gru_reset_before_step" if node.op == "gru" and not node.reset_after
-                      else STEPS[node.op])
+    step = ctx.helper(
+        "gru_reset_before_step" if node.op == "gru" and not node.reset_after else STEPS[node.op]
+    )
     ctx.stmt(f"# node {node.name!r}: explicit time loop, for {reason}")
     act = _function(ctx, node.activation)
     rec_act = _function(ctx, node.recurrent_activation) if node.op != "simple_rnn" else None
@@ -139,8 +167,11 @@ def _loop(node, ctx, mask: str | None, states: list[str], reason: str) -> list[s
         in_bias = rec_bias = None
         if node.use_bias:
             bias = ctx.tensor(p + "bias", ctx.params[p + "bias"])
-            in_bias, rec_bias = (f"{bias}[0]", f"{bias}[1]") if node.op == "gru" and \
-                node.reset_after else (bias, None)
+            in_bias, rec_bias = (
+                (f"{bias}[0]", f"{bias}[1]")
+                if node.op == "gru" and node.reset_after
+                else (bias, None)
+            )
         proj = ctx.temp(f"{p}x")
         ctx.stmt(f"{proj} = {ctx.x} @ {kernel}" + (f" + {in_bias}" if in_bias else ""))
         m = mask
@@ -151,11 +182,12 @@ def _loop(node, ctx, mask: str | None, states: list[str], reason: str) -> list[s
             args.append(rec_bias or "None")
         args += [act] + ([rec_act] if rec_act else [])
         fn = f"lambda x_t, s: {step}(x_t, s, {', '.join(args)})"
-        given = states[k * n:(k + 1) * n]
+        given = states[k * n : (k + 1) * n]
         init = given or [zeros] * n
         seq, last, state = ctx.temp(f"{p}seq"), ctx.temp(f"{p}last"), ctx.temp(f"{p}state")
-        extra = (f", {m}" if m else "") + (", zero_output_for_mask=True" if zero_output and m
-                                           else "")
+        extra = (f", {m}" if m else "") + (
+            ", zero_output_for_mask=True" if zero_output and m else ""
+        )
         ctx.stmt(f"{seq}, {last}, {state} = {run}({fn}, {proj}, ({', '.join(init)},){extra})")
         results.append((seq, last, [f"{state}[{i}]" for i in range(n)]))
     if not node.bidirectional:
@@ -180,5 +212,5 @@ def recurrent(node, ctx) -> str:
         ctx.stmt(f"{mask} = {mask_expr(rest[0], ctx.in_types[1], node.mask_value)}")
         rest = rest[1:]
     reason = fallback_reason(node)
-    outs = _fused(node, ctx, rest) if reason is None else _loop(node, ctx, mask, rest, reason)
+    outs = _fused(node, ctx, mask, rest) if reason is None else _loop(node, ctx, mask, rest, reason)
     return ", ".join(outs)

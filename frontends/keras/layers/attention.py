@@ -12,7 +12,10 @@ from .masking import tensor_refs
 def _fail(ctx, key: str, value, why: str) -> ConversionError:
     return ConversionError(
         f"layer {ctx.layer.name!r} ({type(ctx.layer).__name__}): {key}={value!r} is not "
-        f"supported ({why})", node=ctx.layer.name, attr=key)
+        f"supported ({why})",
+        node=ctx.layer.name,
+        attr=key,
+    )
 
 
 def _argument(ctx, index: int, key: str):
@@ -28,21 +31,35 @@ def multi_head_attention(layer, ctx):
     if cfg.get("sliding_window") is not None:
         raise _fail(ctx, "sliding_window", cfg["sliding_window"], "no nnspec op yet")
     if cfg.get("attention_axes") not in (None, (1,), [1]):
-        raise _fail(ctx, "attention_axes", cfg["attention_axes"],
-                    "only attention over the time axis of (batch, time, features) inputs")
+        raise _fail(
+            ctx,
+            "attention_axes",
+            cfg["attention_axes"],
+            "only attention over the time axis of (batch, time, features) inputs",
+        )
     for key in ("return_attention_scores", "query_mask", "value_mask", "key_mask"):
         if ctx.call_kwargs.get(key) not in (None, False):
-            raise _fail(ctx, key, "given", "padding masks into attention are not supported; "
-                        "pass an explicit attention_mask instead")
+            raise _fail(
+                ctx,
+                key,
+                "given",
+                "padding masks into attention are not supported; "
+                "pass an explicit attention_mask instead",
+            )
     refs = tensor_refs(ctx)
     query, value = _argument(ctx, 0, "query"), _argument(ctx, 1, "value")
     key, mask = _argument(ctx, 2, "key"), ctx.call_kwargs.get("attention_mask")
     for name, t in (("query", query), ("value", value), ("key", key)):
         if getattr(t, "_keras_mask", None) is not None:  # MultiHeadAttention reads it itself
-            raise _fail(ctx, f"{name}_mask", "Keras mask", "the layer's inputs carry a padding "
-                        "mask (Masking or Embedding(mask_zero=True) upstream), which nnspec "
-                        "does not apply inside attention yet; pass an explicit "
-                        "attention_mask instead")
+            raise _fail(
+                ctx,
+                f"{name}_mask",
+                "Keras mask",
+                "the layer's inputs carry a padding "
+                "mask (Masking or Embedding(mask_zero=True) upstream), which nnspec "
+                "does not apply inside attention yet; pass an explicit "
+                "attention_mask instead",
+            )
     inputs = [refs[id(query)], refs[id(value)]]
     if key is not None and key is not value:
         inputs.append(refs[id(key)])
@@ -54,18 +71,29 @@ def multi_head_attention(layer, ctx):
             raise _fail(ctx, "output_shape", out, "only one output axis (an int)")
         out = out[0]
     weights = {}
-    for name, sub in (("query", layer._query_dense), ("key", layer._key_dense),
-                      ("value", layer._value_dense), ("output", layer._output_dense)):
+    for name, sub in (
+        ("query", layer._query_dense),
+        ("key", layer._key_dense),
+        ("value", layer._value_dense),
+        ("output", layer._output_dense),
+    ):
         w = ctx.weights(sub)
         weights[f"{name}_kernel"] = w["kernel"]
         if cfg["use_bias"]:
             weights[f"{name}_bias"] = w["bias"]
     return ctx.node(
-        MultiHeadAttention, inputs=inputs, num_heads=cfg["num_heads"], key_dim=cfg["key_dim"],
+        MultiHeadAttention,
+        inputs=inputs,
+        num_heads=cfg["num_heads"],
+        key_dim=cfg["key_dim"],
         value_dim=cfg.get("value_dim") if cfg.get("value_dim") != cfg["key_dim"] else None,
-        output_shape=out, use_bias=cfg["use_bias"], dropout=cfg.get("dropout", 0.0),
+        output_shape=out,
+        use_bias=cfg["use_bias"],
+        dropout=cfg.get("dropout", 0.0),
         causal=bool(ctx.call_kwargs.get("use_causal_mask", False)),
-        attention_mask=mask is not None, params=weights)
+        attention_mask=mask is not None,
+        params=weights,
+    )
 
 
 @from_layer("Attention", "AdditiveAttention")
@@ -77,8 +105,11 @@ def attention(layer, ctx):
     refs = tensor_refs(ctx)
     tensors = _argument(ctx, 0, "inputs")
     inputs = [refs[id(t)] for t in tensors]
-    attrs = dict(use_scale=cfg["use_scale"], dropout=cfg.get("dropout", 0.0),
-                 causal=bool(ctx.call_kwargs.get("use_causal_mask", False)))
+    attrs = dict(
+        use_scale=cfg["use_scale"],
+        dropout=cfg.get("dropout", 0.0),
+        causal=bool(ctx.call_kwargs.get("use_causal_mask", False)),
+    )
     if type(layer).__name__ == "Attention":
         attrs["score_mode"] = cfg["score_mode"]
         cls = Attention

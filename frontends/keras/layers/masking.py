@@ -36,37 +36,46 @@ def _check_mask_use(op, ctx) -> None:
     of a Masking layer's mask)."""
     readers = list(op._outbound_nodes)
     if not readers:
-        raise ConversionError(f"{_where(op)}: only masks (from Masking or Embedding with "
-                              "mask_zero) are supported, and this result is not used as one",
-                              node=op.name)
+        raise ConversionError(
+            f"{_where(op)}: only masks (from Masking or Embedding with "
+            "mask_zero) are supported, and this result is not used as one",
+            node=op.name,
+        )
     for node in readers:
         reader = node.operation
         key = layer_key(reader)
         if key == "ops.Any" and layer_key(op) == "ops.NotEqual":
             _check_mask_use(reader, ctx)
             continue
-        as_mask = [k for k, v in node.arguments.kwargs.items()
-                   if k.endswith("mask") and any(_produced_by(t, op)
-                                                 for t in keras.tree.flatten(v))]
+        as_mask = [
+            k
+            for k, v in node.arguments.kwargs.items()
+            if k.endswith("mask") and any(_produced_by(t, op) for t in keras.tree.flatten(v))
+        ]
         if not as_mask:
             raise ConversionError(
                 f"{_where(op)} feeds layer {reader.name!r} ({key}) as data; nnspec supports "
-                "keras.ops comparisons only as the masks Keras computes itself", node=op.name)
+                "keras.ops comparisons only as the masks Keras computes itself",
+                node=op.name,
+            )
         if key not in MASK_CONSUMERS:
             raise ConversionError(
                 f"layer {reader.name!r} ({key}) receives a Keras mask (from Masking or "
                 "Embedding(mask_zero=True)), which nnspec supports for recurrent layers only",
-                node=reader.name, attr="mask",
+                node=reader.name,
+                attr="mask",
                 hint="remove the mask (mask_zero=False / no Masking layer) before this layer, "
-                     "if the padded steps may count")
+                "if the padded steps may count",
+            )
 
 
 @from_layer("ops.NotEqual")
 def mask_not_equal(op, ctx):
     args = ctx.call_args
     if len(args) != 2 or not isinstance(args[1], int | float) or isinstance(args[1], bool):
-        raise ConversionError(f"{_where(op)}: only a comparison with a number (a mask) is "
-                              "supported", node=op.name)
+        raise ConversionError(
+            f"{_where(op)}: only a comparison with a number (a mask) is supported", node=op.name
+        )
     _check_mask_use(op, ctx)
     return ctx.inputs[0]  # consumers take the compared tensor as their mask source
 
@@ -100,9 +109,13 @@ def mask_source(ctx, mask, refs: dict[int, str]) -> tuple[str, float]:
     if key == "ops.Any":
         inner = op._inbound_nodes[0].arguments.args[0]
         rank = len(inner.shape)
-        if (layer_key(inner._keras_history.operation) == "ops.NotEqual" and not op.keepdims
-                and op.axis is not None and [a % rank for a in op.axis] == [rank - 1]
-                and rank == 3):
+        if (
+            layer_key(inner._keras_history.operation) == "ops.NotEqual"
+            and not op.keepdims
+            and op.axis is not None
+            and [a % rank for a in op.axis] == [rank - 1]
+            and rank == 3
+        ):
             return ref, float(inner._keras_history.operation._inbound_nodes[0].arguments.args[1])
     elif key == "ops.NotEqual":
         source, value = op._inbound_nodes[0].arguments.args
@@ -113,4 +126,7 @@ def mask_source(ctx, mask, refs: dict[int, str]) -> tuple[str, float]:
     raise ConversionError(
         f"layer {ctx.layer.name!r} ({type(ctx.layer).__name__}): its mask comes from "
         f"{_where(op)}, not from a Masking layer, an Embedding with mask_zero or a boolean "
-        "(batch, time) tensor", node=ctx.layer.name, attr="mask")
+        "(batch, time) tensor",
+        node=ctx.layer.name,
+        attr="mask",
+    )

@@ -57,16 +57,18 @@ def normalization(layer, ctx):
     axis = cfg["axis"]
     if axis is None or len(axis) == 0:
         raise ctx.refuse(
-            "axis", "one adapted mean and variance for every value; use axis=-1 with the "
-            "statistic repeated per channel"
+            "axis",
+            "one adapted mean and variance for every value; use axis=-1 with the "
+            "statistic repeated per channel",
         )
     axis = int(axis[0]) if len(axis) == 1 else [int(a) for a in axis]
     x_shape = ctx.in_shapes[0]
     shape = tuple(x_shape[a] for a in normalize_axes(axis, len(x_shape)))
-    if "mean" in w:  # adapted (or loaded) statistics: the layer's weights
-        mean, variance, count = w["mean"], w["variance"], w["count"]
-    else:  # constants in a layout rescaling can't hold: weights after all
-        mean, variance, count = np.asarray(layer.mean), np.asarray(layer.variance), 0
+    # The statistics the layer computes with: Keras copies its weights into ``layer.mean``
+    # and ``layer.variance`` in finalize_state() (after adapt() or loading), and keeps using
+    # those copies if the weights are assigned afterwards without it.
+    mean, variance = np.asarray(layer.mean), np.asarray(layer.variance)
+    count = w.get("count", 0)
     params = {
         "mean": np.reshape(mean, shape),
         "variance": np.reshape(variance, shape),

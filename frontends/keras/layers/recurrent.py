@@ -18,15 +18,23 @@ _DIRECTION_KEYS = ("name", "go_backwards", "zero_output_for_mask")
 def _fail(ctx, key: str, value, why: str) -> ConversionError:
     return ConversionError(
         f"layer {ctx.layer.name!r} ({type(ctx.layer).__name__}): {key}={value!r} is not "
-        f"supported ({why})", node=ctx.layer.name, attr=key)
+        f"supported ({why})",
+        node=ctx.layer.name,
+        attr=key,
+    )
 
 
 def _attrs(ctx, cls, cfg: dict, cell_cfg: dict | None = None) -> dict:
     """Spec attributes from a recurrent layer's config (and its cell's, for RNN(cell))."""
     cell_cfg = cell_cfg or cfg
     if cfg.get("stateful"):
-        raise _fail(ctx, "stateful", True, "a stateful layer carries its state from one batch "
-                    "to the next; the spec describes one call, from zero or given states")
+        raise _fail(
+            ctx,
+            "stateful",
+            True,
+            "a stateful layer carries its state from one batch "
+            "to the next; the spec describes one call, from zero or given states",
+        )
     attrs = dict(
         units=cell_cfg["units"],
         activation=activation_name(cell_cfg["activation"], ctx),
@@ -39,8 +47,9 @@ def _attrs(ctx, cls, cfg: dict, cell_cfg: dict | None = None) -> dict:
         recurrent_dropout=cell_cfg.get("recurrent_dropout", 0.0),
     )
     if cls is not SimpleRNN:
-        attrs["recurrent_activation"] = activation_name(cell_cfg["recurrent_activation"], ctx,
-                                                        "recurrent_activation")
+        attrs["recurrent_activation"] = activation_name(
+            cell_cfg["recurrent_activation"], ctx, "recurrent_activation"
+        )
     if cls is LSTM:
         attrs["unit_forget_bias"] = cell_cfg["unit_forget_bias"]
     if cls is GRU:
@@ -62,8 +71,11 @@ def _inputs(ctx, layer) -> tuple[list[str], float | None]:
     states = kwargs.get("initial_state", args[1] if len(args) > 1 else None)
     mask = kwargs.get("mask", args[2] if len(args) > 2 else None)
     if isinstance(x, list | tuple):
-        raise ConversionError(f"layer {layer.name!r} ({type(layer).__name__}): nested "
-                              "sequence inputs are not supported", node=layer.name)
+        raise ConversionError(
+            f"layer {layer.name!r} ({type(layer).__name__}): nested "
+            "sequence inputs are not supported",
+            node=layer.name,
+        )
     inputs = [refs[id(x)]]
     value = None
     if mask is not None:
@@ -79,8 +91,13 @@ def _inputs(ctx, layer) -> tuple[list[str], float | None]:
 
 def _convert(layer, ctx, cls, cfg, cell_cfg=None):
     inputs, mask_value = _inputs(ctx, layer)
-    return ctx.node(cls, inputs=inputs, mask_value=mask_value, params=_weights(ctx, layer),
-                    **_attrs(ctx, cls, cfg, cell_cfg))
+    return ctx.node(
+        cls,
+        inputs=inputs,
+        mask_value=mask_value,
+        params=_weights(ctx, layer),
+        **_attrs(ctx, cls, cfg, cell_cfg),
+    )
 
 
 @from_layer("LSTM", "GRU", "SimpleRNN")
@@ -94,8 +111,13 @@ def rnn(layer, ctx):
     cell = layer.cell
     cls = CELLS.get(type(cell).__name__)
     if cls is None:
-        raise _fail(ctx, "cell", type(cell).__name__, "only a single LSTMCell, GRUCell or "
-                    "SimpleRNNCell is supported; stack cells as separate recurrent layers")
+        raise _fail(
+            ctx,
+            "cell",
+            type(cell).__name__,
+            "only a single LSTMCell, GRUCell or "
+            "SimpleRNNCell is supported; stack cells as separate recurrent layers",
+        )
     return _convert(layer, ctx, cls, ctx.config, cell.get_config())
 
 
@@ -107,16 +129,22 @@ def bidirectional(layer, ctx):
     if cls is None:
         raise _fail(ctx, "layer", kind, "Bidirectional supports LSTM, GRU and SimpleRNN")
     fcfg, bcfg = fwd.get_config(), bwd.get_config()
-    differ = sorted(k for k in set(fcfg) | set(bcfg)
-                    if k not in _DIRECTION_KEYS and fcfg.get(k) != bcfg.get(k))
+    differ = sorted(
+        k for k in set(fcfg) | set(bcfg) if k not in _DIRECTION_KEYS and fcfg.get(k) != bcfg.get(k)
+    )
     if type(bwd) is not type(fwd) or differ:
-        raise _fail(ctx, "backward_layer", type(bwd).__name__,
-                    "the backward layer must be the forward layer's mirror; these settings "
-                    f"differ: {', '.join(differ) or 'the layer class'}")
+        raise _fail(
+            ctx,
+            "backward_layer",
+            type(bwd).__name__,
+            "the backward layer must be the forward layer's mirror; these settings "
+            f"differ: {', '.join(differ) or 'the layer class'}",
+        )
     inputs, mask_value = _inputs(ctx, layer)
     attrs = _attrs(ctx, cls, fcfg)
-    attrs.update(bidirectional=True, merge_mode=ctx.config["merge_mode"],
-                 zero_output_for_mask=False)  # Keras sets it from return_sequences
+    attrs.update(
+        bidirectional=True, merge_mode=ctx.config["merge_mode"], zero_output_for_mask=False
+    )  # Keras sets it from return_sequences
     params = {**_weights(ctx, fwd, "forward_"), **_weights(ctx, bwd, "backward_")}
     return ctx.node(cls, inputs=inputs, mask_value=mask_value, params=params, **attrs)
 
@@ -125,5 +153,7 @@ def bidirectional(layer, ctx):
 def conv_lstm(layer, ctx):
     raise ConversionError(
         f"layer {layer.name!r} ({type(layer).__name__}) is not supported: nnspec has no "
-        "convolutional recurrent op yet", node=layer.name,
-        hint="see the README's support table")
+        "convolutional recurrent op yet",
+        node=layer.name,
+        hint="see the README's support table",
+    )

@@ -32,9 +32,11 @@ class _InnerCtx(LayerCtx):
         try:
             node = cls(name=self.name, inputs=self.inputs, **attrs)
         except ValueError as e:  # pydantic ValidationError: an attribute nnspec cannot express
-            raise ConversionError(f"layer {self.layer.name!r} ({type(self.layer).__name__}) "
-                                  f"in {self._outer.layer.name!r}: {e}",
-                                  node=self._outer.layer.name) from None
+            raise ConversionError(
+                f"layer {self.layer.name!r} ({type(self.layer).__name__}) "
+                f"in {self._outer.layer.name!r}: {e}",
+                node=self._outer.layer.name,
+            ) from None
         self.created.append((node, params or {}))
         return node
 
@@ -42,7 +44,10 @@ class _InnerCtx(LayerCtx):
 def _fail(ctx, inner, why: str) -> ConversionError:
     return ConversionError(
         f"layer {ctx.layer.name!r} (TimeDistributed) around {inner.name!r} "
-        f"({type(inner).__name__}): {why}", node=ctx.layer.name, attr="layer")
+        f"({type(inner).__name__}): {why}",
+        node=ctx.layer.name,
+        attr="layer",
+    )
 
 
 @from_layer("TimeDistributed")
@@ -60,8 +65,11 @@ def time_distributed(layer, ctx):
     if isinstance(result, str):  # an identity at inference (Dropout, ...)
         return x_ref
     if len(sub.created) != 1:
-        raise _fail(ctx, inner, f"the layer converts to {len(sub.created)} nodes; "
-                    "time_distributed wraps one")
+        raise _fail(
+            ctx,
+            inner,
+            f"the layer converts to {len(sub.created)} nodes; time_distributed wraps one",
+        )
     node, params = sub.created[0]
     if node.op in _PER_STEP:
         return ctx.node(type(node), inputs=[x_ref], params=params, **node.attrs())

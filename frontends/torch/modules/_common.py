@@ -56,3 +56,18 @@ def zero_pad(ctx, ref: str, pads) -> str:
     """A zero_padding node in front of ``ref`` (a channels-last spec tensor)."""
     cls = _ZERO_PADDING[len(pads)]
     return ctx.emit(cls, [ref], suffix="pad", padding=[list(p) for p in pads])
+
+
+def perm_with_last_free(x, dims) -> tuple[int, ...] | None:
+    """A layout of ``x`` where PyTorch ``dims`` sit on the spec's spatial axes (neither first
+    nor last), preferring the current one, then channels-last; None if every non-batch dim is
+    in ``dims``."""
+    from ..values import channels_last, move_to_end
+
+    if x.perm[-1] not in dims:
+        return x.perm
+    cl = channels_last(x.rank)
+    if x.perm[0] == 0 and cl[-1] not in dims:
+        return cl
+    free = [d for d in x.perm[1:] if d not in dims]
+    return move_to_end(x.perm, free[-1]) if free else None

@@ -34,8 +34,16 @@ def conv(m, ctx):
             f"stride={strides} with dilation={dilation} is not supported (Keras "
             "cannot combine strides and dilation above 1)"
         )
-    ref = ctx.channels_last(x)
     pads = torch_pads(m.padding, kernel, dilation)
+    if x.padded is not None and all(p == (0, 0) for p in pads):
+        # F.pad then a 'valid' convolution: one 'same' convolution when that is the padding
+        source, pairs = x.padded[0], dict(x.padded[1])
+        if set(pairs) <= set(range(2, rank + 2)):
+            merged = [pairs.get(d, (0, 0)) for d in range(2, rank + 2)]
+            same = spec_padding(merged, source.shape[2:], kernel, strides, dilation)
+            if same == ("same", None):
+                x, pads = source, merged
+    ref = ctx.channels_last(x)
     padding, explicit = spec_padding(pads, x.shape[2:], kernel, strides, dilation)
     if explicit:
         ref = zero_pad(ctx, ref, explicit)

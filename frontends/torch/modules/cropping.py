@@ -12,7 +12,8 @@ from nnspec.spec.ops.cropping import Cropping1D, Cropping2D, Cropping3D
 from nnspec.spec.ops.reshape import Reshape
 
 from ..registry import from_function
-from ..values import Stack, Tensor, move_to_end
+from ..values import Stack, Tensor
+from ._common import perm_with_last_free
 from .reshape import reshape_to
 
 _CROPPING = {1: Cropping1D, 2: Cropping2D, 3: Cropping3D}
@@ -61,9 +62,9 @@ def crop(ctx, x: Tensor, index):
         return reshape_to(ctx, x, ctx.out_shape())
     ref, perm, shape = x.ref, x.perm, x.shape
     if perm[-1] in crops:
-        free = [d for d in perm[1:] if d not in crops]
-        if free:
-            perm = move_to_end(perm, free[-1])
+        free_perm = perm_with_last_free(x, crops)
+        if free_perm is not None:
+            perm = free_perm
             ref = ctx.as_perm(x, perm)
         else:  # every non-batch dim is cropped: append a size-1 axis to stay last
             spec_shape = [shape[p] for p in perm]

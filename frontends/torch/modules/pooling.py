@@ -80,8 +80,9 @@ def pool(ctx, x, kind, kernel, strides, pads, *, count_include_pad=True):
                 f"{tuple(x.shape[2:])}, which is not TensorFlow's 'same' padding {same}",
                 hint=hint,
             )
+    strides = None if tuple(strides) == tuple(kernel) else tuple(strides)  # the spec's default
     out = ctx.emit(
-        _POOL[kind, rank], [ref], pool_size=tuple(kernel), strides=tuple(strides), padding=padding
+        _POOL[kind, rank], [ref], pool_size=tuple(kernel), strides=strides, padding=padding
     )
     return ctx.result(out, channels_last(x.rank), nonneg=x.nonneg)
 

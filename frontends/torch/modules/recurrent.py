@@ -43,27 +43,25 @@ def _getitems(n):
 
 
 def _used(n, lstm: bool, entries: int):
-    """(sequence used, {state entries used}) for a recurrent module's graph node; an entry
-    is layer * directions + direction, as in h_n."""
+    """(sequence used, h_n entries used, c_n entries used) for a recurrent module's graph
+    node; an entry is layer * directions + direction, as in h_n."""
     everything = set(range(entries))
     items = _getitems(n)
     if items is None:
-        return True, everything
+        return True, everything, everything
     seq = 0 in items or -2 in items
-    used: set[int] = set()
+    used: list[set[int]] = [set(), set()]
     for hx in items.get(1, []) + items.get(-1, []):
-        stacks = [hx]
+        parts = {0: [hx]}
         if lstm:
             parts = _getitems(hx)
             if parts is None:
-                return seq, everything
-            stacks = [u for k in (0, 1, -1, -2) for u in parts.get(k, [])]
-        for stack in stacks:
-            picks = _getitems(stack)
-            if picks is None:
-                return seq, everything
-            used |= {k % entries for k in picks}
-    return seq, used
+                return seq, everything, everything
+        for k, stacks in parts.items():
+            for stack in stacks:
+                picks = _getitems(stack)
+                used[k % 2] |= everything if picks is None else {i % entries for i in picks}
+    return seq, used[0], used[1]
 
 
 def _params(m, kind: str, layer: int, reverse: bool) -> dict[str, np.ndarray]:
@@ -133,7 +131,8 @@ def recurrent(m, ctx, kind: str):
     layers, directions = m.num_layers, 2 if m.bidirectional else 1
     hx = ctx.arg(1, "hx", None)
     initial = _initial_states(ctx, hx, kind, layers, directions)
-    seq_used, entries_used = _used(ctx.fx, kind == "lstm", layers * directions)
+    seq_used, h_used, c_used = _used(ctx.fx, kind == "lstm", layers * directions)
+    entries_used = h_used | c_used
     n_states = 2 if kind == "lstm" else 1
     attrs = {}
     if kind == "rnn":
@@ -146,6 +145,10 @@ def recurrent(m, ctx, kind: str):
     for layer in range(layers):
         last = layer == layers - 1
         states_used = any(layer * directions + d in entries_used for d in range(directions))
+        # Only the last step of a one-way last layer is read: its output is h_n[-1].
+        h_is_output = last and not seq_used and directions == 1 and layer not in c_used
+        if h_is_output:
+            states_used = False
         params = {}
         for d, direction in enumerate(("forward", "backward")[:directions]):
             p = _params(m, kind, layer, reverse=d == 1)
@@ -169,11 +172,11 @@ def recurrent(m, ctx, kind: str):
         for d in range(directions):
             for s in range(n_states):
                 k = 1 + d * n_states + s
-                item = (
-                    Tensor(f"{out}:{k}", (batch, h), "float32", identity(2))
-                    if states_used
-                    else None
-                )
+                item = None
+                if states_used:
+                    item = Tensor(f"{out}:{k}", (batch, h), "float32", identity(2))
+                elif h_is_output and s == 0:
+                    item = Tensor(out, (batch, h), "float32", identity(2))
                 states[s].append(item)
     if seq_used:
         seq_shape = ctx.out_shape(0)

@@ -4,27 +4,32 @@ over spatial dims -> zero_padding."""
 from __future__ import annotations
 
 from ..registry import from_function, from_module
-from ..values import channels_last
-from ._common import zero_pad
+from ._common import perm_with_last_free, zero_pad
 
 
 def pad(ctx, x, amounts):
     """PyTorch's pad tuple (last dim first: left, right, top, bottom, ...)."""
     amounts = list(amounts)
-    if len(amounts) % 2:
-        raise ctx.refuse(f"padding {tuple(amounts)} has an odd number of entries")
+    if len(amounts) % 2 or len(amounts) > 2 * x.rank:
+        raise ctx.refuse(f"padding {tuple(amounts)} does not fit a {x.shape} tensor")
     if any(a < 0 for a in amounts):
         raise ctx.refuse(f"negative padding {tuple(amounts)} (cropping) is not supported")
-    rank = x.rank - 2
-    pairs = [tuple(amounts[i : i + 2]) for i in range(0, len(amounts), 2)][::-1]  # first dim first
-    if len(pairs) > rank or rank not in (1, 2, 3):
+    pairs = {
+        x.rank - 1 - k: (amounts[2 * k], amounts[2 * k + 1])
+        for k in range(len(amounts) // 2)
+        if (amounts[2 * k], amounts[2 * k + 1]) != (0, 0)
+    }
+    if not pairs:
+        return x
+    x = ctx.plain(x)
+    perm = perm_with_last_free(x, pairs)
+    if x.perm[0] in pairs or perm is None or not 1 <= x.rank - 2 <= 3:
         raise ctx.refuse(
-            f"pads {len(pairs)} dims of a {x.shape} tensor; only the spatial dims "
-            "(after batch and channels) can be zero-padded"
+            f"pads dims {sorted(pairs)} of a {x.shape} tensor; the spec zero-pads 1 to 3 axes "
+            "between the batch and the last axis"
         )
-    pairs = [(0, 0)] * (rank - len(pairs)) + pairs
-    ref = zero_pad(ctx, ctx.channels_last(x), pairs)
-    return ctx.result(ref, channels_last(x.rank), nonneg=x.nonneg)
+    ref = zero_pad(ctx, ctx.as_perm(x, perm), [pairs.get(p, (0, 0)) for p in perm[1:-1]])
+    return ctx.result(ref, perm, nonneg=x.nonneg, padded=(x, tuple(sorted(pairs.items()))))
 
 
 @from_module(
