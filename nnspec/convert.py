@@ -44,8 +44,11 @@ class ConvertResult:
 
     @property
     def ok(self) -> bool:
-        counts = set(self.params.values())
-        return all(c.ok for c in self.checks) and len(counts) <= 1
+        return all(c.ok for c in self.checks)
+
+    @property
+    def counts_agree(self) -> bool:
+        return len(set(self.params.values())) <= 1
 
 
 class Progress:
@@ -72,6 +75,28 @@ class _Stage:
         if self.enabled:
             status = "failed" if exc_type else f"{time.perf_counter() - self.t0:.2f}s"
             print(f" {status}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class TorchSource:
+    """A PyTorch module named as ``path/to/model.py:ClassName`` (this imports user code)."""
+
+    target: str
+    weights: Path | None
+    input_shapes: list[tuple[int, ...]]
+    input_layout: str = "channels_first"
+
+
+def read_torch_source(src: TorchSource, progress: Progress):
+    import torch
+
+    from nnspec.frontends.torch import from_torch, load_module
+
+    with progress.stage(f"importing {src.target}"):
+        module = load_module(src.target, src.weights)
+    with progress.stage("tracing the module"):
+        examples = [torch.randn(*shape) for shape in src.input_shapes]
+        return from_torch(module, examples, input_layout=src.input_layout), module
 
 
 def read_source(src: Path, progress: Progress):
@@ -145,12 +170,17 @@ def compare(spec: Model, ref: list[np.ndarray], got: list[np.ndarray]) -> list[O
 
 
 def convert(src, outdir, *, to: str = "torch", check: bool = True,
-            progress: Progress | None = None) -> ConvertResult:
-    src, outdir = Path(src), Path(outdir)
+            progress: Progress | None = None,
+            torch_source: TorchSource | None = None) -> ConvertResult:
+    """Convert ``src`` into ``outdir``; ``torch_source`` describes a ``model.py:Class`` source."""
+    outdir = Path(outdir)
     progress = progress or Progress(False)
     if to not in TARGETS:
         raise ConversionError(f"--to must be one of {', '.join(TARGETS)}, got {to!r}")
-    spec, reference = read_source(src, progress)
+    if torch_source is not None:
+        spec, reference = read_torch_source(torch_source, progress)
+    else:
+        spec, reference = read_source(Path(src), progress)
     name = spec.name if spec.name.isidentifier() else "model"
     result = ConvertResult()
     outdir.mkdir(parents=True, exist_ok=True)
@@ -208,7 +238,16 @@ def _check(spec, reference, built, to, progress, result):
     """Run the converted model and a reference on the same inputs."""
     with progress.stage("checking parity on random inputs"):
         arrays = sample_inputs(spec)
-        if to == "torch":
+        if _is_torch(reference):
+            ref = _torch_outputs(reference, arrays)
+            result.params = {"torch (source)": _torch_count(reference)}
+            if to == "torch":
+                got = _torch_outputs(built, arrays)
+                result.params["torch"] = _torch_count(built)
+            else:
+                got = _keras_outputs(built, arrays)
+                result.params["keras"] = int(built.count_params())
+        elif to == "torch":
             if reference is None:
                 from nnspec.backends.keras import build_model
 
@@ -231,6 +270,11 @@ def _check(spec, reference, built, to, progress, result):
         result.checks = compare(spec, ref, got)
 
 
+def _is_torch(model) -> bool:
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(model, torch.nn.Module)
+
+
 def format_report(result: ConvertResult) -> str:
     lines = ["wrote " + ", ".join(str(f) for f in result.files)]
     if result.checks:
@@ -238,7 +282,8 @@ def format_report(result: ConvertResult) -> str:
         for c in result.checks:
             lines.append(f"{c.name:<24} {c.max_abs:>12.3g} {c.max_rel:>12.3g}  "
                          f"{'ok' if c.ok else 'MISMATCH'}")
-        lines.append("parameters: " + ", ".join(f"{k} {v:,}" for k, v in result.params.items()))
+        lines.append("parameters: " + ", ".join(f"{k} {v:,}" for k, v in result.params.items())
+                     + ("" if result.counts_agree else "  (differ)"))
     return "\n".join(lines)
 
 

@@ -171,6 +171,8 @@ def _merge_repeated_calls(graph: fx.Graph) -> None:
     for n in list(graph.nodes):
         if n.op not in ("call_module", "call_function", "call_method"):
             continue
+        if isinstance(n.target, str) and n.target.endswith("_") and n.op == "call_method":
+            continue  # in-place methods (x.add_(1)) are not repeatable
         key = (n.op, n.target, repr(n.args), repr(n.kwargs))
         if key in seen:
             n.replace_all_uses_with(seen[key])
@@ -229,9 +231,10 @@ class _Recorder(fx.Interpreter):
             result = super().run_node(n)
         except Exception as e:  # noqa: BLE001 (user code: any failure becomes a ConversionError)
             module = self.module.get_submodule(n.target) if n.op == "call_module" else None
+            reason = str(e).splitlines()[0] if str(e) else ""
             raise ConversionError(
-                f"{describe(n, module, node=False)} failed on the example inputs: {type(e).__name__}: "
-                f"{str(e).splitlines()[0] if str(e) else ''}",
+                f"{describe(n, module, node=False)} failed on the example inputs: "
+                f"{type(e).__name__}: {reason}",
                 node=n.name,
                 hint="check the number, shapes and dtypes of example_inputs",
             ) from None

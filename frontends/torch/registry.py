@@ -17,12 +17,17 @@ _FUNCTIONS: dict[str, Callable] = {}
 
 # Modules refused on purpose, with the reason shown to the user (the README's support table).
 REFUSED = {
-    "MultiheadAttention": "the spec has no attention op yet",
-    "Transformer": "the spec has no attention op yet",
-    "TransformerEncoder": "the spec has no attention op yet",
-    "TransformerDecoder": "the spec has no attention op yet",
-    "TransformerEncoderLayer": "the spec has no attention op yet",
-    "TransformerDecoderLayer": "the spec has no attention op yet",
+    **{
+        name: "its forward takes fused fast paths fx cannot trace; build the block from "
+        "nn.MultiheadAttention, nn.Linear and nn.LayerNorm"
+        for name in (
+            "Transformer",
+            "TransformerEncoder",
+            "TransformerDecoder",
+            "TransformerEncoderLayer",
+            "TransformerDecoderLayer",
+        )
+    },
     "Bilinear": "the spec has no bilinear (two-input weighted) op",
     "EmbeddingBag": "the spec has no bag-of-embeddings reduction",
     "LSTMCell": "single-step cells need a Python loop over time, which fx cannot trace into "

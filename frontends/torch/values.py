@@ -12,8 +12,7 @@ Imports no torch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -81,7 +80,6 @@ class Stack:
     what: str
     items: list[Tensor | None]
     shape: tuple[int, ...]
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 def identity(rank: int) -> tuple[int, ...]:

@@ -2,6 +2,7 @@
 
 TORCH_MODULE_MODULES = (
     "activation",
+    "attention",
     "batch_norm",
     "conv",
     "conv_transpose",

@@ -53,6 +53,8 @@ def adaptive(ctx, kind: str, output_size):
     if all(s == 1 for s in size):
         return global_pool(ctx, x, kind, 1, keepdims=True)
     sizes = x.shape[2:]
+    if tuple(sizes) == size:
+        return x  # already that size
     if any(n % s for n, s in zip(sizes, size)):
         raise ctx.refuse(
             f"adaptive pooling of {tuple(sizes)} to {size} has windows of "

@@ -35,7 +35,12 @@ def squeeze_unsqueeze(ctx, x, shape, mapping):
     x = ctx.plain(x)
     order = [mapping[p] for p in x.perm if p in mapping]
     new = [d for d in range(len(shape)) if d not in mapping.values()]
-    order = order[:-1] + new + order[-1:] if len(order) >= 2 else order + new
+    if 1 in new and len(shape) >= 3:  # a new channel dim (x.unsqueeze(1)) goes last
+        order = order + [d for d in new if d != 1] + [1]
+    elif len(order) >= 2:
+        order = order[:-1] + new + order[-1:]
+    else:
+        order = order + new
     spec_shape = [shape[d] for d in order]
     if tuple(spec_shape) == x.spec_shape:
         ref = x.ref

@@ -101,7 +101,7 @@ def test_channels_last_inputs():
     module = randomize_batch_norm(module)
     x = _images((2, 3, 16, 16))
     spec = nnspec.from_torch(module, torch.from_numpy(x), input_layout="channels_last")
-    assert spec.inputs["x"].shape == ["batch", 16, 16, 3]
+    assert spec.inputs["input"].shape == ["batch", 16, 16, 3]  # Sequential.forward(input)
     assert not [n for n in spec.nodes if n.op == "permute"]
     nhwc = np.ascontiguousarray(x.transpose(0, 2, 3, 1))
     assert_close(run_torch(module, [x]), run_keras(nnspec.to_keras(spec), [nhwc]))

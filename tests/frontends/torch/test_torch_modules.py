@@ -19,7 +19,7 @@ F = torch.nn.functional
 nn = torch.nn
 
 sys.path.insert(0, str(Path(__file__).parent))
-from torch_models import randomize_batch_norm
+from torch_models import KimCNN, TinyUNet, randomize_batch_norm
 
 
 class Fn(nn.Module):
@@ -249,6 +249,22 @@ CASES = {
     "upsample_nearest": Case(seq(nn.Upsample(scale_factor=2))),
     "upsample_bilinear": Case(seq(nn.Upsample(scale_factor=2, mode="bilinear"))),
     "interpolate_nearest_uneven": Case(fn(lambda s, x: F.interpolate(x, scale_factor=(1, 3)))),
+    # small whole models
+    "kim_text_cnn": Case(KimCNN, [(2, 9)], ids=50),
+    "tiny_unet": Case(TinyUNet, [(2, 3, 8, 8)]),
+    "vgg_style_adaptive_identity": Case(
+        seq(
+            nn.Conv2d(3, 4, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.AdaptiveAvgPool2d(4),
+            nn.Flatten(),
+            nn.Linear(64, 10),
+            nn.ReLU(),
+            nn.Dropout(),
+            nn.Linear(10, 3),
+        )
+    ),
     # containers
     "module_list_and_dict": Case(
         fn(
@@ -257,6 +273,28 @@ CASES = {
             d=nn.ModuleDict({"out": nn.Linear(6, 2)}),
         ),
         [(2, 6)],
+    ),
+    # attention
+    "multihead_self_attention": Case(
+        fn(lambda s, x: s.a(x, x, x)[0], a=nn.MultiheadAttention(8, 2, batch_first=True)),
+        [(2, 5, 8)],
+    ),
+    "multihead_cross_attention_time_major": Case(
+        lambda: Fn2(
+            lambda s, x, y: s.a(x.transpose(0, 1), y.transpose(0, 1), y.transpose(0, 1))[
+                0
+            ].transpose(0, 1),
+            a=nn.MultiheadAttention(6, 3, kdim=4, vdim=4, bias=False),
+        ),
+        [(2, 5, 6), (2, 7, 4)],
+    ),
+    "multihead_attention_residual_norm": Case(
+        fn(
+            lambda s, x: s.norm(x + s.a(x, x, x, need_weights=False)[0]),
+            a=nn.MultiheadAttention(8, 4, batch_first=True),
+            norm=nn.LayerNorm(8),
+        ),
+        [(2, 6, 8)],
     ),
     # embedding
     "embedding": Case(seq(nn.Embedding(20, 4, padding_idx=0)), [(2, 7)], ids=20),

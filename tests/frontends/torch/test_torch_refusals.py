@@ -49,14 +49,15 @@ class WithParameter(nn.Module):
         return x + self.offset
 
 
-class Attention(nn.Module):
+class Unsupported(nn.Module):
     def __init__(self):
         super().__init__()
-        self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+        self.block = nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
         self.shuffle = nn.PixelShuffle(2)
 
     def forward(self, x):
-        return self.attn(x, x, x)[0]
+        y = self.block(x)
+        return self.shuffle(y.view(x.size(0), 8, 2, 3))
 
 
 class Einsum(nn.Module):
@@ -81,8 +82,9 @@ def test_control_flow_names_the_submodule():
 
 
 def test_unsupported_modules_are_all_listed():
-    msg = _refused(Attention(), torch.randn(2, 5, 8), match="1 unsupported operation")
-    assert "'attn' (nn.MultiheadAttention): the spec has no attention op yet" in msg
+    msg = _refused(Unsupported(), torch.randn(2, 6, 8), match="2 unsupported operation")
+    assert "'block' (nn.TransformerEncoderLayer): its forward takes fused fast paths" in msg
+    assert "'shuffle' (nn.PixelShuffle): the spec has no depth-to-space op" in msg
 
 
 def test_unsupported_function():

@@ -149,3 +149,37 @@ def randomize_batch_norm(model: nn.Module, seed: int = 0) -> nn.Module:
                     m.weight.copy_(torch.rand(m.num_features, generator=g) + 0.5)
                     m.bias.copy_(torch.rand(m.num_features, generator=g) - 0.5)
     return model.eval()
+
+
+class KimCNN(nn.Module):
+    """Kim (2014) text CNN: embedding as a 1-channel image, convolutions over windows of
+    words, max over time, concatenation."""
+
+    def __init__(self, vocab=50, emb=8, filters=4, windows=(2, 3, 4), classes=2):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, emb)
+        self.convs = nn.ModuleList([nn.Conv2d(1, filters, (k, emb)) for k in windows])
+        self.fc = nn.Linear(filters * len(windows), classes)
+
+    def forward(self, ids):
+        x = self.embedding(ids).unsqueeze(1)  # (N, 1, T, E)
+        xs = [F.relu(conv(x)).squeeze(3) for conv in self.convs]  # (N, F, T')
+        xs = [F.max_pool1d(x, x.size(2)).squeeze(2) for x in xs]  # (N, F)
+        return self.fc(torch.cat(xs, 1))
+
+
+class TinyUNet(nn.Module):
+    """One down and one up level: a skip connection concatenated with a ConvTranspose2d."""
+
+    def __init__(self):
+        super().__init__()
+        self.down = nn.Conv2d(3, 8, 3, padding=1)
+        self.pool = nn.MaxPool2d(2)
+        self.middle = nn.Conv2d(8, 16, 3, padding=1)
+        self.up = nn.ConvTranspose2d(16, 8, 2, stride=2)
+        self.out = nn.Conv2d(16, 2, 1)
+
+    def forward(self, x):
+        skip = F.relu(self.down(x))
+        x = F.relu(self.middle(self.pool(skip)))
+        return self.out(torch.cat([skip, self.up(x)], dim=1))
