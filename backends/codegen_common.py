@@ -70,7 +70,7 @@ def call(fn: str, *args: str, **kwargs) -> str:
 
 
 def class_name(text: str) -> str:
-    words = [w for w in _BAD.sub(" ", str(text)).split() if w]
+    words = [w for w in _BAD.sub(" ", str(text)).replace("_", " ").split() if w]
     name = "".join(w[:1].upper() + w[1:] for w in words) or "Model"
     if name[0].isdigit():
         name = "Model" + name

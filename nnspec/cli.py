@@ -315,6 +315,10 @@ def _convert_arguments(p: argparse.ArgumentParser) -> None:
                    help="model.py sources: a .safetensors state dict to load")
     p.add_argument("--input-shape", type=_shape, action="append", default=None,
                    help="model.py sources: an input shape, e.g. 1,3,224,224 (once per input)")
+    p.add_argument("--input-dtype", action="append", default=None,
+                   choices=("float32", "int64", "int32"),
+                   help="model.py sources: dtype of each input (default float32; int64 for "
+                   "token ids)")
     p.add_argument("--input-layout", choices=("channels_first", "channels_last"),
                    default="channels_first", help="model.py sources: layout of image inputs")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
@@ -331,7 +335,13 @@ def convert(args: argparse.Namespace) -> int:
             print("nnspec convert: error: a model.py:ClassName source needs --input-shape",
                   file=sys.stderr)
             return EXIT_USAGE
-        torch_source = TorchSource(args.src, args.weights, args.input_shape, args.input_layout)
+        dtypes = args.input_dtype or ["float32"] * len(args.input_shape)
+        if len(dtypes) != len(args.input_shape):
+            print("nnspec convert: error: give --input-dtype once per --input-shape",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        torch_source = TorchSource(args.src, args.weights, args.input_shape, args.input_layout,
+                                   dtypes)
     target = args.to or ("keras" if torch_source else "torch")
     result = run(args.src, args.output, to=target, check=not args.no_check,
                  progress=Progress(not args.quiet), torch_source=torch_source)

@@ -85,6 +85,7 @@ class TorchSource:
     weights: Path | None
     input_shapes: list[tuple[int, ...]]
     input_layout: str = "channels_first"
+    input_dtypes: list[str] | None = None
 
 
 def read_torch_source(src: TorchSource, progress: Progress):
@@ -95,7 +96,12 @@ def read_torch_source(src: TorchSource, progress: Progress):
     with progress.stage(f"importing {src.target}"):
         module = load_module(src.target, src.weights)
     with progress.stage("tracing the module"):
-        examples = [torch.randn(*shape) for shape in src.input_shapes]
+        dtypes = src.input_dtypes or ["float32"] * len(src.input_shapes)
+        examples = [
+            torch.randn(*shape) if dtype.startswith("float")
+            else torch.randint(0, 2, shape, dtype=getattr(torch, dtype))
+            for shape, dtype in zip(src.input_shapes, dtypes)
+        ]
         return from_torch(module, examples, input_layout=src.input_layout), module
 
 

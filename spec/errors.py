@@ -35,9 +35,10 @@ class Issue:
             where.append(f"node {self.node!r}" + (f" ({self.op})" if self.op else ""))
         if self.attr is not None:
             where.append(f"attribute {self.attr!r}")
-        text = f"{self.located()}: " + (", ".join(where) + ": " if where else "") + self.message
+        prefix = f"{self.located()}: " if self.file or self.line is not None else ""
+        text = prefix + (", ".join(where) + ": " if where else "") + self.message
         if self.severity == "warning":
-            text = text.replace(": ", ": warning: ", 1)
+            text = text.replace(": ", ": warning: ", 1) if prefix else "warning: " + text
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text

@@ -9,5 +9,6 @@ def dense(node: Dense, ctx) -> str:
     if node.use_bias:
         weights["bias"] = ctx.params["bias"]
     features = ctx.in_types[0].shape[-1]
-    layer = ctx.module("nn.Linear", features, node.units, bias=node.use_bias, weights=weights)
+    bias = {} if node.use_bias else {"bias": False}
+    layer = ctx.module("nn.Linear", features, node.units, **bias, weights=weights)
     return ctx.activation(f"{layer}({ctx.x})")
