@@ -200,6 +200,11 @@ def load_keras_file(path) -> keras.Model:
     """Load a .keras or legacy .h5 file without running code from it (safe_mode)."""
     try:
         return keras.saving.load_model(str(path), compile=False, safe_mode=True)
-    except Exception as e:  # Keras raises many types; the user needs the reason, not the trace
-        raise ConversionError(f"cannot load Keras model: {e}".splitlines()[0],
-                              file=str(path)) from None
+    except Exception as e:  # noqa: BLE001 (Keras raises many types; show the reason only)
+        text = str(e)
+        if "safe_mode" in text or "Lambda" in text:
+            reason = ("it contains a Lambda layer, whose Python code nnspec will not run; "
+                      + REFUSED["Lambda"])
+        else:
+            reason = text.splitlines()[0] if text else type(e).__name__
+        raise ConversionError(f"cannot load the Keras model: {reason}", file=str(path)) from None
