@@ -7,9 +7,8 @@ import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import yaml
 from pydantic import ValidationError
 
@@ -17,6 +16,9 @@ from .errors import Issue, SchemaError, WeightsError
 from .model import InputSpec, Model
 from .node import Node
 from .ops import op_class
+
+if TYPE_CHECKING:
+    import numpy as np
 
 TOP_LEVEL = tuple(Model.model_fields)
 
@@ -339,7 +341,7 @@ def _plain(v: Any) -> Any:
         return [_plain(x) for x in v]
     if isinstance(v, dict):
         return {str(k): _plain(x) for k, x in v.items()}
-    if isinstance(v, np.generic):
+    if type(v).__module__ == "numpy" and hasattr(v, "item"):  # a numpy scalar
         return v.item()
     return v
 
@@ -411,6 +413,7 @@ def atomic_write(path: Path, write) -> None:
 
 
 def save_weights(params: dict[str, np.ndarray], path) -> None:
+    import numpy as np
     from safetensors.numpy import save_file
 
     arrays = {k: np.ascontiguousarray(params[k]) for k in sorted(params)}

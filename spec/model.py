@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import math
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SerializeAsAny, model_validator
 
 from .node import Node
-from .types import DType, Dim
+from .types import Dim, DType
+
+if TYPE_CHECKING:  # numpy is imported only when weights are used: `validate` starts faster
+    import numpy as np
 
 
 class InputSpec(BaseModel):
@@ -78,7 +81,7 @@ class Model(BaseModel):
     def count_params(self) -> int:
         from .validate import weight_decls
 
-        return sum(int(np.prod(w.shape)) for ws in weight_decls(self).values() for w in ws.values())
+        return sum(math.prod(w.shape) for ws in weight_decls(self).values() for w in ws.values())
 
     # --- lookup ------------------------------------------------------------------------------
 

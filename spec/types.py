@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal
 
-Dim = Union[int, str, None]  # 28, "batch", or unknown
+Dim = int | str | None  # 28, "batch", or unknown
 DType = Literal["float32", "float16", "bfloat16", "float64", "int32", "int64", "bool"]
 DTYPES: tuple[str, ...] = DType.__args__
 

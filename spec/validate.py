@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import networkx as nx
-import numpy as np
 
 from .errors import AttrError, Issue, Report, SpecError
 from .graph import ancestors_of, parse_ref, to_networkx, topological_order
@@ -240,7 +239,7 @@ def _check_weights(model: Model, a: Analysis) -> None:
                 f"weight {param!r} has shape {tuple(arr.shape)}, the spec implies "
                 f"{tuple(w.shape)} {w.doc}".rstrip(),
                 index=index[node], kind="WeightsError"))
-        elif np.dtype(arr.dtype) != np.dtype(w.dtype):
+        elif str(arr.dtype) != w.dtype:
             a.issues.append(_issue(model, f"weight {param!r} has dtype {arr.dtype}, expected "
                                    f"{w.dtype}", index=index[node], kind="WeightsError"))
     for key in model.params:

@@ -43,3 +43,13 @@ def test_command_imports_no_framework(argv):
 def test_optimize_imports_no_framework(tmp_path):
     argv = ["optimize", str(EXAMPLE), "-o", str(tmp_path / "out.yaml")]
     assert modules_loaded_by(argv) == "[] 0"
+
+
+def test_validate_without_weights_skips_numpy():
+    """numpy is loaded only when weights are read or written: validate starts faster."""
+    code = (
+        "import sys\nfrom nnspec.cli import main\n"
+        f"main(['validate', {str(EXAMPLE)!r}])\nprint('numpy' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip().splitlines()[-1] == "False"

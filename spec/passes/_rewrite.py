@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import networkx as nx
-import numpy as np
 
 from ..graph import format_ref, parse_ref, to_networkx
 from ..node import Node
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from ..model import Model
 
 

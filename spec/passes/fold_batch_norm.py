@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ..validate import infer_types
 from ._rewrite import Rewrite, Uses
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from ..model import Model
     from ..node import Node
 
@@ -68,6 +68,8 @@ def _folds_into(node: Node) -> bool:
 
 def _folded(layer: dict, norm: dict, bn: Node) -> dict[str, np.ndarray] | None:
     """New kernel and bias, or None when a weight is missing (validation reports that)."""
+    import numpy as np  # here, so that `nnspec validate` never loads numpy
+
     if "kernel" not in layer or "moving_mean" not in norm or "moving_variance" not in norm:
         return None
     kernel = layer["kernel"]
