@@ -83,29 +83,45 @@ def select(names: str | None, default: list[str] | None = None) -> list[App]:
     return picked
 
 
-def randomize(model, seed: int = 0) -> None:
-    """Give every vector weight a random value so that errors show: batch-norm moving
-    statistics, scales, offsets and biases (kernels already hold random initial draws)."""
+def randomize(model, calibration=None, seed: int = 0) -> None:
+    """Random values for every vector weight, so that errors show: scales, offsets, biases,
+    adapted normalisation statistics, and batch-norm moving statistics. Kernels keep their
+    random initial draws. With ``calibration`` inputs, each batch-norm layer's statistics
+    are first set to those of its actual inputs (one training-mode pass with momentum 0),
+    then perturbed (mean +- 0.1 std, variance x U(0.7, 1.3)): deep networks then stay well
+    conditioned, where arbitrary statistics make activations explode and float32 round-off
+    grow with them, hiding real errors behind amplified noise."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
+    layers = list(model._flatten_layers(include_self=False))
+    bn = [la for la in layers if type(la).__name__ == "BatchNormalization"]
     for v in model.weights:
         if not str(v.dtype).startswith("float"):
-            continue  # e.g. Normalization's sample count
-        name = v.path.split("/")[-1]
-        shape = tuple(v.shape)
-        if "variance" in name:
+            continue  # Normalization's sample count
+        name, shape = v.path.split("/")[-1], tuple(v.shape)
+        if "variance" in name or name == "gamma" or name.endswith("scale"):
             value = rng.uniform(0.5, 1.5, shape)
-        elif name in ("gamma",) or name.endswith("scale"):
-            value = rng.uniform(0.5, 1.5, shape)
-        elif len(shape) <= 1:  # biases, beta, moving_mean, mean
+        elif len(shape) <= 1:  # biases, beta, moving_mean, mean, LayerScale's gamma
             value = rng.normal(0.0, 0.2, shape)
         else:
             continue
         v.assign(value.astype(str(v.dtype)))
-    for layer in model._flatten_layers(include_self=False):
+    for layer in layers:
         if hasattr(layer, "finalize_state"):  # Normalization reads its variables only here
             layer.finalize_state()
+    if calibration is None or not bn:
+        return
+    momentum = [la.momentum for la in bn]
+    for la in bn:
+        la.momentum = 0.0
+    model(calibration, training=True)
+    for la, m in zip(bn, momentum):
+        la.momentum = m
+        var = np.maximum(np.asarray(la.moving_variance), 1e-2)
+        mean = np.asarray(la.moving_mean) + rng.normal(0, 0.1, var.shape) * np.sqrt(var)
+        la.moving_mean.assign(mean.astype("float32"))
+        la.moving_variance.assign((var * rng.uniform(0.7, 1.3, var.shape)).astype("float32"))
 
 
 def sample_input(app: App, model, batch: int, seed: int = 1):

@@ -114,7 +114,7 @@ def build(name: str, size: int | None):
     else:
         builder, ints = _small_models()[name]
         model, preprocessing = builder(), False
-    randomize(model)
+    randomize(model, make_input(model, 8, preprocessing, ints, seed=99))
     return model, preprocessing, ints
 
 

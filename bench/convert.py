@@ -80,7 +80,7 @@ def measure(name: str, size: int | None, batches: list[int], repeat: int) -> dic
     app = APPS[name]
     keras.utils.set_random_seed(0)
     model = app.build(size)
-    randomize(model)
+    randomize(model, sample_input(app, model, 8, seed=99))
     weight_mb = sum(np.prod(v.shape) * np.dtype(str(v.dtype)).itemsize
                     for v in model.weights) / 2**20
     baseline = rss_mb()

@@ -128,7 +128,8 @@ def main(argv=None) -> int:
     keras.utils.set_random_seed(0)
     model = keras.applications.ResNet50(weights=None, classifier_activation=None,
                                         input_shape=(args.size, args.size, 3))
-    randomize(model)
+    randomize(model, np.random.default_rng(99).normal(0, 1, (8, args.size, args.size, 3))
+              .astype("float32"))
     converted = nnspec.to_torch(nnspec.from_keras(model)).to(device)
     nchw = build_handwritten()
     load_keras_weights(nchw, model)

@@ -20,9 +20,19 @@ keras = pytest.importorskip("keras")
 torch = pytest.importorskip("torch")
 
 
-def randomize(model, seed: int = 0) -> None:
-    """Random values for every vector weight; kernels keep their random initial draws."""
+def randomize(model, calibration=None, seed: int = 0) -> None:
+    """Random values for every vector weight, so that errors show: scales, offsets, biases,
+    adapted normalisation statistics, and batch-norm moving statistics. Kernels keep their
+    random initial draws. With ``calibration`` inputs, each batch-norm layer's statistics
+    are first set to those of its actual inputs (one training-mode pass with momentum 0),
+    then perturbed (mean +- 0.1 std, variance x U(0.7, 1.3)): deep networks then stay well
+    conditioned, where arbitrary statistics make activations explode and float32 round-off
+    grow with them, hiding real errors behind amplified noise."""
+    import numpy as np
+
     rng = np.random.default_rng(seed)
+    layers = list(model._flatten_layers(include_self=False))
+    bn = [la for la in layers if type(la).__name__ == "BatchNormalization"]
     for v in model.weights:
         if not str(v.dtype).startswith("float"):
             continue  # Normalization's sample count
@@ -34,9 +44,21 @@ def randomize(model, seed: int = 0) -> None:
         else:
             continue
         v.assign(value.astype(str(v.dtype)))
-    for layer in model._flatten_layers(include_self=False):
+    for layer in layers:
         if hasattr(layer, "finalize_state"):  # Normalization reads its variables only here
             layer.finalize_state()
+    if calibration is None or not bn:
+        return
+    momentum = [la.momentum for la in bn]
+    for la in bn:
+        la.momentum = 0.0
+    model(calibration, training=True)
+    for la, m in zip(bn, momentum):
+        la.momentum = m
+        var = np.maximum(np.asarray(la.moving_variance), 1e-2)
+        mean = np.asarray(la.moving_mean) + rng.normal(0, 0.1, var.shape) * np.sqrt(var)
+        la.moving_mean.assign(mean.astype("float32"))
+        la.moving_variance.assign((var * rng.uniform(0.7, 1.3, var.shape)).astype("float32"))
 
 
 def build(name: str, side: int, **kwargs):
@@ -51,11 +73,14 @@ def build(name: str, side: int, **kwargs):
 
 def check_conversion(model, batch: int = 2, *, images_0_255: bool = False):
     """Keras -> spec -> PyTorch and spec -> Keras agree with the model; counts are equal."""
-    randomize(model)
-    rng = np.random.default_rng(1)
-    shape = (batch, *model.input_shape[1:])
-    x = rng.uniform(0, 255, shape) if images_0_255 else rng.normal(0, 1, shape)
-    x = [x.astype("float32")]
+    def images(n, seed):
+        rng = np.random.default_rng(seed)
+        shape = (n, *model.input_shape[1:])
+        x = rng.uniform(0, 255, shape) if images_0_255 else rng.normal(0, 1, shape)
+        return x.astype("float32")
+
+    randomize(model, calibration=images(8, 99))
+    x = [images(batch, 1)]
     ref = run_keras(model, x)
 
     spec = nnspec.from_keras(model)
