@@ -46,7 +46,7 @@ def convert_one(app, size, batch: int, check_keras: bool, compiled: bool) -> dic
                                                           else int(size)))
     except Exception as e:  # noqa: BLE001 - reported in the table
         return {**row, "converted": f"no (Keras cannot build it: {first_line(e)})"}
-    randomize(model, sample_input(app, model, 8, seed=99))
+    randomize(model, sample_input(app, model, max(16, batch)))  # includes the test batch
     row["input"] = "x".join(str(d) for d in model.input_shape[1:3])
     row["params"] = model.count_params()
     x = sample_input(app, model, batch)

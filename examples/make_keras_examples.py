@@ -1,6 +1,6 @@
 """Regenerate the small Keras model files in examples/ (random weights, no download).
 
-    python examples/make_keras_examples.py
+python examples/make_keras_examples.py
 """
 
 from pathlib import Path

@@ -19,7 +19,20 @@ from .api import emit, from_keras, from_torch, to_keras, to_torch
 __version__ = "0.1.0"
 
 __all__ = [
-    "ConversionError", "Model", "Node", "SchemaError", "ShapeError", "SpecError",
-    "UnsupportedOpError", "WeightsError", "emit", "from_keras", "from_torch", "load", "loads",
-    "register_op", "to_keras", "to_torch",
+    "ConversionError",
+    "Model",
+    "Node",
+    "SchemaError",
+    "ShapeError",
+    "SpecError",
+    "UnsupportedOpError",
+    "WeightsError",
+    "emit",
+    "from_keras",
+    "from_torch",
+    "load",
+    "loads",
+    "register_op",
+    "to_keras",
+    "to_torch",
 ]

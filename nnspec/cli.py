@@ -11,10 +11,10 @@ Exit status: 0 success, 1 an invalid spec (or any other failure), 2 a usage erro
 from __future__ import annotations
 
 import argparse
-import os
 import gc
 import json
 import math
+import os
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -299,7 +299,9 @@ def _shape(text: str) -> tuple[int, ...]:
     try:
         shape = tuple(int(d) for d in text.replace("x", ",").split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a shape such as 1,3,224,224, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected a shape such as 1,3,224,224, got {text!r}"
+        ) from None
     if not shape or any(d < 1 for d in shape):
         raise argparse.ArgumentTypeError(f"dimensions must be positive, got {text!r}")
     return shape
@@ -308,19 +310,36 @@ def _shape(text: str) -> tuple[int, ...]:
 def _convert_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("src", help="a .keras or .h5 file, a spec .yaml, or model.py:ClassName")
     p.add_argument("-o", "--output", required=True, type=Path, help="output folder")
-    p.add_argument("--to", choices=("torch", "keras", "spec"), default=None,
-                   help="target (default: torch for Keras sources, keras for PyTorch ones)")
+    p.add_argument(
+        "--to",
+        choices=("torch", "keras", "spec"),
+        default=None,
+        help="target (default: torch for Keras sources, keras for PyTorch ones)",
+    )
     p.add_argument("--no-check", action="store_true", help="skip the parity check")
-    p.add_argument("--weights", type=Path,
-                   help="model.py sources: a .safetensors state dict to load")
-    p.add_argument("--input-shape", type=_shape, action="append", default=None,
-                   help="model.py sources: an input shape, e.g. 1,3,224,224 (once per input)")
-    p.add_argument("--input-dtype", action="append", default=None,
-                   choices=("float32", "int64", "int32"),
-                   help="model.py sources: dtype of each input (default float32; int64 for "
-                   "token ids)")
-    p.add_argument("--input-layout", choices=("channels_first", "channels_last"),
-                   default="channels_first", help="model.py sources: layout of image inputs")
+    p.add_argument(
+        "--weights", type=Path, help="model.py sources: a .safetensors state dict to load"
+    )
+    p.add_argument(
+        "--input-shape",
+        type=_shape,
+        action="append",
+        default=None,
+        help="model.py sources: an input shape, e.g. 1,3,224,224 (once per input)",
+    )
+    p.add_argument(
+        "--input-dtype",
+        action="append",
+        default=None,
+        choices=("float32", "int64", "int32"),
+        help="model.py sources: dtype of each input (default float32; int64 for token ids)",
+    )
+    p.add_argument(
+        "--input-layout",
+        choices=("channels_first", "channels_last"),
+        default="channels_first",
+        help="model.py sources: layout of image inputs",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
 
 
@@ -332,26 +351,37 @@ def convert(args: argparse.Namespace) -> int:
     torch_source = None
     if ".py:" in args.src:
         if not args.input_shape:
-            print("nnspec convert: error: a model.py:ClassName source needs --input-shape",
-                  file=sys.stderr)
+            print(
+                "nnspec convert: error: a model.py:ClassName source needs --input-shape",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
         dtypes = args.input_dtype or ["float32"] * len(args.input_shape)
         if len(dtypes) != len(args.input_shape):
-            print("nnspec convert: error: give --input-dtype once per --input-shape",
-                  file=sys.stderr)
+            print(
+                "nnspec convert: error: give --input-dtype once per --input-shape", file=sys.stderr
+            )
             return EXIT_USAGE
-        torch_source = TorchSource(args.src, args.weights, args.input_shape, args.input_layout,
-                                   dtypes)
+        torch_source = TorchSource(
+            args.src, args.weights, args.input_shape, args.input_layout, dtypes
+        )
     target = args.to or ("keras" if torch_source else "torch")
-    result = run(args.src, args.output, to=target, check=not args.no_check,
-                 progress=Progress(not args.quiet), torch_source=torch_source)
+    result = run(
+        args.src,
+        args.output,
+        to=target,
+        check=not args.no_check,
+        progress=Progress(not args.quiet),
+        torch_source=torch_source,
+    )
     print(format_report(result))
     return EXIT_OK if result.ok else EXIT_INVALID
 
 
 COMMANDS: dict[str, Command] = {
     "convert": Command(
-        "convert a Keras file, a spec or a PyTorch module; check parity", _convert_arguments,
+        "convert a Keras file, a spec or a PyTorch module; check parity",
+        _convert_arguments,
         convert,
     ),
     "validate": Command(

@@ -98,7 +98,8 @@ def read_torch_source(src: TorchSource, progress: Progress):
     with progress.stage("tracing the module"):
         dtypes = src.input_dtypes or ["float32"] * len(src.input_shapes)
         examples = [
-            torch.randn(*shape) if dtype.startswith("float")
+            torch.randn(*shape)
+            if dtype.startswith("float")
             else torch.randint(0, 2, shape, dtype=getattr(torch, dtype))
             for shape, dtype in zip(src.input_shapes, dtypes)
         ]
@@ -131,11 +132,15 @@ def sample_inputs(spec: Model, batch: int = 2, seed: int = 0) -> list[np.ndarray
     rng = np.random.default_rng(seed)
     arrays = []
     for name, inp in spec.inputs.items():
-        shape = [d if isinstance(d, int) else (batch if i == 0 else 8)
-                 for i, d in enumerate(inp.shape)]
+        shape = [
+            d if isinstance(d, int) else (batch if i == 0 else 8) for i, d in enumerate(inp.shape)
+        ]
         if inp.dtype.startswith("int"):
-            limits = [n.input_dim for n in spec.nodes
-                      if name in (n.inputs or ()) and hasattr(n, "input_dim")]
+            limits = [
+                n.input_dim
+                for n in spec.nodes
+                if name in (n.inputs or ()) and hasattr(n, "input_dim")
+            ]
             arrays.append(rng.integers(0, min(limits, default=2), shape).astype(inp.dtype))
         else:
             arrays.append(rng.normal(size=shape).astype(inp.dtype))
@@ -170,14 +175,21 @@ def compare(spec: Model, ref: list[np.ndarray], got: list[np.ndarray]) -> list[O
         diff = np.abs(a.astype(np.float64) - b.astype(np.float64))
         scale = float(np.abs(a).max()) if a.size else 0.0
         worst = float(diff.max()) if a.size else 0.0
-        checks.append(OutputCheck(name, worst, worst / scale if scale else worst,
-                                  TOLERANCE * max(1.0, scale)))
+        checks.append(
+            OutputCheck(name, worst, worst / scale if scale else worst, TOLERANCE * max(1.0, scale))
+        )
     return checks
 
 
-def convert(src, outdir, *, to: str = "torch", check: bool = True,
-            progress: Progress | None = None,
-            torch_source: TorchSource | None = None) -> ConvertResult:
+def convert(
+    src,
+    outdir,
+    *,
+    to: str = "torch",
+    check: bool = True,
+    progress: Progress | None = None,
+    torch_source: TorchSource | None = None,
+) -> ConvertResult:
     """Convert ``src`` into ``outdir``; ``torch_source`` describes a ``model.py:Class`` source."""
     outdir = Path(outdir)
     progress = progress or Progress(False)
@@ -259,8 +271,7 @@ def _check(spec, reference, built, to, progress, result):
 
                 reference = build_model(spec)
             ref, got = _keras_outputs(reference, arrays), _torch_outputs(built, arrays)
-            result.params = {"keras": int(reference.count_params()),
-                             "torch": _torch_count(built)}
+            result.params = {"keras": int(reference.count_params()), "torch": _torch_count(built)}
         else:
             from nnspec.backends.torch import build_module
 
@@ -286,10 +297,15 @@ def format_report(result: ConvertResult) -> str:
     if result.checks:
         lines.append(f"{'output':<24} {'max abs err':>12} {'max rel err':>12}  status")
         for c in result.checks:
-            lines.append(f"{c.name:<24} {c.max_abs:>12.3g} {c.max_rel:>12.3g}  "
-                         f"{'ok' if c.ok else 'MISMATCH'}")
-        lines.append("parameters: " + ", ".join(f"{k} {v:,}" for k, v in result.params.items())
-                     + ("" if result.counts_agree else "  (differ)"))
+            lines.append(
+                f"{c.name:<24} {c.max_abs:>12.3g} {c.max_rel:>12.3g}  "
+                f"{'ok' if c.ok else 'MISMATCH'}"
+            )
+        lines.append(
+            "parameters: "
+            + ", ".join(f"{k} {v:,}" for k, v in result.params.items())
+            + ("" if result.counts_agree else "  (differ)")
+        )
     return "\n".join(lines)
 
 

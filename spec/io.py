@@ -68,13 +68,19 @@ def _check_aliases(root, text: str, file: str | None) -> None:
         nonlocal budget
         budget -= 1
         if budget < 0:
-            raise SchemaError("YAML aliases expand to far more data than the file holds",
-                              file=file, line=node.start_mark.line + 1,
-                              column=node.start_mark.column + 1)
+            raise SchemaError(
+                "YAML aliases expand to far more data than the file holds",
+                file=file,
+                line=node.start_mark.line + 1,
+                column=node.start_mark.column + 1,
+            )
         if id(node) in visiting:
-            raise SchemaError("a YAML alias refers to the collection that contains it",
-                              file=file, line=node.start_mark.line + 1,
-                              column=node.start_mark.column + 1)
+            raise SchemaError(
+                "a YAML alias refers to the collection that contains it",
+                file=file,
+                line=node.start_mark.line + 1,
+                column=node.start_mark.column + 1,
+            )
         if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
             visiting.add(id(node))
             for child in node.value:
@@ -169,9 +175,16 @@ def _pydantic_issues(err: ValidationError, prefix: tuple, marks, file, node=None
         if len(loc) > 1:
             attr = ".".join(str(p) for p in loc)
         issues.append(
-            Issue(msg, node=node, op=op, attr=attr, file=file,
-                  line=line_col and line_col[0], column=line_col and line_col[1],
-                  kind="SchemaError")
+            Issue(
+                msg,
+                node=node,
+                op=op,
+                attr=attr,
+                file=file,
+                line=line_col and line_col[0],
+                column=line_col and line_col[1],
+                kind="SchemaError",
+            )
         )
     return issues
 
@@ -193,8 +206,16 @@ def _parse_node(raw: Any, i: int, marks, file, issues: list[Issue]) -> Node | No
     except SchemaError as e:
         op_at = marks.get(("nodes", i, "op"), marks.get(("nodes", i)))
         issues.append(
-            Issue(e.message, node=label, attr="op", file=file, line=op_at and op_at[0],
-                  column=op_at and op_at[1], hint=e.issues[0].hint, kind="SchemaError")
+            Issue(
+                e.message,
+                node=label,
+                attr="op",
+                file=file,
+                line=op_at and op_at[0],
+                column=op_at and op_at[1],
+                hint=e.issues[0].hint,
+                kind="SchemaError",
+            )
         )
         return None
     if isinstance(raw.get("inputs"), str):  # `inputs: x` is shorthand for `inputs: [x]`
@@ -213,8 +234,11 @@ def from_dict(data: Any, *, file: str | None = None, marks=None) -> Model:
 
     def top_issue(msg, key=None):
         at = marks.get((key,) if key else ())
-        issues.append(Issue(msg, attr=key, file=file, line=at and at[0], column=at and at[1],
-                            kind="SchemaError"))
+        issues.append(
+            Issue(
+                msg, attr=key, file=file, line=at and at[0], column=at and at[1], kind="SchemaError"
+            )
+        )
 
     if not isinstance(data, dict):
         got = "an empty file" if data is None else f"a {type(data).__name__}"
@@ -223,11 +247,13 @@ def from_dict(data: Any, *, file: str | None = None, marks=None) -> Model:
     for key in data:
         if key not in TOP_LEVEL:
             near = difflib.get_close_matches(str(key), TOP_LEVEL, n=1, cutoff=0.6)
-            top_issue(f"unknown field {key!r}" + (f" (did you mean {near[0]!r}?)" if near else ""),
-                      key)
+            top_issue(
+                f"unknown field {key!r}" + (f" (did you mean {near[0]!r}?)" if near else ""), key
+            )
     if data.get("nnspec", 1) != 1:
-        top_issue(f"unsupported format version {data.get('nnspec')!r} (this nnspec reads 1)",
-                  "nnspec")
+        top_issue(
+            f"unsupported format version {data.get('nnspec')!r} (this nnspec reads 1)", "nnspec"
+        )
     inputs = {}
     raw_inputs = data.get("inputs")
     if not isinstance(raw_inputs, dict) or not raw_inputs:
@@ -293,8 +319,14 @@ def load(path, *, weights: bool = True) -> Model:
 def _weights_error(model: Model, message: str, hint: str | None = None) -> WeightsError:
     """An error located at the spec's ``weights:`` line (looked up only when raising)."""
     at = model.mark("weights")
-    return WeightsError(message, attr="weights", file=model.source_file, line=at and at[0],
-                        column=at and at[1], hint=hint)
+    return WeightsError(
+        message,
+        attr="weights",
+        file=model.source_file,
+        line=at and at[0],
+        column=at and at[1],
+        hint=hint,
+    )
 
 
 def weights_path(model: Model, folder: Path) -> Path:
@@ -302,8 +334,11 @@ def weights_path(model: Model, folder: Path) -> Path:
     rel = Path(model.weights)
     target = (folder / rel).resolve()
     if rel.is_absolute() or not target.is_relative_to(folder.resolve()):
-        raise _weights_error(model, f"weights path {model.weights!r} leaves the spec's folder",
-                             hint="keep the .safetensors file beside the YAML (or below it)")
+        raise _weights_error(
+            model,
+            f"weights path {model.weights!r} leaves the spec's folder",
+            hint="keep the .safetensors file beside the YAML (or below it)",
+        )
     return target
 
 
@@ -346,8 +381,9 @@ def _plain(v: Any) -> Any:
     return v
 
 
-_Dumper.add_representer(_Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v,
-                                                                 flow_style=True))
+_Dumper.add_representer(
+    _Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True)
+)
 _Dumper.add_representer(
     # Lists of values on one line (`kernel_size: [3, 3]`); the list of nodes one per line.
     list,
@@ -379,9 +415,7 @@ def to_dict(model: Model) -> dict:
     data: dict[str, Any] = {"nnspec": 1, "name": model.name}
     if model.metadata:
         data["metadata"] = _plain(model.metadata)
-    data["inputs"] = {
-        k: _Flow(shape=list(v.shape), dtype=v.dtype) for k, v in model.inputs.items()
-    }
+    data["inputs"] = {k: _Flow(shape=list(v.shape), dtype=v.dtype) for k, v in model.inputs.items()}
     nodes, previous = [], next(iter(model.inputs), None)
     for node in model.nodes:
         nodes.append(_Flow(node_to_dict(node, previous)))
@@ -394,8 +428,14 @@ def to_dict(model: Model) -> dict:
 
 
 def dump_yaml(model: Model) -> str:
-    return yaml.dump(to_dict(model), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                     width=1 << 20, default_flow_style=False)
+    return yaml.dump(
+        to_dict(model),
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=1 << 20,
+        default_flow_style=False,
+    )
 
 
 def atomic_write(path: Path, write) -> None:
@@ -424,8 +464,10 @@ def save(model: Model, path, *, weights: bool = True) -> None:
     """Write ``path`` (YAML) and, when the model has weights, ``<stem>.safetensors`` beside it."""
     path = Path(path)
     if weights and model.params:
-        model.weights = model.weights if model.weights and "/" not in model.weights else (
-            path.stem + ".safetensors"
+        model.weights = (
+            model.weights
+            if model.weights and "/" not in model.weights
+            else (path.stem + ".safetensors")
         )
         save_weights(model.params, path.parent / model.weights)
     text = dump_yaml(model)

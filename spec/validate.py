@@ -73,8 +73,13 @@ def _check_structure(model: Model, report: list[Issue]) -> nx.DiGraph | None:
         if node.name in seen:
             where = "a model input" if seen[node.name] < 0 else f"node #{seen[node.name]}"
             report.append(
-                _issue(model, f"duplicate name {node.name!r} (also {where})", index=i, attr="name",
-                       kind="GraphError")
+                _issue(
+                    model,
+                    f"duplicate name {node.name!r} (also {where})",
+                    index=i,
+                    attr="name",
+                    kind="GraphError",
+                )
             )
             fatal = duplicates = True
         else:
@@ -86,16 +91,27 @@ def _check_structure(model: Model, report: list[Issue]) -> nx.DiGraph | None:
         if n < lo or (hi is not None and n > hi):
             want = str(lo) if lo == hi else f"{lo} or more" if hi is None else f"{lo} to {hi}"
             report.append(
-                _issue(model, f"takes {want} input(s), got {n}", index=i, attr="inputs",
-                       kind="GraphError")
+                _issue(
+                    model,
+                    f"takes {want} input(s), got {n}",
+                    index=i,
+                    attr="inputs",
+                    kind="GraphError",
+                )
             )
             fatal = True
         for ref in node.inputs or ():
             if parse_ref(ref, seen) is None:
                 near = [k for k in seen if k.lower() == ref.lower()]
                 report.append(
-                    _issue(model, f"unknown input {ref!r}", index=i, attr="inputs",
-                           hint=f"did you mean {near[0]!r}?" if near else None, kind="GraphError")
+                    _issue(
+                        model,
+                        f"unknown input {ref!r}",
+                        index=i,
+                        attr="inputs",
+                        hint=f"did you mean {near[0]!r}?" if near else None,
+                        kind="GraphError",
+                    )
                 )
                 fatal = True
     names = set(seen)
@@ -103,9 +119,14 @@ def _check_structure(model: Model, report: list[Issue]) -> nx.DiGraph | None:
         if parse_ref(ref, names) is None:
             line_col = model.mark("outputs", k)
             report.append(
-                Issue(f"output {ref!r} is not a node or input", attr="outputs",
-                      file=model.source_file, line=line_col and line_col[0],
-                      column=line_col and line_col[1], kind="GraphError")
+                Issue(
+                    f"output {ref!r} is not a node or input",
+                    attr="outputs",
+                    file=model.source_file,
+                    line=line_col and line_col[0],
+                    column=line_col and line_col[1],
+                    kind="GraphError",
+                )
             )
             fatal = True
     if duplicates:  # the graph would merge same-named nodes: cycles found there are noise
@@ -118,8 +139,9 @@ def _check_structure(model: Model, report: list[Issue]) -> nx.DiGraph | None:
         cycle = nx.find_cycle(g)
         path = " -> ".join([repr(u) for u, _ in cycle] + [repr(cycle[0][0])])
         index = g.nodes[cycle[0][0]].get("index")
-        report.append(_issue(model, f"cycle: {path}", index=index, attr="inputs",
-                             kind="GraphError"))
+        report.append(
+            _issue(model, f"cycle: {path}", index=index, attr="inputs", kind="GraphError")
+        )
         return None
     if fatal:
         return None
@@ -127,8 +149,13 @@ def _check_structure(model: Model, report: list[Issue]) -> nx.DiGraph | None:
     for i, node in enumerate(model.nodes):
         if node.name not in needed:
             report.append(
-                _issue(model, "does not contribute to any output (dead node)", index=i,
-                       severity="warning", kind="GraphError")
+                _issue(
+                    model,
+                    "does not contribute to any output (dead node)",
+                    index=i,
+                    severity="warning",
+                    kind="GraphError",
+                )
             )
     g.graph["order"] = order
     return g
@@ -173,8 +200,14 @@ def analyse(model: Model, *, check_weights: bool = True) -> Analysis:
             a.types[node.name if k == 0 else f"{node.name}:{k}"] = t
     for ref in model.outputs:
         if ref not in a.types and parse_ref(ref, g.nodes)[0] not in failed:
-            a.issues.append(Issue(f"output {ref!r} does not exist", attr="outputs",
-                                  file=model.source_file, kind="GraphError"))
+            a.issues.append(
+                Issue(
+                    f"output {ref!r} does not exist",
+                    attr="outputs",
+                    file=model.source_file,
+                    kind="GraphError",
+                )
+            )
     if check_weights and model.params:
         _check_weights(model, a)
     # Node order, so a reader meets problems top to bottom.
@@ -194,15 +227,19 @@ def _own_weights(model: Model, node: Node, declared: dict[str, Weight], a: Analy
             "shares", f"shares the weights of {node.shares!r}, which is not a node"
         ) from None
     if target.op != node.op or target.attrs() != node.attrs():
-        raise AttrError("shares", f"shares the weights of {node.shares!r}, but its op or "
-                        "attributes differ")
+        raise AttrError(
+            "shares", f"shares the weights of {node.shares!r}, but its op or attributes differ"
+        )
     theirs = a.weights.get(target.name)
     if theirs is None or target.shares is not None:
         raise AttrError("shares", f"{node.shares!r} must come earlier and own its weights")
     for key, w in declared.items():
         if key not in theirs or theirs[key].shape != w.shape:
-            raise AttrError("shares", f"weight {key!r} would need shape {w.shape} here, "
-                            f"but {node.shares!r} has {theirs.get(key, w).shape}")
+            raise AttrError(
+                "shares",
+                f"weight {key!r} would need shape {w.shape} here, "
+                f"but {node.shares!r} has {theirs.get(key, w).shape}",
+            )
     return {}
 
 
@@ -229,29 +266,55 @@ def _check_weights(model: Model, a: Analysis) -> None:
     for key, (node, w) in declared.items():
         param = key.split("/", 1)[1]
         if key not in model.params:
-            a.issues.append(_issue(model, f"weight {param!r} is missing from the weights",
-                                   index=index[node], kind="WeightsError"))
+            a.issues.append(
+                _issue(
+                    model,
+                    f"weight {param!r} is missing from the weights",
+                    index=index[node],
+                    kind="WeightsError",
+                )
+            )
             continue
         arr = model.params[key]
         if tuple(arr.shape) != tuple(w.shape):
-            a.issues.append(_issue(
-                model,
-                f"weight {param!r} has shape {tuple(arr.shape)}, the spec implies "
-                f"{tuple(w.shape)} {w.doc}".rstrip(),
-                index=index[node], kind="WeightsError"))
+            a.issues.append(
+                _issue(
+                    model,
+                    f"weight {param!r} has shape {tuple(arr.shape)}, the spec implies "
+                    f"{tuple(w.shape)} {w.doc}".rstrip(),
+                    index=index[node],
+                    kind="WeightsError",
+                )
+            )
         elif str(arr.dtype) != w.dtype:
-            a.issues.append(_issue(model, f"weight {param!r} has dtype {arr.dtype}, expected "
-                                   f"{w.dtype}", index=index[node], kind="WeightsError"))
+            a.issues.append(
+                _issue(
+                    model,
+                    f"weight {param!r} has dtype {arr.dtype}, expected {w.dtype}",
+                    index=index[node],
+                    kind="WeightsError",
+                )
+            )
     for key in model.params:
         if key not in declared:
             node = key.split("/", 1)[0]
             if node in a.outputs:
-                a.issues.append(_issue(model, f"unexpected weight {key!r} (the node declares "
-                                       f"no such weight)", index=index[node],
-                                       kind="WeightsError"))
+                a.issues.append(
+                    _issue(
+                        model,
+                        f"unexpected weight {key!r} (the node declares no such weight)",
+                        index=index[node],
+                        kind="WeightsError",
+                    )
+                )
             elif node not in index:
-                a.issues.append(Issue(f"unexpected weight {key!r} (no node {node!r})",
-                                      file=model.source_file, kind="WeightsError"))
+                a.issues.append(
+                    Issue(
+                        f"unexpected weight {key!r} (no node {node!r})",
+                        file=model.source_file,
+                        kind="WeightsError",
+                    )
+                )
 
 
 def validate(model: Model, *, check_weights: bool = True) -> Report:

@@ -44,7 +44,7 @@ def random_inputs(model: Model, shapes, sample: Sample | None = None, seed: int 
     arrays = []
     for (_, spec), shape in zip(model.inputs.items(), shapes):
         if spec.dtype.startswith("int"):
-            lo, hi = (sample.input_range if sample and sample.input_range else (0, 10))
+            lo, hi = sample.input_range if sample and sample.input_range else (0, 10)
             arrays.append(rng.integers(lo, hi, shape).astype(spec.dtype))
         else:
             arrays.append(rng.normal(0.0, 1.0, shape).astype(spec.dtype))

@@ -38,7 +38,9 @@ def converter_for(node: Node) -> Callable:
     fn = _CONVERTERS.get(type(node))
     if fn is None:
         raise UnsupportedOpError(
-            f"no Keras converter for op {node.op!r}", node=node.name, op=node.op,
+            f"no Keras converter for op {node.op!r}",
+            node=node.name,
+            op=node.op,
             hint="register one with nnspec.backends.keras.registry.converter",
         )
     return fn

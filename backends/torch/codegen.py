@@ -21,8 +21,22 @@ from .helpers import HELPERS
 from .registry import converter_for
 
 VERSION = "0.1.0"
-MODULE_RESERVED = ("self", "forward", "training", "eval", "train", "to", "state_dict",
-                   "parameters", "modules", "children", "buffers", "apply", "cuda", "cpu")
+MODULE_RESERVED = (
+    "self",
+    "forward",
+    "training",
+    "eval",
+    "train",
+    "to",
+    "state_dict",
+    "parameters",
+    "modules",
+    "children",
+    "buffers",
+    "apply",
+    "cuda",
+    "cpu",
+)
 LOCAL_RESERVED = ("self", "torch", "nn", "F", "math", *HELPERS)  # helpers are global names
 
 
@@ -51,9 +65,15 @@ class _Generator:
 class NodeCtx:
     """What a converter sees: the node, its inputs as source expressions, shapes, weights."""
 
-    def __init__(self, gen: _Generator, node: Node, inputs: list[str],
-                 in_types: list[TensorType], out_types: list[TensorType],
-                 params: dict[str, np.ndarray]):
+    def __init__(
+        self,
+        gen: _Generator,
+        node: Node,
+        inputs: list[str],
+        in_types: list[TensorType],
+        out_types: list[TensorType],
+        params: dict[str, np.ndarray],
+    ):
         self._gen = gen
         self.node = node
         self.inputs = inputs
@@ -66,8 +86,14 @@ class NodeCtx:
         """The first input's expression."""
         return self.inputs[0]
 
-    def module(self, cls: str, *args, weights: dict[str, np.ndarray] | None = None,
-               suffix: str = "", **kwargs) -> str:
+    def module(
+        self,
+        cls: str,
+        *args,
+        weights: dict[str, np.ndarray] | None = None,
+        suffix: str = "",
+        **kwargs,
+    ) -> str:
         """Declare ``self.<name> = cls(*args, **kwargs)`` in __init__; returns ``self.<name>``.
         A node that ``shares`` another's weights gets that node's submodule instead."""
         if self.node.shares is not None:
@@ -159,7 +185,10 @@ def generate(model: Model, *, channels_first: bool = False, seed: int | None = 0
     for node in topological_nodes(model):
         refs = node.inputs or []
         ctx = NodeCtx(
-            gen, node, [var[r] for r in refs], [a.types[r] for r in refs],
+            gen,
+            node,
+            [var[r] for r in refs],
+            [a.types[r] for r in refs],
             list(a.outputs[node.name]),
             _node_params(node, a, params),
         )
@@ -168,8 +197,10 @@ def generate(model: Model, *, channels_first: bool = False, seed: int | None = 0
         if len(outs) == 1 and (expr in var.values() or expr.isidentifier()):  # no line needed
             var[node.name] = expr
             continue
-        names = [gen.locals.name(node.name if k == 0 else f"{node.name}_{k}",
-                                 key=(node.name, k)) for k in range(len(outs))]
+        names = [
+            gen.locals.name(node.name if k == 0 else f"{node.name}_{k}", key=(node.name, k))
+            for k in range(len(outs))
+        ]
         comment = f"  # {node.name!r}" if names[0] != node.name else ""
         gen.forward_lines.append(f"{', '.join(names)} = {expr}{comment}")
         for k, n in enumerate(names):
@@ -180,8 +211,9 @@ def generate(model: Model, *, channels_first: bool = False, seed: int | None = 0
         if channels_first and a.types[ref].rank >= 4:
             r = f"{r}.movedim(-1, 1)"
         results.append(r)
-    gen.forward_lines.append("return " + (results[0] if len(results) == 1 else
-                                          "(" + ", ".join(results) + ",)"))
+    gen.forward_lines.append(
+        "return " + (results[0] if len(results) == 1 else "(" + ", ".join(results) + ",)")
+    )
     source = _render(model, cls, args, gen)
     return TorchSource(source, cls, gen.state, gen.node_ids)
 

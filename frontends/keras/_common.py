@@ -18,7 +18,10 @@ def activation_name(value, ctx, key: str = "activation") -> str:
             return name
     raise ConversionError(
         f"layer {ctx.layer.name!r} ({type(ctx.layer).__name__}): activation {value!r} is not "
-        f"supported; known: {', '.join(ACTIVATION_NAMES)}", node=ctx.layer.name, attr=key)
+        f"supported; known: {', '.join(ACTIVATION_NAMES)}",
+        node=ctx.layer.name,
+        attr=key,
+    )
 
 
 def bias_params(ctx, use_bias: bool) -> dict:

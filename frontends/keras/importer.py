@@ -8,6 +8,7 @@ from typing import Any
 import keras
 import networkx as nx
 import numpy as np
+from pydantic import ValidationError
 
 from nnspec.spec.errors import ConversionError
 from nnspec.spec.graph import to_networkx
@@ -41,19 +42,31 @@ class LayerCtx:
         layer = layer or self.layer
         return {v.path.split("/")[-1]: np.asarray(v.numpy()) for v in layer.weights}
 
-    def node(self, cls: type[Node], *, suffix: str = "", inputs: list[str] | None = None,
-             params: dict[str, np.ndarray] | None = None, **attrs) -> Node:
+    def node(
+        self,
+        cls: type[Node],
+        *,
+        suffix: str = "",
+        inputs: list[str] | None = None,
+        params: dict[str, np.ndarray] | None = None,
+        **attrs,
+    ) -> Node:
         """Create a spec node named after the layer; ``params`` are its canonical weights."""
         name = self.name + (f"_{suffix}" if suffix else "")
         owner = self._importer.first_call.get(id(self.layer))
         shares = owner + (f"_{suffix}" if suffix else "") if owner != self.name else None
         try:
-            node = cls(name=name, inputs=inputs if inputs is not None else self.inputs,
-                       shares=shares, **attrs)
-        except Exception as e:  # pydantic ValidationError: an attribute nnspec cannot express
+            node = cls(
+                name=name,
+                inputs=inputs if inputs is not None else self.inputs,
+                shares=shares,
+                **attrs,
+            )
+        except ValidationError as e:  # an attribute value nnspec cannot express
             raise ConversionError(
                 f"layer {self.layer.name!r} ({type(self.layer).__name__}): {e}",
-                node=self.layer.name) from None
+                node=self.layer.name,
+            ) from None
         for key, value in (params or {}).items() if shares is None else ():
             value = np.asarray(value)  # floats as float32; integer weights (counts) kept
             if not np.issubdtype(value.dtype, np.integer):
@@ -66,7 +79,10 @@ class LayerCtx:
         value = self.config.get(key)
         return ConversionError(
             f"layer {self.layer.name!r} ({type(self.layer).__name__}): {key}={value!r} is not "
-            f"supported" + (f" ({why})" if why else ""), node=self.layer.name, attr=key)
+            f"supported" + (f" ({why})" if why else ""),
+            node=self.layer.name,
+            attr=key,
+        )
 
     def require(self, key: str, *allowed) -> None:
         """Refuse a config value nnspec does not model (naming the layer and the key)."""
@@ -163,12 +179,15 @@ def from_keras(model) -> Model:
     if fn is None:
         raise ConversionError(
             f"model {model.name!r} is a subclassed keras.Model; only Sequential and functional "
-            "models have a graph nnspec can read")
+            "models have a graph nnspec can read"
+        )
     bad = unsupported_layers(fn)
     if bad:
         lines = "; ".join(f"{n!r} ({c}): {why}" for n, c, why in bad)
-        raise ConversionError(f"model {model.name!r} has {len(bad)} unsupported layer(s): {lines}",
-                              hint="see the README's support table, or register an op")
+        raise ConversionError(
+            f"model {model.name!r} has {len(bad)} unsupported layer(s): {lines}",
+            hint="see the README's support table, or register an op",
+        )
     imp = _Importer()
     inputs = {}
     for x in fn.inputs:
@@ -176,8 +195,13 @@ def from_keras(model) -> Model:
         shape = ["batch" if i == 0 and d is None else d for i, d in enumerate(x.shape)]
         inputs[name] = InputSpec(shape=shape, dtype=str(x.dtype))
     outputs = imp.walk(fn, list(inputs))
-    spec = Model(name=model.name, inputs=inputs, nodes=imp.nodes, outputs=outputs,
-                 metadata={"source": "keras", "keras_version": keras.__version__})
+    spec = Model(
+        name=model.name,
+        inputs=inputs,
+        nodes=imp.nodes,
+        outputs=outputs,
+        metadata={"source": "keras", "keras_version": keras.__version__},
+    )
     spec.nodes = canonical_order(spec)
     spec.params = imp.params
     spec.check()
@@ -187,6 +211,7 @@ def from_keras(model) -> Model:
 def canonical_order(spec: Model) -> list[Node]:
     """A topological order that depends only on the graph and the names, so a model and its
     rebuilt copy (even with nested models inlined) give the same spec."""
+
     def natural(name: str):
         return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name)]
 
@@ -203,8 +228,10 @@ def load_keras_file(path) -> keras.Model:
     except Exception as e:  # noqa: BLE001 (Keras raises many types; show the reason only)
         text = str(e)
         if "safe_mode" in text or "Lambda" in text:
-            reason = ("it contains a Lambda layer, whose Python code nnspec will not run; "
-                      + REFUSED["Lambda"])
+            reason = (
+                "it contains a Lambda layer, whose Python code nnspec will not run; "
+                + REFUSED["Lambda"]
+            )
         else:
             reason = text.splitlines()[0] if text else type(e).__name__
         raise ConversionError(f"cannot load the Keras model: {reason}", file=str(path)) from None

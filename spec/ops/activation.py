@@ -146,15 +146,21 @@ def samples():
     covered = {"relu", "gelu", "hard_sigmoid", "softmax", "gelu_approximate"}
     for name in ACTIVATION_NAMES:
         if name not in covered:
-            yield Sample(f"activation_{name}", dict(op="activation", activation=name),
-                         inputs=[(2, 3, 5)], input_range=(-3.0, 3.0))
+            yield Sample(
+                f"activation_{name}",
+                dict(op="activation", activation=name),
+                inputs=[(2, 3, 5)],
+                input_range=(-3.0, 3.0),
+            )
     yield Sample("relu6", dict(op="relu", max_value=6.0), inputs=[(2, 4, 3)])
     yield Sample("relu_threshold", dict(op="relu", threshold=0.5), inputs=[(2, 3, 4)])
     yield Sample("relu_slope", dict(op="relu", negative_slope=0.2), inputs=[(2, 6)])
-    yield Sample("relu_slope_cap", dict(op="relu", negative_slope=0.2, max_value=0.8),
-                 inputs=[(2, 6)])
-    yield Sample("relu_slope_threshold", dict(op="relu", negative_slope=0.3, threshold=0.2),
-                 inputs=[(2, 6)])
+    yield Sample(
+        "relu_slope_cap", dict(op="relu", negative_slope=0.2, max_value=0.8), inputs=[(2, 6)]
+    )
+    yield Sample(
+        "relu_slope_threshold", dict(op="relu", negative_slope=0.3, threshold=0.2), inputs=[(2, 6)]
+    )
     yield Sample("softmax_image_axis2", dict(op="softmax", axis=2), inputs=[(2, 3, 4, 5)])
 
 

@@ -37,8 +37,11 @@ class _Conv(Node):
                 f"divisible by groups ({self.groups})",
             )
         if any(s > 1 for s in self.strides) and any(r > 1 for r in self.dilation_rate):
-            raise AttrError("dilation_rate", f"dilation_rate {self.dilation_rate} > 1 cannot be "
-                            f"combined with strides {self.strides} > 1 (Keras refuses it too)")
+            raise AttrError(
+                "dilation_rate",
+                f"dilation_rate {self.dilation_rate} > 1 cannot be "
+                f"combined with strides {self.strides} > 1 (Keras refuses it too)",
+            )
         return channels
 
     def infer(self, x: TensorType) -> TensorType:
@@ -114,9 +117,18 @@ def samples():
         dict(op="conv2d", filters=4, kernel_size=3, dilation_rate=2, groups=2, padding="same"),
         inputs=[(2, 9, 9, 4)],
     )
-    yield Sample("conv1d_causal", dict(op="conv1d", filters=3, kernel_size=3, padding="causal",
-                                       dilation_rate=2), inputs=[(2, 10, 4)])
-    yield Sample("conv1d_same_stride", dict(op="conv1d", filters=3, kernel_size=4, strides=3,
-                                            padding="same", activation="relu"), inputs=[(2, 11, 2)])
-    yield Sample("conv3d", dict(op="conv3d", filters=2, kernel_size=(2, 3, 3), strides=(1, 2, 2),
-                                padding="same"), inputs=[(1, 4, 7, 6, 3)])
+    yield Sample(
+        "conv1d_causal",
+        dict(op="conv1d", filters=3, kernel_size=3, padding="causal", dilation_rate=2),
+        inputs=[(2, 10, 4)],
+    )
+    yield Sample(
+        "conv1d_same_stride",
+        dict(op="conv1d", filters=3, kernel_size=4, strides=3, padding="same", activation="relu"),
+        inputs=[(2, 11, 2)],
+    )
+    yield Sample(
+        "conv3d",
+        dict(op="conv3d", filters=2, kernel_size=(2, 3, 3), strides=(1, 2, 2), padding="same"),
+        inputs=[(1, 4, 7, 6, 3)],
+    )

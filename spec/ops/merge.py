@@ -192,12 +192,19 @@ def samples():
     yield Sample("dot_attention", dict(op="dot", axes=2), inputs=[(2, 4, 3), (2, 6, 3)])
     yield Sample("dot_axes_pair", dict(op="dot", axes=(1, 1)), inputs=[(2, 4, 3), (2, 4, 5)])
     yield Sample("dot_mixed_rank", dict(op="dot", axes=(1, 2)), inputs=[(2, 3), (2, 4, 3)])
-    yield Sample("concatenate_negative_axis", dict(op="concatenate", axis=-2),
-                 inputs=[(2, 3, 4), (2, 5, 4)])
-    yield Sample("concatenate_image_axis2", dict(op="concatenate", axis=2),
-                 inputs=[(2, 3, 2, 4), (2, 3, 5, 4)])
-    yield Sample("dot_axes_pair_normalize", dict(op="dot", axes=(2, 1), normalize=True),
-                 inputs=[(2, 4, 3), (2, 3, 5)])
+    yield Sample(
+        "concatenate_negative_axis", dict(op="concatenate", axis=-2), inputs=[(2, 3, 4), (2, 5, 4)]
+    )
+    yield Sample(
+        "concatenate_image_axis2",
+        dict(op="concatenate", axis=2),
+        inputs=[(2, 3, 2, 4), (2, 3, 5, 4)],
+    )
+    yield Sample(
+        "dot_axes_pair_normalize",
+        dict(op="dot", axes=(2, 1), normalize=True),
+        inputs=[(2, 4, 3), (2, 3, 5)],
+    )
     yield Sample("dot_rank3_rank2", dict(op="dot", axes=(2, 1)), inputs=[(2, 4, 3), (2, 3)])
 
 

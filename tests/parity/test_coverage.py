@@ -9,18 +9,75 @@ pytest.importorskip("torch")
 pytest.importorskip("keras")
 
 # Keras layers issue 3 and 4 promise to read.
-PROMISED_KERAS_LAYERS = """
-Dense Conv1D Conv2D Conv3D Conv1DTranspose Conv2DTranspose DepthwiseConv1D DepthwiseConv2D
-SeparableConv1D SeparableConv2D MaxPooling1D MaxPooling2D MaxPooling3D AveragePooling1D
-AveragePooling2D AveragePooling3D GlobalMaxPooling1D GlobalMaxPooling2D GlobalMaxPooling3D
-GlobalAveragePooling1D GlobalAveragePooling2D GlobalAveragePooling3D BatchNormalization
-LayerNormalization GroupNormalization UnitNormalization Dropout SpatialDropout1D
-SpatialDropout2D SpatialDropout3D GaussianNoise GaussianDropout AlphaDropout
-ActivityRegularization Activation ReLU LeakyReLU PReLU ELU Softmax Flatten Reshape Permute
-RepeatVector Cropping1D Cropping2D Cropping3D ZeroPadding1D ZeroPadding2D ZeroPadding3D
-UpSampling1D UpSampling2D UpSampling3D Add Subtract Multiply Average Maximum Minimum
-Concatenate Dot Embedding Rescaling Normalization CenterCrop Resizing LSTM
-""".split()
+PROMISED_KERAS_LAYERS = [
+    "Dense",
+    "Conv1D",
+    "Conv2D",
+    "Conv3D",
+    "Conv1DTranspose",
+    "Conv2DTranspose",
+    "DepthwiseConv1D",
+    "DepthwiseConv2D",
+    "SeparableConv1D",
+    "SeparableConv2D",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "MaxPooling3D",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "AveragePooling3D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D",
+    "BatchNormalization",
+    "LayerNormalization",
+    "GroupNormalization",
+    "UnitNormalization",
+    "Dropout",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    "GaussianNoise",
+    "GaussianDropout",
+    "AlphaDropout",
+    "ActivityRegularization",
+    "Activation",
+    "ReLU",
+    "LeakyReLU",
+    "PReLU",
+    "ELU",
+    "Softmax",
+    "Flatten",
+    "Reshape",
+    "Permute",
+    "RepeatVector",
+    "Cropping1D",
+    "Cropping2D",
+    "Cropping3D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    "ZeroPadding3D",
+    "UpSampling1D",
+    "UpSampling2D",
+    "UpSampling3D",
+    "Add",
+    "Subtract",
+    "Multiply",
+    "Average",
+    "Maximum",
+    "Minimum",
+    "Concatenate",
+    "Dot",
+    "Embedding",
+    "Rescaling",
+    "Normalization",
+    "CenterCrop",
+    "Resizing",
+    "LSTM",
+]
 
 
 @pytest.mark.parametrize("tag", sorted(catalog()))

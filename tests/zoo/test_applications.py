@@ -73,6 +73,7 @@ def build(name: str, side: int, **kwargs):
 
 def check_conversion(model, batch: int = 2, *, images_0_255: bool = False):
     """Keras -> spec -> PyTorch and spec -> Keras agree with the model; counts are equal."""
+
     def images(n, seed):
         rng = np.random.default_rng(seed)
         shape = (n, *model.input_shape[1:])
@@ -88,8 +89,12 @@ def check_conversion(model, batch: int = 2, *, images_0_255: bool = False):
     assert_close(ref, run_torch(module, x))
     rebuilt = nnspec.to_keras(spec)
     assert_close(ref, run_keras(rebuilt, x))
-    counts = (model.count_params(), spec.count_params(), torch_param_count(module),
-              rebuilt.count_params())
+    counts = (
+        model.count_params(),
+        spec.count_params(),
+        torch_param_count(module),
+        rebuilt.count_params(),
+    )
     assert len(set(counts)) == 1, f"parameter counts keras/spec/torch/rebuilt: {counts}"
     return spec, rebuilt
 
@@ -106,15 +111,20 @@ SUBSET = [
 # Every architecture in keras.applications (Keras 3 has no RegNet), at a small input side.
 EVERY = [
     *(("ResNet" + n, 32, {}, False) for n in ("50", "101", "152", "50V2", "101V2", "152V2")),
-    ("VGG16", 32, {}, False), ("VGG19", 32, {}, False),
-    ("InceptionV3", 75, {}, False), ("InceptionResNetV2", 75, {}, False),
+    ("VGG16", 32, {}, False),
+    ("VGG19", 32, {}, False),
+    ("InceptionV3", 75, {}, False),
+    ("InceptionResNetV2", 75, {}, False),
     ("Xception", 71, {}, False),
-    ("MobileNet", 32, {}, False), ("MobileNetV2", 32, {}, False),
-    ("MobileNetV3Small", 32, {}, True), ("MobileNetV3Large", 32, {}, True),
+    ("MobileNet", 32, {}, False),
+    ("MobileNetV2", 32, {}, False),
+    ("MobileNetV3Small", 32, {}, True),
+    ("MobileNetV3Large", 32, {}, True),
     *((f"EfficientNetB{i}", 32, {}, True) for i in range(8)),
     *((f"EfficientNetV2{v}", 32, {}, True) for v in ("B0", "B1", "B2", "B3", "S", "M", "L")),
     *((f"DenseNet{n}", 32, {}, False) for n in (121, 169, 201)),
-    ("NASNetMobile", 32, {}, False), ("NASNetLarge", 32, {}, False),
+    ("NASNetMobile", 32, {}, False),
+    ("NASNetLarge", 32, {}, False),
     *((f"ConvNeXt{s}", 32, {}, True) for s in ("Tiny", "Small", "Base", "Large", "XLarge")),
 ]
 
@@ -125,8 +135,9 @@ def test_application(name, side, kwargs, images):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name, side, kwargs, images",
-                         [pytest.param(*case, id=f"{case[0]}-{case[1]}") for case in EVERY])
+@pytest.mark.parametrize(
+    "name, side, kwargs, images", [pytest.param(*case, id=f"{case[0]}-{case[1]}") for case in EVERY]
+)
 def test_every_application(name, side, kwargs, images):
     check_conversion(build(name, side, **kwargs), batch=1, images_0_255=images)
 
@@ -137,9 +148,15 @@ def test_small_convnext_with_stochastic_depth():
     from keras.src.applications.convnext import ConvNeXt
 
     keras.utils.set_random_seed(0)
-    model = ConvNeXt(depths=[1, 2, 1, 1], projection_dims=[8, 16, 24, 32], drop_path_rate=0.2,
-                     input_shape=(32, 32, 3), classes=10, classifier_activation=None,
-                     name="convnext_mini")
+    model = ConvNeXt(
+        depths=[1, 2, 1, 1],
+        projection_dims=[8, 16, 24, 32],
+        drop_path_rate=0.2,
+        input_shape=(32, 32, 3),
+        classes=10,
+        classifier_activation=None,
+        name="convnext_mini",
+    )
     kinds = {type(op).__name__ for op in model.operations}
     assert {"StochasticDepth", "LayerScale", "Sequential"} <= kinds
     spec, _ = check_conversion(model, images_0_255=True)

@@ -7,6 +7,7 @@ from ..registry import converter
 def dense(node: Dense, ctx) -> str:
     act, after = ctx.fused_activation()
     weights = [ctx.params["kernel"]] + ([ctx.params["bias"]] if node.use_bias else [])
-    layer = ctx.layer("layers.Dense", node.units, activation=act, use_bias=node.use_bias,
-                      weights=weights)
+    layer = ctx.layer(
+        "layers.Dense", node.units, activation=act, use_bias=node.use_bias, weights=weights
+    )
     return ctx.activation(f"{layer}({ctx.x})", after) if after else f"{layer}({ctx.x})"

@@ -14,6 +14,11 @@ def layer_scale(node: LayerScale, ctx) -> str:
     kwargs = {}
     if node.gamma_initializer != "glorot_uniform":
         kwargs["kernel_initializer"] = node.gamma_initializer
-    layer = ctx.layer("layers.EinsumDense", EQUATION, output_shape=(channels,),
-                      weights=[ctx.params["gamma"]], **kwargs)
+    layer = ctx.layer(
+        "layers.EinsumDense",
+        EQUATION,
+        output_shape=(channels,),
+        weights=[ctx.params["gamma"]],
+        **kwargs,
+    )
     return f"{layer}({ctx.x})"

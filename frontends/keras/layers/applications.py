@@ -21,16 +21,19 @@ def _require_applications(layer) -> None:
     if not module.startswith("keras.src.applications."):
         raise ConversionError(
             f"layer {layer.name!r} ({type(layer).__name__} from {module}): only the layer of "
-            "this name defined in keras.applications is supported", node=layer.name,
-            hint="register an op for it (nnspec.register_op)")
+            "this name defined in keras.applications is supported",
+            node=layer.name,
+            hint="register an op for it (nnspec.register_op)",
+        )
 
 
 @from_layer("StochasticDepth")
 def stochastic_depth(layer, ctx):
     _require_applications(layer)
     rank = len(ctx.in_shapes[0])
-    return ctx.node(Dropout, rate=float(ctx.config["drop_path_rate"]),
-                    noise_shape=[None] + [1] * (rank - 1))
+    return ctx.node(
+        Dropout, rate=float(ctx.config["drop_path_rate"]), noise_shape=[None] + [1] * (rank - 1)
+    )
 
 
 @from_layer("CustomScaleLayer")
@@ -38,9 +41,11 @@ def custom_scale(layer, ctx):
     _require_applications(layer)
     if len(ctx.inputs) != 2:
         raise ConversionError(
-            f"layer {layer.name!r} (CustomScaleLayer): expected 2 inputs, got "
-            f"{len(ctx.inputs)}", node=layer.name)
+            f"layer {layer.name!r} (CustomScaleLayer): expected 2 inputs, got {len(ctx.inputs)}",
+            node=layer.name,
+        )
     x, residual = ctx.inputs
-    scaled = ctx.node(Rescaling, suffix="scale", inputs=[residual],
-                      scale=float(ctx.config["scale"]))
+    scaled = ctx.node(
+        Rescaling, suffix="scale", inputs=[residual], scale=float(ctx.config["scale"])
+    )
     return [scaled, ctx.node(Add, inputs=[x, scaled.name])]

@@ -7,5 +7,10 @@ from ..registry import from_layer
 @from_layer("Dense")
 def dense(layer, ctx):
     cfg = ctx.config
-    return ctx.node(Dense, units=cfg["units"], activation=activation_name(cfg["activation"], ctx),
-                    use_bias=cfg["use_bias"], params=bias_params(ctx, cfg["use_bias"]))
+    return ctx.node(
+        Dense,
+        units=cfg["units"],
+        activation=activation_name(cfg["activation"], ctx),
+        use_bias=cfg["use_bias"],
+        params=bias_params(ctx, cfg["use_bias"]),
+    )

@@ -16,10 +16,22 @@ from nnspec.spec.ops.rescaling import Rescaling
 
 from ..registry import from_layer
 
-_MERGE = {"Add": Add, "Subtract": Subtract, "Multiply": Multiply, "Maximum": Maximum,
-          "Minimum": Minimum}
-_SYMBOLS = {"Add": "+", "Subtract": "-", "Multiply": "*", "Divide": "/", "TrueDivide": "/",
-            "Maximum": "max", "Minimum": "min"}
+_MERGE = {
+    "Add": Add,
+    "Subtract": Subtract,
+    "Multiply": Multiply,
+    "Maximum": Maximum,
+    "Minimum": Minimum,
+}
+_SYMBOLS = {
+    "Add": "+",
+    "Subtract": "-",
+    "Multiply": "*",
+    "Divide": "/",
+    "TrueDivide": "/",
+    "Maximum": "max",
+    "Minimum": "min",
+}
 
 
 def _is_tensor(v) -> bool:
@@ -34,15 +46,20 @@ def _constant(value, ctx, channels):
     flat = a.reshape(-1)
     if a.shape[-1] == flat.size and (channels is None or flat.size == channels):
         return [float(v) for v in flat]
-    raise _refuse(ctx, f"a constant of shape {a.shape} (only a number or one value per "
-                  "channel, the last axis, is supported)")
+    raise _refuse(
+        ctx,
+        f"a constant of shape {a.shape} (only a number or one value per "
+        "channel, the last axis, is supported)",
+    )
 
 
 def _refuse(ctx, why: str) -> ConversionError:
     op = type(ctx.layer).__name__
     return ConversionError(
-        f"operation {ctx.layer.name!r} (keras.ops {op}): {why}", node=ctx.layer.name,
-        hint="build the model from layers (keras.layers.Add, Rescaling, ...)")
+        f"operation {ctx.layer.name!r} (keras.ops {op}): {why}",
+        node=ctx.layer.name,
+        hint="build the model from layers (keras.layers.Add, Rescaling, ...)",
+    )
 
 
 @from_layer(*(f"ops.{name}" for name in _SYMBOLS))
@@ -50,8 +67,11 @@ def keras_ops(op, ctx):
     name = type(op).__name__
     args = list(ctx.call_args)
     if ctx.call_kwargs or len(args) != 2:
-        raise _refuse(ctx, f"expected two positional operands, got {len(args)} and keywords "
-                      f"{sorted(ctx.call_kwargs)}")
+        raise _refuse(
+            ctx,
+            f"expected two positional operands, got {len(args)} and keywords "
+            f"{sorted(ctx.call_kwargs)}",
+        )
     tensors = [_is_tensor(a) for a in args]
     if all(tensors):
         if name not in _MERGE:

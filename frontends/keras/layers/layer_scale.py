@@ -32,7 +32,9 @@ def layer_scale(layer, ctx):
         raise ConversionError(
             f"layer {layer.name!r} (LayerScale from {module}): only keras.applications "
             "ConvNeXt's LayerScale (x * gamma, one weight per channel) is supported",
-            node=layer.name, hint="register an op for it (nnspec.register_op)")
+            node=layer.name,
+            hint="register an op for it (nnspec.register_op)",
+        )
     return ctx.node(LayerScale, params={"gamma": w[0]})
 
 
@@ -40,13 +42,17 @@ def layer_scale(layer, ctx):
 def einsum_dense(layer, ctx):
     cfg = ctx.config
     if cfg.get("equation") != EQUATION:
-        raise ctx.refuse("equation", f"only the per-channel scale {EQUATION!r} (layer_scale) "
-                         "is supported")
+        raise ctx.refuse(
+            "equation", f"only the per-channel scale {EQUATION!r} (layer_scale) is supported"
+        )
     if cfg.get("bias_axes"):
         raise ctx.refuse("bias_axes", "layer_scale has no bias")
     if activation_name(cfg.get("activation"), ctx) != "linear":
         raise ctx.refuse("activation", "layer_scale has no activation")
     if cfg.get("quantization_config"):
         raise ctx.refuse("quantization_config", "quantized layers are not supported")
-    return ctx.node(LayerScale, gamma_initializer=_initializer(cfg.get("kernel_initializer")),
-                    params={"gamma": ctx.weights()["kernel"]})
+    return ctx.node(
+        LayerScale,
+        gamma_initializer=_initializer(cfg.get("kernel_initializer")),
+        params={"gamma": ctx.weights()["kernel"]},
+    )

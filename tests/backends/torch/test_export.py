@@ -57,8 +57,7 @@ def module():
 @pytest.fixture(scope="module")
 def inputs():
     rng = np.random.default_rng(1)
-    return [torch.from_numpy(rng.normal(0, 1, (b, 16, 16, 3)).astype("float32"))
-            for b in (2, 3)]
+    return [torch.from_numpy(rng.normal(0, 1, (b, 16, 16, 3)).astype("float32")) for b in (2, 3)]
 
 
 def _expected(module, inputs):
@@ -87,21 +86,34 @@ def test_torch_export_dynamic_batch(module, inputs):
 LEGACY_EXPORTER_BUG = (
     "torch.onnx.export(dynamo=False), the default before torch 2.9, writes x.movedim(-1, 1) "
     "as Transpose(perm=[0, -1, 1, 2]), which ONNX rejects; the generated code needs "
-    "non-negative dims")
+    "non-negative dims"
+)
 
 
-@pytest.mark.parametrize("dynamo", [
-    True, pytest.param(False, marks=pytest.mark.xfail(reason=LEGACY_EXPORTER_BUG, strict=True))
-], ids=["dynamo", "torchscript"])
+@pytest.mark.parametrize(
+    "dynamo",
+    [True, pytest.param(False, marks=pytest.mark.xfail(reason=LEGACY_EXPORTER_BUG, strict=True))],
+    ids=["dynamo", "torchscript"],
+)
 def test_torch_onnx_export(module, inputs, dynamo, tmp_path):
     onnx = pytest.importorskip("onnx")
     if dynamo:
         pytest.importorskip("onnxscript")
     path = tmp_path / "small_cnn.onnx"
-    kwargs = (dict(dynamic_shapes=({0: torch.export.Dim("batch", min=1, max=1024)},))
-              if dynamo else dict(dynamic_axes={"image": {0: "batch"}}))
-    torch.onnx.export(module, (inputs[0],), str(path), input_names=["image"],
-                      output_names=["logits"], dynamo=dynamo, **kwargs)
+    kwargs = (
+        dict(dynamic_shapes=({0: torch.export.Dim("batch", min=1, max=1024)},))
+        if dynamo
+        else dict(dynamic_axes={"image": {0: "batch"}})
+    )
+    torch.onnx.export(
+        module,
+        (inputs[0],),
+        str(path),
+        input_names=["image"],
+        output_names=["logits"],
+        dynamo=dynamo,
+        **kwargs,
+    )
     onnx.checker.check_model(onnx.load(str(path)))
     ort = pytest.importorskip("onnxruntime")
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])

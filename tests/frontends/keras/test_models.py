@@ -15,26 +15,32 @@ layers = keras.layers
 
 
 def mnist_cnn():
-    return keras.Sequential([
-        keras.Input((28, 28, 1)),
-        layers.Conv2D(8, 3, padding="same", activation="relu"),
-        layers.BatchNormalization(),
-        layers.MaxPooling2D(2),
-        layers.Conv2D(12, 4, strides=2, padding="same", activation="relu"),  # even kernel
-        layers.Flatten(),  # after a conv: the channels-last order trap
-        layers.Dropout(0.3),
-        layers.Dense(10, activation="softmax"),
-    ], name="mnist_cnn")
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            layers.Conv2D(8, 3, padding="same", activation="relu"),
+            layers.BatchNormalization(),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(12, 4, strides=2, padding="same", activation="relu"),  # even kernel
+            layers.Flatten(),  # after a conv: the channels-last order trap
+            layers.Dropout(0.3),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="mnist_cnn",
+    )
 
 
 def cnn_lstm():
-    return keras.Sequential([
-        keras.Input((40, 3)),
-        layers.Conv1D(16, 5, activation="relu"),
-        layers.MaxPooling1D(2),
-        layers.LSTM(12),
-        layers.Dense(4, activation="softmax"),
-    ], name="cnn_lstm")
+    return keras.Sequential(
+        [
+            keras.Input((40, 3)),
+            layers.Conv1D(16, 5, activation="relu"),
+            layers.MaxPooling1D(2),
+            layers.LSTM(12),
+            layers.Dense(4, activation="softmax"),
+        ],
+        name="cnn_lstm",
+    )
 
 
 def residual():
