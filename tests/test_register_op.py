@@ -22,9 +22,9 @@ nodes:
 
 @pytest.fixture
 def square_op():
-    from nnspec.backends.keras.registry import _CONVERTERS as keras_converters
+    from nnspec.backends.keras.registry import REGISTRY as KERAS
     from nnspec.backends.keras.registry import converter as keras_converter
-    from nnspec.backends.torch.registry import _CONVERTERS as torch_converters
+    from nnspec.backends.torch.registry import REGISTRY as TORCH
     from nnspec.backends.torch.registry import converter as torch_converter
 
     @nnspec.register_op
@@ -44,8 +44,8 @@ def square_op():
 
     yield Square
     unregister_op("square")
-    torch_converters.pop(Square)
-    keras_converters.pop(Square)
+    TORCH.converters.pop(Square)
+    KERAS.converters.pop(Square)
 
 
 def test_registered_op_builds_in_both_frameworks(square_op):

@@ -1,51 +1,15 @@
 """Converters from spec nodes to PyTorch source, keyed by node class."""
 
-from __future__ import annotations
-
-import importlib
-from collections.abc import Callable
-from functools import cache
-
-from nnspec.spec.errors import UnsupportedOpError
-from nnspec.spec.node import Node
-
-_CONVERTERS: dict[type[Node], Callable] = {}
+from ..registry import ConverterRegistry
 
 
-def converter(*classes: type[Node]):
-    """Register ``fn(node, ctx) -> expression`` for these node classes (once each)."""
-
-    def register(fn):
-        for cls in classes:
-            if cls in _CONVERTERS:
-                raise RuntimeError(f"a torch converter for {cls.__name__} is already registered")
-            _CONVERTERS[cls] = fn
-        return fn
-
-    return register
-
-
-@cache
-def _load_builtin() -> None:
+def _modules() -> tuple[str, ...]:
     from .ops import TORCH_OP_MODULES
 
-    for mod in TORCH_OP_MODULES:
-        importlib.import_module(f"{__package__}.ops.{mod}")
+    return TORCH_OP_MODULES
 
 
-def converter_for(node: Node) -> Callable:
-    _load_builtin()
-    fn = _CONVERTERS.get(type(node))
-    if fn is None:
-        raise UnsupportedOpError(
-            f"no PyTorch converter for op {node.op!r}",
-            node=node.name,
-            op=node.op,
-            hint="register one with nnspec.backends.torch.registry.converter",
-        )
-    return fn
-
-
-def supported() -> set[type[Node]]:
-    _load_builtin()
-    return set(_CONVERTERS)
+REGISTRY = ConverterRegistry("PyTorch", __package__, _modules)
+converter = REGISTRY.converter
+converter_for = REGISTRY.converter_for
+supported = REGISTRY.supported
