@@ -10,6 +10,17 @@ import builtins
 import keyword
 import math
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from nnspec.spec.model import Model
+    from nnspec.spec.node import Node
+    from nnspec.spec.validate import Analysis
+
+VERSION = "0.1.0"
 
 _BAD = re.compile(r"[^0-9A-Za-z_]")
 
@@ -98,3 +109,70 @@ def non_default(defaults: dict, compact=squeeze, **kwargs) -> dict:
         if key not in defaults or squeeze(defaults[key]) != squeeze(value):
             out[key] = compact(value)
     return out
+
+
+def checked_analysis(model: Model) -> Analysis:
+    """Shapes and weights of a valid spec (raises SpecError listing every problem)."""
+    from nnspec.spec.errors import Report
+    from nnspec.spec.validate import analyse
+
+    a = analyse(model)
+    Report(a.issues).raise_for_errors()
+    return a
+
+
+def model_params(model: Model, a: Analysis, seed: int | None = 0) -> dict[str, np.ndarray]:
+    """The model's weights, or initial values drawn from the spec's initialisers."""
+    from nnspec.spec.init import initial_params
+
+    if model.params:
+        return model.params
+    return initial_params({n.name: a.weights[n.name] for n in model.nodes}, seed)
+
+
+def node_params(node: Node, a: Analysis, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A node's weights by short name (those of the node it ``shares``, if it does)."""
+    owner = node.shares or node.name
+    return {k: params[f"{owner}/{k}"] for k in a.weights[owner]}
+
+
+def emit_nodes(
+    model: Model,
+    a: Analysis,
+    params,
+    var: dict[str, str],
+    names: Namespace,
+    lines: list[str],
+    make_ctx: Callable,
+    converter_for: Callable,
+) -> None:
+    """One line per node in topological order, ``name = <converter's expression>``.
+
+    ``var`` maps tensor references to local names and grows as nodes are written; a
+    converter that returns a name (an identity, or a value it computed in statements of
+    its own) gets no line.
+    """
+    from nnspec.spec.graph import topological_nodes
+
+    for node in topological_nodes(model):
+        refs = node.inputs or []
+        outs = a.outputs[node.name]
+        ctx = make_ctx(
+            node,
+            [var[r] for r in refs],
+            [a.types[r] for r in refs],
+            list(outs),
+            node_params(node, a, params),
+        )
+        expr = converter_for(node)(node, ctx)
+        if len(outs) == 1 and (expr in var.values() or expr.isidentifier()):
+            var[node.name] = expr
+            continue
+        targets = [
+            names.name(node.name if k == 0 else f"{node.name}_{k}", key=(node.name, k))
+            for k in range(len(outs))
+        ]
+        comment = f"  # {node.name!r}" if targets[0] != node.name else ""
+        lines.append(f"{', '.join(targets)} = {expr}{comment}")
+        for k, target in enumerate(targets):
+            var[node.name if k == 0 else f"{node.name}:{k}"] = target

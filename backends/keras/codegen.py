@@ -7,15 +7,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnspec.spec.errors import Report
-from nnspec.spec.graph import topological_nodes
 from nnspec.spec.model import Model
 from nnspec.spec.node import Node
 from nnspec.spec.types import TensorType
-from nnspec.spec.validate import analyse
 
-from ..codegen_common import Namespace, call, literal
-from ..torch.codegen import VERSION, _node_params, model_params
+from ..codegen_common import (
+    VERSION,
+    Namespace,
+    call,
+    checked_analysis,
+    emit_nodes,
+    literal,
+    model_params,
+)
 from .activations import KERAS_NAMES, apply_activation
 from .registry import converter_for
 
@@ -98,9 +102,8 @@ class _Generator:
 
 
 def generate(model: Model, *, seed: int | None = 0) -> KerasSource:
-    a = analyse(model)
-    Report(a.issues).raise_for_errors()
-    params = model_params(model, seed)
+    a = checked_analysis(model)
+    params = model_params(model, a, seed)
     gen = _Generator()
     gen.shared_owners = {n.shares for n in model.nodes if n.shares is not None}
     var: dict[str, str] = {}
@@ -115,26 +118,11 @@ def generate(model: Model, *, seed: int | None = 0) -> KerasSource:
         gen.lines.append(
             f"{v} = " + call("keras.Input", shape=shape, batch_size=batch, dtype=spec.dtype, name=v)
         )
-    for node in topological_nodes(model):
-        refs = node.inputs or []
-        ctx = NodeCtx(
-            gen,
-            node,
-            [var[r] for r in refs],
-            [a.types[r] for r in refs],
-            list(a.outputs[node.name]),
-            _node_params(node, a, params),
-        )
-        expr = converter_for(node)(node, ctx)
-        n_out = len(a.outputs[node.name])
-        if n_out == 1 and expr in var.values():
-            var[node.name] = expr
-            continue
-        names = [gen.locals.name(node.name if k == 0 else f"{node.name}_{k}") for k in range(n_out)]
-        comment = f"  # {node.name!r}" if names[0] != node.name else ""
-        gen.lines.append(f"{', '.join(names)} = {expr}{comment}")
-        for k, n in enumerate(names):
-            var[node.name if k == 0 else f"{node.name}:{k}"] = n
+
+    def make_ctx(node, inputs, in_types, out_types, node_params):
+        return NodeCtx(gen, node, inputs, in_types, out_types, node_params)
+
+    emit_nodes(model, a, params, var, gen.locals, gen.lines, make_ctx, converter_for)
     outputs = [var[r] for r in model.outputs]
     out_src = outputs[0] if len(outputs) == 1 else "[" + ", ".join(outputs) + "]"
     in_src = inputs[0] if len(inputs) == 1 else "[" + ", ".join(inputs) + "]"

@@ -8,19 +8,24 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nnspec.spec.graph import topological_nodes
-from nnspec.spec.init import initial_params
 from nnspec.spec.model import Model
 from nnspec.spec.node import Node
 from nnspec.spec.types import TensorType
-from nnspec.spec.validate import analyse
 
-from ..codegen_common import Namespace, call, class_name, literal
+from ..codegen_common import (
+    VERSION,
+    Namespace,
+    call,
+    checked_analysis,
+    class_name,
+    emit_nodes,
+    literal,
+    model_params,
+)
 from .activations import ACTIVATION_HELPERS, apply_activation
 from .helpers import HELPERS
 from .registry import converter_for
 
-VERSION = "0.1.0"
 MODULE_RESERVED = (
     "self",
     "forward",
@@ -146,35 +151,18 @@ class NodeCtx:
         return apply_activation(name, x)
 
 
-def _node_params(node: Node, a, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """A node's weights by short name (those of the node it ``shares``, if it does)."""
-    owner = node.shares or node.name
-    return {k: params[f"{owner}/{k}"] for k in a.weights[owner]}
-
-
 def _f32(a) -> np.ndarray:
     a = np.asarray(a)
     a = a.astype(np.float32) if a.dtype == np.float64 else a
     return np.require(a, requirements="C")  # ascontiguousarray would make a 0-d array 1-d
 
 
-def model_params(model: Model, seed: int | None = 0) -> dict[str, np.ndarray]:
-    """The model's weights, or initial values drawn from the spec's initialisers."""
-    if model.params:
-        return model.params
-    a = analyse(model, check_weights=False)
-    return initial_params({n.name: a.weights[n.name] for n in model.nodes}, seed)
-
-
 def generate(model: Model, *, channels_first: bool = False, seed: int | None = 0) -> TorchSource:
-    a = analyse(model)
-    from nnspec.spec.errors import Report
-
-    Report(a.issues).raise_for_errors()
-    params = model_params(model, seed)
+    a = checked_analysis(model)
+    params = model_params(model, a, seed)
     gen = _Generator()
     cls = class_name(model.name)
-    var: dict[str, str] = {}  # tensor reference -> local variable (or expression)
+    var: dict[str, str] = {}  # tensor reference -> local variable
     args = []
     for name, spec in model.inputs.items():
         v = gen.locals.name(name)
@@ -182,29 +170,11 @@ def generate(model: Model, *, channels_first: bool = False, seed: int | None = 0
         args.append(v)
         if channels_first and len(spec.shape) >= 4:
             gen.forward_lines.append(f"{v} = {v}.movedim(1, -1)  # (N, C, ...) -> (N, ..., C)")
-    for node in topological_nodes(model):
-        refs = node.inputs or []
-        ctx = NodeCtx(
-            gen,
-            node,
-            [var[r] for r in refs],
-            [a.types[r] for r in refs],
-            list(a.outputs[node.name]),
-            _node_params(node, a, params),
-        )
-        expr = converter_for(node)(node, ctx)
-        outs = a.outputs[node.name]
-        if len(outs) == 1 and (expr in var.values() or expr.isidentifier()):  # no line needed
-            var[node.name] = expr
-            continue
-        names = [
-            gen.locals.name(node.name if k == 0 else f"{node.name}_{k}", key=(node.name, k))
-            for k in range(len(outs))
-        ]
-        comment = f"  # {node.name!r}" if names[0] != node.name else ""
-        gen.forward_lines.append(f"{', '.join(names)} = {expr}{comment}")
-        for k, n in enumerate(names):
-            var[node.name if k == 0 else f"{node.name}:{k}"] = n
+
+    def make_ctx(node, inputs, in_types, out_types, node_params):
+        return NodeCtx(gen, node, inputs, in_types, out_types, node_params)
+
+    emit_nodes(model, a, params, var, gen.locals, gen.forward_lines, make_ctx, converter_for)
     results = []
     for ref in model.outputs:
         r = var[ref]
