@@ -208,6 +208,7 @@ def analyse(model: Model, *, check_weights: bool = True) -> Analysis:
                     kind="GraphError",
                 )
             )
+    _check_implicit_masks(model, a)
     if check_weights and model.params:
         _check_weights(model, a)
     # Node order, so a reader meets problems top to bottom.
@@ -315,6 +316,22 @@ def _check_weights(model: Model, a: Analysis) -> None:
                         kind="WeightsError",
                     )
                 )
+
+
+def _check_implicit_masks(model: Model, a: Analysis) -> None:
+    """Keras hands an embedding's ``mask_zero`` mask to the next layer on its own; the spec
+    states masks explicitly, so a consumer able to use one must say where it comes from."""
+    masked = {n.name for n in model.nodes if getattr(n, "mask_zero", False)}
+    for i, node in enumerate(model.nodes):
+        if "mask_value" not in type(node).model_fields or node.mask_value is not None:
+            continue
+        for ref in (node.inputs or [])[:1]:
+            if ref in masked:
+                a.issues.append(_issue(
+                    model, f"reads {ref!r}, whose mask_zero makes Keras mask this node, but it "
+                    "takes no mask", index=i, attr="mask_value", kind="ShapeError",
+                    hint=f"add the ids feeding {ref!r} as its second input with mask_value: 0, "
+                    f"or set mask_zero: false on {ref!r}"))
 
 
 def validate(model: Model, *, check_weights: bool = True) -> Report:

@@ -16,9 +16,10 @@ class Embedding(Node):
     (N, ..., output_dim) float32. Ids should be int32 or int64; other dtypes are truncated to
     int32 first, as Keras does.
 
-    With ``mask_zero``, id 0 is padding: the layer also emits a mask (id != 0) that downstream
-    recurrent layers, ``global_avg_pool1d`` and the like use to skip padded steps, so that
-    padding does not change their state. The embedding values themselves are unchanged.
+    With ``mask_zero``, id 0 is padding. The spec states masks explicitly: a recurrent node
+    reading this embedding takes the ids as its second input with ``mask_value: 0`` (what
+    Keras does implicitly), and validation refuses one that does not. The embedding values
+    themselves are unchanged.
 
     Weights: ``embeddings`` (input_dim, output_dim).
     """
@@ -26,7 +27,7 @@ class Embedding(Node):
     op: Literal["embedding"] = "embedding"
     input_dim: PositiveInt = Field(description="Vocabulary size: the largest id + 1.")
     output_dim: PositiveInt = Field(description="Size of each vector.")
-    mask_zero: bool = Field(False, description="Treat id 0 as padding and emit a mask.")
+    mask_zero: bool = Field(False, description="Id 0 is padding (Keras' mask_zero).")
     embeddings_initializer: Initializer = "uniform"
 
     def infer(self, x: TensorType) -> TensorType:
