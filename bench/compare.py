@@ -46,13 +46,16 @@ from _common import (
     torch_runner,
 )
 
-DEFAULT = ("ResNet50,MobileNetV2,EfficientNetB0,DenseNet121,InceptionV3,ConvNeXtTiny,"
-           "LSTM,GRU,SimpleRNN,MaskedLSTM,Conv2DTranspose,GlobalMaxPool,GELU")
+DEFAULT = (
+    "ResNet50,MobileNetV2,EfficientNetB0,DenseNet121,InceptionV3,ConvNeXtTiny,"
+    "LSTM,GRU,SimpleRNN,MaskedLSTM,Conv2DTranspose,GlobalMaxPool,GELU"
+)
 TOOLS = ("tf2onnx", "onnx", "onnx2torch")
 INSTALL_HINT = (
     "install the bench extra: pip install 'nnspec[bench]' -c constraints.txt\n"
     "(or by hand: pip install onnx tf2onnx --no-deps; pip install onnx2torch --no-deps; "
-    "keep torch pinned, and skip torchvision: onnx2torch needs it only for NMS/RoIAlign)")
+    "keep torch pinned, and skip torchvision: onnx2torch needs it only for NMS/RoIAlign)"
+)
 
 
 def _small_models() -> dict:
@@ -69,36 +72,54 @@ def _small_models() -> dict:
 
     def lstm():
         from keras import layers
+
         return seq((20, 8), layers.LSTM(32), layers.Dense(4))
 
     def gru():
         from keras import layers
+
         return seq((20, 8), layers.GRU(32), layers.Dense(4))
 
     def simple_rnn():
         from keras import layers
+
         return seq((20, 8), layers.SimpleRNN(32), layers.Dense(4))
 
     def masked_lstm():
         from keras import layers
-        return seq((20,), layers.Embedding(50, 8, mask_zero=True), layers.LSTM(32),
-                   layers.Dense(4), dtype="int32")
+
+        return seq(
+            (20,),
+            layers.Embedding(50, 8, mask_zero=True),
+            layers.LSTM(32),
+            layers.Dense(4),
+            dtype="int32",
+        )
 
     def conv_transpose():
         from keras import layers
+
         return seq((16, 16, 4), layers.Conv2DTranspose(8, 3, strides=2, padding="same"))
 
     def global_max_pool():
         from keras import layers
+
         return seq((16, 16, 4), layers.Conv2D(8, 3), layers.GlobalMaxPooling2D())
 
     def gelu():
         from keras import layers
+
         return seq((16,), layers.Dense(32, activation="gelu"), layers.Dense(4))
 
-    return {"LSTM": (lstm, False), "GRU": (gru, False), "SimpleRNN": (simple_rnn, False),
-            "MaskedLSTM": (masked_lstm, True), "Conv2DTranspose": (conv_transpose, False),
-            "GlobalMaxPool": (global_max_pool, False), "GELU": (gelu, False)}
+    return {
+        "LSTM": (lstm, False),
+        "GRU": (gru, False),
+        "SimpleRNN": (simple_rnn, False),
+        "MaskedLSTM": (masked_lstm, True),
+        "Conv2DTranspose": (conv_transpose, False),
+        "GlobalMaxPool": (global_max_pool, False),
+        "GELU": (gelu, False),
+    }
 
 
 SMALL = list(_small_models())
@@ -179,8 +200,7 @@ def measure(name: str, route: str, size, batches: list[int], repeat: int) -> dic
                 model.export(path, format="onnx", verbose=False)
                 module = onnx2torch.convert(onnx.load(path)).eval()
     except Exception as e:  # noqa: BLE001 - a failed route is a result
-        row.update({"ok": "fail", "why": first_line(e, 120),
-                    "convert s": time.perf_counter() - t})
+        row.update({"ok": "fail", "why": first_line(e, 120), "convert s": time.perf_counter() - t})
         return row
     row["convert s"] = time.perf_counter() - t
     row["peak MiB"] = peak_rss_mb()
@@ -204,8 +224,7 @@ def measure(name: str, route: str, size, batches: list[int], repeat: int) -> dic
             row[f"ms b{b}"] = float("nan")
             row.setdefault("why", f"batch {b}: " + first_line(e, 100))
     if route == "nnspec":  # Keras itself, compiled, once per model
-        fn = keras_graph_fn(model) if not ints else tf.function(
-            lambda v: model(v, training=False))
+        fn = keras_graph_fn(model) if not ints else tf.function(lambda v: model(v, training=False))
         for b, x in xs.items():
             row[f"keras ms b{b}"] = median_time(keras_runner(fn, x), repeat) * 1e3
     return row
@@ -219,8 +238,9 @@ def tools_missing() -> list[str]:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--models", default=DEFAULT,
-                   help=f"keras.applications names and/or {', '.join(SMALL)}")
+    p.add_argument(
+        "--models", default=DEFAULT, help=f"keras.applications names and/or {', '.join(SMALL)}"
+    )
     p.add_argument("--size", type=int, help="image side (default: the architecture's own)")
     p.add_argument("--batches", default="1,32")
     p.add_argument("--repeat", type=int, default=5)
@@ -235,8 +255,7 @@ def main(argv=None) -> int:
         return 0
     missing = tools_missing()
     if missing:
-        print(f"bench/compare.py: missing {', '.join(missing)}; {INSTALL_HINT}",
-              file=sys.stderr)
+        print(f"bench/compare.py: missing {', '.join(missing)}; {INSTALL_HINT}", file=sys.stderr)
         return 2
     names = [n.strip() for n in args.models.split(",") if n.strip()]
     unknown = [n for n in names if n not in APPS and n not in SMALL]
@@ -245,48 +264,79 @@ def main(argv=None) -> int:
     rows = []
     for name in names:
         for route in args.routes.split(","):
-            cmd = [sys.executable, __file__, "--one", name, route, "--batches", args.batches,
-                   "--repeat", str(args.repeat)] + (["--size", str(args.size)]
-                                                    if args.size else [])
+            cmd = [
+                sys.executable,
+                __file__,
+                "--one",
+                name,
+                route,
+                "--batches",
+                args.batches,
+                "--repeat",
+                str(args.repeat),
+            ] + (["--size", str(args.size)] if args.size else [])
             t = time.perf_counter()
-            proc = subprocess.run(cmd, capture_output=True, text=True)
+            proc = subprocess.run(cmd, check=False, capture_output=True, text=True)
             found = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
             if found:
-                row = json.loads(found[-1][len("RESULT "):])
+                row = json.loads(found[-1][len("RESULT ") :])
             else:  # the process died (e.g. out of memory): that is the result
                 tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-                row = {"model": name, "route": route, "ok": "fail",
-                       "why": f"process exited {proc.returncode}: {tail[:100]}"}
+                row = {
+                    "model": name,
+                    "route": route,
+                    "ok": "fail",
+                    "why": f"process exited {proc.returncode}: {tail[:100]}",
+                }
             rows.append(row)
-            print(f"[{time.perf_counter() - t:6.1f}s] {name} {route}: {row.get('ok')} "
-                  f"{row.get('why', '')}", file=sys.stderr, flush=True)
+            print(
+                f"[{time.perf_counter() - t:6.1f}s] {name} {route}: {row.get('ok')} "
+                f"{row.get('why', '')}",
+                file=sys.stderr,
+                flush=True,
+            )
     show = []
     for r in rows:
-        out = {"model": r["model"], "route": r["route"], "ok": r.get("ok"),
-               "max err": r.get("max err", ""), "convert s": r.get("convert s", ""),
-               "peak MiB": r.get("peak MiB", "")}
+        out = {
+            "model": r["model"],
+            "route": r["route"],
+            "ok": r.get("ok"),
+            "max err": r.get("max err", ""),
+            "convert s": r.get("convert s", ""),
+            "peak MiB": r.get("peak MiB", ""),
+        }
         for b in batches:
             out[f"ms b{b}"] = r.get(f"ms b{b}", "")
-            keras_row = next((k for k in rows if k["model"] == r["model"]
-                              and f"keras ms b{b}" in k), None)
+            keras_row = next(
+                (k for k in rows if k["model"] == r["model"] and f"keras ms b{b}" in k), None
+            )
             if keras_row and isinstance(r.get(f"ms b{b}"), float):
                 out[f"/ keras b{b}"] = r[f"ms b{b}"] / keras_row[f"keras ms b{b}"]
         out["why"] = r.get("why", "")
         show.append(out)
     for model in dict.fromkeys(r["model"] for r in rows):
-        k = next((r for r in rows if r["model"] == model and "keras ms b" + str(batches[0])
-                  in r), None)
+        k = next(
+            (r for r in rows if r["model"] == model and "keras ms b" + str(batches[0]) in r), None
+        )
         if k:
-            show.append({"model": model, "route": "keras tf.function",
-                         **{f"ms b{b}": k[f"keras ms b{b}"] for b in batches}})
+            show.append(
+                {
+                    "model": model,
+                    "route": "keras tf.function",
+                    **{f"ms b{b}": k[f"keras ms b{b}"] for b in batches},
+                }
+            )
     show.sort(key=lambda r: names.index(r["model"]))
     print(table(show))
     summary = {}
     for route in args.routes.split(","):
         rs = [r for r in rows if r["route"] == route]
         times = sorted(r["convert s"] for r in rs if r.get("ok") == "pass")
-        summary[route] = (sum(r.get("ok") == "pass" for r in rs), len(rs),
-                          times[len(times) // 2] if times else float("nan"))
+        summary[route] = (
+            sum(r.get("ok") == "pass" for r in rs),
+            len(rs),
+            times[len(times) // 2] if times else float("nan"),
+        )
     for route, (ok, n, med) in summary.items():
         print(f"{route}: {ok}/{n} pass, median conversion {med:.2f} s")
     if args.json:

@@ -9,11 +9,14 @@ of ``keras.applications.ResNet50`` (v1: stride on the first 1x1 convolution of a
 convolutions with biases, batch-norm epsilon 1.001e-5). It takes the Keras model's weights,
 so its outputs are checked against the converted module before anything is timed.
 
-Both run on the same batch: the converted module takes it channels-last (N, H, W, C) as the
+All run on the same batch: the converted modules take it channels-last (N, H, W, C) as the
 Keras model does; the hand-written one takes the same tensor as (N, C, H, W), both as a
 contiguous NCHW copy (the usual PyTorch layout) and as a channels_last view with its weights
-in channels_last memory format (what the converted module runs on, see DESIGN.md). The ratio
-is converted time / hand-written time (target: within 5 %).
+in channels_last memory format (what the converted module runs on, see DESIGN.md). Three
+converted variants: as converted; after ``nnspec.spec.passes.optimize`` (batch norms folded
+into the convolutions, activations fused: what ``nnspec optimize`` writes); and that with
+its convolution weights in channels_last memory format too. Each time is divided by both
+hand-written times (target: within 5 %). Timings are medians of interleaved runs.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from _common import median_time, quiet_tf, randomize, table
+from _common import median_times, quiet_tf, randomize, table
 
 
 def build_handwritten():
@@ -40,8 +43,10 @@ def build_handwritten():
             self.relu = nn.ReLU(inplace=True)
             self.shortcut = None
             if shortcut:
-                self.shortcut = nn.Sequential(nn.Conv2d(cin, 4 * filters, 1, stride=stride),
-                                              nn.BatchNorm2d(4 * filters, eps=eps))
+                self.shortcut = nn.Sequential(
+                    nn.Conv2d(cin, 4 * filters, 1, stride=stride),
+                    nn.BatchNorm2d(4 * filters, eps=eps),
+                )
 
         def forward(self, x):
             identity = x if self.shortcut is None else self.shortcut(x)
@@ -86,8 +91,12 @@ def load_keras_weights(net, model) -> None:
 
     def bn(m, name):
         gamma, beta, mean, var = model.get_layer(name).get_weights()
-        for t, v in ((m.weight, gamma), (m.bias, beta), (m.running_mean, mean),
-                     (m.running_var, var)):
+        for t, v in (
+            (m.weight, gamma),
+            (m.bias, beta),
+            (m.running_mean, mean),
+            (m.running_var, var),
+        ):
             t.data = torch.from_numpy(v)
 
     conv(net.conv1, "conv1_conv")
@@ -126,23 +135,34 @@ def main(argv=None) -> int:
 
     device = torch.device(args.device)
     keras.utils.set_random_seed(0)
-    model = keras.applications.ResNet50(weights=None, classifier_activation=None,
-                                        input_shape=(args.size, args.size, 3))
-    randomize(model, np.random.default_rng(99).normal(0, 1, (8, args.size, args.size, 3))
-              .astype("float32"))
-    converted = nnspec.to_torch(nnspec.from_keras(model)).to(device)
+    model = keras.applications.ResNet50(
+        weights=None, classifier_activation=None, input_shape=(args.size, args.size, 3)
+    )
+    randomize(
+        model,
+        np.random.default_rng(99).normal(0, 1, (8, args.size, args.size, 3)).astype("float32"),
+    )
+    from nnspec.spec.passes import optimize
+
+    spec = nnspec.from_keras(model)
+    converted = nnspec.to_torch(spec).to(device)
+    optimised = nnspec.to_torch(optimize(spec)).to(device)  # batch norms folded, relu fused
+    # DESIGN.md: channels-last activations want channels_last convolution weights too
+    optimised_cl = copy.deepcopy(optimised).to(memory_format=torch.channels_last)
     nchw = build_handwritten()
     load_keras_weights(nchw, model)
     nchw = nchw.eval().to(device)
     cl = copy.deepcopy(nchw).to(memory_format=torch.channels_last)
-    converted_cl = copy.deepcopy(converted).to(memory_format=torch.channels_last)
 
     rng = np.random.default_rng(1)
     x = torch.from_numpy(rng.normal(0, 1, (2, args.size, args.size, 3)).astype("float32"))
     with torch.inference_mode():
         ref = model(x.numpy(), training=False).numpy()
-        outs = {"converted": converted(x.to(device)),
-                "hand-written": nchw(x.permute(0, 3, 1, 2).contiguous().to(device))}
+        outs = {
+            "converted": converted(x.to(device)),
+            "converted + optimize": optimised(x.to(device)),
+            "hand-written": nchw(x.permute(0, 3, 1, 2).contiguous().to(device)),
+        }
     for name, out in outs.items():
         err = float(np.abs(out.cpu().numpy() - ref).max())
         print(f"{name}: max |out - keras| = {err:.2e}")
@@ -157,26 +177,38 @@ def main(argv=None) -> int:
             variants.append(("compiled bf16", True, True))
     rows = []
     for batch in [int(b) for b in args.batches.split(",")]:
-        xb = torch.from_numpy(rng.normal(0, 1, (batch, args.size, args.size, 3))
-                              .astype("float32")).to(device)
+        xb = torch.from_numpy(
+            rng.normal(0, 1, (batch, args.size, args.size, 3)).astype("float32")
+        ).to(device)
         inputs = {
             "converted": (converted, xb),
-            "converted, weights channels_last": (converted_cl, xb),
+            "converted + optimize": (optimised, xb),
+            "converted + optimize, weights channels_last": (optimised_cl, xb),
             "hand-written NCHW": (nchw, xb.permute(0, 3, 1, 2).contiguous()),
             "hand-written channels_last": (cl, xb.permute(0, 3, 1, 2)),
         }
         for label, compiled, bf16 in variants:
-            times = {}
-            for name, (module, inp) in inputs.items():
-                fn = torch.compile(module) if compiled else module
-                times[name] = median_time(_runner(fn, inp, device, bf16), args.repeat) * 1e3
-            base = times["converted"]
+            fns = {
+                name: _runner(torch.compile(module) if compiled else module, inp, device, bf16)
+                for name, (module, inp) in inputs.items()
+            }
+            times = {k: v * 1e3 for k, v in median_times(fns, args.repeat).items()}
             for name, ms in times.items():
-                rows.append({"batch": batch, "mode": label, "module": name, "ms": ms,
-                             "converted / this": base / ms})
+                rows.append(
+                    {
+                        "batch": batch,
+                        "mode": label,
+                        "module": name,
+                        "ms": ms,
+                        "/ hand-written NCHW": ms / times["hand-written NCHW"],
+                        "/ hand-written channels_last": ms / times["hand-written channels_last"],
+                    }
+                )
     print(table(rows))
-    print(f"\ndevice {device}, torch {torch.__version__}, threads {torch.get_num_threads()}, "
-          f"input {args.size}x{args.size}, median of {args.repeat} runs")
+    print(
+        f"\ndevice {device}, torch {torch.__version__}, threads {torch.get_num_threads()}, "
+        f"input {args.size}x{args.size}, median of {args.repeat} interleaved runs"
+    )
     return 0
 
 

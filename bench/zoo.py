@@ -23,14 +23,25 @@ import json
 import sys
 import time
 
-from _common import APPS, MISSING, OUT, first_line, max_error, quiet_tf, randomize, \
-    sample_input, select, table
+from _common import (
+    APPS,
+    MISSING,
+    OUT,
+    first_line,
+    max_error,
+    quiet_tf,
+    randomize,
+    sample_input,
+    select,
+    table,
+)
 
 
 def torch_param_count(module) -> int:
     """Trainable parameters plus running statistics: what Keras' count_params() counts."""
     return sum(p.numel() for p in module.parameters() if p.requires_grad) + sum(
-        b.numel() for n, b in module.named_buffers() if not n.endswith("num_batches_tracked"))
+        b.numel() for n, b in module.named_buffers() if not n.endswith("num_batches_tracked")
+    )
 
 
 def convert_one(app, size, batch: int, check_keras: bool, compiled: bool) -> dict:
@@ -42,11 +53,15 @@ def convert_one(app, size, batch: int, check_keras: bool, compiled: bool) -> dic
 
     row = {"model": app.name}
     try:
-        model = app.build(None if size == "default" else (app.min_size if size == "min"
-                                                          else int(size)))
+        model = app.build(
+            None if size == "default" else (app.min_size if size == "min" else int(size))
+        )
     except Exception as e:  # noqa: BLE001 - reported in the table
         return {**row, "converted": f"no (Keras cannot build it: {first_line(e)})"}
-    randomize(model, sample_input(app, model, max(16, batch)))  # includes the test batch
+    # Batch-norm statistics from a calibration batch that includes the checked one: 16
+    # images at small sizes, 4 at large ones (enough positions per channel, less work).
+    side = min(model.input_shape[1:3])
+    randomize(model, sample_input(app, model, max(batch, 16 if side <= 96 else 4)))
     row["input"] = "x".join(str(d) for d in model.input_shape[1:3])
     row["params"] = model.count_params()
     x = sample_input(app, model, batch)
@@ -73,8 +88,10 @@ def convert_one(app, size, batch: int, check_keras: bool, compiled: bool) -> dic
     if err > bound:
         why.append(f"torch error {err:.2g} > {bound:.2g}")
     if len(counts) > 1:
-        why.append(f"parameter counts differ: keras {model.count_params()}, spec "
-                   f"{spec.count_params()}, torch {torch_param_count(module)}")
+        why.append(
+            f"parameter counts differ: keras {model.count_params()}, spec "
+            f"{spec.count_params()}, torch {torch_param_count(module)}"
+        )
     if check_keras:
         try:
             rebuilt = nnspec.to_keras(spec)
@@ -115,15 +132,22 @@ def compile_times(module, x) -> dict:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--models", help="comma-separated names or family prefixes "
-                   f"(default: all {len(APPS)})")
-    p.add_argument("--size", default="default",
-                   help="input side: an integer, 'min' (each architecture's smallest) or "
-                   "'default' (each architecture's own, e.g. 224)")
+    p.add_argument(
+        "--models", help=f"comma-separated names or family prefixes (default: all {len(APPS)})"
+    )
+    p.add_argument(
+        "--size",
+        default="default",
+        help="input side: an integer, 'min' (each architecture's smallest) or "
+        "'default' (each architecture's own, e.g. 224)",
+    )
     p.add_argument("--batch", type=int, default=1, help="batch for the parity check")
     p.add_argument("--no-keras", action="store_true", help="skip the spec -> Keras check")
-    p.add_argument("--compile", action="store_true",
-                   help="also time the converted module eager and under torch.compile")
+    p.add_argument(
+        "--compile",
+        action="store_true",
+        help="also time the converted module eager and under torch.compile",
+    )
     p.add_argument("--json", help="also write the rows as JSON to this file")
     args = p.parse_args(argv)
     quiet_tf()
@@ -135,18 +159,32 @@ def main(argv=None) -> int:
         t = time.perf_counter()
         row = convert_one(app, args.size, args.batch, not args.no_keras, args.compile)
         rows.append(row)
-        print(f"[{time.perf_counter() - t:6.1f}s] {app.name}: {row.get('converted')}",
-              file=sys.stderr, flush=True)
-    columns = ["model", "input", "params", "converted", "torch err", "keras err", "to spec s",
-               "to torch s", "convert s"]
+        print(
+            f"[{time.perf_counter() - t:6.1f}s] {app.name}: {row.get('converted')}",
+            file=sys.stderr,
+            flush=True,
+        )
+    columns = [
+        "model",
+        "input",
+        "params",
+        "converted",
+        "torch err",
+        "keras err",
+        "to spec s",
+        "to torch s",
+        "convert s",
+    ]
     if args.compile:
         columns += ["eager ms", "compile s", "compiled ms"]
     print(table(rows, columns))
     passed = sum(r.get("converted") == "yes" for r in rows)
     print(f"\n{passed}/{len(rows)} converted with parity (torch: {torch.__version__}).")
     if not args.models:
-        print(f"Not in this Keras: {', '.join(MISSING[:2])}, ... ({len(MISSING)} RegNet "
-              "variants; Keras 3 has no RegNet).")
+        print(
+            f"Not in this Keras: {', '.join(MISSING[:2])}, ... ({len(MISSING)} RegNet "
+            "variants; Keras 3 has no RegNet)."
+        )
     if args.json:
         OUT.mkdir(parents=True, exist_ok=True)
         with open(args.json, "w") as f:

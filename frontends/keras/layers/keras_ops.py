@@ -41,10 +41,12 @@ def _is_tensor(v) -> bool:
 def _constant(value, ctx, channels):
     """A number, or a 1-D array with one value per channel, as a rescaling attribute."""
     a = np.asarray(value, dtype=np.float64)
-    if a.ndim == 0 or a.size == 1:
-        return float(a.reshape(()))
+    rank = len(ctx.in_shapes[0]) if ctx.in_shapes else None
+    fits = rank is None or a.ndim <= rank  # a constant of higher rank would add axes
     flat = a.reshape(-1)
-    if a.shape[-1] == flat.size and (channels is None or flat.size == channels):
+    if fits and a.size == 1:
+        return float(flat[0])
+    if fits and a.shape[-1] == flat.size and (channels is None or flat.size == channels):
         return [float(v) for v in flat]
     raise _refuse(
         ctx,
@@ -92,5 +94,10 @@ def keras_ops(op, ctx):
     elif name in ("Divide", "TrueDivide") and first:
         scale, offset = ([1.0 / v for v in c] if isinstance(c, list) else 1.0 / c), 0.0
     else:
-        raise _refuse(ctx, f"constant {_SYMBOLS[name]} tensor is not supported")
+        a, b = ("tensor", "constant") if first else ("constant", "tensor")
+        raise _refuse(
+            ctx,
+            f"{a} {_SYMBOLS[name]} {b} is not supported (only affine "
+            "arithmetic with constants: +, -, *, and / by a constant)",
+        )
     return ctx.node(Rescaling, scale=scale, offset=offset)
