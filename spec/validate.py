@@ -327,11 +327,18 @@ def _check_implicit_masks(model: Model, a: Analysis) -> None:
             continue
         for ref in (node.inputs or [])[:1]:
             if ref in masked:
-                a.issues.append(_issue(
-                    model, f"reads {ref!r}, whose mask_zero makes Keras mask this node, but it "
-                    "takes no mask", index=i, attr="mask_value", kind="ShapeError",
-                    hint=f"add the ids feeding {ref!r} as its second input with mask_value: 0, "
-                    f"or set mask_zero: false on {ref!r}"))
+                a.issues.append(
+                    _issue(
+                        model,
+                        f"reads {ref!r}, whose mask_zero makes Keras mask this node, but it "
+                        "takes no mask",
+                        index=i,
+                        attr="mask_value",
+                        kind="ShapeError",
+                        hint=f"add the ids feeding {ref!r} as its second input with mask_value: 0, "
+                        f"or set mask_zero: false on {ref!r}",
+                    )
+                )
 
 
 def validate(model: Model, *, check_weights: bool = True) -> Report:
