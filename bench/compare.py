@@ -12,7 +12,10 @@ that onnx2torch imports, and those two converters raise if a model needs them.
 For each model and each route, in a fresh subprocess (so memory figures don't mix): the
 model is built offline (``weights=None``, batch-norm statistics randomised, the same values
 in every process) and converted: nnspec (Keras -> spec -> PyTorch) or Keras' own ONNX export
-(``model.export(format="onnx")``, which runs tf2onnx) then ``onnx2torch.convert``. Printed:
+(``model.export(format="onnx")``, which runs tf2onnx and its graph optimizer, folding batch
+norms) then ``onnx2torch.convert``; ``nnspec-opt`` is nnspec followed by its optimizer passes
+(``nnspec optimize``: batch norms folded, activations fused), convolution weights in
+channels_last memory format (DESIGN.md). Printed:
 pass/fail (max |torch - keras| <= 1e-4 * max(1, max|ref|)) and the error, end-to-end
 conversion time, peak resident memory of the process, and the median inference time of
 each converted module and of the Keras model (a compiled ``tf.function``) on the same
@@ -191,6 +194,12 @@ def measure(name: str, route: str, size, batches: list[int], repeat: int) -> dic
             import nnspec
 
             module = nnspec.to_torch(nnspec.from_keras(model))
+        elif route == "nnspec-opt":  # the optimizer passes, as tf2onnx optimises its graph
+            import nnspec
+            from nnspec.spec.passes import optimize
+
+            module = nnspec.to_torch(optimize(nnspec.from_keras(model)))
+            module = module.to(memory_format=torch.channels_last)
         else:
             import onnx
 
@@ -244,7 +253,13 @@ def main(argv=None) -> int:
     p.add_argument("--size", type=int, help="image side (default: the architecture's own)")
     p.add_argument("--batches", default="1,32")
     p.add_argument("--repeat", type=int, default=5)
-    p.add_argument("--routes", default="nnspec,onnx")
+    p.add_argument(
+        "--routes",
+        default="nnspec,nnspec-opt,onnx",
+        help="nnspec: as converted; nnspec-opt: after nnspec's optimizer passes (batch norms "
+        "folded, activations fused) with channels_last convolution weights; onnx: Keras' ONNX "
+        "export (tf2onnx) + onnx2torch",
+    )
     p.add_argument("--json", help="also write the rows as JSON to this file")
     p.add_argument("--one", nargs=2, help=argparse.SUPPRESS)  # internal: model route
     args = p.parse_args(argv)

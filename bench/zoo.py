@@ -92,6 +92,8 @@ def convert_one(app, size, batch: int, check_keras: bool, compiled: bool) -> dic
             f"parameter counts differ: keras {model.count_params()}, spec "
             f"{spec.count_params()}, torch {torch_param_count(module)}"
         )
+    if compiled:  # before TensorFlow runs again, so its thread pools are quiet
+        row.update(compile_times(module, x[:1]))
     if check_keras:
         try:
             rebuilt = nnspec.to_keras(spec)
@@ -105,8 +107,6 @@ def convert_one(app, size, batch: int, check_keras: bool, compiled: bool) -> dic
         except Exception as e:  # noqa: BLE001
             ok, why = False, [*why, f"spec -> Keras: {first_line(e)}"]
     row["converted"] = "yes" if ok else "no (" + "; ".join(why) + ")"
-    if compiled:
-        row.update(compile_times(module, x[:1]))
     del model, spec, module
     keras.backend.clear_session()
     gc.collect()
