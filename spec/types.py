@@ -27,10 +27,6 @@ class TensorType:
         return "(" + ", ".join("None" if d is None else str(d) for d in self.shape) + ")"
 
 
-def is_static(d: Dim) -> bool:
-    return isinstance(d, int)
-
-
 def dim_product(dims) -> Dim:
     """Product of dims; None unless every dim is a fixed integer."""
     dims = tuple(dims)

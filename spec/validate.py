@@ -184,7 +184,7 @@ def analyse(model: Model, *, check_weights: bool = True) -> Analysis:
             failed.add(node.name)
             continue
         try:
-            xs = [a.types[r] if r in a.types else _out(a, r, g) for r in refs]
+            xs = [a.types[r] if r in a.types else _missing_output(a, r, g) for r in refs]
             outs = _infer_node(node, xs)
             a.weights[node.name] = _own_weights(model, node, node.weights(*xs), a)
         except SpecError as e:
@@ -244,16 +244,12 @@ def _own_weights(model: Model, node: Node, declared: dict[str, Weight], a: Analy
     return {}
 
 
-def shared_weights_owner(node: Node) -> str:
-    """The node whose weights this node uses (itself unless it ``shares``)."""
-    return node.shares or node.name
-
-
 class _BadOutputIndex(Exception):
     pass
 
 
-def _out(a: Analysis, ref: str, g) -> TensorType:
+def _missing_output(a: Analysis, ref: str, g) -> TensorType:
+    """Raised for `node:k` when the node has no output k (the only way a ref is unresolved)."""
     name, k = parse_ref(ref, g.nodes)
     outs = a.outputs.get(name, ())
     raise _BadOutputIndex(
