@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,8 +15,10 @@ from pydantic import ValidationError
 
 from .errors import Issue, SchemaError, WeightsError
 from .model import InputSpec, Model
+from .nesting import check_depth
 from .node import Node
 from .ops import op_class
+from .weights_file import WeightsFileError, read_arrays
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,11 +31,48 @@ TOP_LEVEL = tuple(Model.model_fields)
 
 # libyaml's parser is several times faster than PyYAML's; the Python one is the fallback.
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_INT_TAG = "tag:yaml.org,2002:int"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _StrictLoader(_SafeLoader):
+    """``safe_load`` that refuses what it would otherwise accept silently or crash on: a key
+    given twice (the last one would win) and integers too long for ``int()``."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, Any] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == _MERGE_TAG or not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                key = self.construct_object(key_node)
+                first = seen.setdefault(key, key_node)
+                if first is not key_node:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"key {key!r} is given twice (first at line {first.start_mark.line + 1}, "
+                        f"column {first.start_mark.column + 1})",
+                        key_node.start_mark,
+                    )
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_int(self, node):
+        digits = sum(c.isdigit() for c in node.value)
+        if digits > 1000:  # int() refuses more than 4,300 digits; no size needs 1,000
+            raise yaml.constructor.ConstructorError(
+                None, None, f"an integer of {digits} digits is too large", node.start_mark
+            )
+        return super().construct_yaml_int(node)
+
+
+_StrictLoader.add_constructor(_INT_TAG, _StrictLoader.construct_yaml_int)
 
 
 def _compose(text: str, file: str | None) -> tuple[Any, Marks]:
     """Parse YAML safely, returning the data and (line, column) of every mapping key/item."""
-    loader = _SafeLoader(text)
+    check_depth(text, file, _SafeLoader)
+    loader = _StrictLoader(text)
     try:
         root = loader.get_single_node()
         if root is not None and "*" in text:
@@ -303,14 +343,67 @@ def loads(text: str, *, file: str | None = None) -> Model:
     return from_dict(data, file=file, marks=marks)
 
 
+MAX_SPEC_BYTES = 256 << 20  # a 100,000-node spec is about 5 MB
+
+
+def read_text(path: Path) -> str:
+    """The text of a spec file: a regular file (a FIFO or a device would hang or never end),
+    at most :data:`MAX_SPEC_BYTES`, in UTF-8 (a UTF-8 byte-order mark is allowed)."""
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except (OSError, ValueError) as e:
+        raise SchemaError(f"cannot read spec: {_reason(e)}", file=str(path)) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise SchemaError(f"cannot read spec: {what}", file=str(path))
+        if info.st_size > MAX_SPEC_BYTES:
+            raise SchemaError(
+                f"cannot read spec: {info.st_size:,} bytes, more than the "
+                f"{MAX_SPEC_BYTES:,} a spec may have",
+                file=str(path),
+            )
+        with os.fdopen(os.dup(fd), "rb") as f:
+            data = f.read(MAX_SPEC_BYTES + 1)
+    except OSError as e:
+        raise SchemaError(f"cannot read spec: {_reason(e)}", file=str(path)) from None
+    finally:
+        os.close(fd)
+    return decode_text(data, str(path))
+
+
+def _reason(e: Exception) -> str:
+    return getattr(e, "strerror", None) or str(e)
+
+
+def decode_text(data: bytes, file: str | None) -> str:
+    """UTF-8 text, or a SchemaError naming the line and column of the first bad byte."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SchemaError(
+            "the spec is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8",
+            file=file,
+            line=1,
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        before = data[: e.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise SchemaError(
+            f"the spec is not UTF-8: byte 0x{data[e.start]:02x} cannot be decoded; save it as UTF-8",
+            file=file,
+            line=line,
+            column=column,
+        ) from None
+
+
 def load(path, *, weights: bool = True) -> Model:
     """Read a spec and, when it names one, its safetensors weights file beside it."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise SchemaError(f"cannot read spec: {e.strerror or e}", file=str(path)) from None
-    model = loads(text, file=str(path))
+    model = loads(read_text(path), file=str(path))
     if weights and model.weights:
         model.params = load_weights(model, path.parent)
     return model
@@ -331,6 +424,8 @@ def _weights_error(model: Model, message: str, hint: str | None = None) -> Weigh
 
 def weights_path(model: Model, folder: Path) -> Path:
     """Where the spec's weights file is; refuses a path that leaves the spec's folder."""
+    if "\0" in model.weights:
+        raise _weights_error(model, f"weights path {model.weights!r} holds a NUL character")
     rel = Path(model.weights)
     target = (folder / rel).resolve()
     if rel.is_absolute() or not target.is_relative_to(folder.resolve()):
@@ -343,20 +438,35 @@ def weights_path(model: Model, folder: Path) -> Path:
 
 
 def load_weights(model: Model, folder) -> dict[str, np.ndarray]:
-    from safetensors import SafetensorError
-    from safetensors.numpy import load_file
-
+    """The arrays of the spec's weights file. bfloat16 and float8 ones are widened to float32;
+    the model keeps a warning for each (``model.load_notes``), which validation reports."""
     target = weights_path(model, Path(folder))
     if not target.is_file():
-        raise _weights_error(model, f"weights file {model.weights!r} not found")
+        what = "is not a regular file" if target.exists() else "not found"
+        raise _weights_error(model, f"weights file {model.weights!r} {what}")
     try:
-        arrays = load_file(str(target))
-    except (SafetensorError, OSError, ValueError) as e:
+        arrays, widened = read_arrays(str(target))
+    except WeightsFileError as e:
         raise _weights_error(
             model, f"weights file {model.weights!r} is not a readable safetensors file ({e})"
         ) from None
     if not arrays:  # save() writes no file for a model without weights
         raise _weights_error(model, f"weights file {model.weights!r} holds no weights")
+    if widened:
+        at = model.mark("weights")
+        model.load_notes = [
+            Issue(
+                f"weight {name!r} is stored as {dtype}, which numpy lacks; read as float32 "
+                "(which holds every such value exactly)",
+                attr="weights",
+                file=model.source_file,
+                line=at and at[0],
+                column=at and at[1],
+                severity="warning",
+                kind="WeightsError",
+            )
+            for name, dtype in widened.items()
+        ]
     return arrays
 
 

@@ -40,6 +40,8 @@ class Model(BaseModel):
     # Where each part of the YAML was: path tuple -> (line, column), both 1-based.
     _marks: dict[tuple, tuple[int, int]] = PrivateAttr(default_factory=dict)
     _file: str | None = PrivateAttr(None)
+    # Warnings from reading the weights (bfloat16 widened to float32), reported by validation.
+    _load_notes: list = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
     def _fill_shorthand(self) -> Model:
@@ -73,6 +75,14 @@ class Model(BaseModel):
     @params.setter
     def params(self, value: dict[str, np.ndarray]) -> None:
         self._params = dict(value)
+
+    @property
+    def load_notes(self) -> list:
+        return self._load_notes
+
+    @load_notes.setter
+    def load_notes(self, value: list) -> None:
+        self._load_notes = list(value)
 
     def node_params(self, node: str) -> dict[str, np.ndarray]:
         prefix = node + "/"
