@@ -33,14 +33,18 @@ def to_torch(model: Model, *, channels_first: bool = False):
     ``channels_first=True`` takes image inputs as (N, C, ...) instead.
     """
     from nnspec.backends.torch import build_module
+    from nnspec.spec.budget import check_fits
 
+    check_fits(model)
     return build_module(model, channels_first=channels_first)
 
 
 def to_keras(model: Model):
     """The model rebuilt as a ``keras.Model`` with the same weights."""
     from nnspec.backends.keras import build_model
+    from nnspec.spec.budget import check_fits
 
+    check_fits(model)
     return build_model(model)
 
 

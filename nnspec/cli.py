@@ -151,16 +151,6 @@ def validate(args: argparse.Namespace) -> int:
 
 # --- summary --------------------------------------------------------------------------------
 
-_ITEMSIZE = {
-    "float16": 2,
-    "bfloat16": 2,
-    "float32": 4,
-    "float64": 8,
-    "int32": 4,
-    "int64": 8,
-    "bool": 1,
-}
-
 
 def _summary_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE", help="spec file (YAML)")
@@ -177,13 +167,15 @@ def _size(nbytes: int) -> str:
 
 def summary_table(model, analysis) -> str:
     """A table like Keras' ``model.summary()``: node, op, output shape, params, inputs."""
+    from nnspec.spec.budget import ITEMSIZE
+
     rows = [("Node", "Op", "Output shape", "Params", "Inputs")]
     total = nbytes = 0
     for node in model.nodes:
         weights = analysis.weights.get(node.name, {}).values()
         count = sum(math.prod(w.shape) for w in weights)
         total += count
-        nbytes += sum(math.prod(w.shape) * _ITEMSIZE.get(w.dtype, 4) for w in weights)
+        nbytes += sum(math.prod(w.shape) * ITEMSIZE.get(w.dtype, 4) for w in weights)
         shapes = " ".join(str(t) for t in analysis.outputs.get(node.name, ()))
         rows.append((node.name, node.op, shapes, f"{count:,}", ", ".join(node.inputs or ())))
     widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
@@ -308,8 +300,21 @@ def _shape(text: str) -> tuple[int, ...]:
 
 
 def _convert_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("src", help="a .keras or .h5 file, a spec .yaml, or model.py:ClassName")
-    p.add_argument("-o", "--output", required=True, type=Path, help="output folder")
+    p.add_argument(
+        "src",
+        help="a .keras or .h5 file, a spec .yaml, or model.py:ClassName. A model.py source is "
+        "imported and run, as Python runs any script (the only source that runs code): convert "
+        "only files you trust",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        help="output folder; files appear there only when the conversion and its parity "
+        "check succeed",
+    )
+    p.add_argument("--force", action="store_true", help="replace existing output files")
     p.add_argument(
         "--to",
         choices=("torch", "keras", "spec"),
@@ -343,8 +348,31 @@ def _convert_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
 
 
+def quiet_tensorflow() -> None:
+    """Import TensorFlow with its C++ start-up lines (oneDNN..., absl::InitializeLog...)
+    silenced. They are printed while the libraries load, before TF_CPP_MIN_LOG_LEVEL is
+    read, so stderr is pointed at /dev/null for the import only; a failed import still
+    raises its ImportError with the reason."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # later C++ log lines
+    if "tensorflow" in sys.modules or os.environ.get("KERAS_BACKEND", "tensorflow") != (
+        "tensorflow"
+    ):
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            try:
+                import tensorflow  # noqa: F401
+            except ImportError:
+                pass  # the command that needs it says what to install
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def convert(args: argparse.Namespace) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's start-up chatter
     from nnspec.convert import Progress, TorchSource, format_report
     from nnspec.convert import convert as run
 
@@ -366,6 +394,8 @@ def convert(args: argparse.Namespace) -> int:
             args.src, args.weights, args.input_shape, args.input_layout, dtypes
         )
     target = args.to or ("keras" if torch_source else "torch")
+    if target != "spec" or Path(args.src).suffix.lower() in (".keras", ".h5", ".hdf5"):
+        quiet_tensorflow()
     result = run(
         args.src,
         args.output,
@@ -373,9 +403,10 @@ def convert(args: argparse.Namespace) -> int:
         check=not args.no_check,
         progress=Progress(not args.quiet),
         torch_source=torch_source,
+        force=args.force,
     )
     print(format_report(result))
-    return EXIT_OK if result.ok else EXIT_INVALID
+    return EXIT_OK if result.ok and result.written else EXIT_INVALID
 
 
 COMMANDS: dict[str, Command] = {

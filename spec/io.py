@@ -195,22 +195,30 @@ def _walk_marks(root) -> dict[tuple, tuple[int, int]]:
     return marks
 
 
-def _pydantic_issues(err: ValidationError, prefix: tuple, marks, file, node=None, op=None):
+def _pydantic_issues(
+    err: ValidationError, prefix: tuple, marks, file, node=None, op=None, fields=()
+):
     issues = []
     for e in err.errors(include_url=False):
         loc = tuple(e["loc"])
+        if e["type"] == "wrong_kind":  # raised for the whole node; name the attribute
+            loc = (*loc, e["ctx"]["field"])
         attr = str(loc[0]) if loc else None
         line_col = None
         for n in range(len(loc), -1, -1):
             line_col = marks.get((*prefix, *loc[:n]))
             if line_col:
                 break
-        msg = e["msg"]
+        msg, hint = e["msg"], None
         if e["type"] == "extra_forbidden":
             msg = "unknown attribute (not allowed for this op)" if node else "unknown field"
+            near = difflib.get_close_matches(str(loc[-1]), list(fields), n=1, cutoff=0.6)
+            hint = f"did you mean {near[0]!r}?" if near else None
         elif e["type"] == "missing":
             msg = "required attribute is missing" if node else "required field is missing"
-        elif "input" in e and e["type"] not in ("model_type", "dict_type"):
+        elif e["type"] == "value_error":  # our own validators' messages say what they got
+            msg = msg.removeprefix("Value error, ")
+        elif "input" in e and e["type"] not in ("model_type", "dict_type", "wrong_kind"):
             msg += f", got {e['input']!r}"
         if len(loc) > 1:
             attr = ".".join(str(p) for p in loc)
@@ -223,6 +231,7 @@ def _pydantic_issues(err: ValidationError, prefix: tuple, marks, file, node=None
                 file=file,
                 line=line_col and line_col[0],
                 column=line_col and line_col[1],
+                hint=hint,
                 kind="SchemaError",
             )
         )
@@ -263,7 +272,10 @@ def _parse_node(raw: Any, i: int, marks, file, issues: list[Issue]) -> Node | No
     try:
         return cls.model_validate(raw)
     except ValidationError as e:
-        issues.extend(_pydantic_issues(e, ("nodes", i), marks, file, node=label, op=raw["op"]))
+        fields = [f for f in cls.model_fields if f != "op"]
+        issues.extend(
+            _pydantic_issues(e, ("nodes", i), marks, file, node=label, op=raw["op"], fields=fields)
+        )
         return None
 
 
@@ -303,7 +315,11 @@ def from_dict(data: Any, *, file: str | None = None, marks=None) -> Model:
             try:
                 inputs[str(name)] = InputSpec.model_validate(spec)
             except ValidationError as e:
-                issues.extend(_pydantic_issues(e, ("inputs", name), marks, file, node=str(name)))
+                issues.extend(
+                    _pydantic_issues(
+                        e, ("inputs", name), marks, file, node=str(name), fields=("shape", "dtype")
+                    )
+                )
     raw_nodes = data.get("nodes")
     nodes = []
     if not isinstance(raw_nodes, list) or not raw_nodes:
@@ -548,6 +564,25 @@ def dump_yaml(model: Model) -> str:
     )
 
 
+def umask() -> int:
+    """The process umask (read without changing it where Linux allows)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def default_file_mode() -> int:
+    """The mode ``open()`` gives a new file: 0o666 less the umask (mkstemp's is 0o600)."""
+    return 0o666 & ~umask()
+
+
 def atomic_write(path: Path, write) -> None:
     """Call ``write(tmp_path)``, then move the file into place; nothing half-written remains."""
     path = Path(path)
@@ -556,6 +591,7 @@ def atomic_write(path: Path, write) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, default_file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

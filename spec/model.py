@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SerializeAsAny, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SerializeAsAny,
+    model_validator,
+)
 
 from .node import Node
-from .types import Dim, DType
+from .types import DType, SpecDim
 
 if TYPE_CHECKING:  # numpy is imported only when weights are used: `validate` starts faster
     import numpy as np
+
+
+def _has_batch_axis(v: object) -> object:
+    if isinstance(v, list | tuple) and not v:
+        raise ValueError("a shape includes the batch axis, so it has at least one dimension")
+    return v
 
 
 class InputSpec(BaseModel):
@@ -19,7 +33,11 @@ class InputSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    shape: list[Dim] = Field(description="Shape including the batch axis, e.g. [batch, 28, 28, 1].")
+    shape: Annotated[list[SpecDim], BeforeValidator(_has_batch_axis)] = Field(
+        min_length=1,
+        description="Shape including the batch axis, e.g. [batch, 28, 28, 1]; sizes are "
+        "positive integers, names are identifiers.",
+    )
     dtype: DType = "float32"
 
 
