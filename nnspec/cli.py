@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nnspec.spec.errors import Issue, SpecError
+from nnspec.spec.text import printable
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -80,7 +81,7 @@ def github_annotation(issue: Issue, file: str) -> str:
 
 def _print_issues(issues: list[Issue], stream=None) -> None:
     for issue in issues:
-        print(issue, file=stream or sys.stdout)
+        print(printable(str(issue), keep_newlines=True), file=stream or sys.stdout)
 
 
 # --- validate -------------------------------------------------------------------------------
@@ -141,11 +142,11 @@ def validate(args: argparse.Namespace) -> int:
     elif args.format == "github":
         for file, issues in results:
             for issue in issues:
-                print(github_annotation(issue, file))
+                print(printable(github_annotation(issue, file)))
     else:
         for file, issues in results:
             _print_issues(issues)
-            print(_status_line(file, issues))
+            print(printable(_status_line(file, issues)))
     return EXIT_OK if all(valid) else EXIT_INVALID
 
 
@@ -177,7 +178,12 @@ def summary_table(model, analysis) -> str:
         total += count
         nbytes += sum(math.prod(w.shape) * ITEMSIZE.get(w.dtype, 4) for w in weights)
         shapes = " ".join(str(t) for t in analysis.outputs.get(node.name, ()))
-        rows.append((node.name, node.op, shapes, f"{count:,}", ", ".join(node.inputs or ())))
+        rows.append(
+            tuple(
+                printable(c)
+                for c in (node.name, node.op, shapes, f"{count:,}", ", ".join(node.inputs or ()))
+            )
+        )
     widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
     rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
 
@@ -188,15 +194,15 @@ def summary_table(model, analysis) -> str:
     inputs = ", ".join(f"{k} {analysis.types[k]} {v.dtype}" for k, v in model.inputs.items())
     return "\n".join(
         [
-            f'Model: "{model.name}"',
-            f"Inputs: {inputs}",
+            f'Model: "{printable(model.name)}"',
+            f"Inputs: {printable(inputs)}",
             rule,
             line(rows[0]),
             rule,
             *(line(r) for r in rows[1:]),
             rule,
             f"Total params: {total:,} ({_size(nbytes)})",
-            f"Outputs: {', '.join(model.outputs)}",
+            f"Outputs: {printable(', '.join(model.outputs))}",
         ]
     )
 
@@ -278,9 +284,9 @@ def optimize(args: argparse.Namespace) -> int:
     result.weights = out.stem + ".safetensors" if result.params else None
     save(result, out)
     passes = ",".join(args.passes or DEFAULT_PASSES)
-    print(f"{out}: {len(model.nodes)} -> {len(result.nodes)} nodes (passes: {passes})")
+    print(printable(f"{out}: {len(model.nodes)} -> {len(result.nodes)} nodes (passes: {passes})"))
     if result.weights:
-        print(f"{out.parent / result.weights}: {len(result.params)} weights")
+        print(printable(f"{out.parent / result.weights}: {len(result.params)} weights"))
     return EXIT_OK
 
 
@@ -468,5 +474,5 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as e:  # noqa: BLE001 (one line, never a traceback)
-        print(internal_error(e), file=sys.stderr)
+        print(printable(str(internal_error(e)), keep_newlines=True), file=sys.stderr)
         return EXIT_INVALID

@@ -20,6 +20,7 @@ from nnspec.spec.io import load, save, save_weights
 from nnspec.spec.model import Model
 from nnspec.spec.text import printable
 
+from .keras_file_check import check_keras_file
 from .output import publish, refuse_overwrite, staging_folder
 
 TARGETS = ("torch", "keras", "spec")
@@ -122,6 +123,7 @@ def read_source(src: Path, progress: Progress):
         from nnspec.frontends.keras import from_keras, load_keras_file
 
         with progress.stage(f"loading {src.name}"):
+            check_keras_file(src)
             kmodel = load_keras_file(src)
         with progress.stage(f"extracting the spec ({len(kmodel.layers)} layers)"):
             return from_keras(kmodel), kmodel
