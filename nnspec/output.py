@@ -28,13 +28,14 @@ STAGING = ".nnspec-"
 _OLD_STAGING_AGE_S = 3600
 
 
-def write_error(e: BaseException, where: Path) -> ConversionError:
-    """An OSError or safetensors error while writing, as one line naming the file."""
+def write_error(e: BaseException, where: Path, *, exact: bool = False) -> ConversionError:
+    """An OSError or safetensors error while writing, as one line naming the file (or
+    ``where`` when ``exact`` or when the error names none)."""
     reason = getattr(e, "strerror", None)
-    if not reason:  # safetensors: "... IoError(Os { code: 28, ..., message: \"No space ...\" })"
-        found = re.search(r'message: "([^"]*)"', str(e))
+    if not reason:  # safetensors: "Error while serializing: I/O error: No space ... (os error 28)"
+        found = re.search(r"I/O error: (.*?) \(os error \d+\)", str(e))
         reason = found.group(1) if found else str(e).splitlines()[0] if str(e) else type(e).__name__
-    target = getattr(e, "filename", None) or where
+    target = where if exact else getattr(e, "filename", None) or where
     return ConversionError(f"cannot write the output: {reason}", file=printable(str(target)))
 
 
@@ -92,7 +93,7 @@ def staging_folder(outdir: Path) -> Iterator[Path]:
         )
     except OSError as e:
         _remove_empty(created)
-        raise write_error(e, outdir.parent) from None
+        raise write_error(e, outdir.parent, exact=True) from None
     try:
         yield staging
     except OSError as e:
