@@ -473,6 +473,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INVALID
     except KeyboardInterrupt:
         return 130
+    except OSError as e:  # a file the command reads or writes: say which, and why
+        where = f"{e.filename}: " if e.filename else ""
+        print(printable(f"{where}{e.strerror or e}"), file=sys.stderr)
+        return EXIT_INVALID
     except Exception as e:  # noqa: BLE001 (one line, never a traceback)
         print(printable(str(internal_error(e)), keep_newlines=True), file=sys.stderr)
         return EXIT_INVALID

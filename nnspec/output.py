@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import glob
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -28,14 +27,11 @@ STAGING = ".nnspec-"
 _OLD_STAGING_AGE_S = 3600
 
 
-def write_error(e: BaseException, where: Path, *, exact: bool = False) -> ConversionError:
-    """An OSError or safetensors error while writing, as one line naming the file (or
-    ``where`` when ``exact`` or when the error names none)."""
-    reason = getattr(e, "strerror", None)
-    if not reason:  # safetensors: "Error while serializing: I/O error: No space ... (os error 28)"
-        found = re.search(r"I/O error: (.*?) \(os error \d+\)", str(e))
-        reason = found.group(1) if found else str(e).splitlines()[0] if str(e) else type(e).__name__
-    target = where if exact else getattr(e, "filename", None) or where
+def write_error(e: OSError, where: Path, *, exact: bool = False) -> ConversionError:
+    """An OSError while writing, as one line naming the file (or ``where`` when ``exact`` or
+    when the error names none)."""
+    target = where if exact else e.filename or where
+    reason = e.strerror or str(e) or type(e).__name__
     return ConversionError(f"cannot write the output: {reason}", file=printable(str(target)))
 
 
@@ -96,12 +92,11 @@ def staging_folder(outdir: Path) -> Iterator[Path]:
         raise write_error(e, outdir.parent, exact=True) from None
     try:
         yield staging
-    except OSError as e:
-        raise write_error(e, outdir) from None
-    except Exception as e:
-        if type(e).__name__ == "SafetensorError":
-            raise write_error(e, outdir) from None
-        raise
+    except OSError as e:  # save_weights turns safetensors' I/O errors into OSErrors too
+        staged = Path(e.filename) if isinstance(e.filename, str) else None
+        # Name the file as the user will know it, not by its hidden staging path.
+        final = outdir / staged.name if staged and staged.parent == staging else outdir
+        raise write_error(e, final, exact=True) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         if not outdir.exists():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Mapping
@@ -600,10 +601,18 @@ def atomic_write(path: Path, write) -> None:
 
 def save_weights(params: dict[str, np.ndarray], path) -> None:
     import numpy as np
+    from safetensors import SafetensorError
     from safetensors.numpy import save_file
 
     arrays = {k: np.ascontiguousarray(params[k]) for k in sorted(params)}
-    atomic_write(Path(path), lambda tmp: save_file(arrays, tmp, metadata={"format": "nnspec"}))
+    try:
+        atomic_write(Path(path), lambda tmp: save_file(arrays, tmp, metadata={"format": "nnspec"}))
+    except SafetensorError as e:  # from Rust: a full disk, a file-size limit
+        text = str(e)
+        found = re.search(r"I/O error: (.*?) \(os error (\d+)\)", text)
+        if found:  # as an OSError, which callers already turn into one line
+            raise OSError(int(found.group(2)), found.group(1), str(path)) from None
+        raise WeightsError(f"cannot write weights: {text}", file=str(path)) from None
 
 
 def save(model: Model, path, *, weights: bool = True) -> None:

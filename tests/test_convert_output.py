@@ -261,3 +261,31 @@ def test_convert_prints_no_tensorflow_startup_lines(tmp_path):
     for chatter in ("oneDNN", "absl", "cpu_feature_guard", "I0000"):
         assert chatter not in proc.stderr, proc.stderr
     assert "checking parity on random inputs" in proc.stderr
+
+
+def test_inputs_too_large_for_the_parity_check_are_refused_first(tmp_path):
+    from nnspec.convert import convert
+    from nnspec.spec.errors import ConversionError
+
+    (tmp_path / "wide.yaml").write_text(
+        SPEC.replace("units: 3", "units: 1")
+        .replace("[batch, 4]", "[batch, 100000000000]")
+        .replace("{op: dense, name: d, units: 1}", "{op: relu, name: d}")
+    )
+    with pytest.raises(ConversionError, match="parity check's random inputs need 745.1 GiB"):
+        convert(tmp_path / "wide.yaml", tmp_path / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["wide.yaml"]
+
+
+def test_other_commands_report_os_errors_in_one_line(tmp_path, capsys):
+    (tmp_path / "m.yaml").write_text(SPEC)
+    (tmp_path / "file").write_text("x")
+    assert (
+        main(["optimize", str(tmp_path / "m.yaml"), "-o", str(tmp_path / "file" / "o.yaml")]) == 1
+    )
+    err = capsys.readouterr().err
+    assert (
+        "internal error" not in err
+        and "file: File exists" in err
+        and len(err.strip().splitlines()) == 1
+    )
