@@ -289,3 +289,42 @@ def test_other_commands_report_os_errors_in_one_line(tmp_path, capsys):
         and "file: File exists" in err
         and len(err.strip().splitlines()) == 1
     )
+
+
+def test_kill_9_at_any_moment_leaves_no_partial_files(tmp_path):
+    """A killed run leaves OUT absent or complete; its staging folder goes at the next run."""
+    from safetensors.numpy import save_file
+
+    src = tmp_path / "src"
+    src.mkdir()
+    kernel = np.ones((4, 2_000_000), "f4")  # 32 MB of weights: writing them takes a while
+    save_file({"d/kernel": kernel, "d/bias": np.ones(2_000_000, "f4")}, src / "net.safetensors")
+    (src / "net.yaml").write_text(
+        SPEC.replace("units: 3", "units: 2000000") + "weights: net.safetensors\n"
+    )
+    out = tmp_path / "out"
+    argv = [
+        sys.executable,
+        "-m",
+        "nnspec",
+        "convert",
+        str(src / "net.yaml"),
+        "--to",
+        "spec",
+        "-o",
+        str(out),
+        "-q",
+    ]
+    for delay in (0.3, 0.6, 0.9, 1.2, 1.5):
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            proc.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if out.exists():
+            assert sorted(p.name for p in out.iterdir()) == ["net.safetensors", "net.yaml"]
+            assert load(out / "net.yaml").params["d/kernel"].shape == (4, 2_000_000)
+            break
+    assert subprocess.run([*argv, "--force"], check=False).returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "src"]

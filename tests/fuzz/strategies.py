@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import struct
 from pathlib import Path
 
@@ -62,6 +63,15 @@ SNIPPETS = [
     "yes",
     '"\\e[31m"',
     "? [a, b]\n: c",
+    "-5",
+    "0",
+    "true",
+    "1000000000000",
+    "[batch, -1]",
+    "[]",
+    "{}",
+    "../../etc/passwd",
+    '"a\\0b"',
 ]
 
 HOSTILE_VALUES = st.one_of(
@@ -77,18 +87,30 @@ HOSTILE_VALUES = st.one_of(
 )
 
 
+_VALUE = re.compile(r"(?<=: )[^,\]\}\n]+")  # a scalar after a key: `units: 10` -> "10"
+
+
+@st.composite
+def yaml_files(draw) -> bytes:
+    """A mutated spec text, mostly UTF-8, sometimes Latin-1 or UTF-16."""
+    text = draw(yaml_texts())
+    encoding = draw(st.sampled_from(["utf-8"] * 8 + ["latin-1", "utf-16"]))
+    return text.encode(encoding, errors="replace")
+
+
 @st.composite
 def yaml_texts(draw) -> str:
     text = draw(st.sampled_from(TEXTS))
     for _ in range(draw(st.integers(1, 5))):
         at = draw(st.integers(0, max(len(text) - 1, 0)))
-        kind = draw(st.sampled_from(["insert", "delete", "replace", "snippet", "line", "cut"]))
-        piece = (
-            draw(st.sampled_from(SIGNIFICANT))
-            if kind != "snippet"
-            else draw(st.sampled_from(SNIPPETS))
-        )
-        if kind in ("insert", "snippet"):
+        kinds = ["insert", "delete", "replace", "snippet", "value", "value", "line", "cut"]
+        kind = draw(st.sampled_from(kinds))
+        piece = draw(st.sampled_from(SNIPPETS if kind in ("snippet", "value") else SIGNIFICANT))
+        values = list(_VALUE.finditer(text))
+        if kind == "value" and values:  # a hostile value where a value belongs
+            m = draw(st.sampled_from(values))
+            text = text[: m.start()] + piece + text[m.end() :]
+        elif kind in ("insert", "snippet", "value"):
             text = text[:at] + piece + text[at:]
         elif kind == "delete":
             text = text[:at] + text[at + draw(st.integers(1, 20)) :]

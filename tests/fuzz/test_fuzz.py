@@ -13,11 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
-from strategies import model_file_bytes, spec_trees, weights_files, yaml_texts
+from hypothesis import strategies as st
+from strategies import model_file_bytes, spec_trees, weights_files, yaml_files
 
 from nnspec.spec.errors import SpecError
-from nnspec.spec.io import from_dict, load
+from nnspec.spec.io import from_dict, load, loads
 
 CASE_SECONDS = 10.0  # CPU seconds one case may take (a valid conversion takes well under one)
 GROWTH_BYTES = 1 << 30  # how much a test's peak memory may grow over all its cases
@@ -74,15 +76,19 @@ def _spec_then_convert(path: Path, out: Path) -> None:
     convert(path, out, to="spec", check=False, force=True)
 
 
-def text_body(tmp_path_factory, text: str) -> None:
+def text_body(tmp_path_factory, data: bytes) -> None:
     folder = tmp_path_factory.mktemp("t")
     path = folder / "m.yaml"
-    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    path.write_bytes(data)
     bounded(lambda: _spec_then_convert(path, folder / "out"))
 
 
-def tree_body(tree) -> None:
-    bounded(lambda: from_dict(tree, file="fuzz.yaml").check())
+def tree_body(tree, through_yaml: bool) -> None:
+    if through_yaml:  # huge integers and deep nesting then meet the YAML reader too
+        text = yaml.safe_dump(tree, sort_keys=False)
+        bounded(lambda: loads(text, file="fuzz.yaml").check())
+    else:
+        bounded(lambda: from_dict(tree, file="fuzz.yaml").check())
 
 
 def weights_body(tmp_path_factory, case) -> None:
@@ -110,8 +116,10 @@ def h5_body(tmp_path_factory, blob: bytes) -> None:
     _model_file(tmp_path_factory, blob, ".h5")
 
 
-test_yaml_text, test_yaml_text_many = fuzz(150, 3500, text=yaml_texts())(text_body)
-test_spec_tree, test_spec_tree_many = fuzz(150, 3500, tree=spec_trees())(tree_body)
+test_yaml_text, test_yaml_text_many = fuzz(150, 3500, data=yaml_files())(text_body)
+test_spec_tree, test_spec_tree_many = fuzz(
+    150, 3500, tree=spec_trees(), through_yaml=st.booleans()
+)(tree_body)
 test_weights_file, test_weights_file_many = fuzz(60, 1500, case=weights_files())(weights_body)
 test_keras_file, test_keras_file_many = fuzz(15, 1000, blob=model_file_bytes())(keras_body)
 test_h5_file, test_h5_file_many = fuzz(10, 500, blob=model_file_bytes())(h5_body)
