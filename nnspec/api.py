@@ -50,6 +50,9 @@ def to_keras(model: Model):
 
 def emit(model: Model, framework: Literal["torch", "keras"], **options) -> str:
     """Readable Python source building the model in ``framework``."""
+    from nnspec.spec.budget import check_fits
+
+    check_fits(model, what="generate it")  # the PyTorch generator converts every weight
     if framework == "torch":
         from nnspec.backends.torch import emit_source
     elif framework == "keras":
