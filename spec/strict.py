@@ -1,10 +1,11 @@
 """Refuse the coercions pydantic's lax mode makes silently on YAML values.
 
-Lax mode turns ``units: true`` into 1, ``use_bias: 1`` and ``use_bias: "yes"`` into True and
-``units: "3"`` into 3. In a spec each of those is a mistake (a YAML 1.1 ``yes``/``on``, a
-quoted number), so an attribute takes a bool only where it is declared bool, a string only
-where it is declared a string, and an integer only where it is declared a number. Strict
-mode would also refuse YAML lists for tuple attributes, which specs use everywhere.
+Lax mode turns ``units: true`` (or YAML 1.1's ``yes``, ``on``) into 1 and ``use_bias: 1`` or
+``use_bias: "yes"`` into True. In a spec each of those is a mistake, so an attribute takes a
+bool only where it is declared bool, a string only where it is declared a string (or a number
+written as one: YAML 1.1 reads ``1e-3``, without a dot, as a string), and a number only where
+it is declared a number. Strict mode is no answer: it also refuses YAML lists for tuple
+attributes, which specs use everywhere.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ def kinds(annotation: Any) -> frozenset[str]:
     if origin is Annotated:
         inner, *meta = typing.get_args(annotation)
         # A shorthand such as `kernel_size: 3` for (3, 3) is expanded before validation.
-        shorthand = items(inner) if any(isinstance(m, BeforeValidator) for m in meta) else set()
+        shorthand = (
+            items(inner) if any(isinstance(m, BeforeValidator) for m in meta) else frozenset()
+        )
         return kinds(inner) | shorthand
     if origin is Union or origin is types.UnionType:
         return frozenset().union(*(kinds(a) for a in typing.get_args(annotation)))
