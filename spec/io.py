@@ -41,22 +41,23 @@ class _StrictLoader(_SafeLoader):
     given twice (the last one would win) and integers too long for ``int()``."""
 
     def construct_mapping(self, node, deep=False):
-        if isinstance(node, yaml.MappingNode):
+        if not isinstance(node, yaml.MappingNode):
+            return super().construct_mapping(node, deep=deep)
+        own = [k for k, _ in node.value if k.tag != _MERGE_TAG]  # merged keys may be overridden
+        mapping = super().construct_mapping(node, deep=deep)
+        if len(mapping) < len(own):  # two keys were equal: find them (rare, so slower)
             seen: dict[Any, Any] = {}
-            for key_node, _ in node.value:
-                if key_node.tag == _MERGE_TAG or not isinstance(key_node, yaml.ScalarNode):
-                    continue
-                key = self.construct_object(key_node)
-                first = seen.setdefault(key, key_node)
+            for key_node in own:
+                first = seen.setdefault(self.construct_object(key_node), key_node)
                 if first is not key_node:
                     raise yaml.constructor.ConstructorError(
                         None,
                         None,
-                        f"key {key!r} is given twice (first at line {first.start_mark.line + 1}, "
-                        f"column {first.start_mark.column + 1})",
+                        f"key {self.construct_object(key_node)!r} is given twice (first at line "
+                        f"{first.start_mark.line + 1}, column {first.start_mark.column + 1})",
                         key_node.start_mark,
                     )
-        return super().construct_mapping(node, deep=deep)
+        return mapping
 
     def construct_yaml_int(self, node):
         digits = sum(c.isdigit() for c in node.value)

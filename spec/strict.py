@@ -77,15 +77,21 @@ def _kind(v: Any) -> str | None:
     return STR if isinstance(v, str) else None
 
 
+_TYPES = {BOOL: (bool,), INT: (int, float), STR: (str,)}
+_NOT_CHECKED = (type(None), dict)
+
+
 @cache
-def field_kinds(cls: type) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
-    """Field name -> (kinds of the value, kinds of its items if it is a list)."""
+def field_kinds(cls: type) -> dict[str, tuple[frozenset[str], frozenset[str], frozenset[type]]]:
+    """Field name -> (kinds of the value, kinds of its items if it is a list, the Python types
+    a value may have without a closer look)."""
     out = {}
     for name, f in cls.model_fields.items():
         allowed, allowed_items = kinds(f.annotation), items(f.annotation)
         if any(isinstance(m, BeforeValidator) for m in f.metadata):
             allowed |= allowed_items  # a shorthand, such as `kernel_size: 3` for (3, 3)
-        out[name] = (allowed, allowed_items)
+        fine = {t for k in allowed for t in _TYPES[k]} | set(_NOT_CHECKED)
+        out[name] = (allowed, allowed_items, frozenset(fine))
     return out
 
 
@@ -93,9 +99,10 @@ def wrong_kind(cls: type, data: dict) -> tuple[str, str] | None:
     """(field, message) for the first value lax mode would coerce, else None."""
     table = field_kinds(cls)
     for key, value in data.items():
-        if key not in table:
-            continue
-        allowed, allowed_items = table[key]
+        entry = table.get(key)
+        if entry is None or type(value) in entry[2]:
+            continue  # an unknown key (pydantic reports it) or a value of a declared type
+        allowed, allowed_items, _ = entry
         kind = _kind(value)
         if kind is not None:
             if kind == STR and INT in allowed and _numeric(value):
