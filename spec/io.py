@@ -43,11 +43,11 @@ class _StrictLoader(_SafeLoader):
     def construct_mapping(self, node, deep=False):
         if not isinstance(node, yaml.MappingNode):
             return super().construct_mapping(node, deep=deep)
-        own = [k for k, _ in node.value if k.tag != _MERGE_TAG]  # merged keys may be overridden
+        pairs = list(node.value)  # before `<<` merges are flattened into it
         mapping = super().construct_mapping(node, deep=deep)
-        if len(mapping) < len(own):  # two keys were equal: find them (rare, so slower)
+        if len(mapping) < len(pairs):  # fewer keys than pairs: look closer (rare, so slower)
             seen: dict[Any, Any] = {}
-            for key_node in own:
+            for key_node in (k for k, _ in pairs if k.tag != _MERGE_TAG):  # may be overridden
                 first = seen.setdefault(self.construct_object(key_node), key_node)
                 if first is not key_node:
                     raise yaml.constructor.ConstructorError(
@@ -60,7 +60,7 @@ class _StrictLoader(_SafeLoader):
         return mapping
 
     def construct_yaml_int(self, node):
-        digits = sum(c.isdigit() for c in node.value)
+        digits = len(node.value) > 1000 and sum(c.isdigit() for c in node.value)
         if digits > 1000:  # int() refuses more than 4,300 digits; no size needs 1,000
             raise yaml.constructor.ConstructorError(
                 None, None, f"an integer of {digits} digits is too large", node.start_mark
