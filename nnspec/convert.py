@@ -41,6 +41,7 @@ class ConvertResult:
     files: list[Path] = field(default_factory=list)
     checks: list[OutputCheck] = field(default_factory=list)
     params: dict[str, int] = field(default_factory=dict)
+    reference: str = ""  # which model the parity check compared against
 
     @property
     def ok(self) -> bool:
@@ -108,22 +109,19 @@ def read_torch_source(src: TorchSource, progress: Progress):
 
 def read_source(src: Path, progress: Progress):
     """(spec, reference model or None) from a .keras/.h5 file or a spec YAML."""
-    suffix = src.suffix.lower()
-    if suffix in (".keras", ".h5", ".hdf5"):
-        from nnspec.frontends.keras import from_keras, load_keras_file
-
-        with progress.stage(f"loading {src.name}"):
-            kmodel = load_keras_file(src)
-        with progress.stage(f"extracting the spec ({len(kmodel.layers)} layers)"):
-            return from_keras(kmodel), kmodel
-    if suffix in (".yaml", ".yml"):
+    if src.suffix.lower() in (".yaml", ".yml"):
         with progress.stage(f"loading {src.name}"):
             spec = load(src)
             spec.check()
         return spec, None
-    raise ConversionError(
-        f"cannot convert {src.name!r}: expected a .keras, .h5 or .yaml file", file=str(src)
-    )
+    from nnspec.frontends.keras import from_keras, read_keras_file
+
+    with progress.stage(f"loading {src.name}"):  # any other file: a Keras model, by content
+        kmodel, read = read_keras_file(src)
+    with progress.stage(f"extracting the spec ({len(kmodel.layers)} layers)"):
+        spec = from_keras(kmodel)
+    spec.metadata["read_from"] = read
+    return spec, kmodel
 
 
 def sample_inputs(spec: Model, batch: int = 2, seed: int = 0) -> list[np.ndarray]:
@@ -199,6 +197,7 @@ def convert(
         spec, reference = read_torch_source(torch_source, progress)
     else:
         spec, reference = read_source(Path(src), progress)
+    read = spec.metadata.get("read_from", "")
     name = spec.name if spec.name.isidentifier() else "model"
     result = ConvertResult()
     outdir.mkdir(parents=True, exist_ok=True)
@@ -207,6 +206,10 @@ def convert(
         built = _write_target(spec, name, to, staging, progress, result)
         if check and to != "spec":
             _check(spec, reference, built, to, progress, result)
+            if read and not read.startswith("Keras 3"):
+                result.reference = f"Keras 3 model rebuilt from the {read}'s config and weights"
+            elif read:
+                result.reference = read
         for path in sorted(staging.iterdir()):
             final = outdir / path.name
             path.replace(final)
@@ -294,6 +297,8 @@ def _is_torch(model) -> bool:
 
 def format_report(result: ConvertResult) -> str:
     lines = ["wrote " + ", ".join(str(f) for f in result.files)]
+    if result.reference:
+        lines.append(f"reference: {result.reference}")
     if result.checks:
         lines.append(f"{'output':<24} {'max abs err':>12} {'max rel err':>12}  status")
         for c in result.checks:
