@@ -22,7 +22,7 @@ def load_legacy(path, fmt: str) -> LegacyModel:
         from .hdf5 import read_hdf5
 
         config, weights, meta = read_hdf5(path)
-        kind = "Keras HDF5"
+        kind = "HDF5 file"
     else:
         from .saved_model import read_saved_model
 
@@ -30,5 +30,5 @@ def load_legacy(path, fmt: str) -> LegacyModel:
         kind = "tf.keras SavedModel"
     version = meta.get("keras_version")
     model = build_keras_model(translate(config, str(path)), weights, str(path))
-    label = f"{kind} file (saved by Keras {version or 'unknown'})"
+    label = f"{kind} saved by Keras {version}" if version else kind
     return LegacyModel(model, label, version)

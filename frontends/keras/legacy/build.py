@@ -13,7 +13,7 @@ import numpy as np
 
 from nnspec.spec.errors import ConversionError
 
-from .translate import Call, LayerDef, ModelDef, _call_refs
+from .translate import KERAS2_HARD_SIGMOID, Call, LayerDef, ModelDef, _call_refs
 
 Weights = dict[str, list[tuple[str, np.ndarray]]]  # top-level layer -> [(weight name, array)]
 
@@ -42,7 +42,10 @@ class _Builder:
             "config": ld.config,
             "registered_name": None,
         }
+        own = {k: hard_sigmoid_keras2 for k, v in ld.config.items() if v == KERAS2_HARD_SIGMOID}
         try:
+            if own:  # Keras deserialises a function reference only inside nested configs
+                return getattr(keras.layers, ld.class_name).from_config({**ld.config, **own})
             return keras.saving.deserialize_keras_object(entry, safe_mode=True)
         except Exception as e:  # noqa: BLE001 (Keras raises many types; name the layer)
             raise self.fail(ld.name, ld.class_name, f"Keras 3 cannot build it: {_first(e)}")
@@ -65,7 +68,8 @@ class _Builder:
         for inp in md.inputs:
             x = keras.Input(batch_shape=inp.batch_shape, dtype=inp.dtype, name=inp.name)
             tensors[(inp.name, 0, 0)] = x
-        pending = [(ld, self.layer(ld), k, call) for ld in md.layers for k, call in enumerate(ld.calls)]
+        built = [(ld, self.layer(ld)) for ld in md.layers]  # one layer object, shared by calls
+        pending = [(ld, layer, k, call) for ld, layer in built for k, call in enumerate(ld.calls)]
         while pending:
             left = []
             for ld, layer, k, call in pending:

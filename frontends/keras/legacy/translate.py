@@ -220,8 +220,6 @@ class _Translator:
         for key in _ACTIVATION_KEYS:
             if key in cfg:
                 cfg[key] = _activation(cfg[key])
-        if cls == "Activation" and "activation" in cfg:
-            cfg["activation"] = _activation(cfg["activation"])
         for key in ("layer", "backward_layer"):  # wrappers: Bidirectional, TimeDistributed
             if isinstance(cfg.get(key), dict):
                 inner = cfg[key]
