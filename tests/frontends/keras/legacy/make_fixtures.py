@@ -1,6 +1,8 @@
 """Writes Keras 2 model files with tf-keras (Keras 2 for TensorFlow), run in a subprocess:
-``python make_fixtures.py OUTDIR [--slow]``. For each model: ``<name>.h5``, a SavedModel
-directory ``<name>_sm/`` and ``<name>.npz`` (the inputs and tf-keras' own outputs)."""
+``python make_fixtures.py OUTDIR [--slow] [--real DIR]``. For each model: ``<name>.h5``,
+``<name>.npz`` (two inputs and tf-keras' own outputs) and, for SAVED_MODELS (every model with
+``--slow``), a SavedModel directory ``<name>_sm/``. ``--real DIR``: tf-keras' outputs for the
+real files in DIR, as ``real_<file>.npz``."""
 
 from __future__ import annotations
 
@@ -102,6 +104,7 @@ def lambda_model():
 
 MODELS = [cnn, sequential_cnn, conv3d_multi, recurrent, nested_shared, lambda_model]
 SLOW_MODELS = [bidirectional_lstm, gru_reset_before]
+SAVED_MODELS = ("recurrent",)  # SavedModel saving is slow: the rest with --slow
 
 
 def randomise(model, rng):
@@ -124,14 +127,42 @@ def inputs(specs, rng):
     return arrays
 
 
-def main(out: Path, slow: bool) -> None:
+def real_outputs(real: Path, out: Path) -> None:
+    """tf-keras' outputs for each real file, on two random inputs of its input shapes."""
+    for path in sorted(real.glob("*__*")):
+        model = K.models.load_model(path, compile=False)
+        rng = np.random.default_rng(1)
+        specs = []
+        for x in model.inputs:
+            shape = tuple(2 if d is None and i == 0 else (8 if d is None else d)
+                          for i, d in enumerate(x.shape))
+            feeds_embedding = any(
+                type(n.outbound_layer).__name__ == "Embedding"
+                for n in x._keras_history.layer._outbound_nodes
+            )
+            specs.append(("ids", shape, 40) if feeds_embedding else ("float", shape))
+        arrays = {}
+        for tag in ("1", "2"):
+            xs = inputs(specs, rng)
+            ys = model.predict(xs, verbose=0)
+            ys = ys if isinstance(ys, list) else [ys]
+            arrays |= {f"x{tag}_{i}": a for i, a in enumerate(xs)}
+            arrays |= {f"y{tag}_{i}": a for i, a in enumerate(ys)}
+        arrays["params"] = np.asarray(model.count_params())
+        np.savez(out / f"real_{path.name}.npz", **arrays)
+
+
+def main(out: Path, slow: bool, real: Path | None) -> None:
     out.mkdir(parents=True, exist_ok=True)
+    if real is not None:
+        real_outputs(real, out)
     for make in MODELS + (SLOW_MODELS if slow else []):
         model, specs = make()
         rng = np.random.default_rng(0)
         randomise(model, rng)
         model.save(out / f"{model.name}.h5")
-        model.save(out / f"{model.name}_sm", save_format="tf")
+        if slow or model.name in SAVED_MODELS:
+            model.save(out / f"{model.name}_sm", save_format="tf")
         x1, x2 = inputs(specs, rng), inputs(specs, rng)
         y1 = model.predict(x1, verbose=0)
         y2 = model.predict(x2, verbose=0)
@@ -145,4 +176,6 @@ def main(out: Path, slow: bool) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), "--slow" in sys.argv)
+    args = sys.argv[1:]
+    real_dir = Path(args[args.index("--real") + 1]) if "--real" in args else None
+    main(Path(args[0]), "--slow" in args, real_dir)
