@@ -207,7 +207,9 @@ def convert(
         if check and to != "spec":
             _check(spec, reference, built, to, progress, result)
             if read and not read.startswith("Keras 3"):
-                result.reference = f"Keras 3 model rebuilt from the config and weights of the {read}"
+                result.reference = (
+                    f"Keras 3 model rebuilt from the config and weights of the {read}"
+                )
             elif read:
                 result.reference = read
         for path in sorted(staging.iterdir()):

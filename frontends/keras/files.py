@@ -43,7 +43,9 @@ def _zip_kind(path: Path) -> str:
         return "keras"
     if any(n.endswith("data.pkl") for n in names):
         return "a PyTorch torch.save archive (a zip holding a pickle), not a Keras model"
-    return f"a zip archive without a Keras config.json (it holds {', '.join(names[:3]) or 'nothing'})"
+    return (
+        f"a zip archive without a Keras config.json (it holds {', '.join(names[:3]) or 'nothing'})"
+    )
 
 
 def _describe(head: bytes) -> str:

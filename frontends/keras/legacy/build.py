@@ -48,7 +48,9 @@ class _Builder:
                 return getattr(keras.layers, ld.class_name).from_config({**ld.config, **own})
             return keras.saving.deserialize_keras_object(entry, safe_mode=True)
         except Exception as e:  # noqa: BLE001 (Keras raises many types; name the layer)
-            raise self.fail(ld.name, ld.class_name, f"Keras 3 cannot build it: {_first(e)}")
+            raise self.fail(
+                ld.name, ld.class_name, f"Keras 3 cannot build it: {_first(e)}"
+            ) from None
 
     def model(self, md: ModelDef) -> keras.Model:
         if md.sequential:
@@ -95,9 +97,9 @@ class _Builder:
                 for t, tensor in enumerate(outs):
                     tensors[(ld.name, node, t)] = tensor
             if len(left) == len(pending):
-                missing = sorted({r[0] for _, _, _, c in left for r in _call_refs(c)} - {
-                    k[0] for k in tensors
-                })
+                missing = sorted(
+                    {r[0] for _, _, _, c in left for r in _call_refs(c)} - {k[0] for k in tensors}
+                )
                 raise ConversionError(
                     f"model {md.name!r}: layer(s) {', '.join(repr(x[0].name) for x in left)} "
                     f"read tensors that no layer produces ({', '.join(missing) or 'a cycle'})",
@@ -145,9 +147,7 @@ def _key(name: str) -> tuple[str | None, str]:
     """(direction, short name) of a weight: ``bidirectional/forward_lstm/cell/kernel:0`` ->
     ("forward", "kernel")."""
     parts = name.split(":")[0].split("/")
-    direction = next(
-        (d for p in parts for d in ("forward", "backward") if p.startswith(d)), None
-    )
+    direction = next((d for p in parts for d in ("forward", "backward") if p.startswith(d)), None)
     return direction, parts[-1]
 
 

@@ -40,7 +40,7 @@ def read_hdf5(path) -> tuple[dict, Weights, dict]:
             config = json.loads(_text(h5.attrs["model_config"]))
         except ValueError as e:
             raise ConversionError(f"the model config is not valid JSON: {e}", file=file) from None
-        group = h5["model_weights"] if "model_weights" in h5 else h5
+        group = h5.get("model_weights", h5)
         try:
             weights = _weights(group)
         except (OSError, KeyError) as e:

@@ -184,8 +184,11 @@ def _layer_weights(node, nodes, reader, graph, file) -> list[tuple[str, np.ndarr
     found = []
     for child in graph.nodes[listed].children:
         key = next(
-            (a.checkpoint_key for a in graph.nodes[child.node_id].attributes
-             if a.name == "VARIABLE_VALUE"),
+            (
+                a.checkpoint_key
+                for a in graph.nodes[child.node_id].attributes
+                if a.name == "VARIABLE_VALUE"
+            ),
             None,
         )
         if key is None or not reader.has_tensor(key):
@@ -195,7 +198,9 @@ def _layer_weights(node, nodes, reader, graph, file) -> list[tuple[str, np.ndarr
                 file=file,
                 node=name,
             )
-        found.append((names.get(child.node_id, child.local_name), np.asarray(reader.get_tensor(key))))
+        found.append(
+            (names.get(child.node_id, child.local_name), np.asarray(reader.get_tensor(key)))
+        )
     return found
 
 

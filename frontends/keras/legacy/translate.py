@@ -194,8 +194,10 @@ class _Translator:
             self.refused.append((name, cls, _lambda_reason(cfg)))
             return cfg
         if cls in REFUSED or cls in _REASONS or cls not in self.known:
-            why = REFUSED.get(cls) or _REASONS.get(cls) or (
-                "not a stock Keras layer nnspec converts (a custom or unknown class)"
+            why = (
+                REFUSED.get(cls)
+                or _REASONS.get(cls)
+                or ("not a stock Keras layer nnspec converts (a custom or unknown class)")
             )
             self.refused.append((name, cls, why))
             return cfg
@@ -208,7 +210,10 @@ class _Translator:
             cfg["dtype"] = _dtype(cfg["dtype"])
         if cfg.pop("time_major", False):
             raise self.fail(
-                name, cls, "time_major=True is not supported (the spec is batch-major)", "time_major"
+                name,
+                cls,
+                "time_major=True is not supported (the spec is batch-major)",
+                "time_major",
             )
         for key in ("virtual_batch_size", "adjustment"):
             if cfg.pop(key, None) is not None:
@@ -309,9 +314,13 @@ def _refs(value) -> list:
 
 def _tensor_refs(value):
     """Keyword call arguments: [name, i, j] triples become refs, lists are mapped."""
-    if isinstance(value, list) and len(value) == 3 and isinstance(value[0], str):
-        if isinstance(value[1], int) and isinstance(value[2], int):
-            return _ref(value)
+    if (
+        isinstance(value, list)
+        and len(value) == 3
+        and isinstance(value[0], str)
+        and all(isinstance(v, int) for v in value[1:])
+    ):
+        return _ref(value)
     if isinstance(value, list):
         return [_tensor_refs(v) for v in value]
     return value

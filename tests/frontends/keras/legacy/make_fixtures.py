@@ -12,8 +12,8 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
-import tf_keras as K  # noqa: E402
+import numpy as np
+import tf_keras as K
 
 L = K.layers
 
@@ -28,7 +28,9 @@ def cnn():
     x = L.Flatten()(x)
     x = L.Dense(6, activation="hard_sigmoid")(x)
     x = L.Dropout(0.3)(x)
-    return K.Model(inp, L.Dense(3, activation="softmax")(x), name="cnn"), [("float", (2, 12, 12, 3))]
+    return K.Model(inp, L.Dense(3, activation="softmax")(x), name="cnn"), [
+        ("float", (2, 12, 12, 3))
+    ]
 
 
 def sequential_cnn():
@@ -71,7 +73,9 @@ def recurrent():
 
 
 def nested_shared():
-    inner = K.Sequential([L.Dense(4, activation="relu", input_shape=(3,)), L.Dense(2)], name="inner")
+    inner = K.Sequential(
+        [L.Dense(4, activation="relu", input_shape=(3,)), L.Dense(2)], name="inner"
+    )
     a = K.Input((3,), name="a")
     b = K.Input((3,), name="b")
     shared = L.Dense(3, name="shared")
@@ -134,8 +138,10 @@ def real_outputs(real: Path, out: Path) -> None:
         rng = np.random.default_rng(1)
         specs = []
         for x in model.inputs:
-            shape = tuple(2 if d is None and i == 0 else (8 if d is None else d)
-                          for i, d in enumerate(x.shape))
+            shape = tuple(
+                2 if d is None and i == 0 else (8 if d is None else d)
+                for i, d in enumerate(x.shape)
+            )
             feeds_embedding = any(
                 type(n.outbound_layer).__name__ == "Embedding"
                 for n in x._keras_history.layer._outbound_nodes
@@ -169,7 +175,9 @@ def main(out: Path, slow: bool, real: Path | None) -> None:
         y1 = y1 if isinstance(y1, list) else [y1]
         y2 = y2 if isinstance(y2, list) else [y2]
         arrays = {f"x1_{i}": a for i, a in enumerate(x1)} | {f"x2_{i}": a for i, a in enumerate(x2)}
-        arrays |= {f"y1_{i}": a for i, a in enumerate(y1)} | {f"y2_{i}": a for i, a in enumerate(y2)}
+        arrays |= {f"y1_{i}": a for i, a in enumerate(y1)} | {
+            f"y2_{i}": a for i, a in enumerate(y2)
+        }
         arrays["params"] = np.asarray(model.count_params())
         np.savez(out / f"{model.name}.npz", **arrays)
     (out / "done").write_text("ok")

@@ -83,9 +83,7 @@ def test_lambda_refused(fixtures):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "name", H5_MODELS + ["bilstm", "gru_reset_before"]
-)
+@pytest.mark.parametrize("name", H5_MODELS + ["bilstm", "gru_reset_before"])
 @pytest.mark.parametrize("fmt", ["h5", "sm"])
 def test_grid(slow_fixtures, name, fmt):
     path = slow_fixtures / (f"{name}.h5" if fmt == "h5" else f"{name}_sm")
