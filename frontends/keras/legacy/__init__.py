@@ -29,6 +29,6 @@ def load_legacy(path, fmt: str) -> LegacyModel:
         config, weights, meta = read_saved_model(path)
         kind = "tf.keras SavedModel"
     version = meta.get("keras_version")
-    model = build_keras_model(translate(config, str(path)), weights, str(path))
+    model = build_keras_model(translate(config, str(path), version), weights, str(path))
     label = f"{kind} saved by Keras {version}" if version else kind
     return LegacyModel(model, label, version)

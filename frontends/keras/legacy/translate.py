@@ -240,12 +240,16 @@ class _Translator:
         return cfg
 
 
-def translate(config: dict, file: str | None = None) -> ModelDef:
-    """The Keras 3 description of a Keras 1/2 or tf.keras 2.x model config."""
+def translate(config: dict, file: str | None = None, keras_version: str | None = None) -> ModelDef:
+    """The Keras 3 description of a Keras 2 or tf.keras 2.x model config."""
     if not isinstance(config, dict) or "class_name" not in config:
         raise ConversionError("the model config is not a Keras model config", file=file)
-    if str(config.get("keras_version", "2")).startswith("1."):
-        raise ConversionError("Keras 1 model configs are not supported; re-save with Keras 2")
+    if str(keras_version or "2").startswith("1."):
+        raise ConversionError(
+            f"the file was saved by Keras {keras_version}; Keras 1 configs (Convolution2D, "
+            "output_dim, border_mode, ...) are not supported: load it in Keras 2 and re-save",
+            file=file,
+        )
     t = _Translator(file)
     model = t.model(config)
     if t.refused:
