@@ -94,3 +94,19 @@ def test_grid(slow_fixtures, name, fmt):
 def test_lambda_refused_saved_model(slow_fixtures):
     with pytest.raises(ConversionError, match=r"'scale' \(Lambda\).*bytecode.*Rescaling"):
         nnspec.load_keras_file(slow_fixtures / "with_lambda_sm")
+
+
+def test_same_spec_as_keras3_path(real_dir):
+    """Where Keras 3 loads a legacy file itself, its model gives the spec the legacy reader
+    gives: the same nodes, the same weights."""
+    import keras
+
+    from nnspec.frontends.keras.importer import from_keras
+
+    path = real_dir / "digit-recognition__model.h5"
+    ours = nnspec.load_keras_file(path)
+    theirs = from_keras(keras.saving.load_model(path, compile=False, safe_mode=True))
+    assert ours.to_yaml().split("nodes:")[1] == theirs.to_yaml().split("nodes:")[1]
+    assert set(ours.params) == set(theirs.params)
+    for key, value in ours.params.items():
+        np.testing.assert_array_equal(value, theirs.params[key])
