@@ -308,7 +308,9 @@ def _shape(text: str) -> tuple[int, ...]:
 
 
 def _convert_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("src", help="a .keras or .h5 file, a spec .yaml, or model.py:ClassName")
+    p.add_argument(
+        "src", help="a Keras file or SavedModel directory, a spec .yaml, or model.py:ClassName"
+    )
     p.add_argument("-o", "--output", required=True, type=Path, help="output folder")
     p.add_argument(
         "--to",
