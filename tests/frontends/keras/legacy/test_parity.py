@@ -110,3 +110,21 @@ def test_same_spec_as_keras3_path(real_dir):
     assert set(ours.params) == set(theirs.params)
     for key, value in ours.params.items():
         np.testing.assert_array_equal(value, theirs.params[key])
+
+
+@pytest.mark.parametrize("name", ["eye-state__model.keras", "katakana-seq2seq__model.h5"])
+def test_cli_converts_real_file(real_dir, tmp_path, capsys, name):
+    """`nnspec convert` on an HDF5 file named .keras and on a Keras 2.2.4 seq2seq model."""
+    from nnspec.cli import main
+
+    out = tmp_path / "out"
+    assert main(["convert", str(real_dir / name), "-o", str(out), "-q"]) == 0
+    report = capsys.readouterr().out
+    assert "reference: Keras 3 model rebuilt from the config and weights of the HDF5" in report
+    assert "MISMATCH" not in report and "(differ)" not in report
+    assert sorted(p.suffix for p in out.iterdir()) == [
+        ".py",
+        ".safetensors",
+        ".safetensors",
+        ".yaml",
+    ]
