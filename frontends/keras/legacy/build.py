@@ -137,6 +137,8 @@ def _resolve(value, tensors):
 
 def _first(e: Exception) -> str:
     text = str(e).strip()
+    if "Exception encountered:" in text:  # Keras' wrapper repeats the whole config first
+        text = text.split("Exception encountered:")[-1].strip()
     return text.splitlines()[0] if text else type(e).__name__
 
 

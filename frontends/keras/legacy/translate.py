@@ -30,6 +30,35 @@ KERAS2_HARD_SIGMOID = {
 }
 # Keys Keras 3 layers no longer take that only chose an implementation or a shape hint.
 _DROP_ALWAYS = ("implementation", "fused", "input_length", "batch_size", "input_dim_hint")
+_ANY = object()
+# tf.keras config keys Keras 3 no longer takes, per class: dropped when the value is one
+# that changes nothing (``_ANY``: build-time shapes and unused inherited settings), else refused.
+_DROP_PER_CLASS = {
+    **{
+        c: {"groups": (1,)}
+        for c in (
+            "Conv1DTranspose",
+            "Conv2DTranspose",
+            "DepthwiseConv1D",
+            "DepthwiseConv2D",
+        )
+    },
+    **{
+        c: {
+            "groups": (1,),
+            "kernel_initializer": _ANY,  # inherited from Conv, unused by separable convs
+            "kernel_regularizer": (None,),
+            "kernel_constraint": (None,),
+        }
+        for c in ("SeparableConv1D", "SeparableConv2D")
+    },
+    "MultiHeadAttention": {
+        "query_shape": _ANY,
+        "key_shape": _ANY,
+        "value_shape": _ANY,
+        "softmax_robust_masking": (False,),
+    },
+}
 _ACTIVATION_KEYS = ("activation", "recurrent_activation")
 _RECURRENT = ("LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional")
 _REASONS = {
@@ -218,6 +247,18 @@ class _Translator:
         for key in ("virtual_batch_size", "adjustment"):
             if cfg.pop(key, None) is not None:
                 raise self.fail(name, cls, f"{key} is not supported (no exact equivalent)", key)
+        for key, allowed in _DROP_PER_CLASS.get(cls, {}).items():
+            if key in cfg:
+                value = cfg.pop(key)
+                if allowed is not _ANY and value not in allowed:
+                    raise self.fail(
+                        name,
+                        cls,
+                        f"{key}={value!r} is not supported (Keras 3 has no such option)",
+                        key,
+                    )
+        if cls == "LeakyReLU" and "alpha" in cfg:  # renamed in Keras 3
+            cfg["negative_slope"] = cfg.pop("alpha")
         if cls == "BatchNormalization" and isinstance(cfg.get("axis"), list):
             if len(cfg["axis"]) != 1:
                 raise self.fail(name, cls, f"axis={cfg['axis']!r}: one axis only", "axis")

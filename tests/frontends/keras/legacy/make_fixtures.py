@@ -100,6 +100,34 @@ def gru_reset_before():
     return K.Model(inp, x, name="gru_reset_before"), [("float", (2, 5, 3))]
 
 
+def image_misc():
+    inp = K.Input((8, 8, 3), name="image")
+    x = L.Rescaling(1 / 255, offset=-0.5)(inp)
+    x = L.Conv2DTranspose(4, 3, strides=2, padding="same")(x)
+    x = L.DepthwiseConv2D(3, depth_multiplier=2)(x)
+    x = L.SeparableConv2D(4, 3, padding="same")(x)
+    x = L.ReLU(max_value=2.0)(x)
+    x = L.Cropping2D(1)(x)
+    x = L.UpSampling2D(interpolation="bilinear")(x)
+    x = L.PReLU()(x)
+    x = L.LayerNormalization()(x)
+    x = L.ELU(0.5)(x)
+    x = L.Reshape((-1, 4))(x)
+    x = L.Permute((2, 1))(x)
+    x = L.GlobalMaxPooling1D()(x)
+    a, b = L.Dense(3)(x), L.Dense(3)(x)
+    y = L.Concatenate()([L.Minimum()([a, b]), L.Dot(axes=1)([a, b])])
+    return K.Model(inp, L.Softmax()(y), name="image_misc"), [("float", (2, 8, 8, 3))]
+
+
+def sequence_misc():
+    inp = K.Input((6, 4), name="seq")
+    last = L.LSTM(5)(L.Masking(0.0)(inp))  # the mask ends in the LSTM
+    att = L.MultiHeadAttention(num_heads=2, key_dim=3)(inp, inp)  # value= in the call's kwargs
+    v = L.RepeatVector(2)(L.Concatenate()([last, L.GlobalAveragePooling1D()(att)]))
+    return K.Model(inp, L.Flatten()(v), name="sequence_misc"), [("masked", (2, 6, 4))]
+
+
 def lambda_model():
     inp = K.Input((4,), name="x")
     x = L.Lambda(lambda t: t / 255 - 0.5, name="scale")(inp)
@@ -107,7 +135,7 @@ def lambda_model():
 
 
 MODELS = [cnn, sequential_cnn, conv3d_multi, recurrent, nested_shared, lambda_model]
-SLOW_MODELS = [bidirectional_lstm, gru_reset_before]
+SLOW_MODELS = [bidirectional_lstm, gru_reset_before, image_misc, sequence_misc]
 SAVED_MODELS = ("recurrent",)  # SavedModel saving is slow: the rest with --slow
 
 
@@ -122,7 +150,11 @@ def randomise(model, rng):
 def inputs(specs, rng):
     arrays = []
     for spec in specs:
-        if spec[0] == "ids":
+        if spec[0] == "masked":
+            x = rng.normal(size=spec[1]).astype("float32")
+            x[:, -2:] = 0.0  # masked steps
+            arrays.append(x)
+        elif spec[0] == "ids":
             x = rng.integers(1, spec[2], spec[1])
             x[:, -2:] = 0  # padded steps
             arrays.append(x.astype("float32"))
