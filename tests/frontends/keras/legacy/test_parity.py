@@ -82,8 +82,11 @@ def test_lambda_refused(fixtures):
     assert "Rescaling" in text
 
 
+SLOW_MODELS = [*H5_MODELS, "bilstm", "gru_reset_before", "image_misc", "sequence_misc"]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", H5_MODELS + ["bilstm", "gru_reset_before"])
+@pytest.mark.parametrize("name", SLOW_MODELS)
 @pytest.mark.parametrize("fmt", ["h5", "sm"])
 def test_grid(slow_fixtures, name, fmt):
     path = slow_fixtures / (f"{name}.h5" if fmt == "h5" else f"{name}_sm")
