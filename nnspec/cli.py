@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from nnspec.review_cli import REVIEW_COMMANDS
 from nnspec.spec.errors import Issue, SpecError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -397,6 +398,7 @@ COMMANDS: dict[str, Command] = {
         optimize,
     ),
 }
+COMMANDS.update({name: Command(*parts) for name, parts in REVIEW_COMMANDS.items()})
 
 
 def build_parser() -> argparse.ArgumentParser:
