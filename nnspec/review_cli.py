@@ -90,6 +90,59 @@ FMT_HELP = (
     "blank lines dropped); --check prints a diff and exits 1 instead"
 )
 
+# --- render ---------------------------------------------------------------------------------
+
+_SUFFIX_FORMAT = {
+    ".mmd": "mermaid",
+    ".md": "mermaid",
+    ".dot": "dot",
+    ".gv": "dot",
+    ".svg": "svg",
+    ".png": "png",
+}
+
+
+def _render_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", metavar="SPEC", help="spec file (YAML)")
+    p.add_argument(
+        "--format",
+        choices=("mermaid", "dot", "svg", "png"),
+        default=None,
+        help="mermaid (renders in GitHub markdown), dot, or svg/png through Graphviz's `dot` "
+        "(default: from -o's suffix, else dot)",
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+
+
+def render(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from nnspec.render import GraphvizMissing
+    from nnspec.render import render as draw
+    from nnspec.spec.io import atomic_write, load
+
+    fmt = args.format or _SUFFIX_FORMAT.get(Path(args.output or "").suffix.lower(), "dot")
+    if fmt == "png" and not args.output and sys.stdout.isatty():
+        print("nnspec render: error: --format png needs -o FILE (not a terminal)", file=sys.stderr)
+        return EXIT_USAGE
+    model = load(args.spec, weights=False)
+    try:
+        data = draw(model, fmt)
+    except GraphvizMissing as e:
+        print(f"nnspec render: error: {e}", file=sys.stderr)
+        return EXIT_DIFFERENT
+    if args.output:
+        atomic_write(Path(args.output), lambda tmp: Path(tmp).write_bytes(data))
+    else:
+        sys.stdout.buffer.write(data)
+    return EXIT_OK
+
+
+RENDER_HELP = (
+    "draw a spec: each node's op, key attributes, output shape and parameters; blocks "
+    "clustered by name prefix (mermaid, dot, svg, png)"
+)
+
 DIFF_HELP = (
     "semantic diff of two specs: nodes added/removed/renamed, attributes, wiring, shapes, "
     "parameters, weights. Exit 0 equal, 1 different (or a spec is invalid), 2 usage error"
@@ -98,4 +151,5 @@ DIFF_HELP = (
 REVIEW_COMMANDS = {
     "diff": (DIFF_HELP, _diff_arguments, diff),
     "fmt": (FMT_HELP, _fmt_arguments, fmt),
+    "render": (RENDER_HELP, _render_arguments, render),
 }
