@@ -13,6 +13,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -41,6 +42,7 @@ class ConvertResult:
     files: list[Path] = field(default_factory=list)
     checks: list[OutputCheck] = field(default_factory=list)
     params: dict[str, int] = field(default_factory=dict)
+    node_report: Any = None  # nnspec.report.NodeReport: asked for, or the outputs disagree
 
     @property
     def ok(self) -> bool:
@@ -189,6 +191,7 @@ def convert(
     check: bool = True,
     progress: Progress | None = None,
     torch_source: TorchSource | None = None,
+    report: bool = False,
 ) -> ConvertResult:
     """Convert ``src`` into ``outdir``; ``torch_source`` describes a ``model.py:Class`` source."""
     outdir = Path(outdir)
@@ -207,6 +210,11 @@ def convert(
         built = _write_target(spec, name, to, staging, progress, result)
         if check and to != "spec":
             _check(spec, reference, built, to, progress, result)
+            if report or not result.ok:
+                from nnspec.report import build_report
+
+                with progress.stage("comparing every node"):
+                    result.node_report = build_report(spec, [reference, built], sample_inputs(spec))
         for path in sorted(staging.iterdir()):
             final = outdir / path.name
             path.replace(final)
@@ -306,6 +314,10 @@ def format_report(result: ConvertResult) -> str:
             + ", ".join(f"{k} {v:,}" for k, v in result.params.items())
             + ("" if result.counts_agree else "  (differ)")
         )
+    if result.node_report is not None:
+        from nnspec.report import format_node_report
+
+        lines += ["per-node errors (Keras vs PyTorch):", format_node_report(result.node_report)]
     return "\n".join(lines)
 
 
