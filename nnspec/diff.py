@@ -324,7 +324,8 @@ def diff_sides(a: Side, b: Side) -> Diff:
 def _compare_node(ra: NodeRec, rb: NodeRec, mapping: dict, a: Side) -> NodeChange | None:
     c = NodeChange(rb.name, ra.name, rb.op, ra.op, b_index=rb.index)
     for k in sorted(set(ra.attrs) | set(rb.attrs), key=_attr_order(ra, rb)):
-        old, new = ra.attrs.get(k, "(default)"), rb.attrs.get(k, "(default)")
+        old = ra.attrs[k] if k in ra.attrs else _default(ra.op, k)
+        new = rb.attrs[k] if k in rb.attrs else _default(rb.op, k)
         if old != new:
             c.attrs.append((k, old, new))
     mapped = [
@@ -344,6 +345,20 @@ def _compare_node(ra: NodeRec, rb: NodeRec, mapping: dict, a: Side) -> NodeChang
     if c.own_change or c.renamed or c.shape or c.params:
         return c
     return None
+
+
+def _default(op: str, key: str) -> Any:
+    """The value an attribute left out has (canonical form), or "(default)" if unknown."""
+    from nnspec.spec.io import _plain
+    from nnspec.spec.ops import op_class
+
+    try:
+        f = op_class(op).model_fields.get(key)
+    except SpecError:
+        f = None
+    if f is None or f.is_required():
+        return "(default)"
+    return _plain(f.get_default(call_default_factory=True))
 
 
 def _attr_order(ra: NodeRec, rb: NodeRec):
