@@ -87,7 +87,7 @@ def test_json(pair, capsys):
 
 
 def test_github_annotates_changed_lines_of_b(pair, capsys):
-    code, out, _ = run(capsys, "diff", "--format", "github", *pair)
+    _, out, _ = run(capsys, "diff", "--format", "github", *pair)
     lines = {line.split("::", 2)[2].split(" ")[1]: line for line in out.splitlines()}
     assert f"file={pair[1]},line=8," in lines["'conv2'"]  # the `filters` key of conv2
     assert f"file={pair[1]},line=11," in lines["'hidden'"]

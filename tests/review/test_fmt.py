@@ -52,7 +52,7 @@ def test_comments_are_found_outside_strings():
         "# a default: this key goes, the comment stays with d2",
         "# at the end",
     ]
-    assert find_comments('a: "x # y"\nb: \'#\'\nc: x#y\n') == []
+    assert find_comments("a: \"x # y\"\nb: '#'\nc: x#y\n") == []
 
 
 def test_comments_go_back_beside_their_keys():
