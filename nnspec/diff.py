@@ -31,11 +31,16 @@ class NodeRec:
     name: str
     op: str
     inputs: list[str]
-    attrs: dict[str, Any]  # non-default attributes (raw YAML values if the node failed to parse)
+    attrs: dict[str, Any]  # every attribute, defaults included (raw YAML if it did not parse)
     index: int
     shares: str | None = None
     shape: str | None = None  # output types, e.g. "(None, 10)"; None when not inferred
     params: int | None = None
+    node: Any = None  # the parsed Node; None when the node did not parse
+
+    def written(self) -> dict[str, Any]:
+        """The attributes as `save` writes them (defaults left out), for display."""
+        return _plain_attrs(self.node) if self.node is not None else self.attrs
 
 
 @dataclass
@@ -169,11 +174,12 @@ def model_side(model, path: str, marks: Any = None) -> Side:
             name=node.name,
             op=node.op,
             inputs=list(node.inputs or ()),
-            attrs=_plain_attrs(node),
+            attrs=node.attrs(),
             index=i,
             shares=node.shares,
             shape=" ".join(str(t) for t in outs) if outs is not None else None,
             params=sum(math.prod(w.shape) for w in ws.values()) if ws is not None else None,
+            node=node,
         )
     top = {
         "name": model.name,
@@ -207,11 +213,12 @@ def _raw_side(path: str, data: dict, marks: Any, issues: list[Issue]) -> Side:
         inputs = raw.get("inputs", [previous] if previous is not None else [])
         inputs = [inputs] if isinstance(inputs, str) else list(inputs or [])
         attrs = (
-            _plain_attrs(node)
+            node.attrs()
             if node is not None
             else {k: v for k, v in raw.items() if k not in RESERVED}
         )
         recs[name] = NodeRec(name, op, [str(x) for x in inputs], attrs, i, raw.get("shares"))
+        recs[name].node = node
         previous = name
     top = {
         "name": data.get("name"),
@@ -324,8 +331,8 @@ def diff_sides(a: Side, b: Side) -> Diff:
 def _compare_node(ra: NodeRec, rb: NodeRec, mapping: dict, a: Side) -> NodeChange | None:
     c = NodeChange(rb.name, ra.name, rb.op, ra.op, b_index=rb.index)
     for k in sorted(set(ra.attrs) | set(rb.attrs), key=_attr_order(ra, rb)):
-        old = ra.attrs[k] if k in ra.attrs else _default(ra.op, k)
-        new = rb.attrs[k] if k in rb.attrs else _default(rb.op, k)
+        old = _plain(ra.attrs[k]) if k in ra.attrs else _missing(ra, k)
+        new = _plain(rb.attrs[k]) if k in rb.attrs else _missing(rb, k)
         if old != new:
             c.attrs.append((k, old, new))
     mapped = [
@@ -347,13 +354,21 @@ def _compare_node(ra: NodeRec, rb: NodeRec, mapping: dict, a: Side) -> NodeChang
     return None
 
 
-def _default(op: str, key: str) -> Any:
-    """The value an attribute left out has (canonical form), or "(default)" if unknown."""
-    from nnspec.spec.io import _plain
+def _plain(value: Any) -> Any:
+    from nnspec.spec.io import _plain as plain
+
+    return plain(value)
+
+
+def _missing(rec: NodeRec, key: str) -> Any:
+    """What a node without ``key`` has there: nothing (its op has no such attribute), or
+    for a node that did not parse, the op's default."""
     from nnspec.spec.ops import op_class
 
+    if rec.node is not None:
+        return "(none)"
     try:
-        f = op_class(op).model_fields.get(key)
+        f = op_class(rec.op).model_fields.get(key)
     except SpecError:
         f = None
     if f is None or f.is_required():

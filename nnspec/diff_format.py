@@ -9,7 +9,7 @@ from nnspec.diff import Diff, NodeChange, NodeRec, WeightChange
 
 
 def _v(value: Any) -> str:
-    return value if value == "(default)" else repr(value)
+    return value if value in ("(default)", "(none)") else repr(value)
 
 
 def _count(n: int | None) -> str:
@@ -67,7 +67,7 @@ def change_details(c: NodeChange) -> list[str]:
 
 
 def node_details(r: NodeRec) -> list[str]:
-    out = [f"inputs {r.inputs}"] + [f"{k}: {v!r}" for k, v in r.attrs.items()]
+    out = [f"inputs {r.inputs}"] + [f"{k}: {v!r}" for k, v in r.written().items()]
     if r.shape:
         out.append(f"output {r.shape}")
     if r.params:
@@ -149,8 +149,8 @@ def markdown(d: Diff) -> str:
 
 def as_json(d: Diff) -> str:
     def rec(r: NodeRec) -> dict:
-        keys = ("name", "op", "inputs", "attrs", "shape", "params")
-        return {k: getattr(r, k) for k in keys}
+        keys = ("name", "op", "inputs", "shape", "params")
+        return {**{k: getattr(r, k) for k in keys}, "attrs": r.written()}
 
     def change(c: NodeChange) -> dict:
         out: dict[str, Any] = {"name": c.name, "op": c.op}
