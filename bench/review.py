@@ -9,7 +9,8 @@ the table gives medians. Specs: the chains of bench/validate.py, written in cano
 A with a renamed node, a changed attribute and an inserted node. ResNet50's spec comes from
 keras.applications (cached in bench/_out/). The targets are those of issue 16; on a loaded
 machine trust the CPU column over the wall one. The growth columns compare each diff with
-the one ten times smaller: linear cost shows as "x time" close to "x nodes".
+the one ten times smaller: linear cost shows as "x time" close to "x nodes". The children run
+with bytecode caching on (PYTHONDONTWRITEBYTECODE unset), as an installed nnspec does.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--sizes", default="1000,10000,100000", help="diff sizes (nodes)")
     args = parser.parse_args(argv)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # children use __pycache__, as installed
     sizes = [int(s) for s in args.sizes.split(",")]
     nnspec = [sys.executable, "-m", "nnspec"]
     with tempfile.TemporaryDirectory() as tmp:
