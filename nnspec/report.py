@@ -77,7 +77,7 @@ def keras_intermediates(kmodel, spec: Model, arrays: list[np.ndarray]) -> dict[s
 # --- PyTorch --------------------------------------------------------------------------------
 
 
-def torch_intermediates(module, arrays: list[np.ndarray]) -> dict[str, list]:
+def torch_intermediates(module, spec: Model, arrays: list[np.ndarray]) -> dict[str, list]:
     """Node name -> output arrays: the generated forward's locals, read when it returns."""
     import torch
 
@@ -97,11 +97,15 @@ def torch_intermediates(module, arrays: list[np.ndarray]) -> dict[str, list]:
             module(*[torch.from_numpy(a) for a in arrays])
     finally:
         sys.setprofile(previous)
+    # Node id -> Python name: NODE_IDS for the names that differ, the id itself otherwise
+    # (a temporary such as `x` is never taken for a node whose name had to change).
+    local_of = {node_id: py for py, node_id in node_ids.items()}
     found: dict[str, list] = {}
-    for name, value in captured.items():
+    for node in spec.nodes:
+        value = captured.get(local_of.get(node.name, node.name))
         values = value if isinstance(value, tuple | list) else (value,)
-        if all(isinstance(v, torch.Tensor) for v in values):
-            found[node_ids.get(name, name)] = [v.detach().numpy() for v in values]
+        if values and all(isinstance(v, torch.Tensor) for v in values):
+            found[node.name] = [v.detach().numpy() for v in values]
     return found
 
 
@@ -132,7 +136,7 @@ def node_report(spec: Model, kmodel, module, arrays: list[np.ndarray]) -> NodeRe
 
     types = infer_types(spec)
     kvals = keras_intermediates(kmodel, spec, arrays)
-    tvals = torch_intermediates(module, arrays)
+    tvals = torch_intermediates(module, spec, arrays)
     report = NodeReport()
     channels_first: dict[str, tuple] = {}  # nodes whose PyTorch tensor had channels at axis 1
     for node in spec.nodes:
