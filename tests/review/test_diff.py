@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import BASE, CHANGED
+from review_specs import BASE, CHANGED
 
 from nnspec.cli import main
 from nnspec.diff import diff_files

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import BASE, EXAMPLES
+from review_specs import BASE, EXAMPLES
 
 from nnspec.cli import main
 from nnspec.fmt import find_comments, format_spec

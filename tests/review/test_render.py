@@ -8,7 +8,7 @@ import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import BASE, EXAMPLES
+from review_specs import BASE, EXAMPLES
 
 from nnspec.cli import main
 from nnspec.render import clusters_of, to_dot, to_mermaid

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import BASE, EXAMPLES
+from review_specs import BASE, EXAMPLES
 
 HEAVY = ("torch", "tensorflow", "keras", "networkx")
 
