@@ -109,8 +109,12 @@ def torch_intermediates(module, spec: Model, arrays: list[np.ndarray]) -> dict[s
     return found
 
 
-def canonical(torch_value: np.ndarray, keras_value: np.ndarray) -> tuple[np.ndarray | None, bool]:
-    """The PyTorch tensor in the Keras (spec) layout, and whether that was ambiguous."""
+def canonical(
+    torch_value: np.ndarray, keras_value: np.ndarray, prefer: str | None = None
+) -> tuple[np.ndarray | None, str | None]:
+    """The PyTorch tensor in the Keras (spec) layout, and the layout it had: "same",
+    "moved" (channels at axis 1), or "ambiguous" when both fit (C == H == W) and
+    ``prefer`` (the layout of the node's input) does not decide."""
     same = torch_value.shape == keras_value.shape
     moved = None
     if torch_value.ndim >= 3:
@@ -118,13 +122,15 @@ def canonical(torch_value: np.ndarray, keras_value: np.ndarray) -> tuple[np.ndar
         if candidate.shape == keras_value.shape:
             moved = candidate
     if same and moved is not None and not np.array_equal(moved, torch_value):
-        # Both layouts fit (C == H == W): take the closer one and say so.
+        if prefer in ("same", "moved"):
+            return (torch_value if prefer == "same" else moved), prefer
+        # Nothing to go by: take the closer one and say so.
         err_same = np.abs(torch_value - keras_value).max()
         err_moved = np.abs(moved - keras_value).max()
-        return (torch_value if err_same <= err_moved else moved), True
+        return (torch_value if err_same <= err_moved else moved), "ambiguous"
     if same:
-        return torch_value, False
-    return moved, False
+        return torch_value, "same"
+    return moved, ("moved" if moved is not None else None)
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -139,6 +145,7 @@ def node_report(spec: Model, kmodel, module, arrays: list[np.ndarray]) -> NodeRe
     tvals = torch_intermediates(module, spec, arrays)
     report = NodeReport()
     channels_first: dict[str, tuple] = {}  # nodes whose PyTorch tensor had channels at axis 1
+    layout = dict.fromkeys(spec.inputs, "same")  # the module is fed the spec's layout
     for node in spec.nodes:
         tv = tvals.get(node.name)
         source = node.name
@@ -152,8 +159,9 @@ def node_report(spec: Model, kmodel, module, arrays: list[np.ndarray]) -> NodeRe
             missing = "no Keras layer" if kv is None else "no PyTorch local"
             report.rows.append(NodeError(node.name, node.op, shape, None, None, missing))
             continue
-        t0, ambiguous = canonical(tv[0], kv[0])
         feed = (node.inputs or [""])[0]
+        t0, layout[node.name] = canonical(tv[0], kv[0], layout.get(feed.split(":")[0]))
+        ambiguous = layout[node.name] == "ambiguous"
         if node.op == "flatten" and t0 is not None and feed in channels_first:
             # A flatten of a channels-first tensor orders elements C, H, W: reorder it.
             t0 = np.moveaxis(t0.reshape(channels_first[feed]), 1, -1).reshape(t0.shape)

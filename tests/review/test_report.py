@@ -129,11 +129,14 @@ def test_layout_of_the_pytorch_module_does_not_matter(built):
 
 def test_canonical_moves_channels_back():
     nhwc = np.arange(2 * 3 * 4 * 5, dtype="float32").reshape(2, 3, 4, 5)
-    got, ambiguous = canonical(np.moveaxis(nhwc, -1, 1), nhwc)
-    assert np.array_equal(got, nhwc) and not ambiguous
+    got, layout = canonical(np.moveaxis(nhwc, -1, 1), nhwc)
+    assert np.array_equal(got, nhwc) and layout == "moved"
     cube = np.random.default_rng(0).normal(size=(1, 3, 3, 3)).astype("float32")
-    got, ambiguous = canonical(np.moveaxis(cube, -1, 1), cube)
-    assert np.array_equal(got, cube) and ambiguous
+    got, layout = canonical(np.moveaxis(cube, -1, 1), cube)
+    assert np.array_equal(got, cube) and layout == "ambiguous"
+    # The input's layout decides, even against the closer match.
+    got, layout = canonical(np.moveaxis(cube, -1, 1), cube, prefer="same")
+    assert np.array_equal(got, np.moveaxis(cube, -1, 1)) and layout == "same"
     assert canonical(np.zeros((2, 7)), np.zeros((2, 6)))[0] is None
 
 
