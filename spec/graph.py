@@ -58,7 +58,7 @@ def to_networkx(model: Model) -> nx.DiGraph:
 class SpecGraph:
     """What validation reads of :func:`to_networkx`'s DiGraph, built without networkx:
     ``nodes`` (vertex -> attributes, in insertion order), ``graph``, ``edges`` and
-    ``predecessors``. :func:`spec_graph` builds it; ``to_networkx`` gives the real one."""
+    ``predecessors``. :func:`to_networkx` gives the real one."""
 
     def __init__(self, model: Model):
         self.model = model
@@ -82,10 +82,6 @@ class SpecGraph:
 
     def predecessors(self, v: str):
         return iter(self._pred.get(v, ()))
-
-
-def spec_graph(model: Model) -> SpecGraph:
-    return SpecGraph(model)
 
 
 def topological_order(g: nx.DiGraph | SpecGraph) -> list[str]:

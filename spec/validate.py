@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .errors import AttrError, Issue, Report, SpecError
-from .graph import SpecGraph, ancestors_of, parse_ref, spec_graph, to_networkx, topological_order
+from .graph import SpecGraph, ancestors_of, parse_ref, to_networkx, topological_order
 from .node import Node, Weight
 from .types import TensorType
 
@@ -129,7 +129,7 @@ def _check_structure(model: Model, report: list[Issue]) -> SpecGraph | None:
             fatal = True
     if duplicates:  # the graph would merge same-named nodes: cycles found there are noise
         return None
-    g = spec_graph(model)
+    g = SpecGraph(model)
     try:
         # Spec order where it is one; the sort also proves the graph acyclic.
         order = topological_order(g)
