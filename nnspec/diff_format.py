@@ -115,7 +115,11 @@ def _cell(text: str) -> str:
 
 
 def markdown(d: Diff) -> str:
-    lines = [f"### nnspec diff: `{d.a.file}` → `{d.b.file}`", "", f"**{summary(d)}**"]
+    lines = [
+        f"### nnspec diff: `{d.a.file}` → `{d.b.file}`",
+        "",
+        f"**{summary(d).replace('->', '→')}**",
+    ]
     rows = []
     for key, old, new in d.top:
         rows.append(("changed", f"({key})", "", f"{old!r} → {new!r}", ""))
