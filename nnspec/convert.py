@@ -13,6 +13,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -42,6 +43,7 @@ class ConvertResult:
     checks: list[OutputCheck] = field(default_factory=list)
     params: dict[str, int] = field(default_factory=dict)
     reference: str = ""  # which model the parity check compared against
+    node_report: Any = None  # nnspec.report.NodeReport: asked for, or the outputs disagree
 
     @property
     def ok(self) -> bool:
@@ -187,6 +189,7 @@ def convert(
     check: bool = True,
     progress: Progress | None = None,
     torch_source: TorchSource | None = None,
+    report: bool = False,
 ) -> ConvertResult:
     """Convert ``src`` into ``outdir``; ``torch_source`` describes a ``model.py:Class`` source."""
     outdir = Path(outdir)
@@ -212,6 +215,11 @@ def convert(
                 )
             elif read:
                 result.reference = read
+            if report or not result.ok:
+                from nnspec.report import build_report
+
+                with progress.stage("comparing every node"):
+                    result.node_report = build_report(spec, [reference, built], sample_inputs(spec))
         for path in sorted(staging.iterdir()):
             final = outdir / path.name
             path.replace(final)
@@ -313,6 +321,10 @@ def format_report(result: ConvertResult) -> str:
             + ", ".join(f"{k} {v:,}" for k, v in result.params.items())
             + ("" if result.counts_agree else "  (differ)")
         )
+    if result.node_report is not None:
+        from nnspec.report import format_node_report
+
+        lines += ["per-node errors (Keras vs PyTorch):", format_node_report(result.node_report)]
     return "\n".join(lines)
 
 
