@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -88,6 +89,7 @@ def main() -> None:
                 "runs": args.repeat,
             }
         )
+    shutil.rmtree(tmp, ignore_errors=True)
     print(table(rows))
 
 
