@@ -14,7 +14,7 @@ from nnspec.spec import (
     register_op,
 )
 
-from .api import emit, from_keras, from_torch, to_keras, to_torch
+from .api import emit, from_keras, from_torch, load_keras_file, to_keras, to_torch
 
 __version__ = "0.1.0"
 
@@ -31,6 +31,7 @@ __all__ = [
     "from_keras",
     "from_torch",
     "load",
+    "load_keras_file",
     "loads",
     "register_op",
     "to_keras",

@@ -15,6 +15,18 @@ def from_keras(model) -> Model:
     return convert(model)
 
 
+def load_keras_file(path) -> Model:
+    """Spec plus weights from a Keras file, recognised by content: a Keras 3 ``.keras``, a
+    Keras 2 / tf.keras HDF5 (whatever its name) or a tf.keras SavedModel directory."""
+    from nnspec.frontends.keras import from_keras as convert
+    from nnspec.frontends.keras import read_keras_file
+
+    model, read = read_keras_file(path)
+    spec = convert(model)
+    spec.metadata["read_from"] = read
+    return spec
+
+
 def from_torch(module, example_inputs, *, input_layout: str = "channels_first") -> Model:
     """Spec plus weights from an ``nn.Module`` traced with torch.fx on ``example_inputs``.
 

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from nnspec.review_cli import REVIEW_COMMANDS
 from nnspec.spec.errors import Issue, SpecError
 from nnspec.spec.text import printable
 
@@ -352,6 +353,13 @@ def _convert_arguments(p: argparse.ArgumentParser) -> None:
         help="model.py sources: layout of image inputs",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    p.add_argument(
+        "--report",
+        action="store_true",
+        help="print every node's max abs/rel error between Keras and PyTorch and the first "
+        "node beyond tolerance (printed anyway when the outputs disagree)",
+    )
+    p.add_argument("--report-json", type=Path, metavar="FILE", help="write that report as JSON")
 
 
 def quiet_tensorflow() -> None:
@@ -410,8 +418,13 @@ def convert(args: argparse.Namespace) -> int:
         progress=Progress(not args.quiet),
         torch_source=torch_source,
         force=args.force,
+        report=args.report or args.report_json is not None,
     )
     print(format_report(result))
+    if args.report_json is not None and result.node_report is not None:
+        from nnspec.report import write_json
+
+        write_json(result.node_report, args.report_json)
     return EXIT_OK if result.ok and result.written else EXIT_INVALID
 
 
@@ -434,6 +447,7 @@ COMMANDS: dict[str, Command] = {
         optimize,
     ),
 }
+COMMANDS.update({name: Command(*parts) for name, parts in REVIEW_COMMANDS.items()})
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,6 +11,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -51,6 +52,8 @@ class ConvertResult:
     written: bool = False
     # Why the parity check cannot pass whatever the numbers (NaN or Inf in the weights).
     problems: list[str] = field(default_factory=list)
+    reference: str = ""  # which model the parity check compared against
+    node_report: Any = None  # nnspec.report.NodeReport: asked for, or the outputs disagree
 
     @property
     def ok(self) -> bool:
@@ -118,23 +121,21 @@ def read_torch_source(src: TorchSource, progress: Progress):
 
 def read_source(src: Path, progress: Progress):
     """(spec, reference model or None) from a .keras/.h5 file or a spec YAML."""
-    suffix = src.suffix.lower()
-    if suffix in (".keras", ".h5", ".hdf5"):
-        from nnspec.frontends.keras import from_keras, load_keras_file
-
-        with progress.stage(f"loading {src.name}"):
-            check_keras_file(src)
-            kmodel = load_keras_file(src)
-        with progress.stage(f"extracting the spec ({len(kmodel.layers)} layers)"):
-            return from_keras(kmodel), kmodel
-    if suffix in (".yaml", ".yml"):
+    if src.suffix.lower() in (".yaml", ".yml"):
         with progress.stage(f"loading {src.name}"):
             spec = load(src)
             spec.check()
         return spec, None
-    raise ConversionError(
-        f"cannot convert {src.name!r}: expected a .keras, .h5 or .yaml file", file=str(src)
-    )
+    from nnspec.frontends.keras import from_keras, read_keras_file
+
+    with progress.stage(f"loading {src.name}"):  # any other file: a Keras model, by content
+        if src.is_file():
+            check_keras_file(src)  # a zip bomb or huge datasets: refused before Keras reads them
+        kmodel, read = read_keras_file(src)
+    with progress.stage(f"extracting the spec ({len(kmodel.layers)} layers)"):
+        spec = from_keras(kmodel)
+    spec.metadata["read_from"] = read
+    return spec, kmodel
 
 
 def sample_inputs(spec: Model, batch: int = 2, seed: int = 0) -> list[np.ndarray]:
@@ -202,6 +203,7 @@ def convert(
     progress: Progress | None = None,
     torch_source: TorchSource | None = None,
     force: bool = False,
+    report: bool = False,
 ) -> ConvertResult:
     """Convert ``src`` into ``outdir``; ``torch_source`` describes a ``model.py:Class`` source.
 
@@ -227,6 +229,7 @@ def convert(
     check_fits(spec, what="convert it")
     if check and to != "spec":
         check_inputs_fit(spec)
+    read = spec.metadata.get("read_from", "")
     name = spec.name if spec.name.isidentifier() else "model"
     refuse_overwrite([outdir / f for f in planned_files(name, to)], sources, force)
     result = ConvertResult()
@@ -236,6 +239,17 @@ def convert(
         refuse_overwrite(targets, sources, force)
         if check and to != "spec":
             _check(spec, reference, built, to, progress, result)
+            if read and not read.startswith("Keras 3"):
+                result.reference = (
+                    f"Keras 3 model rebuilt from the config and weights of the {read}"
+                )
+            elif read:
+                result.reference = read
+            if report or not result.ok:
+                from nnspec.report import build_report
+
+                with progress.stage("comparing every node"):
+                    result.node_report = build_report(spec, [reference, built], sample_inputs(spec))
             if not result.ok:
                 return result  # nothing is written: the staging folder goes
         publish(staging, outdir, force)
@@ -369,6 +383,8 @@ def format_report(result: ConvertResult) -> str:
     else:
         lines = [NOTHING_WRITTEN]
     lines += [f"parity check fails: {printable(p)}" for p in result.problems]
+    if result.reference:
+        lines.append(f"reference: {printable(result.reference)}")
     if result.checks:
         lines.append(f"{'output':<24} {'max abs err':>12} {'max rel err':>12}  status")
         for c in result.checks:
@@ -379,6 +395,10 @@ def format_report(result: ConvertResult) -> str:
             + ", ".join(f"{k} {v:,}" for k, v in result.params.items())
             + ("" if result.counts_agree else "  (differ)")
         )
+    if result.node_report is not None:
+        from nnspec.report import format_node_report
+
+        lines += ["per-node errors (Keras vs PyTorch):", format_node_report(result.node_report)]
     return "\n".join(lines)
 
 

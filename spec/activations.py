@@ -3,7 +3,9 @@
 Names follow Keras, with the parameters of Keras' activation functions (``leaky_relu``
 0.2, ``celu`` alpha 1, ``soft_shrink`` and ``hard_shrink`` threshold 0.5, ``squareplus``
 b 4). ``gelu`` is the exact (erf) form, ``gelu_approximate`` the tanh form; ``swish`` and
-``hard_swish`` are accepted as aliases and stored as ``silu`` / ``hard_silu``. Keras'
+``hard_swish`` are accepted as aliases and stored as ``silu`` / ``hard_silu``.
+``hard_sigmoid`` is Keras 3's ``relu6(x + 3) / 6``; ``hard_sigmoid_keras2`` is the
+``0.2·x + 0.5`` that Keras 2 and tf.keras 2.x files mean by ``hard_sigmoid``. Keras'
 ``glu``, ``sparsemax`` and ``threshold`` are not in the list (``glu`` halves the last axis,
 ``threshold`` has no defaults).
 """
@@ -28,6 +30,7 @@ ACTIVATION_NAMES = (
     "mish",
     "sigmoid",
     "hard_sigmoid",
+    "hard_sigmoid_keras2",  # clip(0.2·x + 0.5, 0, 1): Keras 2 / tf.keras 2.x files' hard_sigmoid
     "tanh",
     "softplus",
     "softsign",

@@ -9,10 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import networkx as nx
-
 from .errors import AttrError, Issue, Report, SpecError
-from .graph import ancestors_of, parse_ref, to_networkx, topological_order
+from .graph import SpecGraph, ancestors_of, parse_ref, to_networkx, topological_order
 from .node import Node, Weight
 from .types import TensorType
 
@@ -63,7 +61,7 @@ def _locate(model: Model, index: int, err: SpecError) -> list[Issue]:
     return out
 
 
-def _check_structure(model: Model, report: list[Issue]) -> nx.DiGraph | None:
+def _check_structure(model: Model, report: list[Issue]) -> SpecGraph | None:
     """Names, references, cycles, outputs. Returns the graph, or None if shapes can't follow."""
     fatal = duplicates = False
     seen: dict[str, int] = {}
@@ -131,12 +129,16 @@ def _check_structure(model: Model, report: list[Issue]) -> nx.DiGraph | None:
             fatal = True
     if duplicates:  # the graph would merge same-named nodes: cycles found there are noise
         return None
-    g = to_networkx(model)
+    g = SpecGraph(model)
     try:
         # Spec order where it is one; the sort also proves the graph acyclic.
         order = topological_order(g)
-    except nx.NetworkXUnfeasible:
-        cycle = nx.find_cycle(g)
+    except Exception as e:  # networkx is imported (by the sort) only for out-of-order specs
+        import networkx as nx
+
+        if not isinstance(e, nx.NetworkXUnfeasible):
+            raise
+        cycle = nx.find_cycle(to_networkx(model))
         path = " -> ".join([repr(u) for u, _ in cycle] + [repr(cycle[0][0])])
         index = g.nodes[cycle[0][0]].get("index")
         report.append(

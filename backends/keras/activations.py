@@ -36,6 +36,7 @@ KERAS_NAMES = {
 # The rest, as expressions over `{x}` (keras.ops work on symbolic tensors).
 KERAS_EXPRESSIONS = {
     "gelu_approximate": "ops.gelu({x}, approximate=True)",
+    "hard_sigmoid_keras2": "ops.clip(0.2 * {x} + 0.5, 0.0, 1.0)",
 }
 
 

@@ -19,6 +19,7 @@ ACTIVATIONS = {
     "mish": "F.mish({x})",
     "sigmoid": "torch.sigmoid({x})",
     "hard_sigmoid": "F.hardsigmoid({x})",
+    "hard_sigmoid_keras2": "torch.clamp(0.2 * {x} + 0.5, 0.0, 1.0)",
     "tanh": "torch.tanh({x})",
     "softplus": "F.softplus({x})",
     "softsign": "F.softsign({x})",

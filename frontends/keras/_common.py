@@ -5,11 +5,16 @@ from __future__ import annotations
 from nnspec.spec.activations import ACTIVATION_NAMES, ALIASES
 from nnspec.spec.errors import ConversionError
 
+# The registered name of Keras 2's hard sigmoid in a model the legacy reader builds.
+KERAS2_HARD_SIGMOID = "nnspec>hard_sigmoid_keras2"
+
 
 def activation_name(value, ctx, key: str = "activation") -> str:
     """A Keras activation config value as a spec activation name, or a clear refusal."""
     if isinstance(value, dict):  # serialized function: {"class_name": "function", "config": "relu"}
         value = value.get("config") if isinstance(value.get("config"), str) else value
+    if value == KERAS2_HARD_SIGMOID:
+        return "hard_sigmoid_keras2"  # registered by the legacy reader (legacy/build.py)
     if value is None:
         return "linear"
     if isinstance(value, str):

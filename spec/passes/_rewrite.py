@@ -11,12 +11,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import networkx as nx
-
 from ..graph import format_ref, parse_ref, to_networkx
 from ..node import Node
 
 if TYPE_CHECKING:
+    import networkx as nx
     import numpy as np
 
     from ..model import Model

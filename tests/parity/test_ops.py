@@ -71,6 +71,10 @@ def test_keras_round_trip(op, sample):
     """spec -> Keras -> spec gives the same node and the same weights."""
     model = model_for_sample(op, sample)
     model.params = random_params(model)
+    if sample.extra.get("keras_round_trip") is False:  # refused by name, never misread
+        with pytest.raises(nnspec.ConversionError, match="unsupported layer"):
+            nnspec.from_keras(nnspec.to_keras(model))
+        return
     back = nnspec.from_keras(nnspec.to_keras(model))
     ours = model.to_yaml().split("nodes:")[1]
     theirs = back.to_yaml().split("nodes:")[1]

@@ -1,0 +1,249 @@
+"""`nnspec convert --report`: every node's error between the Keras and the PyTorch model.
+
+Keras intermediates come from a multi-output model of the same layers (each node's layer,
+found by its name). PyTorch intermediates come from the generated ``forward`` itself: each
+of its lines binds a local named after its node (through the module's ``NODE_IDS`` where a
+Python name differs), and those locals are read when ``forward`` returns. Both are brought
+to the spec's canonical layout before they are compared (a channels-first tensor whose
+channel axis moved is moved back), so the report does not depend on how the generator lays
+tensors out. The first node whose error exceeds the tolerance is named.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nnspec.spec.passes.identities import INFERENCE_IDENTITIES
+
+if TYPE_CHECKING:
+    from nnspec.spec.model import Model
+
+TOLERANCE = 1e-4  # as the output check: max|a - b| <= TOLERANCE * max(1, max|keras|)
+
+
+@dataclass
+class NodeError:
+    node: str
+    op: str
+    shape: str | None
+    max_abs: float | None
+    max_rel: float | None
+    status: str  # ok, DIVERGES, or why there is nothing to compare
+
+
+@dataclass
+class NodeReport:
+    rows: list[NodeError] = field(default_factory=list)
+    first_divergence: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+
+# --- Keras ----------------------------------------------------------------------------------
+
+
+def keras_intermediates(kmodel, spec: Model, arrays: list[np.ndarray]) -> dict[str, list]:
+    """Node name -> its output arrays, from a multi-output model over the named layers."""
+    import keras
+
+    tensors, owners = [], []
+    for node in spec.nodes:
+        try:
+            out = kmodel.get_layer(node.name).output
+        except (ValueError, AttributeError):  # no such layer, or a layer called twice
+            continue
+        outs = list(out) if isinstance(out, list | tuple) else [out]
+        tensors += outs
+        owners += [(node.name, k) for k in range(len(outs))]
+    if not tensors:
+        return {}
+    probe = keras.Model(kmodel.inputs, tensors)
+    values = probe(list(arrays), training=False)
+    values = values if isinstance(values, list | tuple) else [values]
+    found: dict[str, list] = {}
+    for (name, _), v in zip(owners, values):
+        found.setdefault(name, []).append(np.asarray(v))
+    return found
+
+
+# --- PyTorch --------------------------------------------------------------------------------
+
+
+def torch_intermediates(module, spec: Model, arrays: list[np.ndarray]) -> dict[str, list]:
+    """Node name -> output arrays: the generated forward's locals, read when it returns."""
+    import torch
+
+    forward = type(module).forward
+    code = forward.__code__
+    node_ids = forward.__globals__.get("NODE_IDS", {})
+    captured: dict[str, Any] = {}
+
+    def profile(frame, event, arg):
+        if event == "return" and frame.f_code is code:
+            captured.update(frame.f_locals)
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        with torch.no_grad():
+            module(*[torch.from_numpy(a) for a in arrays])
+    finally:
+        sys.setprofile(previous)
+    # Node id -> Python name: NODE_IDS for the names that differ, the id itself otherwise
+    # (a temporary such as `x` is never taken for a node whose name had to change).
+    local_of = {node_id: py for py, node_id in node_ids.items()}
+    found: dict[str, list] = {}
+    for node in spec.nodes:
+        value = captured.get(local_of.get(node.name, node.name))
+        values = value if isinstance(value, tuple | list) else (value,)
+        if values and all(isinstance(v, torch.Tensor) for v in values):
+            found[node.name] = [v.detach().numpy() for v in values]
+    return found
+
+
+def canonical(
+    torch_value: np.ndarray, keras_value: np.ndarray, prefer: str | None = None
+) -> tuple[np.ndarray | None, str | None]:
+    """The PyTorch tensor in the Keras (spec) layout, and the layout it had: "same",
+    "moved" (channels at axis 1), or "ambiguous" when both fit (C == H == W) and
+    ``prefer`` (the layout of the node's input) does not decide."""
+    same = torch_value.shape == keras_value.shape
+    moved = None
+    if torch_value.ndim >= 3:
+        candidate = np.moveaxis(torch_value, 1, -1)
+        if candidate.shape == keras_value.shape:
+            moved = candidate
+    if same and moved is not None and not np.array_equal(moved, torch_value):
+        if prefer in ("same", "moved"):
+            return (torch_value if prefer == "same" else moved), prefer
+        # Nothing to go by: take the closer one and say so.
+        err_same = np.abs(torch_value - keras_value).max()
+        err_moved = np.abs(moved - keras_value).max()
+        return (torch_value if err_same <= err_moved else moved), "ambiguous"
+    if same:
+        return torch_value, "same"
+    return moved, ("moved" if moved is not None else None)
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def node_report(spec: Model, kmodel, module, arrays: list[np.ndarray]) -> NodeReport:
+    """Compare every node of ``spec`` between a Keras model and a generated PyTorch module."""
+    from nnspec.spec.validate import infer_types
+
+    types = infer_types(spec)
+    kvals = keras_intermediates(kmodel, spec, arrays)
+    tvals = torch_intermediates(module, spec, arrays)
+    report = NodeReport()
+    channels_first: dict[str, tuple] = {}  # nodes whose PyTorch tensor had channels at axis 1
+    layout = dict.fromkeys(spec.inputs, "same")  # the module is fed the spec's layout
+    for node in spec.nodes:
+        tv = tvals.get(node.name)
+        source = node.name
+        while tv is None and spec_op(spec, source) in INFERENCE_IDENTITIES:
+            # Identities get no line in forward: their value is their input's.
+            source = (spec.node(source).inputs or [None])[0]
+            tv = tvals.get(source) if source is not None else None
+        kv = kvals.get(node.name)
+        shape = str(types.get(node.name)) if node.name in types else None
+        if kv is None or tv is None:
+            missing = "no Keras layer" if kv is None else "no PyTorch local"
+            report.rows.append(NodeError(node.name, node.op, shape, None, None, missing))
+            continue
+        feed = (node.inputs or [""])[0]
+        t0, layout[node.name] = canonical(tv[0], kv[0], layout.get(feed.split(":")[0]))
+        ambiguous = layout[node.name] == "ambiguous"
+        if node.op == "flatten" and t0 is not None and feed in channels_first:
+            # A flatten of a channels-first tensor orders elements C, H, W: reorder it.
+            t0 = np.moveaxis(t0.reshape(channels_first[feed]), 1, -1).reshape(t0.shape)
+        if t0 is not None and t0 is not tv[0] and t0.shape != tv[0].shape:
+            channels_first[node.name] = tv[0].shape
+        if t0 is None:
+            status = f"shapes differ: keras {kv[0].shape}, torch {tv[0].shape}"
+            report.rows.append(NodeError(node.name, node.op, shape, None, None, status))
+            report.first_divergence = report.first_divergence or node.name
+            continue
+        diff = np.abs(kv[0].astype(np.float64) - t0.astype(np.float64))
+        worst = float(diff.max()) if diff.size else 0.0
+        scale = float(np.abs(kv[0]).max()) if kv[0].size else 0.0
+        ok = worst <= TOLERANCE * max(1.0, scale)
+        status = ("ok" if ok else "DIVERGES") + (" (layout ambiguous)" if ambiguous else "")
+        rel = worst / scale if scale else worst
+        report.rows.append(NodeError(node.name, node.op, shape, worst, rel, status))
+        if not ok and report.first_divergence is None:
+            report.first_divergence = node.name
+    return report
+
+
+def spec_op(spec: Model, name: str | None) -> str | None:
+    try:
+        return spec.node(name).op if name is not None else None
+    except KeyError:
+        return None
+
+
+def format_node_report(report: NodeReport) -> str:
+    rows = [("node", "op", "output", "max abs err", "max rel err", "status")]
+    for r in report.rows:
+        num = lambda v: "" if v is None else f"{v:.3g}"
+        rows.append((r.node, r.op, r.shape or "", num(r.max_abs), num(r.max_rel), r.status))
+    widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
+    lines = [
+        "  ".join(
+            c.rjust(w) if k in (3, 4) else c.ljust(w) for k, (c, w) in enumerate(zip(row, widths))
+        ).rstrip()
+        for row in rows
+    ]
+    if report.first_divergence:
+        lines.append(f"first node beyond tolerance: {report.first_divergence!r}")
+    else:
+        lines.append("no node beyond tolerance")
+    lines += [f"note: {n}" for n in report.notes]
+    return "\n".join(lines)
+
+
+def build_report(spec: Model, models: list, arrays: list[np.ndarray]) -> NodeReport:
+    """The per-node report for a conversion: the Keras and the PyTorch model among
+    ``models`` (source and target); one missing, or a PyTorch source that is not nnspec's
+    generated module, is built from the spec."""
+    torch = sys.modules.get("torch")
+    is_torch = [torch is not None and isinstance(m, torch.nn.Module) for m in models]
+    kmodel = next((m for m, t in zip(models, is_torch) if m is not None and not t), None)
+    module = next(
+        (m for m, t in zip(models, is_torch) if t and "NODE_IDS" in type(m).forward.__globals__),
+        None,
+    )
+    notes = []
+    if kmodel is None:
+        from nnspec.backends.keras import build_model
+
+        kmodel = build_model(spec)
+    if module is None:
+        from nnspec.backends.torch import build_module
+
+        module = build_module(spec)
+        if any(is_torch):
+            notes.append(
+                "PyTorch side: the module generated from the spec (the source module's "
+                "intermediates are not named after nodes); a final mismatch with no node "
+                "beyond tolerance lies between the source module and the spec"
+            )
+    report = node_report(spec, kmodel, module, arrays)
+    report.notes += notes
+    return report
+
+
+def write_json(report: NodeReport, path: Path) -> None:
+    from nnspec.spec.io import atomic_write
+
+    text = report.to_json() + "\n"
+    atomic_write(Path(path), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
