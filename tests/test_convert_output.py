@@ -328,3 +328,14 @@ def test_kill_9_at_any_moment_leaves_no_partial_files(tmp_path):
             break
     assert subprocess.run([*argv, "--force"], check=False).returncode == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "src"]
+
+
+def test_diff_escapes_terminal_sequences(write_spec_text, tmp_path, capsys):
+    old = write_spec_text(
+        'nnspec: 1\ninputs:\n  x: {shape: [batch, 4]}\nnodes:\n  - {op: dense, units: 2, name: "d\\e[2J"}\n'
+    )
+    new = tmp_path / "new.yaml"
+    new.write_text(old.read_text().replace("units: 2", "units: 3"))
+    assert main(["diff", str(old), str(new)]) == 1
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "d\\x1b[2J (dense): units: 2 -> 3" in out
