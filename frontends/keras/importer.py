@@ -68,8 +68,8 @@ class LayerCtx:
                 node=self.layer.name,
             ) from None
         for key, value in (params or {}).items() if shares is None else ():
-            value = np.asarray(value)  # floats as float32; integer weights (counts) kept
-            if not np.issubdtype(value.dtype, np.integer):
+            value = np.asarray(value)  # floats as float32; integer and bool weights kept
+            if not (np.issubdtype(value.dtype, np.integer) or value.dtype == bool):
                 value = value.astype(np.float32)
             self._importer.params[f"{name}/{key}"] = value
         self._nodes.append(node)

@@ -81,7 +81,12 @@ def test_keras_round_trip(op, sample):
     if getattr(catalog()[op], "tensor_op", False):
         arrays = random_inputs(model, sample.inputs, sample, seed=2)  # a second input
         assert_close(run_keras(kmodel, arrays), run_torch(nnspec.to_torch(back), arrays), sample.atol)
-        assert back.count_params() == model.count_params()
+        fixed = sum(  # arrays in the Keras source (gather weights, masks) read back as buffers
+            back.params[f"{n.name}/value"].size
+            for n in back.nodes
+            if n.op == "constant" and not n.trainable
+        )
+        assert back.count_params() - fixed == model.count_params()
         return
     ours = model.to_yaml().split("nodes:")[1]
     theirs = back.to_yaml().split("nodes:")[1]
