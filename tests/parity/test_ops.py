@@ -80,7 +80,9 @@ def test_keras_round_trip(op, sample):
     back = nnspec.from_keras(kmodel)
     if getattr(catalog()[op], "tensor_op", False):
         arrays = random_inputs(model, sample.inputs, sample, seed=2)  # a second input
-        assert_close(run_keras(kmodel, arrays), run_torch(nnspec.to_torch(back), arrays), sample.atol)
+        assert_close(
+            run_keras(kmodel, arrays), run_torch(nnspec.to_torch(back), arrays), sample.atol
+        )
         fixed = sum(  # arrays in the Keras source (gather weights, masks) read back as buffers
             back.params[f"{n.name}/value"].size
             for n in back.nodes
