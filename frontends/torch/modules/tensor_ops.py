@@ -18,7 +18,7 @@ from nnspec.spec.ops import reduce as R
 from nnspec.spec.ops.merge import Maximum, Minimum
 
 from ..constants import as_tensor
-from ..registry import from_function
+from ..registry import from_function, from_module
 from ..values import Const, Tensor, identity
 from .merge import common_layout
 
@@ -491,3 +491,14 @@ def linear(ctx):
     ref = ctx.as_perm(x, perm)
     out = ctx.emit(Dense, [ref], units=units, use_bias=b is not None, params=params)
     return ctx.result(out, perm)
+
+
+@from_module("LogSigmoid", "Tanhshrink", "Hardshrink", "Softshrink")
+def activation_module(m, ctx):
+    name = type(m).__name__
+    if name == "LogSigmoid":
+        return unary_node(ctx, E.LogSigmoid, ctx.input())
+    if name == "Tanhshrink":
+        return unary_node(ctx, E.TanhShrink, ctx.input())
+    kind = "hard" if name == "Hardshrink" else "soft"
+    return unary_node(ctx, E.Shrink, ctx.input(), kind=kind, lambd=float(m.lambd))
