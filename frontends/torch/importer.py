@@ -52,6 +52,9 @@ class _Tracer(fx.Tracer):
 
     def __init__(self):
         super().__init__()
+        # buffers read in forward become graph nodes (get_attr), as parameters do, so that
+        # ``self.mask[:, :T]`` with a traced T can be recorded (and become a constant)
+        self.proxy_buffer_attributes = True
         self.stack: list[tuple[str, str]] = []
         self.failed_at: list[tuple[str, str]] | None = None
 
