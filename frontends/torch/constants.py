@@ -78,7 +78,8 @@ def constant_ref(ctx, c: Const, rank: int, perm: tuple[int, ...]) -> str:
 def as_tensor(ctx, v, like: Tensor | None = None, what: str = "input") -> Tensor:
     """``v`` as a Tensor; a Const becomes a constant node in ``like``'s layout (or PyTorch's
     order). A batch-broadcast Const needs a partner (see ``batch_broadcast``)."""
-    if isinstance(v, Const) and v.value is not None and not v.batch:
+    if isinstance(v, Const) and v.value is not None and (like is not None or not v.batch):
+        # a batch-expanded constant broadcasts as its size-1 value does
         rank = like.rank if like is not None else np.ndim(v.value)
         perm = like.perm if like is not None else tuple(range(rank))
         if like is not None and like.flat is not None:

@@ -58,6 +58,8 @@ class Operands:
                 except Exception:  # noqa: BLE001 (anything that is not an array)
                     self.items.append(("other", a, ()))
                 else:
+                    if arr.dtype == np.float64:  # numpy's default; Keras computes in float32
+                        arr = arr.astype(np.float32)
                     if arr.ndim == 0:
                         self.items.append(("number", arr.item(), ()))
                     else:
