@@ -44,6 +44,13 @@ def _unbound(u):
     return torch.stack([u[3], u[1], u[2], u[0]], dim=1)
 
 
+def _augmented(x):
+    y = x * 2
+    y += x
+    y /= 3.0
+    return y
+
+
 IMG = (2, 3, 6, 5)
 SEQ = (2, 4, 6)
 CASES = {
@@ -128,6 +135,9 @@ CASES = {
         [IMG],
     ),
     "zeros_ones_like": (lambda m, x: x + torch.ones_like(x) * 2 + torch.full_like(x, 0.5), [SEQ]),
+    # in-place forms whose result is what the rest of the graph reads (functionalised)
+    "inplace_result_used": (lambda m, x: (x * 2).add_(1).clamp_(min=-0.5).mul_(x), [SEQ]),
+    "augmented_assignment": (lambda m, x: _augmented(x), [SEQ]),
     # constants
     "buffer_add": (lambda m, x: x + m.buf, [SEQ], (1, 4, 6)),
     "buffer_mask": (
