@@ -44,10 +44,10 @@ class CausalSelfAttention(nn.Module):
 
 
 class GPTBlock(nn.Module):
-    def __init__(self, d=16):
+    def __init__(self, d=16, block=8):
         super().__init__()
         self.ln_1 = nn.LayerNorm(d)
-        self.attn = CausalSelfAttention(d)
+        self.attn = CausalSelfAttention(d, block=block)
         self.ln_2 = nn.LayerNorm(d)
         self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))
 
@@ -133,6 +133,7 @@ class ESPCN(nn.Module):
 
 MODELS = {
     "mingpt_block": (GPTBlock, (2, 8, 16)),
+    "mingpt_mask_sliced": (lambda: GPTBlock(block=12), (2, 7, 16)),  # mask[:, :, :T, :T]
     "vit": (ViT, (2, 3, 16, 16)),
     "vgg_adaptive_7x7": (VGGHead, (2, 3, 20, 18)),
     "unet_align_corners": (TinyUNet, (2, 3, 8, 10)),
