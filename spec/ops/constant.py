@@ -33,7 +33,7 @@ class Constant(TensorOp):
             raise AttrError("shape", f"sizes must be >= 1, got {tuple(self.shape)}")
         return TensorType(tuple(self.shape), self.dtype)
 
-    def weights(self) -> dict[str, Weight]:
+    def weights(self, *xs: TensorType) -> dict[str, Weight]:  # no inputs; xs ignored
         return {"value": Weight(tuple(self.shape), "zeros", "as shaped", dtype=self.dtype)}
 
 
