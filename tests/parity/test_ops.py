@@ -72,13 +72,11 @@ def test_keras_round_trip(op, sample):
     keras.ops call (unnamed, perhaps several): the spec read back computes the same numbers."""
     model = model_for_sample(op, sample)
     model.params = random_params(model)
-    if sample.extra.get("keras_round_trip") is False:  # refused by name, never misread
-        with pytest.raises(nnspec.ConversionError, match="unsupported layer"):
-            nnspec.from_keras(nnspec.to_keras(model))
-        return
     kmodel = nnspec.to_keras(model)
     back = nnspec.from_keras(kmodel)
-    if getattr(catalog()[op], "tensor_op", False):
+    # Keras writes it as keras.ops math (hard_sigmoid_keras2: clip(0.2 * x + 0.5)), read back
+    # as tensor ops: not the same node, never other numbers
+    if sample.extra.get("keras_round_trip") is False or getattr(catalog()[op], "tensor_op", False):
         arrays = random_inputs(model, sample.inputs, sample, seed=2)  # a second input
         assert_close(
             run_keras(kmodel, arrays), run_torch(nnspec.to_torch(back), arrays), sample.atol
