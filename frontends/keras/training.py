@@ -172,7 +172,7 @@ def _loss(obj) -> dict:
 def _losses(obj, outputs: list[str]):
     if obj is None:
         raise ConversionError("compile(): the model was compiled without a loss")
-    if isinstance(obj, (list, dict)):
+    if isinstance(obj, list) or (isinstance(obj, dict) and "class_name" not in obj):
         return {o: _loss(v) for o, v in _per_output(obj, outputs, "loss").items()}
     return _loss(obj)
 
