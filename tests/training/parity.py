@@ -51,7 +51,12 @@ def train_keras(spec, data):
 
 
 def state(module) -> dict[str, np.ndarray]:
-    return {k: v.detach().numpy().copy() for k, v in module.state_dict().items()}
+    """Float tensors of the state dict (num_batches_tracked has no Keras counterpart)."""
+    return {
+        k: v.detach().numpy().copy()
+        for k, v in module.state_dict().items()
+        if v.dtype.is_floating_point
+    }
 
 
 def assert_same_training(spec, data, tolerance: float = TOLERANCE) -> None:

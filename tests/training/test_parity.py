@@ -72,7 +72,8 @@ def resnet_block():
     y = layers.Conv2D(6, 3, padding="same", use_bias=False, kernel_regularizer=L2(1e-3))(x)
     y = layers.BatchNormalization()(y)
     y = layers.ReLU()(y)
-    z = layers.Conv2D(6, 3, padding="same", kernel_regularizer=L2(1e-3))(y)
+    # no bias before batch norm: its true gradient is 0, and Adam would amplify rounding noise
+    z = layers.Conv2D(6, 3, padding="same", use_bias=False, kernel_regularizer=L2(1e-3))(y)
     z = layers.BatchNormalization()(z)
     y = layers.ReLU()(layers.Add()([y, z]))
     y = layers.GlobalAveragePooling2D()(y)

@@ -57,6 +57,9 @@ class TorchTraining:
             for sub in node_submodules(module, node):
                 if isinstance(sub, torch.nn.modules.batchnorm._BatchNorm):
                     sub.register_forward_pre_hook(_inference_mode)
+        for sub in module.modules():
+            if isinstance(sub, torch.nn.modules.batchnorm._BatchNorm):
+                _keras_moving_variance(sub)
         self.optimizer = _optimizer(t, by_node)
         self.scheduler = _scheduler(t, self.optimizer)
         self._losses = [
@@ -105,6 +108,27 @@ def torch_training(spec: Model, module: torch.nn.Module) -> TorchTraining:
 def _inference_mode(sub: torch.nn.Module, args) -> None:
     """Keras runs a frozen BatchNormalization in inference mode, also inside ``fit``."""
     sub.eval()
+
+
+def _keras_moving_variance(bn: torch.nn.Module) -> None:
+    """PyTorch updates ``running_var`` with the unbiased batch variance, Keras its
+    ``moving_variance`` with the biased one: rescale the new part of the update by (n-1)/n."""
+    old: list[torch.Tensor] = []
+
+    def before(sub, args) -> None:
+        old[:] = [sub.running_var.clone()] if sub.training and sub.track_running_stats else []
+
+    def after(sub, args, output) -> None:
+        if not old:
+            return
+        x = args[0]
+        n = x.numel() // x.shape[1]
+        kept = old[0] * (1.0 - sub.momentum)
+        with torch.no_grad():  # a new tensor: autograd saved the old one for backward
+            sub.running_var = kept + (sub.running_var - kept) * ((n - 1) / n)
+
+    bn.register_forward_pre_hook(before)
+    bn.register_forward_hook(after)
 
 
 def _as_list(x) -> list:
