@@ -31,23 +31,28 @@ def batches(spec, targets_fn, n: int, batch: int = 8, seed: int = 3):
     return out
 
 
-def train_torch(spec, data):
+def train_torch(spec, data, checkpoints=()):
     module = nnspec.to_torch(spec)
     setup = nnspec.torch_training(spec, module)
-    losses = []
-    for xs, y in data:
+    losses, states = [], {}
+    for i, (xs, y) in enumerate(data, 1):
         loss = setup.step([torch.from_numpy(x) for x in xs], torch.from_numpy(y))
         losses.append(float(loss))
-    return module, losses
+        if i in checkpoints:
+            states[i] = state(module)
+    return module, losses, states
 
 
-def train_keras(spec, data):
+def train_keras(spec, data, checkpoints=()):
+    """Keras' own training step; at each checkpoint, its weights as a generated module's."""
     model = nnspec.to_keras(spec)
-    losses = []
-    for xs, y in data:
+    losses, states = [], {}
+    for i, (xs, y) in enumerate(data, 1):
         result = model.train_on_batch(xs[0] if len(xs) == 1 else xs, y, return_dict=True)
         losses.append(float(np.asarray(result["loss"])))
-    return model, losses
+        if i in checkpoints:
+            states[i] = state(nnspec.to_torch(nnspec.from_keras(model)))
+    return model, losses, states
 
 
 def state(module) -> dict[str, np.ndarray]:
@@ -59,19 +64,26 @@ def state(module) -> dict[str, np.ndarray]:
     }
 
 
-def assert_same_training(spec, data, tolerance: float = TOLERANCE) -> None:
-    module, torch_losses = train_torch(spec, data)
-    keras_model, keras_losses = train_keras(spec, data)
-    keras_as_torch = nnspec.to_torch(nnspec.from_keras(keras_model))
-    mine, theirs = state(module), state(keras_as_torch)
-    assert mine.keys() == theirs.keys()
+def assert_same_training(spec, data, tolerance: float = TOLERANCE, checkpoints=None) -> None:
+    """Weights equal after each checkpoint step (default: the first and the last), and the
+    loss of every step equal."""
+    checkpoints = tuple(checkpoints or sorted({1, len(data)}))
+    module, torch_losses, ours = train_torch(spec, data, checkpoints)
+    _, keras_losses, theirs = train_keras(spec, data, checkpoints)
     before = state(nnspec.to_torch(spec))
-    moved = 0.0
-    for k in mine:
-        ref = theirs[k]
-        err = np.max(np.abs(mine[k] - ref)) if ref.size else 0.0
-        assert err <= tolerance * max(1.0, float(np.max(np.abs(ref), initial=0))), (k, err)
-        moved = max(moved, float(np.max(np.abs(ref - before[k]), initial=0)))
-    assert moved > 10 * tolerance, "training did not change the weights: the test shows nothing"
+    for step in checkpoints:
+        mine, ref_state = ours[step], theirs[step]
+        assert mine.keys() == ref_state.keys()
+        moved = 0.0
+        for k in mine:
+            ref = ref_state[k]
+            err = np.max(np.abs(mine[k] - ref)) if ref.size else 0.0
+            assert err <= tolerance * max(1.0, float(np.max(np.abs(ref), initial=0))), (
+                step,
+                k,
+                err,
+            )
+            moved = max(moved, float(np.max(np.abs(ref - before[k]), initial=0)))
+        assert moved > 10 * tolerance, "training did not change the weights: the test shows nothing"
     np.testing.assert_allclose(torch_losses, keras_losses, rtol=1e-4, atol=1e-5)
     assert sum(p.numel() for p in module.parameters() if p.requires_grad) > 0

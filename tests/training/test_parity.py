@@ -83,13 +83,13 @@ def resnet_block():
 MODELS = {f.__name__: f for f in (lstm, cnn_lstm, cnn, embedding_bilstm, resnet_block)}
 
 
-def _optimizer(name: str):
+def _optimizer(name: str, epsilon: float = 1e-7):
     schedule = keras.optimizers.schedules.ExponentialDecay(0.02, decay_steps=4, decay_rate=0.8)
     if name == "sgd":
         return keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True)
     if name == "adam":
-        return keras.optimizers.Adam(schedule)
-    return keras.optimizers.AdamW(schedule, weight_decay=0.01)
+        return keras.optimizers.Adam(schedule, epsilon=epsilon)
+    return keras.optimizers.AdamW(schedule, weight_decay=0.01, epsilon=epsilon)
 
 
 def _onehot(rng, batch):
@@ -98,13 +98,15 @@ def _onehot(rng, batch):
 
 def _spec(model_name: str, optimizer: str):
     model = MODELS[model_name]()
-    model.compile(_optimizer(optimizer), "categorical_crossentropy", metrics=["accuracy"])
+    # Batch norm leaves some conv-kernel gradients near 1e-7, where Adam's first step
+    # lr * g / (|g| + 1e-7) amplifies float32 rounding: a larger epsilon keeps it measurable.
+    epsilon = 1e-4 if model_name == "resnet_block" else 1e-7
+    model.compile(_optimizer(optimizer, epsilon), "categorical_crossentropy", metrics=["accuracy"])
     return nnspec.from_keras(model)
 
 
-# Each model once in the default suite; the whole grid with -m slow.
-FAST = {("lstm", "adam"), ("cnn", "sgd"), ("cnn_lstm", "adamw"), ("embedding_bilstm", "adam")}
-FAST |= {("resnet_block", "adamw")}
+# Three cases in the default suite (its time budget); the whole grid with -m slow.
+FAST = {("cnn", "sgd"), ("embedding_bilstm", "adam"), ("resnet_block", "adamw")}
 GRID = [
     pytest.param(m, o, id=f"{m}-{o}", marks=() if (m, o) in FAST else pytest.mark.slow)
     for m in MODELS
@@ -113,8 +115,7 @@ GRID = [
 
 
 @pytest.mark.parametrize(("model_name", "optimizer"), GRID)
-@pytest.mark.parametrize("steps", [1, 10])
-def test_training_steps_match_keras(model_name, optimizer, steps):
+def test_one_and_ten_steps_match_keras(model_name, optimizer):
     spec = _spec(model_name, optimizer)
     assert spec.training.regularizers, "the case must exercise L2 penalties"
-    assert_same_training(spec, batches(spec, _onehot, steps))
+    assert_same_training(spec, batches(spec, _onehot, 10), checkpoints=(1, 10))
