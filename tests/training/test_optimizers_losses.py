@@ -30,7 +30,7 @@ OPTIMIZERS = {
     "clipnorm": "{name: sgd, learning_rate: 0.5, clipnorm: 0.05}",
     "global_clipnorm": "{name: adam, learning_rate: 0.01, global_clipnorm: 0.05}",
     "clipvalue": "{name: sgd, learning_rate: 0.5, clipvalue: 0.01}",
-    "cosine_warmup": "{name: sgd, learning_rate: {schedule: cosine_decay, initial_learning_rate: 0.0, "
+    "cosine_warmup": "{name: sgd, learning_rate: {schedule: cosine_decay, initial_learning_rate: 0.01, "
     "decay_steps: 5, warmup_target: 0.2, warmup_steps: 3, alpha: 0.1}}",
     "piecewise": "{name: sgd, learning_rate: {schedule: piecewise_constant, boundaries: [2, 5], "
     "values: [0.1, 0.05, 0.01]}}",
