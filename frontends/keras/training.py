@@ -69,18 +69,12 @@ _CONSTRAINTS["MinMaxNorm"] = "min_max_norm"
 
 
 def training_from_keras(model, spec: Model) -> Training | None:
-    """The ``training:`` section of a compiled model, or None when it was never compiled
-    and no layer has a regulariser, constraint or ``trainable=False``."""
-    compiled = model.get_compile_config() if model.compiled else None
-    regularizers, constraints, frozen = _layer_settings(model, spec)
-    if compiled is None:
-        if regularizers or constraints or frozen:
-            warnings.warn(
-                f"model {model.name!r} is not compiled: training: keeps its layers' "
-                "regularisers, constraints and frozen layers, with Adam and no loss",
-                stacklevel=3,
-            )
+    """The ``training:`` section of a compiled model; None when it was never compiled (its
+    layers' regularisers then have no loss to join, and are not read)."""
+    if not model.compiled:
         return None
+    compiled = model.get_compile_config()
+    regularizers, constraints, frozen = _layer_settings(model, spec)
     losses = _losses(compiled.get("loss"), spec.outputs)
     data = {
         "optimizer": _optimizer(compiled["optimizer"]),
@@ -273,8 +267,11 @@ def _layer_settings(model, spec: Model) -> tuple[dict, dict, list[str]]:
 
 
 def _settings_of(layer) -> set[str]:
-    """Which training settings a layer (or any layer inside it) has."""
+    """Which training settings a layer (or any layer inside it) has. ActivityRegularization
+    is an op of its own in the spec (and refused by torch_training)."""
     found = set()
+    if type(layer).__name__ == "ActivityRegularization":
+        return found
     if not layer.trainable and layer.weights:
         found.add("trainable=False")
     for sub in [layer, *getattr(layer, "_flatten_layers", list)()]:
