@@ -27,15 +27,30 @@ def load_keras_file(path) -> Model:
     return spec
 
 
-def from_torch(module, example_inputs, *, input_layout: str = "channels_first") -> Model:
+def from_torch(
+    module,
+    example_inputs,
+    *,
+    input_layout: str = "channels_first",
+    optimizer=None,
+    loss=None,
+) -> Model:
     """Spec plus weights from an ``nn.Module`` traced with torch.fx on ``example_inputs``.
 
     ``input_layout`` says how the module reads its image inputs: "channels_first" (NCHW,
     PyTorch's usual layout; the spec keeps it at its boundary) or "channels_last".
+    ``optimizer`` and ``loss`` (a torch optimizer and loss module) become the spec's
+    ``training:`` section, or are refused with the reason.
     """
     from nnspec.frontends.torch import from_torch as convert
 
-    return convert(module, example_inputs, input_layout=input_layout)
+    spec = convert(module, example_inputs, input_layout=input_layout)
+    if optimizer is not None or loss is not None:
+        from nnspec.frontends.torch.training import training_from_torch
+
+        spec.training = training_from_torch(spec, optimizer, loss)
+        spec.check()
+    return spec
 
 
 def to_torch(model: Model, *, channels_first: bool = False, seed: int | None = 0):
