@@ -222,19 +222,9 @@ def _metrics(obj, losses, outputs: list[str]):
     return _metric_list(obj, loss_of(outputs[0]))
 
 
-def _weight_name(layer, setting: str) -> str:
-    """Spec weight name of a Keras ``<setting>_regularizer`` / ``_constraint`` argument."""
-    if setting == "recurrent":
-        return "recurrent_kernel"
-    if setting == "depthwise" and type(layer).__name__.startswith("Depthwise"):
-        return "kernel"
-    if setting in ("depthwise", "pointwise"):
-        return f"{setting}_kernel"
-    return setting
-
-
 def _layer_settings(model, spec: Model) -> tuple[dict, dict, list[str]]:
-    """Regularisers, constraints and frozen nodes of the model's layers, by spec node name."""
+    """Regularisers, constraints and frozen nodes, by spec node and weight name. Read from
+    the variables (``variable.regularizer``), which is what Keras' training uses."""
     names = {n.name for n in spec.nodes}
     regularizers: dict = {}
     constraints: dict = {}
@@ -253,43 +243,47 @@ def _layer_settings(model, spec: Model) -> tuple[dict, dict, list[str]]:
             _refuse_activity(layer)
         if not layer.trainable:
             frozen.append(layer.name)
-        for prefix, sub in _sublayers(layer):
-            for attr, value in vars(sub).items():
-                if value is None:
-                    continue
-                if attr.endswith("_regularizer") and attr != "activity_regularizer":
-                    key = prefix + _weight_name(layer, attr[: -len("_regularizer")])
-                    regularizers.setdefault(layer.name, {})[key] = _regularizer(layer, attr, value)
-                elif attr.endswith("_constraint"):
-                    key = prefix + _weight_name(layer, attr[: -len("_constraint")])
-                    constraints.setdefault(layer.name, {})[key] = _constraint(layer, attr, value)
+        for v in layer.weights:
+            if v.regularizer is not None:
+                regularizers.setdefault(layer.name, {})[_weight_name(layer, v)] = _regularizer(
+                    layer, v
+                )
+            if v.constraint is not None:
+                constraints.setdefault(layer.name, {})[_weight_name(layer, v)] = _constraint(
+                    layer, v
+                )
     return regularizers, constraints, frozen
 
 
+def _weight_name(layer, v) -> str:
+    """Spec weight name of a layer's variable: its name, with Bidirectional's direction and
+    DepthwiseConv's ``kernel``."""
+    name = v.name
+    if name == "depthwise_kernel" and type(layer).__name__.startswith("Depthwise"):
+        return "kernel"
+    if hasattr(layer, "forward_layer"):
+        parts = v.path.split("/")
+        direction = "forward" if any(p.startswith("forward") for p in parts) else "backward"
+        return f"{direction}_{name}"
+    return name
+
+
 def _settings_of(layer) -> set[str]:
-    """Which training settings a layer (or any layer inside it) has. ActivityRegularization
-    is an op of its own in the spec (and refused by torch_training)."""
+    """Which training settings a layer has. ActivityRegularization is an op of its own in
+    the spec (and refused by torch_training)."""
     found = set()
     if type(layer).__name__ == "ActivityRegularization":
         return found
     if not layer.trainable and layer.weights:
         found.add("trainable=False")
-    for sub in [layer, *getattr(layer, "_flatten_layers", list)()]:
-        for attr, value in vars(sub).items():
-            if value is not None and attr.endswith(("_regularizer", "_constraint")):
-                found.add(attr)
+    if getattr(layer, "activity_regularizer", None) is not None:
+        found.add("activity_regularizer")
+    for v in layer.weights:
+        if v.regularizer is not None:
+            found.add(f"{v.name} regularizer")
+        if v.constraint is not None:
+            found.add(f"{v.name} constraint")
     return found
-
-
-def _sublayers(layer):
-    """(weight-name prefix, layer holding the settings): recurrent cells and Bidirectional."""
-    if hasattr(layer, "forward_layer"):
-        for prefix, sub in (("forward_", layer.forward_layer), ("backward_", layer.backward_layer)):
-            yield from ((prefix, s) for _, s in _sublayers(sub))
-    elif hasattr(layer, "cell"):
-        yield "", layer.cell
-    else:
-        yield "", layer
 
 
 def _refuse_activity(layer) -> None:
@@ -299,18 +293,22 @@ def _refuse_activity(layer) -> None:
     )
 
 
-def _regularizer(layer, attr: str, value) -> dict:
+def _regularizer(layer, v) -> dict:
+    value = v.regularizer
     config = value.get_config()
     if set(config) - {"l1", "l2"}:
         raise ConversionError(
-            f"layer {layer.name!r}: {attr} {type(value).__name__}({config}) is not an L1/L2 "
-            "penalty; nnspec carries only L1, L2 and L1L2"
+            f"layer {layer.name!r}: the regulariser of {v.name!r}, {type(value).__name__}"
+            f"({config}), is not an L1/L2 penalty; nnspec carries only L1, L2 and L1L2"
         )
     return {k: _f32(v) for k, v in config.items()}
 
 
-def _constraint(layer, attr: str, value) -> dict:
+def _constraint(layer, v) -> dict:
+    value = v.constraint
     cls = type(value).__name__
     if cls not in _CONSTRAINTS:
-        raise ConversionError(f"layer {layer.name!r}: {attr} {cls} is not supported")
+        raise ConversionError(
+            f"layer {layer.name!r}: constraint {cls} on {v.name!r} is not supported"
+        )
     return {"name": _CONSTRAINTS[cls], **value.get_config()}
