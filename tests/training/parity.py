@@ -36,7 +36,8 @@ def train_torch(spec, data, checkpoints=()):
     setup = nnspec.torch_training(spec, module)
     losses, states = [], {}
     for i, (xs, y) in enumerate(data, 1):
-        loss = setup.step([torch.from_numpy(x) for x in xs], torch.from_numpy(y))
+        ys = [torch.from_numpy(t) for t in y] if isinstance(y, list) else torch.from_numpy(y)
+        loss = setup.step([torch.from_numpy(x) for x in xs], ys)
         losses.append(float(loss))
         if i in checkpoints:
             states[i] = state(module)

@@ -16,7 +16,7 @@ def _model(**dense):
     return keras.Sequential(
         [
             keras.Input((7, 4)),
-            layers.LSTM(5, recurrent_regularizer=keras.regularizers.L1(0.01)),
+            layers.LSTM(5, recurrent_regularizer=keras.regularizers.L1(0.01), name="lstm"),
             layers.BatchNormalization(name="bn"),
             layers.Dense(3, activation="softmax", name="out", **dense),
         ],

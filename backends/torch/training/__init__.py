@@ -76,6 +76,8 @@ class TorchTraining:
         outputs, targets = _as_list(outputs), _as_list(targets)
         total = sum(w * fn(p, y) for (_, fn, w), p, y in zip(self._losses, outputs, targets))
         for r, p in self.penalties:
+            if not p.requires_grad:  # Keras adds the penalties of trainable weights only
+                continue
             if r.l1:
                 total = total + r.l1 * p.abs().sum()
             if r.l2:
