@@ -106,8 +106,8 @@ def _spec(model_name: str, optimizer: str):
     return nnspec.from_keras(model)
 
 
-# Three cases in the default suite (its time budget); the whole grid with -m slow.
-FAST = {("cnn", "sgd"), ("embedding_bilstm", "adam"), ("resnet_block", "adamw")}
+# Two cases in the default suite (its time budget); the whole grid with -m slow.
+FAST = {("cnn", "sgd"), ("resnet_block", "adamw")}
 GRID = [
     pytest.param(m, o, id=f"{m}-{o}", marks=() if (m, o) in FAST else pytest.mark.slow)
     for m in MODELS
