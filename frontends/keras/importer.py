@@ -16,6 +16,7 @@ from nnspec.spec.model import InputSpec, Model
 from nnspec.spec.node import Node
 
 from .registry import REFUSED, converter_for, layer_key
+from .training import training_from_keras
 
 _SKIP = ("InputLayer",)
 
@@ -204,6 +205,7 @@ def from_keras(model) -> Model:
     )
     spec.nodes = canonical_order(spec)
     spec.params = imp.params
+    spec.training = training_from_keras(model, spec)
     spec.check()
     return spec
 
