@@ -262,7 +262,7 @@ def planned_files(name: str, to: str) -> list[str]:
     """The files a conversion may write (those of a model without weights are fewer)."""
     spec_files = [f"{name}.yaml", f"{name}.spec.safetensors"]
     if to == "torch":
-        return [*spec_files, f"{name}.py", f"{name}.safetensors"]
+        return [*spec_files, f"{name}.py", f"{name}.safetensors", f"{name}_train.py"]
     if to == "keras":
         return [*spec_files, f"{name}_keras.py", f"{name}.keras"]
     return [f"{name}.yaml", f"{name}.safetensors"]
@@ -290,6 +290,11 @@ def _write_target(spec, name, to, staging, progress, result):
             src = generate(spec)
             (staging / f"{name}.py").write_text(src.source, encoding="utf-8")
             save_weights(src.state_dict, staging / f"{name}.safetensors")
+        if spec.training is not None:  # <name>_train.py: the training loop
+            from nnspec.backends.torch.training.script import training_script
+
+            script = training_script(spec, name, src.class_name)
+            (staging / f"{name}_train.py").write_text(script, encoding="utf-8")
         with progress.stage("building the module"):
             return instantiate(src)
     from nnspec.backends.keras.build import instantiate as keras_instantiate

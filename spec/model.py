@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from .node import Node
+from .training import Training
 from .types import DType, SpecDim
 
 if TYPE_CHECKING:  # numpy is imported only when weights are used: `validate` starts faster
@@ -53,6 +54,7 @@ class Model(BaseModel):
     nodes: list[SerializeAsAny[Node]]
     outputs: list[str] = Field(default_factory=list)
     weights: str | None = Field(None, description="safetensors file beside the YAML.")
+    training: Training | None = Field(None, description="Optimizer, losses, regularisers.")
 
     _params: dict[str, np.ndarray] = PrivateAttr(default_factory=dict)
     # Where each part of the YAML was: path tuple -> (line, column), both 1-based.

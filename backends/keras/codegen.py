@@ -23,7 +23,7 @@ from ..codegen_common import (
 from .activations import KERAS_NAMES, apply_activation
 from .registry import converter_for
 
-LOCAL_RESERVED = ("keras", "layers", "ops", "build_model", "model")
+LOCAL_RESERVED = ("keras", "layers", "ops", "build_model", "model", "Constant")
 
 
 @dataclass
@@ -87,6 +87,17 @@ class NodeCtx:
     def temp(self, hint: str = "t") -> str:
         return self._gen.locals.name(f"{self.node.name}_{hint}")
 
+    @property
+    def reference(self) -> str:
+        """A model input, for layers whose output does not depend on any (constants)."""
+        return self._gen.inputs[0]
+
+    def helper(self, name: str) -> str:
+        """Define a layer class of ``ops/_runtime.py`` in the generated file; its name."""
+        if name not in self._gen.helpers:
+            self._gen.helpers.append(name)
+        return name
+
     def stmt(self, line: str) -> None:
         self._gen.lines.append(line)
 
@@ -99,6 +110,8 @@ class _Generator:
         self.weights: dict[str, list[np.ndarray]] = {}
         self.shared: dict[tuple[str, str], str] = {}  # (node, suffix) -> layer variable
         self.shared_owners: set[str] = set()
+        self.inputs: list[str] = []
+        self.helpers: list[str] = []  # class names from ops/_runtime.py
 
 
 def generate(model: Model, *, seed: int | None = 0) -> KerasSource:
@@ -112,6 +125,7 @@ def generate(model: Model, *, seed: int | None = 0) -> KerasSource:
         v = gen.locals.name(name)
         var[name] = v
         inputs.append(v)
+        gen.inputs.append(v)
         batch = spec.shape[0] if isinstance(spec.shape[0], int) else None
         shape = tuple(d if isinstance(d, int) else None for d in spec.shape[1:])
         gen.layer_names.reserve(v)
@@ -137,6 +151,7 @@ def generate(model: Model, *, seed: int | None = 0) -> KerasSource:
             "import keras",
             "from keras import layers, ops",
             "",
+            *(f"\n{_helper_source(h)}\n" for h in gen.helpers),
             "",
             "def build_model():",
             body,
@@ -144,3 +159,11 @@ def generate(model: Model, *, seed: int | None = 0) -> KerasSource:
         ]
     )
     return KerasSource(source, gen.weights)
+
+
+def _helper_source(name: str) -> str:
+    import importlib
+    import inspect
+
+    runtime = importlib.import_module(f"{__package__}.ops._runtime")
+    return inspect.getsource(getattr(runtime, name)).strip()
