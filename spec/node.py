@@ -90,10 +90,7 @@ Int3 = ntuple(3)
 class Node(BaseModel):
     """A node of the graph. Subclasses set ``op`` to a ``Literal`` and add attributes."""
 
-    # NaN or an infinity as an attribute (`epsilon: .nan`) only ever makes outputs NaN.
-    model_config = ConfigDict(
-        extra="forbid", validate_assignment=True, frozen=False, allow_inf_nan=False
-    )
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
 
     op: str
     name: str | None = Field(None, description="Unique node name; generated when absent.")
