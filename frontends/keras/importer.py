@@ -15,10 +15,10 @@ from nnspec.spec.graph import to_networkx
 from nnspec.spec.model import InputSpec, Model
 from nnspec.spec.node import Node
 
-from .registry import REFUSED, converter_for, layer_key
+from .registry import REFUSED, converter_for, custom_class_reason, layer_key
 from .training import training_from_keras
 
-_SKIP = ("InputLayer",)
+_SKIP = ("InputLayer",)  # registry keys, so only Keras' own InputLayer is skipped
 
 
 class LayerCtx:
@@ -120,7 +120,7 @@ class _Importer:
         for depth in sorted(fn._nodes_by_depth, reverse=True):
             for knode in fn._nodes_by_depth[depth]:
                 layer = knode.operation
-                if knode.is_input or type(layer).__name__ in _SKIP:
+                if knode.is_input or layer_key(layer) in _SKIP:
                     continue
                 ins = [refs[id(x)] for x in knode.input_tensors]
                 inner = _functional(layer)
@@ -166,10 +166,28 @@ def unsupported_layers(fn, found=None) -> list[tuple[str, str, str]]:
         inner = _functional(layer)
         if inner is not None:
             unsupported_layers(inner, found)
+        elif cls in _SKIP:
+            continue
+        elif custom_class_reason(layer) is not None:
+            found.append((layer.name, type(layer).__name__, custom_class_reason(layer)))
         elif cls in REFUSED:
             found.append((layer.name, cls, REFUSED[cls]))
-        elif cls not in _SKIP and converter_for(cls) is None:
+        elif converter_for(cls) is None:
             found.append((layer.name, cls, "no converter"))
+        else:
+            found.extend(_custom_sublayers(layer))
+    return found
+
+
+def _custom_sublayers(layer) -> list[tuple[str, str, str]]:
+    """A stock wrapper (RNN, Bidirectional, TimeDistributed) around a user's cell or layer:
+    its converter would read the inner layer's config as the stock class's."""
+    found = []
+    flatten = getattr(layer, "_flatten_layers", None)  # keras.ops operations have none
+    for inner in flatten(include_self=False, recursive=True) if flatten else ():
+        why = custom_class_reason(inner)
+        if why is not None:
+            found.append((layer.name, type(layer).__name__, f"its sublayer {inner.name!r}: {why}"))
     return found
 
 
