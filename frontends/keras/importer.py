@@ -15,6 +15,7 @@ from nnspec.spec.graph import to_networkx
 from nnspec.spec.model import InputSpec, Model
 from nnspec.spec.node import Node
 
+from .layer_config import layer_config
 from .registry import REFUSED, converter_for, custom_class_reason, layer_key
 from .training import training_from_keras
 
@@ -27,7 +28,7 @@ class LayerCtx:
     def __init__(self, importer: _Importer, layer, inputs: list[str], call_kwargs: dict):
         self._importer = importer
         self.layer = layer
-        self.config: dict[str, Any] = layer.get_config()
+        self.config: dict[str, Any] = importer.config_of(layer)
         self.inputs = inputs
         self.call_kwargs = call_kwargs
         self.call_args: tuple = ()  # positional call arguments: tensors and constants
@@ -37,6 +38,10 @@ class LayerCtx:
     @property
     def name(self) -> str:
         return self._importer.node_name(self.layer)
+
+    def config_of(self, layer) -> dict[str, Any]:
+        """A sublayer's config (a cell, a wrapped layer), as ``self.config`` is the layer's."""
+        return self._importer.config_of(layer)
 
     def weights(self, layer=None) -> dict[str, np.ndarray]:
         """Layer variables by their short name (``kernel``, ``bias``, ``moving_mean``...)."""
@@ -99,6 +104,14 @@ class _Importer:
         self._used: set[str] = set()
         self._calls: dict[int, int] = {}
         self.first_call: dict[int, str] = {}  # id(layer) -> node name of its first call
+        self.training: dict[str, dict] = {}  # layer name -> its serialisable training settings
+
+    def config_of(self, layer) -> dict[str, Any]:
+        """``layer.get_config()``, keeping its training-only settings aside (layer_config.py)."""
+        config, training = layer_config(layer)
+        if training:
+            self.training[layer.name] = training
+        return config
 
     def node_name(self, layer) -> str:
         return self._names[id(layer)]
@@ -219,7 +232,10 @@ def from_keras(model) -> Model:
         inputs=inputs,
         nodes=imp.nodes,
         outputs=outputs,
-        metadata={"source": "keras", "keras_version": keras.__version__},
+        metadata={
+            "source": "keras",
+            "keras_version": keras.__version__,
+        },
     )
     spec.nodes = canonical_order(spec)
     spec.params = imp.params
