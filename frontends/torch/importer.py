@@ -530,7 +530,8 @@ class _Importer:
         for key, value in (params or {}).items():
             value = np.asarray(value)  # floats as float32; integer and bool constants kept
             dtype = value.dtype if value.dtype.kind in "biu" else np.float32
-            self.params[f"{name}/{key}"] = np.ascontiguousarray(value, dtype=dtype)
+            # np.require keeps a 0-d weight 0-d (ascontiguousarray would make it (1,))
+            self.params[f"{name}/{key}"] = np.require(value, dtype, "C")
         return name
 
     def expect(self, t: Tensor) -> None:
