@@ -101,11 +101,24 @@ def _fingerprint(arrays) -> str:
 
 
 def _twice(run, arrays) -> Outputs:
+    """``run`` on the inputs and on their second input: in one call, the two stacked along
+    the batch axis (samples are independent at inference, and one call costs what one call
+    costs), or in two calls when the model will not take the doubled batch."""
     arrays = [np.asarray(a) for a in arrays]
     second = [second_input(a) for a in arrays]
     RUNS.append((_fingerprint(arrays), _fingerprint(second)))
-    first = run(arrays)
-    out = Outputs(first + run(second))
+    n = arrays[0].shape[0] if arrays and arrays[0].ndim else 0
+    both = None
+    if n and all(a.ndim and a.shape[0] == n for a in arrays):
+        try:
+            both = run([np.concatenate([a, b]) for a, b in zip(arrays, second)])
+        except Exception:  # noqa: BLE001 (a fixed batch size): run the two separately
+            both = None
+    if both is not None and all(o.ndim and o.shape[0] == 2 * n for o in both):
+        first, again = [o[:n] for o in both], [o[n:] for o in both]
+    else:
+        first, again = run(arrays), run(second)
+    out = Outputs(first + again)
     out.per_input = len(first)
     return out
 
