@@ -34,7 +34,13 @@ from nnspec.spec.passes.fuse_activation import fuse_activation
 
 from .constants import constant_nodes, constant_value
 from .mutation import MutationLog, functionalize
-from .registry import REFUSED, function_converter, is_torch_class, module_converter
+from .registry import (
+    REFUSED,
+    function_converter,
+    is_torch_class,
+    module_converter,
+    namesake_reason,
+)
 from .values import Const, Stack, Tensor, channels_last, identity, permute_dims
 
 LAYOUTS = ("channels_first", "channels_last")
@@ -602,7 +608,9 @@ def _unsupported(gm: fx.GraphModule) -> list[str]:
             cls = type(m).__name__
             if module_converter(m) is not None:
                 continue
-            if is_torch_class(type(m)):
+            if namesake_reason(m) is not None:
+                why = namesake_reason(m)
+            elif is_torch_class(type(m)):
                 why = REFUSED.get(cls, "no converter")
             else:
                 why = "no converter (a custom leaf module)"

@@ -34,11 +34,20 @@ def _tensors(value) -> list[torch.Tensor]:
     return []
 
 
+def _memory(t: torch.Tensor) -> int:
+    """Where a tensor's elements live (0: unknown, as for tensors without storage)."""
+    try:
+        return t.untyped_storage().data_ptr()
+    except (RuntimeError, NotImplementedError):
+        return 0
+
+
 class MutationLog:
     """Filled during the example run: which earlier nodes' tensors each node changed."""
 
     def __init__(self, gm: fx.GraphModule):
         self._seen: list[tuple[fx.Node, torch.Tensor]] = []  # kept alive: no reused memory
+        self._storage: list[int] = []  # each seen tensor's memory (``.data`` has its own counter)
         self._state = dict(chain(gm.named_parameters(), gm.named_buffers()))
         self._before: tuple[list[int], list[int]] = ([], [])
         self.results: dict[fx.Node, object] = {}
@@ -53,14 +62,20 @@ class MutationLog:
 
     def after(self, n: fx.Node, result) -> None:
         seen, state = self._before
-        changed = list(dict.fromkeys(m for (m, t), v in zip(self._seen, seen) if t._version != v))
+        bumped = [k for k, ((_, t), v) in enumerate(zip(self._seen, seen)) if t._version != v]
+        # a tensor sharing memory with a changed one changed too (y.data.mul_(3) changes y)
+        memory = {self._storage[k] for k in bumped} - {0}
+        shared = [m for (m, _), ptr in zip(self._seen, self._storage) if ptr in memory]
+        changed = list(dict.fromkeys([self._seen[k][0] for k in bumped] + shared))
         if changed:
             self.changed[n] = changed
         names = [k for (k, t), v in zip(self._state.items(), state) if t._version != v]
         if names:
             self.state_changed[n] = names
         self.results[n] = result
-        self._seen.extend((n, t) for t in _tensors(result))
+        for t in _tensors(result):
+            self._seen.append((n, t))
+            self._storage.append(_memory(t))
 
 
 def functionalize(gm: fx.GraphModule, log: MutationLog, describe) -> None:

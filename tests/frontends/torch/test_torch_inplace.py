@@ -89,6 +89,17 @@ class ChangesParameter(nn.Module):
         return x * self.scale
 
 
+class ChangesThroughData(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        y = self.fc(x)
+        y.data.mul_(3)  # .data shares y's memory, not its version counter
+        return y + 1
+
+
 class IaddOnView(nn.Module):
     def forward(self, x):
         v = x[:, :2]
@@ -107,6 +118,7 @@ class IaddOnView(nn.Module):
         (ChangesBuffer(), r"changes parameter or buffer calls in place"),
         (ChangesParameter(), r"mul_.*parameter or buffer scale"),
         (IaddOnView(), r"operator iadd.*'x'"),
+        (ChangesThroughData(), r"mul_.*and with it 'fc'"),
     ],
     ids=lambda v: type(v).__name__ if isinstance(v, nn.Module) else None,
 )
@@ -198,3 +210,12 @@ def test_safe_in_place_ops_convert_with_parity(module, shape):
         b.numel() for n, b in module.named_buffers() if "num_batches" not in n
     )
     assert spec.count_params() == count
+
+
+def test_quantisation_aware_linear_is_not_converted_as_linear():
+    """torch.ao.nn.qat.Linear is named Linear and fake-quantises its weight."""
+    qat = pytest.importorskip("torch.ao.nn.qat")
+    qconfig = torch.ao.quantization.get_default_qat_qconfig()
+    module = nn.Sequential(qat.Linear(4, 3, qconfig=qconfig)).eval()
+    with pytest.raises(ConversionError, match=r"torch.ao.nn.qat.*is not torch.nn.Linear"):
+        nnspec.from_torch(module, torch.randn(2, 4))
