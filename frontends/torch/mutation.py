@@ -43,39 +43,49 @@ def _memory(t: torch.Tensor) -> int:
 
 
 class MutationLog:
-    """Filled during the example run: which earlier nodes' tensors each node changed."""
+    """Filled during the example run: which earlier nodes' tensors each node changed.
+
+    A node can change only the tensors it is given (its inputs, and a module's own
+    parameters and buffers); every earlier node whose tensor shares memory with a changed
+    one (a view, its base, ``.data``) changed with it. So each node costs its inputs, not
+    the whole graph."""
 
     def __init__(self, gm: fx.GraphModule):
-        self._seen: list[tuple[fx.Node, torch.Tensor]] = []  # kept alive: no reused memory
-        self._storage: list[int] = []  # each seen tensor's memory (``.data`` has its own counter)
-        self._state = dict(chain(gm.named_parameters(), gm.named_buffers()))
-        self._before: tuple[list[int], list[int]] = ([], [])
-        self.results: dict[fx.Node, object] = {}
+        self._gm = gm
+        self._by_memory: dict[int, list[fx.Node]] = {}  # storage -> nodes whose tensor is there
+        self._state_names = {
+            _memory(t): name for name, t in chain(gm.named_parameters(), gm.named_buffers())
+        }
+        self._watched: list[torch.Tensor] = []
+        self._versions: list[int] = []
+        self.results: dict[fx.Node, object] = {}  # kept alive: no memory reused in the run
         self.changed: dict[fx.Node, list[fx.Node]] = {}
         self.state_changed: dict[fx.Node, list[str]] = {}
 
+    def _inputs_of(self, n: fx.Node) -> list[torch.Tensor]:
+        tensors = [t for m in n.all_input_nodes for t in _tensors(self.results.get(m))]
+        if n.op == "call_module":
+            module = self._gm.get_submodule(n.target)
+            tensors += list(module.parameters()) + list(module.buffers())
+        return tensors
+
     def before(self, n: fx.Node) -> None:
-        self._before = (
-            [t._version for _, t in self._seen],
-            [t._version for t in self._state.values()],
-        )
+        self._watched = self._inputs_of(n)
+        self._versions = [t._version for t in self._watched]
 
     def after(self, n: fx.Node, result) -> None:
-        seen, state = self._before
-        bumped = [k for k, ((_, t), v) in enumerate(zip(self._seen, seen)) if t._version != v]
-        # a tensor sharing memory with a changed one changed too (y.data.mul_(3) changes y)
-        memory = {self._storage[k] for k in bumped} - {0}
-        shared = [m for (m, _), ptr in zip(self._seen, self._storage) if ptr in memory]
-        changed = list(dict.fromkeys([self._seen[k][0] for k in bumped] + shared))
+        memory = {_memory(t) for t, v in zip(self._watched, self._versions) if t._version != v} - {
+            0
+        }
+        changed = list(dict.fromkeys(m for ptr in memory for m in self._by_memory.get(ptr, [])))
         if changed:
             self.changed[n] = changed
-        names = [k for (k, t), v in zip(self._state.items(), state) if t._version != v]
+        names = sorted(self._state_names[ptr] for ptr in memory if ptr in self._state_names)
         if names:
             self.state_changed[n] = names
         self.results[n] = result
         for t in _tensors(result):
-            self._seen.append((n, t))
-            self._storage.append(_memory(t))
+            self._by_memory.setdefault(_memory(t), []).append(n)
 
 
 def functionalize(gm: fx.GraphModule, log: MutationLog, describe) -> None:
