@@ -63,7 +63,7 @@ def test_runs_are_recorded_with_two_different_inputs():
 
 
 def test_reload_check_catches_a_scalar_saved_as_a_vector(tmp_path, monkeypatch):
-    norm = keras.layers.Normalization()
+    norm = keras.layers.Normalization(name="normalization")
     norm.adapt(np.random.default_rng(3).normal(size=(10, 3)).astype("float32"))
     inp = keras.Input((3,))
     spec = nnspec.from_keras(keras.Model(inp, norm(inp)))
@@ -84,7 +84,7 @@ def test_reload_check_catches_a_scalar_saved_as_a_vector(tmp_path, monkeypatch):
 
 def test_attention_scale_reloads(tmp_path):
     q, v = keras.Input((2, 3)), keras.Input((4, 3))
-    model = keras.Model([q, v], keras.layers.Attention(use_scale=True)([q, v]))
+    model = keras.Model([q, v], keras.layers.Attention(use_scale=True, name="attention")([q, v]))
     spec = nnspec.from_keras(model)
     assert spec.params["attention/scale"].shape == ()
     helpers.assert_reloads(spec, tmp_path)
