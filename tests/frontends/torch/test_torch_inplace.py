@@ -115,7 +115,7 @@ class IaddOnView(nn.Module):
         (ModuleReluOnView(), r"module 'relu' \(nn.ReLU\).*'fc'"),
         (SetItem(), r"forward of SetItem assigns into a tensor"),
         (OutArgument(), r"function torch.add.*out="),
-        (ChangesBuffer(), r"changes parameter or buffer calls in place"),
+        (ChangesBuffer(), r"changes (the module's )?parameter or buffer calls in place"),
         (ChangesParameter(), r"mul_.*parameter or buffer scale"),
         (IaddOnView(), r"operator iadd.*'x'"),
         (ChangesThroughData(), r"mul_.*and with it 'fc'"),
