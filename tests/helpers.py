@@ -75,8 +75,8 @@ class Outputs(list):
 def second_input(a: np.ndarray) -> np.ndarray:
     """A different input of the same kind, element by element from the value alone (so a
     transposed copy of ``a`` gets the transposed result): floats scaled by a pseudo-random
-    factor in [0.5, 1.5] (sign, zeros and so padding kept); nonzero integers moved to other
-    values in their range (padding zeros kept); booleans (masks) kept."""
+    factor in [0.5, 1.5] (sign, zeros and so padding kept); nonzero integers moved to the next
+    nonzero value present (padding zeros kept); booleans (masks) kept."""
     a = np.asarray(a)
     if a.dtype == np.bool_ or a.size == 0:
         return a
@@ -84,8 +84,8 @@ def second_input(a: np.ndarray) -> np.ndarray:
         nonzero = a != 0
         if not nonzero.any():
             return a
-        lo, hi = int(a[nonzero].min()), int(a[nonzero].max())
-        moved = lo + (a.astype(np.int64) * 7 + 3 - lo) % (hi - lo + 1)
+        values = np.unique(a[nonzero])  # each nonzero value becomes the next one, cyclically
+        moved = values[(np.searchsorted(values, a) + 1) % len(values)]
         return np.where(nonzero, moved, 0).astype(a.dtype)
     factor = 1.0 + 0.5 * np.sin(a.astype(np.float64) * 7919.0 + 1.0)
     return (a * factor).astype(a.dtype)
@@ -106,6 +106,8 @@ def _twice(run, arrays) -> Outputs:
     costs), or in two calls when the model will not take the doubled batch."""
     arrays = [np.asarray(a) for a in arrays]
     second = [second_input(a) for a in arrays]
+    if arrays and all(a.dtype == np.bool_ for a in arrays):  # boolean ops: no mask to keep
+        second = [~a for a in arrays]
     RUNS.append((_fingerprint(arrays), _fingerprint(second)))
     n = arrays[0].shape[0] if arrays and arrays[0].ndim else 0
     both = None

@@ -52,12 +52,31 @@ _CONFIG_ONLY = frozenset(
 )
 
 
+def _nnspec_runtime_class(cls: type) -> bool:
+    """A layer class of nnspec's generated Keras code: ``backends/keras/ops/_runtime.py``'s
+    class of that name, or its copy in a generated file (the same code, method by method)."""
+    if not (getattr(cls, "__module__", "") or "").startswith(("nnspec", "nnspec_generated")):
+        return False
+    runtime = importlib.import_module("nnspec.backends.keras.ops._runtime")
+    ref = getattr(runtime, cls.__name__, None)
+    if cls is ref:
+        return True
+    if not isinstance(ref, type):
+        return False
+
+    def code(c: type) -> dict:
+        return {k: v.__code__.co_code for k, v in vars(c).items() if hasattr(v, "__code__")}
+
+    return code(cls) == code(ref) and cls.__bases__ == ref.__bases__
+
+
 def stock_class(cls: type) -> bool:
     """Keras' own class: defined in a ``keras.src`` module and the very object found there by
-    its qualified name (a user's class with a copied ``__module__`` is not that object)."""
+    its qualified name (a user's class with a copied ``__module__`` is not that object); or
+    a layer class of nnspec's own generated code."""
     module = getattr(cls, "__module__", None) or ""
     if not module.startswith("keras.src."):
-        return False
+        return _nnspec_runtime_class(cls)
     obj = sys.modules.get(module)
     for part in getattr(cls, "__qualname__", "").split("."):
         obj = getattr(obj, part, None)
