@@ -344,15 +344,20 @@ def test_identities_generate_no_torch_code():
     assert "dropout" not in forward.lower() and "noise" not in forward.lower()
 
 
-def test_flatten_after_conv_needs_no_weight_permutation():
-    """The dense kernel after Flatten is the Keras kernel transposed, nothing more: the
-    tensors stay channels-last, so the flatten order is Keras'."""
+def test_flatten_after_conv_permutes_the_dense_kernel_rows():
+    """The flatten runs on the NCHW tensor (no permute at run time); the dense kernel's rows
+    are permuted at conversion from Keras' (H, W, C) order to (C, H, W)."""
     kmodel, _ = conv_bn_flatten()
     randomise(kmodel)
-    module = nnspec.to_torch(nnspec.from_keras(kmodel))
+    spec = nnspec.from_keras(kmodel)
+    module = nnspec.to_torch(spec)
     kernel = kmodel.layers[-1].get_weights()[0]
+    h, w, c = kmodel.layers[-2].input.shape[1:]  # the flatten's input
+    rows = kernel.reshape(h, w, c, -1).transpose(2, 0, 1, 3).reshape(kernel.shape)
     weights = [p for n, p in module.named_parameters() if n.endswith("weight") and p.ndim == 2]
-    np.testing.assert_array_equal(weights[-1].detach().numpy(), kernel.T)
+    np.testing.assert_array_equal(weights[-1].detach().numpy(), rows.T)
+    forward = nnspec.emit(spec, "torch").split("def forward")[1]
+    assert forward.count("permute") == 1  # the input only
 
 
 def test_lambda_and_custom_layers_refused_in_one_message():

@@ -11,6 +11,7 @@ from nnspec.spec.ops.dropout import (
     SpatialDropout,
 )
 
+from ..layout import elementwise
 from ..registry import converter
 
 
@@ -22,6 +23,7 @@ from ..registry import converter
     GaussianDropout,
     AlphaDropout,
     ActivityRegularization,
+    layout=elementwise,
 )
 def dropout(node, ctx) -> str:
     return ctx.x

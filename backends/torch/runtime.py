@@ -1,28 +1,36 @@
-"""Small functions copied into generated modules when an op needs them (source text)."""
+"""Functions the generated modules call where PyTorch has no one-liner.
 
-HELPERS = {
-    "same_pad": '''
+They are real, linted and tested code; the generator copies the source of the ones a module
+needs into the generated file (``codegen.runtime_source``, which reads this file without
+importing it), so that file stays standalone.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
 def same_pad(x, kernel, stride, dilation, value=0.0):
     """Pad the trailing len(kernel) axes of x as TensorFlow's 'same' does (extra cell after)."""
     pads = []
-    for size, k, s, d in reversed(list(zip(x.shape[-len(kernel):], kernel, stride, dilation))):
+    for size, k, s, d in reversed(list(zip(x.shape[-len(kernel) :], kernel, stride, dilation))):
         total = max((-(-size // s) - 1) * s + (k - 1) * d + 1 - size, 0)
         pads += [total // 2, total - total // 2]
     return F.pad(x, pads, value=value)
-''',
-    "squareplus": '''
+
+
 def squareplus(x, b=4.0):
     """Keras' squareplus: (x + sqrt(x ** 2 + b)) / 2."""
     return (x + torch.sqrt(x * x + b)) / 2
-''',
-    "sparse_plus": '''
+
+
 def sparse_plus(x):
     """Keras' sparse_plus: 0 for x <= -1, (x + 1) ** 2 / 4 for -1 < x < 1, x for x >= 1."""
     return torch.where(x <= -1, 0.0, torch.where(x < 1, 0.25 * (x + 1) ** 2, x))
-''',
-    # Recurrent layers no PyTorch layer computes (spec/ops/recurrent.py): Keras' step
-    # functions over precomputed input projections, and Keras' masked time loop.
-    "keras_rnn": '''
+
+
 def keras_rnn(step, x_proj, state, mask=None, zero_output_for_mask=False):
     """Run ``step(x_t, state) -> (output, state)`` over axis 1 as Keras does.
 
@@ -42,8 +50,8 @@ def keras_rnn(step, x_proj, state, mask=None, zero_output_for_mask=False):
         output, state = new_output, new_state
         outputs.append(output)
     return torch.stack(outputs, dim=1), output, state
-''',
-    "lstm_step": '''
+
+
 def lstm_step(x_proj, state, recurrent_kernel, activation, recurrent_activation):
     """One Keras LSTM step; ``x_proj = x_t @ kernel + bias``, gates i, f, c, o."""
     h, c = state
@@ -51,8 +59,8 @@ def lstm_step(x_proj, state, recurrent_kernel, activation, recurrent_activation)
     c = recurrent_activation(f) * c + recurrent_activation(i) * activation(g)
     h = recurrent_activation(o) * activation(c)
     return h, (h, c)
-''',
-    "gru_step": '''
+
+
 def gru_step(x_proj, state, recurrent_kernel, recurrent_bias, activation, recurrent_activation):
     """One Keras GRU step with reset_after (PyTorch's formula); gates z, r, h."""
     (h,) = state
@@ -65,8 +73,8 @@ def gru_step(x_proj, state, recurrent_kernel, recurrent_bias, activation, recurr
     r = recurrent_activation(x_r + h_r)
     h = z * h + (1 - z) * activation(x_h + r * h_h)
     return h, (h,)
-''',
-    "gru_reset_before_step": '''
+
+
 def gru_reset_before_step(x_proj, state, recurrent_kernel, activation, recurrent_activation):
     """One Keras GRU step with reset_after=False: the reset gate scales the state before
     the recurrent projection of the candidate (no PyTorch layer computes this)."""
@@ -78,15 +86,15 @@ def gru_reset_before_step(x_proj, state, recurrent_kernel, activation, recurrent
     r = recurrent_activation(x_r + h_r)
     h = z * h + (1 - z) * activation(x_h + (r * h) @ recurrent_kernel[:, 2 * units :])
     return h, (h,)
-''',
-    "simple_rnn_step": '''
+
+
 def simple_rnn_step(x_proj, state, recurrent_kernel, activation):
     """One Keras SimpleRNN step; ``x_proj = x_t @ kernel + bias``."""
     (h,) = state
     h = activation(x_proj + h @ recurrent_kernel)
     return h, (h,)
-''',
-    "masked_rnn": '''
+
+
 def masked_rnn(layer, x, mask, state=None, zero_output_for_mask=False):
     """Run a one-layer, batch_first nn.LSTM / nn.GRU / nn.RNN over ``x`` as Keras does under
     a (N, T) ``mask``: where it is False the state is kept and the output repeats the previous
@@ -101,7 +109,8 @@ def masked_rnn(layer, x, mask, state=None, zero_output_for_mask=False):
     units = layer.hidden_size
     if bool((lengths > 0).all()) and bool((mask == (steps < lengths[:, None])).all()):
         packed = nn.utils.rnn.pack_padded_sequence(
-            x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+            x, lengths.cpu(), batch_first=True, enforce_sorted=False
+        )
         out, final = layer(packed, state)
         out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
         if not zero_output_for_mask:  # forward outputs repeat the last kept one
@@ -109,8 +118,12 @@ def masked_rnn(layer, x, mask, state=None, zero_output_for_mask=False):
             forward = out[..., :units].gather(1, index[..., None].expand(-1, -1, units))
             out = torch.cat([forward, out[..., units:]], dim=-1)
         return out, final
-    cell = {"LSTM": torch.lstm_cell, "GRU": torch.gru_cell, "RNN_TANH": torch.rnn_tanh_cell,
-            "RNN_RELU": torch.rnn_relu_cell}[layer.mode]
+    cell = {
+        "LSTM": torch.lstm_cell,
+        "GRU": torch.gru_cell,
+        "RNN_TANH": torch.rnn_tanh_cell,
+        "RNN_RELU": torch.rnn_relu_cell,
+    }[layer.mode]
     lstm = layer.mode == "LSTM"
     directions = 2 if layer.bidirectional else 1
     if state is None:
@@ -119,8 +132,10 @@ def masked_rnn(layer, x, mask, state=None, zero_output_for_mask=False):
     outputs, finals = [], []
     for d in range(directions):
         suffix = "_l0_reverse" if d else "_l0"
-        weights = [getattr(layer, name + suffix, None)
-                   for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        weights = [
+            getattr(layer, name + suffix, None)
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        ]
         xs, keeps = (x, mask) if d == 0 else (x.flip(1), mask.flip(1))
         s = (state[0][d], state[1][d]) if lstm else (state[d],)
         output, seq = torch.zeros_like(s[0]), []
@@ -138,5 +153,13 @@ def masked_rnn(layer, x, mask, state=None, zero_output_for_mask=False):
     h = torch.stack([f[0] for f in finals])
     final = (h, torch.stack([f[1] for f in finals])) if lstm else h
     return torch.cat(outputs, dim=-1), final
-''',
-}
+
+
+def sparse_sigmoid(x):
+    """Keras' sparse_sigmoid: 0.5 * (x + 1) clipped to [0, 1]."""
+    return torch.clamp(0.5 * (x + 1.0), 0.0, 1.0)
+
+
+def hard_sigmoid_keras2(x):
+    """Keras 2's hard_sigmoid: 0.2 * x + 0.5 clipped to [0, 1] (Keras 3's uses 1/6)."""
+    return torch.clamp(0.2 * x + 0.5, 0.0, 1.0)
