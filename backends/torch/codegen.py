@@ -29,6 +29,7 @@ from ..codegen_common import (
     literal,
     model_params,
     node_params,
+    used_names,
 )
 from .activations import RUNTIME, apply_activation
 from .describe import Module, Op, Tensor, as_op
@@ -183,7 +184,7 @@ class Generator:
         self.plan: Plan = assign(model, self.a, layout_rule, channels_first)
         reserved_locals = ("self", *FILE_NAMES, *runtime_functions())
         self.attrs = Namespace((*MODULE_ATTRIBUTES, *reserved_locals))
-        self.locals = Namespace(reserved_locals)
+        self.locals = Namespace((*reserved_locals, "_"))  # `_`: outputs nobody reads
         self.class_name = Namespace(reserved_locals).name(class_name(model.name))
         self.locals.reserve(self.class_name)
         self.attrs.reserve(self.class_name)
@@ -195,6 +196,7 @@ class Generator:
         self.node_ids: dict[str, str] = {}
         self.value: dict[tuple[str, Layout], str] = {}  # (tensor, layout) -> local name
         self.folded = foldable_padding(model)
+        self.read_refs = {r for n in model.nodes for r in n.inputs or []} | set(model.outputs)
 
     # names -----------------------------------------------------------------------------
     def attr_name(self, node: str, sfx: str) -> str:
@@ -223,7 +225,7 @@ class Generator:
             name = self.locals.name(f"{src}_{suffix(layout, rank)}")
             note = ""
             if ref in self.model.inputs and have == CL and layout == CF:
-                note = "  # channels-last in, channels first from here on"
+                note = f"  # {suffix(CL, rank).upper()} in, {suffix(CF, rank).upper()} from here on"
             self.forward_lines.append(f"{name} = {convert(src, have, layout, rank)}{note}")
             self.value[key] = name
         return self.value[key]
@@ -293,12 +295,15 @@ class Generator:
             return
         targets = [
             self.local(node.name if k == 0 else f"{node.name}_{k}", node.name)
-            for k in range(len(outs))
+            if k == 0 or key in self.read_refs
+            else "_"
+            for k, key in enumerate(keys)
         ]
         comment = f"  # node {node.name!r}" if targets[0] != node.name else ""
         self.forward_lines.append(f"{', '.join(targets)} = {', '.join(calls)}{comment}")
         for key, target in zip(keys, targets):
-            self.value[(key, self.plan.have[key])] = target
+            if target != "_":
+                self.value[(key, self.plan.have[key])] = target
 
     def model_node(self, name: str):
         return next(n for n in self.model.nodes if n.name == name).padding
@@ -360,7 +365,7 @@ class Generator:
         code = "\n\n\n".join([*helpers, "\n".join(body)])
         if self.node_ids:
             code += f"\n\n\nNODE_IDS = {literal_dict(self.node_ids)}"
-        used = {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)}
+        used = used_names(code)
         imports = ["import torch"] if "torch" in used else []
         if "F" in used:
             imports.append("import torch.nn.functional as F")

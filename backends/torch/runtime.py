@@ -15,7 +15,9 @@ from torch import nn
 def same_pad(x, kernel, stride, dilation, value=0.0):
     """Pad the trailing len(kernel) axes of x as TensorFlow's 'same' does (extra cell after)."""
     pads = []
-    for size, k, s, d in reversed(list(zip(x.shape[-len(kernel) :], kernel, stride, dilation))):
+    for size, k, s, d in reversed(
+        list(zip(x.shape[-len(kernel) :], kernel, stride, dilation, strict=True))
+    ):
         total = max((-(-size // s) - 1) * s + (k - 1) * d + 1 - size, 0)
         pads += [total // 2, total - total // 2]
     return F.pad(x, pads, value=value)
@@ -46,7 +48,9 @@ def keras_rnn(step, x_proj, state, mask=None, zero_output_for_mask=False):
             keep = mask[:, t, None]
             previous = torch.zeros_like(output) if zero_output_for_mask else output
             new_output = torch.where(keep, new_output, previous)
-            new_state = tuple(torch.where(keep, n, s) for n, s in zip(new_state, state))
+            new_state = tuple(
+                torch.where(keep, n, s) for n, s in zip(new_state, state, strict=True)
+            )
         output, state = new_output, new_state
         outputs.append(output)
     return torch.stack(outputs, dim=1), output, state
@@ -145,7 +149,7 @@ def masked_rnn(layer, x, mask, state=None, zero_output_for_mask=False):
             keep = keeps[:, t, None]
             previous = torch.zeros_like(output) if zero_output_for_mask else output
             output = torch.where(keep, new[0], previous)
-            s = tuple(torch.where(keep, n, o) for n, o in zip(new, s))
+            s = tuple(torch.where(keep, n, o) for n, o in zip(new, s, strict=True))
             seq.append(output)
         seq = torch.stack(seq, dim=1)
         outputs.append(seq.flip(1) if d else seq)
