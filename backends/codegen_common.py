@@ -84,6 +84,21 @@ def call(fn: str, *args: str, **kwargs) -> str:
     return f"{fn}({', '.join(parts)})"
 
 
+def file_stem(name: str) -> str:
+    """A file name (without ``.py``) for a generated module named ``name`` that is ASCII and
+    cannot shadow a module it imports: a model named ``torch`` must not write ``torch.py``."""
+    import importlib.util
+    import sys
+
+    stem = _BAD.sub("_", name).strip("_") or "model"
+    if stem[0].isdigit():
+        stem = "model_" + stem
+    taken = keyword.iskeyword(stem) or stem in sys.stdlib_module_names
+    if taken or importlib.util.find_spec(stem) is not None:
+        stem += "_model"
+    return stem
+
+
 def used_names(code: str) -> set[str]:
     """The bare names a piece of generated code reads (to import only what it uses)."""
     return {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)}

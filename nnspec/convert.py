@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from nnspec.backends.codegen_common import file_stem
 from nnspec.spec.errors import ConversionError, SpecError
 from nnspec.spec.io import load, save, save_weights
 from nnspec.spec.model import Model
@@ -201,7 +202,7 @@ def convert(
     else:
         spec, reference = read_source(Path(src), progress)
     read = spec.metadata.get("read_from", "")
-    name = spec.name if spec.name.isidentifier() else "model"
+    name = file_stem(spec.name)  # never torch.py next to the real torch
     result = ConvertResult()
     outdir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".nnspec-", dir=outdir))
