@@ -167,3 +167,38 @@ def sparse_sigmoid(x):
 def hard_sigmoid_keras2(x):
     """Keras 2's hard_sigmoid: 0.2 * x + 0.5 clipped to [0, 1] (Keras 3's uses 1/6)."""
     return torch.clamp(0.2 * x + 0.5, 0.0, 1.0)
+
+
+def dropout(x, rate, noise_shape, training):
+    """Keras' dropout with a ``noise_shape`` (1 shares the mask along an axis, None takes the
+    input's size): zeroes a ``rate`` fraction and scales the rest by 1 / (1 - rate)."""
+    if not training or rate == 0:
+        return x
+    shape = [d if n is None else n for d, n in zip(x.shape, noise_shape, strict=True)]
+    keep = torch.rand(shape, device=x.device) >= rate
+    return x * keep / (1 - rate)
+
+
+def gaussian_noise(x, stddev, training):
+    """Keras' GaussianNoise: adds N(0, stddev) noise in training."""
+    return x + torch.randn_like(x) * stddev if training else x
+
+
+def gaussian_dropout(x, rate, training):
+    """Keras' GaussianDropout: multiplies by N(1, rate / (1 - rate)) noise in training."""
+    if not training or rate == 0:
+        return x
+    return x * (1 + torch.randn_like(x) * (rate / (1 - rate)) ** 0.5)
+
+
+def alpha_dropout(x, rate, noise_shape, training):
+    """Keras' AlphaDropout: drops to SELU's negative saturation value, then rescales so the
+    mean and variance are kept."""
+    if not training or rate == 0:
+        return x
+    alpha_p = -1.6732632423543772848170429916717 * 1.0507009873554804934193349852946
+    shape = [d if n is None else n for d, n in zip(x.shape, noise_shape or x.shape, strict=True)]
+    keep = (torch.rand(shape, device=x.device) >= rate).to(x.dtype)
+    a = ((1 - rate) * (1 + rate * alpha_p**2)) ** -0.5
+    b = -a * alpha_p * rate
+    return a * (x * keep + (1 - keep) * alpha_p) + b

@@ -337,11 +337,22 @@ def test_keras_round_trip_idempotent(build):
     assert_close(run_keras(kmodel, arrays), run_keras(rebuilt, arrays))
 
 
-def test_identities_generate_no_torch_code():
-    kmodel, _ = training_only()
-    source = nnspec.emit(nnspec.from_keras(kmodel), "torch")
+def test_training_only_layers_are_identities_in_eval_and_active_in_train():
+    import torch
+
+    kmodel, x = training_only()
+    spec = nnspec.from_keras(kmodel)
+    source = nnspec.emit(spec, "torch")
+    assert "nn.Dropout1d(0.2)" in source and "nn.Dropout2d(0.5)" in source
     forward = source.split("def forward")[1]
-    assert "dropout" not in forward.lower() and "noise" not in forward.lower()
+    assert "identity" not in forward and "activity" not in forward  # no line for these
+    module = nnspec.to_torch(spec)
+    assert_close(run_keras(kmodel, x), run_torch(module, x))  # eval: identities
+    module.train()
+    with torch.no_grad():
+        trained = module(torch.from_numpy(x[0]))
+    assert not np.allclose(trained[1].numpy(), run_torch(module.eval(), x)[1])
+    assert (trained[1] == 0).float().mean().item() > 0.1  # whole channels dropped
 
 
 def test_flatten_after_conv_permutes_the_dense_kernel_rows():

@@ -75,5 +75,9 @@ def batch_norm(node: BatchNorm, ctx) -> Op:
         beta = ctx.attr("beta")
         tensors[beta] = Tensor(p["beta"])
     mean, var = ctx.attr("moving_mean"), ctx.attr("moving_variance")
-    y = f"F.batch_norm({x}, {mean}, {var}, {gamma}, {beta}, eps={literal(eps)})"
+    momentum = literal(torch_momentum(node.momentum))
+    y = (
+        f"F.batch_norm({x}, {mean}, {var}, {gamma}, {beta}, self.training, {momentum}, "
+        f"{literal(eps)})"
+    )
     return Op(back.format(y=y), tensors=tensors)
