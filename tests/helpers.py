@@ -175,3 +175,7 @@ def _residual_branch_ends(model) -> list:
             if ends[0][0] > ends[1][0]:
                 found.append(producer(ins[ends[0][1]]))
     return found
+
+
+# ruff rules every generated source must pass: ruff's defaults, unused names, imports, bugbear.
+GENERATED_RULES = "E4,E7,E9,F,W,I,B,UP"

@@ -19,6 +19,7 @@ from ..codegen_common import (
     emit_nodes,
     literal,
     model_params,
+    non_default,
     used_names,
 )
 from .activations import KERAS_NAMES, apply_activation
@@ -116,9 +117,10 @@ def generate(model: Model, *, seed: int | None = 0) -> KerasSource:
         batch = spec.shape[0] if isinstance(spec.shape[0], int) else None
         shape = tuple(d if isinstance(d, int) else None for d in spec.shape[1:])
         gen.layer_names.reserve(v)
-        gen.lines.append(
-            f"{v} = " + call("keras.Input", shape=shape, batch_size=batch, dtype=spec.dtype, name=v)
+        given = non_default(
+            dict(batch_size=None, dtype="float32"), batch_size=batch, dtype=spec.dtype
         )
+        gen.lines.append(f"{v} = " + call("keras.Input", shape=shape, **given, name=v))
 
     def make_ctx(node, inputs, in_types, out_types, node_params):
         return NodeCtx(gen, node, inputs, in_types, out_types, node_params)

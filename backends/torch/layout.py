@@ -141,10 +141,11 @@ def to_last(rank: int) -> tuple[int, ...]:
 _LETTERS = {3: ("ncl", "nlc"), 4: ("nchw", "nhwc"), 5: ("ncdhw", "ndhwc")}
 
 
-def suffix(layout: Layout, rank: int) -> str:
-    """A name suffix saying the layout: ``_nchw``, ``_nhwc``, ``_flat``."""
-    if isinstance(layout, FlatCF) or rank < 3:
-        return "flat"
+def suffix(layout: Layout, rank: int, src: Layout | None = None) -> str:
+    """A name suffix saying the layout: ``nchw``, ``nhwc``; ``hwc`` for a flatten of NCHW
+    features put back in Keras' order."""
+    if isinstance(src, FlatCF):
+        return _LETTERS.get(len(src.shape) + 1, ("cf", "cl"))[1][1:]
     first, last = _LETTERS.get(rank, ("cf", "cl"))
     return first if layout == CF else last
 

@@ -164,12 +164,7 @@ def sparse_sigmoid(x):
     return torch.clamp(0.5 * (x + 1.0), 0.0, 1.0)
 
 
-def hard_sigmoid_keras2(x):
-    """Keras 2's hard_sigmoid: 0.2 * x + 0.5 clipped to [0, 1] (Keras 3's uses 1/6)."""
-    return torch.clamp(0.2 * x + 0.5, 0.0, 1.0)
-
-
-def dropout(x, rate, noise_shape, training):
+def shaped_dropout(x, rate, noise_shape, training):
     """Keras' dropout with a ``noise_shape`` (1 shares the mask along an axis, None takes the
     input's size): zeroes a ``rate`` fraction and scales the rest by 1 / (1 - rate)."""
     if not training or rate == 0:
@@ -179,19 +174,19 @@ def dropout(x, rate, noise_shape, training):
     return x * keep / (1 - rate)
 
 
-def gaussian_noise(x, stddev, training):
+def keras_gaussian_noise(x, stddev, training):
     """Keras' GaussianNoise: adds N(0, stddev) noise in training."""
     return x + torch.randn_like(x) * stddev if training else x
 
 
-def gaussian_dropout(x, rate, training):
+def keras_gaussian_dropout(x, rate, training):
     """Keras' GaussianDropout: multiplies by N(1, rate / (1 - rate)) noise in training."""
     if not training or rate == 0:
         return x
     return x * (1 + torch.randn_like(x) * (rate / (1 - rate)) ** 0.5)
 
 
-def alpha_dropout(x, rate, noise_shape, training):
+def keras_alpha_dropout(x, rate, noise_shape, training):
     """Keras' AlphaDropout: drops to SELU's negative saturation value, then rescales so the
     mean and variance are kept."""
     if not training or rate == 0:
@@ -202,3 +197,8 @@ def alpha_dropout(x, rate, noise_shape, training):
     a = ((1 - rate) * (1 + rate * alpha_p**2)) ** -0.5
     b = -a * alpha_p * rate
     return a * (x * keep + (1 - keep) * alpha_p) + b
+
+
+def hard_sigmoid_keras2(x):
+    """Keras 2's hard_sigmoid: 0.2 * x + 0.5 clipped to [0, 1] (Keras 3's uses 1/6)."""
+    return torch.clamp(0.2 * x + 0.5, 0.0, 1.0)

@@ -45,7 +45,7 @@ def pad(ctx, x: str, pairs, window, value: float | None = None) -> str:
     if not any(a or b for a, b in pairs):
         return x
     flat = [p for pair in reversed(pairs) for p in pair]  # F.pad starts at the last axis
-    return f"F.pad({x}, {literal(flat)}{extra})"
+    return f"F.pad({x}, {literal(tuple(flat))}{extra})"
 
 
 def padded_input(node, ctx) -> tuple[str, object]:

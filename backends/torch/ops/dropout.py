@@ -35,7 +35,7 @@ def dropout(node: Dropout, ctx) -> Op | str:
     if node.rate == 0:
         return ctx.x
     if node.noise_shape is not None:
-        fn = ctx.helper("dropout")
+        fn = ctx.helper("shaped_dropout")
         shape = literal(list(node.noise_shape))
         return f"{fn}({ctx.x}, {literal(node.rate)}, {shape}, self.training)"
     layer = ctx.attr()
@@ -55,14 +55,14 @@ def spatial_dropout(node: SpatialDropout, ctx) -> Op | str:
 def gaussian_noise(node: GaussianNoise, ctx) -> str:
     if node.stddev == 0:
         return ctx.x
-    return f"{ctx.helper('gaussian_noise')}({ctx.x}, {literal(node.stddev)}, self.training)"
+    return f"{ctx.helper('keras_gaussian_noise')}({ctx.x}, {literal(node.stddev)}, self.training)"
 
 
 @converter(GaussianDropout, layout=elementwise)
 def gaussian_dropout(node: GaussianDropout, ctx) -> str:
     if node.rate == 0:
         return ctx.x
-    return f"{ctx.helper('gaussian_dropout')}({ctx.x}, {literal(node.rate)}, self.training)"
+    return f"{ctx.helper('keras_gaussian_dropout')}({ctx.x}, {literal(node.rate)}, self.training)"
 
 
 @converter(AlphaDropout, layout=canonical)
@@ -70,5 +70,5 @@ def alpha_dropout(node: AlphaDropout, ctx) -> str:
     if node.rate == 0:
         return ctx.x
     shape = literal(list(node.noise_shape)) if node.noise_shape is not None else "None"
-    fn = ctx.helper("alpha_dropout")
+    fn = ctx.helper("keras_alpha_dropout")
     return f"{fn}({ctx.x}, {literal(node.rate)}, {shape}, self.training)"

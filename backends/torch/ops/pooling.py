@@ -24,7 +24,7 @@ def pooling(node, ctx) -> Op:
     is_max = isinstance(node, _MAX)
     kernel, strides = node.pool_size, node.window_strides
     window = (kernel, strides, (1,) * node.rank)
-    kwargs = {"kernel_size": squeeze(kernel)}
+    kwargs = {}
     if strides != kernel:
         kwargs["stride"] = squeeze(strides)
     cls = f"nn.{'Max' if is_max else 'Avg'}Pool{node.rank}d"
@@ -37,8 +37,8 @@ def pooling(node, ctx) -> Op:
         kwargs.update(non_default({"padding": 0}, padding=tuple(a for a, _ in pairs)))
         if not is_max and "padding" in kwargs:
             kwargs["count_include_pad"] = False
-        return Op(f"{pool}({x})", modules={pool: Module(cls, (), kwargs)})
-    modules = {pool: Module(cls, (), kwargs)}
+        return Op(f"{pool}({x})", modules={pool: Module(cls, (squeeze(kernel),), kwargs)})
+    modules = {pool: Module(cls, (squeeze(kernel),), kwargs)}
     if node.padding == "valid" or (pairs and not any(a or b for a, b in pairs)):
         return Op(f"{pool}({x})", modules=modules)
     if is_max:

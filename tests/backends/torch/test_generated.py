@@ -9,14 +9,19 @@ import subprocess
 
 import numpy as np
 import pytest
-from helpers import assert_close, model_for_sample, random_inputs, random_params, run_torch
+from helpers import (
+    GENERATED_RULES,
+    assert_close,
+    model_for_sample,
+    random_inputs,
+    random_params,
+    run_torch,
+)
 
 import nnspec
 from nnspec.spec.ops import op_modules
 
 torch = pytest.importorskip("torch")
-
-GENERATED_RULES = "E4,E7,E9,F,W,I,B,UP"  # ruff's defaults, unused names, imports, bugbear
 
 
 def _cases():
@@ -137,7 +142,7 @@ nodes:
     )
     forward = _forward(nnspec.emit(model, "torch"))
     assert forward.count(".permute(") == 2  # in and out
-    assert "F.softmax(r, dim=1)" in forward
+    assert "F.softmax(drop, dim=1)" in forward
     x = random_inputs(model, [(2, 8, 8, 2)])
     assert_close(_keras(model, x), run_torch(nnspec.to_torch(model), x))
 

@@ -31,10 +31,10 @@ def test_same_pad_matches_tensorflow_same():
 def test_dropout_helpers_are_identities_unless_training():
     x = torch.randn(64, 5, 8)
     for fn, args in (
-        (runtime.dropout, (0.5, [None, 1, 8])),
-        (runtime.gaussian_noise, (0.3,)),
-        (runtime.gaussian_dropout, (0.3,)),
-        (runtime.alpha_dropout, (0.3, None)),
+        (runtime.shaped_dropout, (0.5, [None, 1, 8])),
+        (runtime.keras_gaussian_noise, (0.3,)),
+        (runtime.keras_gaussian_dropout, (0.3,)),
+        (runtime.keras_alpha_dropout, (0.3, None)),
     ):
         assert fn(x, *args, False) is x
         assert not torch.equal(fn(x, *args, True), x)
@@ -42,7 +42,7 @@ def test_dropout_helpers_are_identities_unless_training():
 
 def test_dropout_shares_the_mask_along_noise_shape_ones():
     torch.manual_seed(0)
-    y = runtime.dropout(torch.ones(16, 5, 8), 0.5, [None, 1, 8], True)
+    y = runtime.shaped_dropout(torch.ones(16, 5, 8), 0.5, [None, 1, 8], True)
     assert torch.equal(y, y[:, :1].expand_as(y))  # one mask for every time step
     assert set(y.unique().tolist()) <= {0.0, 2.0}
 
@@ -50,5 +50,5 @@ def test_dropout_shares_the_mask_along_noise_shape_ones():
 def test_alpha_dropout_keeps_mean_and_variance():
     torch.manual_seed(0)
     x = torch.randn(200_000)
-    y = runtime.alpha_dropout(x, 0.2, None, True)
+    y = runtime.keras_alpha_dropout(x, 0.2, None, True)
     assert abs(y.mean().item()) < 0.02 and abs(y.var().item() - 1) < 0.03
