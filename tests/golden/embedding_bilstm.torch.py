@@ -2,6 +2,7 @@
 # Tensors keep the spec's layout: batch first, channels last.
 # Load weights: module.load_state_dict(safetensors.torch.load_file(path))
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -11,29 +12,10 @@ def masked_rnn(layer, x, mask, state=None, zero_output_for_mask=False):
     step's (zeros before the first kept step), or is zeros with ``zero_output_for_mask``.
 
     Returns (outputs (N, T, directions * units), final state) as the layer does, backward
-    outputs aligned with the input steps. A right-padded mask goes through
-    pack_padded_sequence; any other mask through a loop over the layer's own cell kernels.
+    outputs aligned with the input steps. One loop over the layer's own weights, with no
+    branch on the data, so torch.export and ONNX export take it.
     """
-    lengths = mask.sum(dim=1)
-    steps = torch.arange(mask.shape[1], device=mask.device)
     units = layer.hidden_size
-    if bool((lengths > 0).all()) and bool((mask == (steps < lengths[:, None])).all()):
-        packed = nn.utils.rnn.pack_padded_sequence(
-            x, lengths.cpu(), batch_first=True, enforce_sorted=False
-        )
-        out, final = layer(packed, state)
-        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
-        if not zero_output_for_mask:  # forward outputs repeat the last kept one
-            index = torch.minimum(steps[None, :], (lengths - 1)[:, None])
-            forward = out[..., :units].gather(1, index[..., None].expand(-1, -1, units))
-            out = torch.cat([forward, out[..., units:]], dim=-1)
-        return out, final
-    cell = {
-        "LSTM": torch.lstm_cell,
-        "GRU": torch.gru_cell,
-        "RNN_TANH": torch.rnn_tanh_cell,
-        "RNN_RELU": torch.rnn_relu_cell,
-    }[layer.mode]
     lstm = layer.mode == "LSTM"
     directions = 2 if layer.bidirectional else 1
     if state is None:
@@ -42,24 +24,40 @@ def masked_rnn(layer, x, mask, state=None, zero_output_for_mask=False):
     outputs, finals = [], []
     for d in range(directions):
         suffix = "_l0_reverse" if d else "_l0"
-        weights = [
-            getattr(layer, name + suffix, None)
-            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-        ]
+        w_ih, w_hh = getattr(layer, "weight_ih" + suffix), getattr(layer, "weight_hh" + suffix)
+        b_ih, b_hh = (
+            getattr(layer, "bias_ih" + suffix, None),
+            getattr(layer, "bias_hh" + suffix, None),
+        )
         xs, keeps = (x, mask) if d == 0 else (x.flip(1), mask.flip(1))
-        s = (state[0][d], state[1][d]) if lstm else (state[d],)
-        output, seq = torch.zeros_like(s[0]), []
+        x_proj = F.linear(xs, w_ih, b_ih)  # every step's input projection at once
+        h = state[0][d] if lstm else state[d]
+        c = state[1][d] if lstm else None
+        output, seq = torch.zeros_like(h), []
         for t in range(x.shape[1]):
-            new = cell(xs[:, t], s if lstm else s[0], *weights)
-            new = new if lstm else (new,)
+            h_proj = F.linear(h, w_hh, b_hh)
+            if lstm:
+                i, f, g, o = (x_proj[:, t] + h_proj).chunk(4, dim=-1)
+                new_c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+                new_h = torch.sigmoid(o) * torch.tanh(new_c)
+            elif layer.mode == "GRU":
+                x_r, x_z, x_n = x_proj[:, t].chunk(3, dim=-1)
+                h_r, h_z, h_n = h_proj.chunk(3, dim=-1)
+                r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+                new_h = (1 - z) * torch.tanh(x_n + r * h_n) + z * h
+            else:
+                pre = x_proj[:, t] + h_proj
+                new_h = torch.tanh(pre) if layer.mode == "RNN_TANH" else torch.relu(pre)
             keep = keeps[:, t, None]
             previous = torch.zeros_like(output) if zero_output_for_mask else output
-            output = torch.where(keep, new[0], previous)
-            s = tuple(torch.where(keep, n, o) for n, o in zip(new, s, strict=True))
+            output = torch.where(keep, new_h, previous)
+            h = torch.where(keep, new_h, h)
+            if lstm:
+                c = torch.where(keep, new_c, c)
             seq.append(output)
         seq = torch.stack(seq, dim=1)
         outputs.append(seq.flip(1) if d else seq)
-        finals.append(s)
+        finals.append((h, c))
     h = torch.stack([f[0] for f in finals])
     final = (h, torch.stack([f[1] for f in finals])) if lstm else h
     return torch.cat(outputs, dim=-1), final
