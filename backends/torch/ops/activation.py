@@ -23,7 +23,7 @@ def relu(node: ReLU, ctx) -> str:
     if slope and not threshold and cap is None:
         return f"F.leaky_relu({x}, {literal(slope)})"
     if threshold:
-        y = f"F.threshold({x}, {literal(threshold)}, 0.0)"
+        y = f"torch.where({x} > {literal(threshold)}, {x}, 0.0)"
     elif cap == 6.0:
         y, cap = f"F.relu6({x})", None
     elif cap is not None:

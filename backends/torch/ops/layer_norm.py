@@ -14,7 +14,8 @@ def move_to_end(x: str, axes: tuple[int, ...], rank: int) -> tuple[str, str]:
     k = len(axes)
     if axes == tuple(range(rank - k, rank)):
         return x, "{y}"
-    src, dst = (axes[0], -1) if k == 1 else (axes, tuple(range(-k, 0)))
+    # Non-negative dims: the TorchScript ONNX exporter writes negative ones as they are.
+    src, dst = (axes[0], rank - 1) if k == 1 else (axes, tuple(range(rank - k, rank)))
     return (
         f"{x}.movedim({literal(src)}, {literal(dst)})",
         f"{{y}}.movedim({literal(dst)}, {literal(src)})",

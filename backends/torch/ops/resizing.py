@@ -20,7 +20,18 @@ def resizing(node, ctx) -> str:
     if tuple(ctx.in_types[0].shape[1:3]) == size:
         return ctx.x  # TensorFlow returns the image unchanged
     mode = MODES[node.interpolation]
+    known = tuple(ctx.in_types[0].shape[1:3])
+    if mode == "nearest-exact" and all(isinstance(d, int) for d in known):
+        # The same pixels as an index per output row and column, computed exactly here: every
+        # exporter takes it (TorchScript's ONNX exporter has no nearest-exact).
+        rows, cols = (nearest(n, m) for n, m in zip(known, size))
+        return f"{ctx.x}[:, :, {literal(rows)}][:, :, :, {literal(cols)}]"
     return f"F.interpolate({ctx.x}, size={literal(size)}, mode={literal(mode)})"
+
+
+def nearest(n: int, m: int) -> list[int]:
+    """Half-pixel nearest neighbours: input index floor((i + 1/2) * n / m) of output i."""
+    return [min((2 * i + 1) * n // (2 * m), n - 1) for i in range(m)]
 
 
 @converter(CenterCrop, layout=follow)
