@@ -153,12 +153,17 @@ def _keras_outputs(kmodel, arrays):
     return [np.asarray(o) for o in (out if isinstance(out, list | tuple) else [out])]
 
 
-def _torch_outputs(module, arrays):
+def _torch_outputs(module, arrays, channels_first: bool = False):
+    """The module's outputs in the spec's layout; ``channels_first``: the module takes and
+    returns images (rank >= 4) NCHW."""
     import torch
 
+    if channels_first:
+        arrays = [np.moveaxis(a, -1, 1) if a.ndim >= 4 else a for a in arrays]
     with torch.no_grad():
-        out = module(*[torch.from_numpy(a) for a in arrays])
-    return [o.numpy() for o in (out if isinstance(out, tuple) else (out,))]
+        out = module(*[torch.from_numpy(np.ascontiguousarray(a)) for a in arrays])
+    outs = [o.numpy() for o in (out if isinstance(out, tuple) else (out,))]
+    return [np.moveaxis(o, 1, -1) if channels_first and o.ndim >= 4 else o for o in outs]
 
 
 def _torch_count(module) -> int:
@@ -191,8 +196,10 @@ def convert(
     progress: Progress | None = None,
     torch_source: TorchSource | None = None,
     report: bool = False,
+    channels_first: bool = False,
 ) -> ConvertResult:
-    """Convert ``src`` into ``outdir``; ``torch_source`` describes a ``model.py:Class`` source."""
+    """Convert ``src`` into ``outdir``; ``torch_source`` describes a ``model.py:Class`` source;
+    ``channels_first``: the PyTorch module takes and returns NCHW images."""
     outdir = Path(outdir)
     progress = progress or Progress(False)
     if to not in TARGETS:
@@ -207,16 +214,16 @@ def convert(
     outdir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".nnspec-", dir=outdir))
     try:
-        built = _write_target(spec, name, to, staging, progress, result)
+        built = _write_target(spec, name, to, staging, progress, result, channels_first)
         if check and to != "spec":
-            _check(spec, reference, built, to, progress, result)
+            _check(spec, reference, built, to, progress, result, channels_first)
             if read and not read.startswith("Keras 3"):
                 result.reference = (
                     f"Keras 3 model rebuilt from the config and weights of the {read}"
                 )
             elif read:
                 result.reference = read
-            if report or not result.ok:
+            if (report or not result.ok) and not channels_first:  # the report reads NHWC
                 from nnspec.report import build_report
 
                 with progress.stage("comparing every node"):
@@ -230,7 +237,7 @@ def convert(
     return result
 
 
-def _write_target(spec, name, to, staging, progress, result):
+def _write_target(spec, name, to, staging, progress, result, channels_first=False):
     """Write the target files into ``staging``; returns the built model, if any."""
     spec_copy = spec.model_copy(deep=True)
     spec_copy.params = spec.params
@@ -249,7 +256,7 @@ def _write_target(spec, name, to, staging, progress, result):
         from nnspec.backends.torch.codegen import generate
 
         with progress.stage(f"generating PyTorch source ({len(spec.nodes)} nodes)"):
-            src = generate(spec)
+            src = generate(spec, channels_first=channels_first)
             (staging / f"{name}.py").write_text(src.source, encoding="utf-8")
             save_weights(src.state_dict, staging / f"{name}.safetensors")
         with progress.stage("building the module"):
@@ -266,7 +273,7 @@ def _write_target(spec, name, to, staging, progress, result):
     return kmodel
 
 
-def _check(spec, reference, built, to, progress, result):
+def _check(spec, reference, built, to, progress, result, channels_first=False):
     """Run the converted model and a reference on the same inputs."""
     with progress.stage("checking parity on random inputs"):
         arrays = sample_inputs(spec)
@@ -284,7 +291,8 @@ def _check(spec, reference, built, to, progress, result):
                 from nnspec.backends.keras import build_model
 
                 reference = build_model(spec)
-            ref, got = _keras_outputs(reference, arrays), _torch_outputs(built, arrays)
+            ref = _keras_outputs(reference, arrays)
+            got = _torch_outputs(built, arrays, channels_first)
             result.params = {"keras": int(reference.count_params()), "torch": _torch_count(built)}
         else:
             from nnspec.backends.torch import build_module
