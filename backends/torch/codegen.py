@@ -277,7 +277,8 @@ class Generator:
             out_layout,
         )
         if node.name in self.folded:
-            ctx.padding_before = tuple(p for p, _ in self.model_node(self.folded[node.name]))
+            pad = next(n for n in self.model.nodes if n.name == self.folded[node.name])
+            ctx.padding_before = tuple(before for before, _ in pad.padding)
         op = as_op(converter_for(node)(node, ctx))
         calls = op.calls
         if len(calls) != len(outs):
@@ -293,7 +294,14 @@ class Generator:
         self.forward_lines.extend(op.statements)
         keys = [node.name if k == 0 else f"{node.name}:{k}" for k in range(len(outs))]
         if len(calls) == 1 and calls[0] in inputs:  # an identity: no line
-            self.value[(keys[0], self.plan.have[keys[0]])] = calls[0]
+            if layouts[inputs.index(calls[0])] != out_layout:
+                raise ConversionError(
+                    f"the PyTorch converter returns an input in layout "
+                    f"{layouts[inputs.index(calls[0])]}, its layout rule says {out_layout}",
+                    node=node.name,
+                    op=node.op,
+                )
+            self.value[(keys[0], out_layout)] = calls[0]
             return
         targets = [
             self.local(node.name if k == 0 else f"{node.name}_{k}", node.name)
@@ -306,9 +314,6 @@ class Generator:
         for key, target in zip(keys, targets):
             if target != "_":
                 self.value[(key, self.plan.have[key])] = target
-
-    def model_node(self, name: str):
-        return next(n for n in self.model.nodes if n.name == name).padding
 
     def generate(self) -> TorchSource:
         args = []

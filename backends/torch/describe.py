@@ -2,14 +2,14 @@
 
 A converter is ``fn(node, ctx) -> Op | str``. A plain string is the call expression of a
 one-output op over ``ctx.inputs`` (local names, in the layouts its layout rule asked for);
-an ``Op`` adds what to declare in ``__init__`` (``Module`` and ``Tensor`` values keyed by the
+returning one of the inputs unchanged makes the node an alias (no line in ``forward``).
+An ``Op`` adds what to declare in ``__init__`` (``Module`` and ``Tensor`` values keyed by the
 ``self.<attr>`` names that ``ctx.attr`` handed out), statements to run first, the runtime
 helpers it calls, and one expression per output for multi-output ops.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,7 +44,7 @@ class Op:
     modules: dict[str, Module] = field(default_factory=dict)
     tensors: dict[str, Tensor] = field(default_factory=dict)
     statements: tuple[str, ...] = ()
-    helpers: tuple[Callable, ...] = ()
+    helpers: tuple[str, ...] = ()  # names of runtime.py functions the call uses
 
     @property
     def calls(self) -> tuple[str, ...]:

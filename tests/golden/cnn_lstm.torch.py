@@ -18,7 +18,7 @@ class CnnLstm(nn.Module):
         self.forecast = nn.Linear(64, 6)
 
     def forward(self, series):
-        series_ncl = series.permute(0, 2, 1)  # NLC in, NCL from here on
+        series_ncl = series.permute(0, 2, 1).contiguous()  # NLC in, NCL from here on
         conv1 = F.relu(self.conv1(F.pad(series_ncl, (2, 0))))
         pool1 = self.pool1(conv1)
         conv2 = F.relu(self.conv2(F.pad(pool1, (2, 0))))

@@ -15,7 +15,7 @@ class ConvTransposeUnet(nn.Module):
         self.head = nn.Conv2d(16, 1, kernel_size=1)
 
     def forward(self, image):
-        image_nchw = image.permute(0, 3, 1, 2)  # NHWC in, NCHW from here on
+        image_nchw = image.permute(0, 3, 1, 2).contiguous()  # NHWC in, NCHW from here on
         enc = F.relu(self.enc(image_nchw))
         down = F.relu(self.down(F.pad(enc, (0, 1, 0, 1))))
         up = self.up(down)

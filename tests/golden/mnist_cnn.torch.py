@@ -16,7 +16,7 @@ class MnistCnn(nn.Module):
         self.probs = nn.Linear(1600, 10)  # rows permuted at conversion: reads an NCHW flatten
 
     def forward(self, image):
-        image_nchw = image.permute(0, 3, 1, 2)  # NHWC in, NCHW from here on
+        image_nchw = image.permute(0, 3, 1, 2).contiguous()  # NHWC in, NCHW from here on
         conv1 = F.relu(self.conv1(image_nchw))
         pool1 = self.pool1(conv1)
         conv2 = F.relu(self.conv2(pool1))

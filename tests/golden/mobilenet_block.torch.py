@@ -24,7 +24,7 @@ class MobilenetBlock(nn.Module):
         self.logits = nn.Linear(16, 10)
 
     def forward(self, image):
-        image_nchw = image.permute(0, 3, 1, 2)  # NHWC in, NCHW from here on
+        image_nchw = image.permute(0, 3, 1, 2).contiguous()  # NHWC in, NCHW from here on
         Conv1 = self.Conv1(F.pad(image_nchw, (0, 1, 0, 1)))
         bn_Conv1 = self.bn_Conv1(Conv1)
         Conv1_relu = F.relu6(bn_Conv1)

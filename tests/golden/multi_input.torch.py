@@ -15,7 +15,7 @@ class MultiInput(nn.Module):
         self.score = nn.Linear(152, 1)
 
     def forward(self, image, features):
-        image_nchw = image.permute(0, 3, 1, 2)  # NHWC in, NCHW from here on
+        image_nchw = image.permute(0, 3, 1, 2).contiguous()  # NHWC in, NCHW from here on
         conv = F.relu(self.conv(image_nchw))
         pool = self.pool(conv)
         flat = pool.flatten(1)

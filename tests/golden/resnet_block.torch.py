@@ -22,7 +22,7 @@ class ResnetBlock(nn.Module):
         self.predictions = nn.Linear(32, 10)
 
     def forward(self, image):
-        image_nchw = image.permute(0, 3, 1, 2)  # NHWC in, NCHW from here on
+        image_nchw = image.permute(0, 3, 1, 2).contiguous()  # NHWC in, NCHW from here on
         conv1_conv = self.conv1_conv(image_nchw)
         conv1_bn = self.conv1_bn(conv1_conv)
         conv1_relu = F.relu(conv1_bn)
