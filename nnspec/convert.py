@@ -153,17 +153,18 @@ def _keras_outputs(kmodel, arrays):
     return [np.asarray(o) for o in (out if isinstance(out, list | tuple) else [out])]
 
 
-def _torch_outputs(module, arrays, channels_first: bool = False):
-    """The module's outputs in the spec's layout; ``channels_first``: the module takes and
-    returns images (rank >= 4) NCHW."""
+def _torch_outputs(module, arrays):
     import torch
 
-    if channels_first:
-        arrays = [np.moveaxis(a, -1, 1) if a.ndim >= 4 else a for a in arrays]
     with torch.no_grad():
         out = module(*[torch.from_numpy(np.ascontiguousarray(a)) for a in arrays])
-    outs = [o.numpy() for o in (out if isinstance(out, tuple) else (out,))]
-    return [np.moveaxis(o, 1, -1) if channels_first and o.ndim >= 4 else o for o in outs]
+    return [o.numpy() for o in (out if isinstance(out, tuple) else (out,))]
+
+
+def _torch_outputs_nchw(module, arrays):
+    """Outputs, in the spec's layout, of a module taking and returning images NCHW."""
+    nchw = [np.moveaxis(a, -1, 1) if a.ndim >= 4 else a for a in arrays]
+    return [np.moveaxis(o, 1, -1) if o.ndim >= 4 else o for o in _torch_outputs(module, nchw)]
 
 
 def _torch_count(module) -> int:
@@ -292,7 +293,8 @@ def _check(spec, reference, built, to, progress, result, channels_first=False):
 
                 reference = build_model(spec)
             ref = _keras_outputs(reference, arrays)
-            got = _torch_outputs(built, arrays, channels_first)
+            run = _torch_outputs_nchw if channels_first else _torch_outputs
+            got = run(built, arrays)
             result.params = {"keras": int(reference.count_params()), "torch": _torch_count(built)}
         else:
             from nnspec.backends.torch import build_module

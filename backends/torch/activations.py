@@ -39,7 +39,8 @@ ACTIVATIONS: dict[str, tuple[str, str]] = {
     "sparse_sigmoid": ("sparse_sigmoid", ""),
 }
 
-RUNTIME = {"squareplus", "sparse_plus", "sparse_sigmoid", "hard_sigmoid_keras2"}  # functions of runtime.py
+# Activations that are functions of runtime.py.
+RUNTIME = {"squareplus", "sparse_plus", "sparse_sigmoid", "hard_sigmoid_keras2"}
 AXIS_DEPENDENT = {"softmax", "log_softmax"}  # read the last (channels) axis
 
 
