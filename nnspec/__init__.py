@@ -14,7 +14,15 @@ from nnspec.spec import (
     register_op,
 )
 
-from .api import emit, from_keras, from_torch, load_keras_file, to_keras, to_torch
+from .api import (
+    emit,
+    from_keras,
+    from_torch,
+    load_keras_file,
+    to_keras,
+    to_torch,
+    torch_training,
+)
 
 __version__ = "0.1.0"
 
@@ -36,4 +44,5 @@ __all__ = [
     "register_op",
     "to_keras",
     "to_torch",
+    "torch_training",
 ]

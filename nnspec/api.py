@@ -27,33 +27,59 @@ def load_keras_file(path) -> Model:
     return spec
 
 
-def from_torch(module, example_inputs, *, input_layout: str = "channels_first") -> Model:
+def from_torch(
+    module,
+    example_inputs,
+    *,
+    input_layout: str = "channels_first",
+    optimizer=None,
+    loss=None,
+) -> Model:
     """Spec plus weights from an ``nn.Module`` traced with torch.fx on ``example_inputs``.
 
     ``input_layout`` says how the module reads its image inputs: "channels_first" (NCHW,
     PyTorch's usual layout; the spec keeps it at its boundary) or "channels_last".
+    ``optimizer`` and ``loss`` (a torch optimizer and loss module) become the spec's
+    ``training:`` section, or are refused with the reason.
     """
     from nnspec.frontends.torch import from_torch as convert
 
-    return convert(module, example_inputs, input_layout=input_layout)
+    spec = convert(module, example_inputs, input_layout=input_layout)
+    if optimizer is not None or loss is not None:
+        from nnspec.frontends.torch.training import training_from_torch
+
+        spec.training = training_from_torch(spec, optimizer, loss)
+        spec.check()
+    return spec
 
 
-def to_torch(model: Model, *, channels_first: bool = False):
+def to_torch(model: Model, *, channels_first: bool = False, seed: int | None = 0):
     """A ``torch.nn.Module`` in eval mode with the weights loaded.
 
     Its forward takes the spec's inputs positionally, in the same (channels-last) layout;
-    ``channels_first=True`` takes image inputs as (N, C, ...) instead.
+    ``channels_first=True`` takes image inputs as (N, C, ...) instead. A spec without weights
+    gets values drawn from its initialisers in numpy: ``seed`` gives the same values as
+    ``to_keras(model, seed=...)``; ``seed=None`` draws fresh ones.
     """
     from nnspec.backends.torch import build_module
 
-    return build_module(model, channels_first=channels_first)
+    return build_module(model, channels_first=channels_first, seed=seed)
 
 
-def to_keras(model: Model):
-    """The model rebuilt as a ``keras.Model`` with the same weights."""
+def to_keras(model: Model, *, seed: int | None = 0):
+    """The model rebuilt as a ``keras.Model`` with the same weights, compiled as the spec's
+    ``training:`` section says when it has one. ``seed``: as for :func:`to_torch`."""
     from nnspec.backends.keras import build_model
 
-    return build_model(model)
+    return build_model(model, seed=seed)
+
+
+def torch_training(model: Model, module):
+    """Optimizer, scheduler, loss, metrics and ``step`` that train ``module`` (generated from
+    ``model``) as Keras' ``fit`` trains the Keras model. See backends/torch/training."""
+    from nnspec.backends.torch.training import torch_training as build
+
+    return build(model, module)
 
 
 def emit(model: Model, framework: Literal["torch", "keras"], **options) -> str:

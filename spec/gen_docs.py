@@ -81,6 +81,30 @@ def _constant_names(args: list[ast.expr], values: dict[str, ast.AST]) -> list[st
     return out
 
 
+def _spec_classes(args: list[ast.expr], tree: ast.Module) -> set[str]:
+    """Op classes named through a spec module alias: ``E.Clip``, or ``*E.UNARY`` (a tuple
+    the spec module builds; spec modules import no framework, so reading it is cheap)."""
+    import importlib
+
+    aliases = {
+        a.asname or a.name: f"nnspec.spec.ops.{a.name}"
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module == "nnspec.spec.ops"
+        for a in node.names
+    }
+    out: set[str] = set()
+    for arg in args:
+        ref = arg.value if isinstance(arg, ast.Starred) else arg
+        if not (isinstance(ref, ast.Attribute) and isinstance(ref.value, ast.Name)):
+            continue
+        if ref.value.id not in aliases:
+            continue
+        value = getattr(importlib.import_module(aliases[ref.value.id]), ref.attr, None)
+        items = value if isinstance(arg, ast.Starred) else (value,)
+        out |= {c.__name__ for c in items or () if isinstance(c, type)}
+    return out
+
+
 def _expand(names: set[str], values: dict[str, ast.AST]) -> set[str]:
     """Names, plus those inside the module-level tables among them."""
     return names.union(*(_names_in(values[n]) for n in names & values.keys()))
@@ -116,10 +140,14 @@ def converters_by_class(root: Path = ROOT) -> dict[str, dict[str, list[str]]]:
             }
             for fn in tree.body:
                 args = _decorator_args(fn, decorator) if isinstance(fn, ast.FunctionDef) else None
+                if args is None and decorator == "converter" and isinstance(fn, ast.FunctionDef):
+                    args = _decorator_args(fn, "canonical")  # tensor ops (torch ops/_canonical.py)
                 if args is None:
                     continue
                 if decorator == "converter":
-                    for name in _expand(_names_in(ast.Tuple(elts=args)), values) & classes:
+                    names = _expand(_names_in(ast.Tuple(elts=args)), values)
+                    names |= _spec_classes(args, tree)
+                    for name in names & classes:
                         found[name][place] = ["yes"]
                     continue
                 for registered in _constant_names(args, values):

@@ -281,6 +281,14 @@ def from_dict(data: Any, *, file: str | None = None, marks=None) -> Model:
             top_issue(f"'{key}' must be a string, got {data[key]!r}", key)
     if "metadata" in data and not isinstance(data["metadata"], dict):
         top_issue("'metadata' must be a mapping", "metadata")
+    training = None
+    if data.get("training") is not None:
+        from .training import Training
+
+        try:
+            training = Training.model_validate(data["training"])
+        except ValidationError as e:
+            issues.extend(_pydantic_issues(e, ("training",), marks, file))
     if issues:
         raise SchemaError(issues=issues)
     model = Model(
@@ -291,6 +299,7 @@ def from_dict(data: Any, *, file: str | None = None, marks=None) -> Model:
         nodes=nodes,
         outputs=outputs,
         weights=data.get("weights"),
+        training=training,
     )
     model._marks = marks
     model._file = file
@@ -424,6 +433,10 @@ def to_dict(model: Model) -> dict:
     data["outputs"] = list(model.outputs)
     if model.weights:
         data["weights"] = model.weights
+    if model.training is not None:
+        from .training import dump_training
+
+        data["training"] = dump_training(model.training)
     return data
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SerializeAsAny, model_validator
 
 from .node import Node
+from .training import Training
 from .types import Dim, DType
 
 if TYPE_CHECKING:  # numpy is imported only when weights are used: `validate` starts faster
@@ -35,6 +36,7 @@ class Model(BaseModel):
     nodes: list[SerializeAsAny[Node]]
     outputs: list[str] = Field(default_factory=list)
     weights: str | None = Field(None, description="safetensors file beside the YAML.")
+    training: Training | None = Field(None, description="Optimizer, losses, regularisers.")
 
     _params: dict[str, np.ndarray] = PrivateAttr(default_factory=dict)
     # Where each part of the YAML was: path tuple -> (line, column), both 1-based.

@@ -52,6 +52,7 @@ class Sample:
     inputs: list[tuple[int, ...]]
     atol: float = 1e-4
     input_dtype: str = "float32"
+    input_dtypes: list[str] | None = None  # one per input, where they differ
     input_range: tuple[float, float] | None = None  # integer inputs (embedding ids)
     extra: dict[str, Any] = field(default_factory=dict)
 

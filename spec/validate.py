@@ -211,6 +211,8 @@ def analyse(model: Model, *, check_weights: bool = True) -> Analysis:
                 )
             )
     _check_implicit_masks(model, a)
+    if model.training is not None and not failed and not a.issues:
+        _check_training(model, a)
     if check_weights and model.params:
         _check_weights(model, a)
     # Node order, so a reader meets problems top to bottom.
@@ -337,6 +339,21 @@ def _check_implicit_masks(model: Model, a: Analysis) -> None:
                         f"or set mask_zero: false on {ref!r}",
                     )
                 )
+
+
+def _check_training(model: Model, a: Analysis) -> None:
+    from .training import training_problems
+
+    decls = {n.name: a.weights.get(n.name, {}) for n in model.nodes}
+    for text in training_problems(model, decls):
+        a.issues.append(
+            Issue(text, attr="training", file=model.source_file, line=_line(model, "training"))
+        )
+
+
+def _line(model: Model, *path) -> int | None:
+    mark = model.mark(*path)
+    return mark[0] if mark else None
 
 
 def validate(model: Model, *, check_weights: bool = True) -> Report:

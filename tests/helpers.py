@@ -17,11 +17,14 @@ def model_for_sample(tag: str, sample: Sample) -> Model:
     in the spec, so the backends handle an unknown batch size)."""
     attrs = {k: v for k, v in sample.attrs.items() if k != "op"}
     names = [f"x{i}" for i in range(len(sample.inputs))]
+    dtypes = sample.input_dtypes or [sample.input_dtype] * len(names)
     inputs = {
-        n: InputSpec(shape=["batch", *s[1:]], dtype=sample.input_dtype)
-        for n, s in zip(names, sample.inputs)
+        n: InputSpec(shape=["batch", *s[1:]], dtype=d)
+        for n, s, d in zip(names, sample.inputs, dtypes)
     }
-    node = catalog()[tag].model_validate({**attrs, "name": "node", "inputs": names})
+    cls = catalog()[tag]
+    reads = names if cls.arity != 0 else []  # a constant: the input only feeds the batch
+    node = cls.model_validate({**attrs, "name": "node", "inputs": reads})
     return Model(name=f"{tag}_{sample.name}", inputs=inputs, nodes=[node])
 
 
@@ -43,9 +46,14 @@ def random_inputs(model: Model, shapes, sample: Sample | None = None, seed: int 
     rng = np.random.default_rng(seed)
     arrays = []
     for (_, spec), shape in zip(model.inputs.items(), shapes):
-        if spec.dtype.startswith("int"):
+        if spec.dtype == "bool":
+            arrays.append(rng.random(shape) > 0.3)
+        elif spec.dtype.startswith("int"):
             lo, hi = sample.input_range if sample and sample.input_range else (0, 10)
             arrays.append(rng.integers(lo, hi, shape).astype(spec.dtype))
+        elif sample and sample.input_range:
+            lo, hi = sample.input_range
+            arrays.append(rng.uniform(lo, hi, shape).astype(spec.dtype))
         else:
             arrays.append(rng.normal(0.0, 1.0, shape).astype(spec.dtype))
     return arrays
@@ -57,7 +65,7 @@ def run_torch(module, arrays):
     with torch.no_grad():
         out = module(*[torch.from_numpy(a) for a in arrays])
     outs = out if isinstance(out, tuple) else (out,)
-    return [o.numpy() for o in outs]
+    return [o.detach().numpy() for o in outs]  # a constant output is the parameter itself
 
 
 def run_keras(model, arrays):

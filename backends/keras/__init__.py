@@ -14,8 +14,13 @@ def emit_source(model: Model) -> str:
     return generate(model).source
 
 
-def build_model(model: Model):
+def build_model(model: Model, *, seed: int | None = 0):
     from .build import instantiate
     from .codegen import generate
 
-    return instantiate(generate(model))
+    built = instantiate(generate(model, seed=seed))
+    if model.training is not None:  # compiled as the spec's training section says
+        from .training import compile_like_spec
+
+        compile_like_spec(built, model)
+    return built

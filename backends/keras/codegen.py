@@ -25,7 +25,7 @@ from ..codegen_common import (
 from .activations import KERAS_NAMES, apply_activation
 from .registry import converter_for
 
-LOCAL_RESERVED = ("keras", "layers", "ops", "build_model", "model")
+LOCAL_RESERVED = ("keras", "layers", "ops", "build_model", "model", "Constant")
 
 
 @dataclass
@@ -89,6 +89,17 @@ class NodeCtx:
     def temp(self, hint: str = "t") -> str:
         return self._gen.locals.name(f"{self.node.name}_{hint}")
 
+    @property
+    def reference(self) -> str:
+        """A model input, for layers whose output does not depend on any (constants)."""
+        return self._gen.inputs[0]
+
+    def helper(self, name: str) -> str:
+        """Define a layer class of ``ops/_runtime.py`` in the generated file; its name."""
+        if name not in self._gen.helpers:
+            self._gen.helpers.append(name)
+        return name
+
     def stmt(self, line: str) -> None:
         self._gen.lines.append(line)
 
@@ -101,6 +112,8 @@ class _Generator:
         self.weights: dict[str, list[np.ndarray]] = {}
         self.shared: dict[tuple[str, str], str] = {}  # (node, suffix) -> layer variable
         self.shared_owners: set[str] = set()
+        self.inputs: list[str] = []
+        self.helpers: list[str] = []  # class names from ops/_runtime.py
 
 
 def generate(model: Model, *, seed: int | None = 0) -> KerasSource:
@@ -114,6 +127,7 @@ def generate(model: Model, *, seed: int | None = 0) -> KerasSource:
         v = gen.locals.name(name)
         var[name] = v
         inputs.append(v)
+        gen.inputs.append(v)
         batch = spec.shape[0] if isinstance(spec.shape[0], int) else None
         shape = tuple(d if isinstance(d, int) else None for d in spec.shape[1:])
         gen.layer_names.reserve(v)
@@ -134,7 +148,8 @@ def generate(model: Model, *, seed: int | None = 0) -> KerasSource:
         f"name={literal(Namespace().name(model.name))})"
     )
     body = "\n".join(["def build_model():", *(f"    {line}" for line in gen.lines)])
-    used = used_names(body)
+    helpers = [_helper_source(h) for h in gen.helpers]
+    used = used_names("\n".join([*helpers, body]))
     from_keras = [m for m in ("layers", "ops") if m in used]
     source = "\n".join(
         [
@@ -142,9 +157,18 @@ def generate(model: Model, *, seed: int | None = 0) -> KerasSource:
             "import keras",
             *([f"from keras import {', '.join(from_keras)}"] if from_keras else []),
             "",
+            *(f"\n{h}\n" for h in helpers),
             "",
             body,
             "",
         ]
     )
     return KerasSource(source, gen.weights)
+
+
+def _helper_source(name: str) -> str:
+    import importlib
+    import inspect
+
+    runtime = importlib.import_module(f"{__package__}.ops._runtime")
+    return inspect.getsource(getattr(runtime, name)).strip()

@@ -14,8 +14,8 @@ def emit_source(model: Model, *, channels_first: bool = False) -> str:
     return generate(model, channels_first=channels_first).source
 
 
-def build_module(model: Model, *, channels_first: bool = False):
+def build_module(model: Model, *, channels_first: bool = False, seed: int | None = 0):
     from .build import instantiate
     from .codegen import generate
 
-    return instantiate(generate(model, channels_first=channels_first))
+    return instantiate(generate(model, channels_first=channels_first, seed=seed))

@@ -13,7 +13,8 @@ from .codegen import TorchSource
 
 
 def instantiate(src: TorchSource) -> torch.nn.Module:
-    """Run the generated source in a fresh namespace; weights are adopted without copies."""
+    """Run the generated source in a fresh namespace; weights are copied once, so training the
+    module never changes the spec's arrays."""
     filename = f"<nnspec generated {src.class_name}>"
     lines = src.source.splitlines(keepends=True)
     linecache.cache[filename] = (len(src.source), None, lines, filename)  # readable tracebacks
@@ -30,5 +31,4 @@ def instantiate(src: TorchSource) -> torch.nn.Module:
 
 
 def _writable(a: np.ndarray) -> np.ndarray:
-    a = np.require(a, requirements="C")  # keeps 0-d arrays (num_batches_tracked) 0-d
-    return a if a.flags.writeable else a.copy()
+    return np.array(a, order="C", copy=True)  # keeps 0-d arrays (num_batches_tracked) 0-d

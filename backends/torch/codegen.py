@@ -281,7 +281,7 @@ class Generator:
             ctx.padding_before = tuple(before for before, _ in pad.padding)
         op = as_op(converter_for(node)(node, ctx))
         calls = op.calls
-        if len(calls) != len(outs):
+        if len(calls) not in (1, len(outs)):  # one call may give a tuple of every output
             raise ConversionError(
                 f"the PyTorch converter gave {len(calls)} outputs, the op has {len(outs)}",
                 node=node.name,
@@ -293,7 +293,7 @@ class Generator:
                 self.helpers.append(h)
         self.forward_lines.extend(op.statements)
         keys = [node.name if k == 0 else f"{node.name}:{k}" for k in range(len(outs))]
-        if len(calls) == 1 and calls[0] in inputs:  # an identity: no line
+        if len(outs) == 1 and calls[0] in inputs:  # an identity: no line
             if layouts[inputs.index(calls[0])] != out_layout:
                 raise ConversionError(
                     f"the PyTorch converter returns an input in layout "

@@ -16,6 +16,7 @@ from nnspec.spec.model import InputSpec, Model
 from nnspec.spec.node import Node
 
 from .registry import REFUSED, converter_for, layer_key
+from .training import training_from_keras
 
 _SKIP = ("InputLayer",)
 
@@ -68,8 +69,8 @@ class LayerCtx:
                 node=self.layer.name,
             ) from None
         for key, value in (params or {}).items() if shares is None else ():
-            value = np.asarray(value)  # floats as float32; integer weights (counts) kept
-            if not np.issubdtype(value.dtype, np.integer):
+            value = np.asarray(value)  # floats as float32; integer and bool weights kept
+            if not (np.issubdtype(value.dtype, np.integer) or value.dtype == bool):
                 value = value.astype(np.float32)
             self._importer.params[f"{name}/{key}"] = value
         self._nodes.append(node)
@@ -204,6 +205,7 @@ def from_keras(model) -> Model:
     )
     spec.nodes = canonical_order(spec)
     spec.params = imp.params
+    spec.training = training_from_keras(model, spec)
     spec.check()
     return spec
 

@@ -32,11 +32,12 @@ from nnspec.spec.ops.reshape import Reshape
 from nnspec.spec.passes.dead_nodes import dead_nodes
 from nnspec.spec.passes.fuse_activation import fuse_activation
 
+from .constants import constant_nodes, constant_value
 from .registry import REFUSED, function_converter, is_torch_class, module_converter
 from .values import Const, Stack, Tensor, channels_last, identity, permute_dims
 
 LAYOUTS = ("channels_first", "channels_last")
-_DTYPES = {torch.float32: "float32", torch.int64: "int64", torch.int32: "int32"}
+_DTYPES = {torch.float32: "float32", torch.int64: "int64", torch.int32: "int32", torch.bool: "bool"}
 _REQUIRED = object()
 # In-place operators fx may record, and their plain names.
 _INPLACE = {"iadd": "add", "isub": "sub", "imul": "mul", "itruediv": "truediv"}
@@ -51,6 +52,9 @@ class _Tracer(fx.Tracer):
 
     def __init__(self):
         super().__init__()
+        # buffers read in forward become graph nodes (get_attr), as parameters do, so that
+        # ``self.mask[:, :T]`` with a traced T can be recorded (and become a constant)
+        self.proxy_buffer_attributes = True
         self.stack: list[tuple[str, str]] = []
         self.failed_at: list[tuple[str, str]] | None = None
 
@@ -225,6 +229,7 @@ class _Recorder(fx.Interpreter):
     def __init__(self, gm: fx.GraphModule):
         super().__init__(gm)
         self.extra_traceback = False  # our message says which node failed
+        self.constants = constant_nodes(gm)
 
     def run_node(self, n: fx.Node):
         try:
@@ -239,6 +244,8 @@ class _Recorder(fx.Interpreter):
                 hint="check the number, shapes and dtypes of example_inputs",
             ) from None
         n.meta["nnspec"] = _summarize(result)
+        if n in self.constants and isinstance(result, torch.Tensor):
+            n.meta["nnspec_value"] = result.detach().cpu().numpy().copy()
         return result
 
 
@@ -325,11 +332,16 @@ class Ctx:
         """``v`` as a Tensor computed from the model inputs, or a clear refusal."""
         if isinstance(v, Tensor):
             return v
+        if isinstance(v, Const) and v.value is not None and not v.batch:
+            from .constants import as_tensor
+
+            return as_tensor(self, v, None, what)
         if isinstance(v, Const):
             raise self.refuse(
                 f"its {what} is {v.what} (shape {tuple(v.shape)}), a tensor that does not "
-                "come from the model inputs; the spec has no constant op",
-                hint="make it a parameter of a module nnspec converts, or compute it outside",
+                "come from the model inputs and whose value depends on the batch size or is "
+                "not recorded",
+                hint="make it from the inputs (torch.zeros_like(x)), or compute it outside",
             )
         if isinstance(v, Stack):
             raise self.refuse(
@@ -457,7 +469,9 @@ class _Importer:
             self.owners[share_key] = node
         self.nodes.append(node)
         for key, value in (params or {}).items():
-            self.params[f"{name}/{key}"] = np.ascontiguousarray(value, dtype=np.float32)
+            value = np.asarray(value)  # floats as float32; integer and bool constants kept
+            dtype = value.dtype if value.dtype.kind in "biu" else np.float32
+            self.params[f"{name}/{key}"] = np.ascontiguousarray(value, dtype=dtype)
         return name
 
     def expect(self, t: Tensor) -> None:
@@ -534,6 +548,8 @@ def _unsupported(gm: fx.GraphModule) -> list[str]:
                 why = "no converter (a custom leaf module)"
             found.append(f"{describe(n, m)}: {why}")
         elif n.op in ("call_function", "call_method"):
+            if "nnspec_value" in n.meta:
+                continue  # computed from parameters and constants only: a constant
             if not _has_tensor(n.meta.get("nnspec")):
                 continue  # a value computed from shapes: taken from the example run
             if n.op == "call_function" and n.target is operator.getitem:
@@ -656,6 +672,8 @@ def _convert(imp: _Importer, n: fx.Node, modules: dict[str, torch.nn.Module]):
     meta = n.meta.get("nnspec")
     if not _has_tensor(meta) and n.op != "get_attr":
         return meta  # computed from shapes and constants: the example run's value
+    if "nnspec_value" in n.meta:  # a parameter, a buffer, or computed from them only
+        return constant_value(imp, n)
     if n.op == "get_attr":
         shape = tuple(meta.shape) if isinstance(meta, TensorMeta) else ()
         return Const(f"self.{n.target}", shape)

@@ -12,7 +12,8 @@ Imports no torch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -65,6 +66,12 @@ class Const:
 
     what: str
     shape: tuple[int, ...]
+    # Its value (numpy), when it does not depend on the inputs at all: a parameter, a buffer,
+    # or computed from them (``self.mask[:T, :T] == 0``); such a tensor becomes a ``constant``.
+    value: Any = field(default=None, compare=False, repr=False)
+    trainable: bool = False
+    # ``cls_token.expand(N, -1, -1)``: dim 0 is the batch, broadcast from a value with size 1.
+    batch: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,13 @@
 """Keras converters, one module per spec op module (same names as spec/ops/)."""
 
 KERAS_OP_MODULES = (
+    "constant",
+    "elementwise",
+    "reduce",
+    "linalg",
+    "shape_ops",
+    "indexing",
+    "spatial_ops",
     "activation",
     "attention",
     "batch_norm",

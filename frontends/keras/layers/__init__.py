@@ -29,6 +29,7 @@ KERAS_LAYER_MODULES = (
     "reshape",
     "resizing",
     "separable_conv",
+    "tensor_ops",
     "time_distributed",
     "unit_norm",
     "upsampling",

@@ -11,10 +11,12 @@ Registered under ``ops.<Class>`` (see ``registry.layer_key``) so they never meet
 import numpy as np
 
 from nnspec.spec.errors import ConversionError
+from nnspec.spec.ops.elementwise import Clip
 from nnspec.spec.ops.merge import Add, Maximum, Minimum, Multiply, Subtract
 from nnspec.spec.ops.rescaling import Rescaling
 
 from ..registry import from_layer
+from .tensor_ops import Operands, binary_node
 
 _MERGE = {
     "Add": Add,
@@ -32,6 +34,11 @@ _SYMBOLS = {
     "Maximum": "max",
     "Minimum": "min",
 }
+
+
+def _is_number_like(v) -> bool:
+    """A number, or an array of up to one axis (per channel) that ``rescaling`` can hold."""
+    return np.ndim(v) <= 1 and not _is_tensor(v)
 
 
 def _is_tensor(v) -> bool:
@@ -64,6 +71,24 @@ def _refuse(ctx, why: str) -> ConversionError:
     )
 
 
+def _tensor_op(op, ctx):
+    """The general form: a tensor op with a scalar, or with a constant node for an array."""
+    name = type(op).__name__
+    args = Operands(op, ctx)
+    kinds = [k for k, _, _ in args.items]
+    if name in ("Divide", "TrueDivide"):
+        return binary_node(op, ctx, "divide")
+    if "number" in kinds and name in ("Maximum", "Minimum"):
+        value = float(args.items[kinds.index("number")][1])
+        x = args.ref(1 - kinds.index("number"))
+        bound = {"min": value} if name == "Maximum" else {"max": value}
+        return ctx.node(Clip, inputs=[x], **bound)
+    if "number" in kinds:
+        raise _refuse(ctx, "a number operand is supported for +, -, *, /, maximum and minimum")
+    refs = [args.ref(0), args.ref(1)]
+    return ctx.node(_MERGE[name], inputs=refs)
+
+
 @from_layer(*(f"ops.{name}" for name in _SYMBOLS))
 def keras_ops(op, ctx):
     name = type(op).__name__
@@ -75,15 +100,18 @@ def keras_ops(op, ctx):
             f"{sorted(ctx.call_kwargs)}",
         )
     tensors = [_is_tensor(a) for a in args]
-    if all(tensors):
-        if name not in _MERGE:
-            raise _refuse(ctx, f"tensor {_SYMBOLS[name]} tensor is not supported")
-        return ctx.node(_MERGE[name])
     if not any(tensors):
         raise _refuse(ctx, "no tensor operand")
+    if all(tensors) and name in _MERGE and len(set(map(len, ctx.in_shapes))) == 1:
+        return ctx.node(_MERGE[name])
+    if all(tensors) or not all(_is_number_like(a) for a, t in zip(args, tensors) if not t):
+        return _tensor_op(op, ctx)
     channels = ctx.in_shapes[0][-1] if ctx.in_shapes and ctx.in_shapes[0] else None
     first = tensors[0]  # x (op) c, or c (op) x
-    c = _constant(args[1] if first else args[0], ctx, channels)
+    try:
+        c = _constant(args[1] if first else args[0], ctx, channels)
+    except ConversionError:  # not a number or one value per channel: a constant node
+        return _tensor_op(op, ctx)
     neg = [-v for v in c] if isinstance(c, list) else -c
     if name == "Add":
         scale, offset = 1.0, c
@@ -93,11 +121,6 @@ def keras_ops(op, ctx):
         scale, offset = c, 0.0
     elif name in ("Divide", "TrueDivide") and first:
         scale, offset = ([1.0 / v for v in c] if isinstance(c, list) else 1.0 / c), 0.0
-    else:
-        a, b = ("tensor", "constant") if first else ("constant", "tensor")
-        raise _refuse(
-            ctx,
-            f"{a} {_SYMBOLS[name]} {b} is not supported (only affine "
-            "arithmetic with constants: +, -, *, and / by a constant)",
-        )
+    else:  # c / x, maximum, minimum
+        return _tensor_op(op, ctx)
     return ctx.node(Rescaling, scale=scale, offset=offset)

@@ -69,8 +69,25 @@ def _check_mask_use(op, ctx) -> None:
             )
 
 
+def _is_data(op) -> bool:
+    """Nothing reads ``op``'s result as a Keras mask: it is an ordinary tensor op."""
+    for node in op._outbound_nodes:
+        if layer_key(node.operation) == "ops.Any" and not _is_data(node.operation):
+            return False
+        if any(
+            k.endswith("mask") and any(_produced_by(t, op) for t in keras.tree.flatten(v))
+            for k, v in node.arguments.kwargs.items()
+        ):
+            return False
+    return True
+
+
 @from_layer("ops.NotEqual")
 def mask_not_equal(op, ctx):
+    if _is_data(op):
+        from .tensor_ops import binary_node
+
+        return binary_node(op, ctx, "not_equal")
     args = ctx.call_args
     if len(args) != 2 or not isinstance(args[1], int | float) or isinstance(args[1], bool):
         raise ConversionError(
@@ -82,6 +99,10 @@ def mask_not_equal(op, ctx):
 
 @from_layer("ops.Any")
 def mask_any(op, ctx):
+    if _is_data(op):
+        from .tensor_ops import reduce_node
+
+        return reduce_node(op, ctx)
     _check_mask_use(op, ctx)
     return ctx.inputs[0]
 

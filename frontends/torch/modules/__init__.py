@@ -19,6 +19,8 @@ TORCH_MODULE_MODULES = (
     "pooling",
     "recurrent",
     "reshape",
+    "tensor_ops",
+    "tensor_shape",
     "upsampling",
     "zero_padding",
 )

@@ -175,7 +175,9 @@ def log_softmax_function(ctx):
 
 def _softplus(ctx, beta, threshold):
     if beta != 1:
-        raise ctx.refuse(f"beta={beta} is not supported (the spec's softplus has beta 1)")
+        from .tensor_ops import softplus
+
+        return softplus(ctx, ctx.input(), beta, threshold)
     return named(ctx, "softplus")
 
 
@@ -193,10 +195,9 @@ def _clip(ctx, low, high):
     """clamp/hardtanh with a lower bound of 0: relu, relu6 or relu with a maximum."""
     x = ctx.input()
     if low is None or not isinstance(low, (int, float)) or float(low) != 0.0:
-        raise ctx.refuse(
-            f"clipping to [{low}, {high}] is not supported (only a lower bound "
-            "of 0, a ReLU with an optional maximum, has a spec op)"
-        )
+        from .tensor_ops import clip
+
+        return clip(ctx, x, low, high)
     if high is None:
         return named(ctx, "relu", x)
     if not isinstance(high, (int, float)):

@@ -12,7 +12,7 @@ from nnspec.spec.ops.cropping import Cropping1D, Cropping2D, Cropping3D
 from nnspec.spec.ops.reshape import Reshape
 
 from ..registry import from_function
-from ..values import Stack, Tensor
+from ..values import Const, Stack, Tensor
 from ._common import perm_with_last_free
 from .reshape import reshape_to
 
@@ -100,4 +100,26 @@ def getitem(ctx):
             f"indexing {x.what} with {index!r} is not supported",
             hint="index it by layer: h_n[-1], h_n[-2]",
         )
-    return crop(ctx, ctx.tensor(x), index)
+    x = ctx.tensor(x)
+    items = list(index) if isinstance(index, tuple) else [index]
+    general = any(
+        (isinstance(i, slice) and i.step not in (None, 1)) or isinstance(i, (list, Const))
+        for i in items
+    )
+    if general:
+        from .tensor_shape import slice_index
+
+        return slice_index(ctx, x, _expand(ctx, items, x.rank))
+    return crop(ctx, x, index)
+
+
+def _expand(ctx, items: list, rank: int) -> list:
+    """One entry per dim: ``...`` spelt out, ``None`` (new axes) dropped (the final reshape
+    adds them back)."""
+    items = [i for i in items if i is not None]
+    if sum(i is Ellipsis for i in items) > 1:
+        raise ctx.refuse("more than one Ellipsis in an index")
+    if Ellipsis in items:
+        k = items.index(Ellipsis)
+        items[k : k + 1] = [slice(None)] * (rank - len(items) + 1)
+    return items + [slice(None)] * (rank - len(items))

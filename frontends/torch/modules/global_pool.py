@@ -55,6 +55,10 @@ def adaptive(ctx, kind: str, output_size):
     sizes = x.shape[2:]
     if tuple(sizes) == size:
         return x  # already that size
+    if any(n % s for n, s in zip(sizes, size)) and rank == 2:
+        from .tensor_shape import adaptive_any
+
+        return adaptive_any(ctx, kind, x, size)
     if any(n % s for n, s in zip(sizes, size)):
         raise ctx.refuse(
             f"adaptive pooling of {tuple(sizes)} to {size} has windows of "
@@ -100,10 +104,14 @@ def mean(ctx):
     dims = [dims] if isinstance(dims, int) else list(dims or ())
     reduced = sorted({x.dim(d) for d in dims})
     kept = [d for d in range(x.rank) if d not in reduced and d != x.perm[0]]
-    if x.perm[0] in reduced or len(kept) != 1 or not reduced:
+    if x.perm[0] not in reduced and len(kept) == 1 and reduced and x.rank >= 3:
+        return global_pool(ctx, x, kind, kept[0], keepdims)
+    if ctx.arg(1, "dim", None) is None or x.perm[0] in reduced:
         raise ctx.refuse(
-            f"reduces dims {tuple(dims)} of a {x.shape} tensor; only a reduction over every "
-            "non-batch dim but one (global pooling) has a spec op",
-            hint="e.g. x.mean((2, 3)) on (N, C, H, W)",
+            f"reduces dims {tuple(dims)} of a {x.shape} tensor, the batch included; the spec "
+            "reduces within samples",
+            hint="give the dims within a sample: x.mean((2, 3)) on (N, C, H, W)",
         )
-    return global_pool(ctx, x, kind, kept[0], keepdims)
+    from .tensor_ops import R, reduce
+
+    return reduce(ctx, R.Mean if kind == "avg" else R.Max, x, dims, keepdims)

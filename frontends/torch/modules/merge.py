@@ -11,7 +11,7 @@ from nnspec.spec.ops.merge import Add, Concatenate, Maximum, Minimum, Multiply, 
 from nnspec.spec.ops.rescaling import Rescaling
 
 from ..registry import from_function
-from ..values import Tensor, identity
+from ..values import Const, Tensor, identity
 
 _NUMBER = (int, float)
 
@@ -49,8 +49,17 @@ def rescale(ctx, x: Tensor, scale: float, offset: float):
 
 
 def _binary(ctx, kind: str):
+    from .tensor_ops import binary_node, merge_with_constant
+
     a, b = ctx.arg(0, "input"), ctx.arg(1, "other")
     alpha = ctx.kwargs.get("alpha", 1)
+    if isinstance(a, Const) or isinstance(b, Const):
+        if alpha != 1:
+            raise ctx.refuse(f"alpha={alpha} is not supported")
+        if kind == "div" or _is_number(a) or _is_number(b):
+            return binary_node(ctx, "divide", a, b)
+        cls = {"add": Add, "sub": Subtract, "mul": Multiply}[kind]
+        return merge_with_constant(ctx, cls, a, b)
     if isinstance(a, Tensor) and _is_number(b):
         if kind == "add":
             return rescale(ctx, a, 1.0, b * alpha)
@@ -69,12 +78,13 @@ def _binary(ctx, kind: str):
             return rescale(ctx, b, -alpha, a)
         if kind == "mul":
             return rescale(ctx, b, a, 0.0)
-        raise ctx.refuse("dividing a number by a tensor is not supported (no reciprocal op)")
+        if kind == "div":
+            return binary_node(ctx, "divide", a, b)
     a, b = ctx.tensor(a, "first operand"), ctx.tensor(b, "second operand")
     if alpha != 1:
         raise ctx.refuse(f"alpha={alpha} is not supported")
     if kind == "div":
-        raise ctx.refuse("dividing two tensors is not supported (the spec has no divide op)")
+        return binary_node(ctx, "divide", a, b)
     cls = {"add": Add, "sub": Subtract, "mul": Multiply}[kind]
     refs, perm, flat = common_layout(ctx, [a, b])
     out = ctx.emit(cls, refs)
@@ -108,7 +118,9 @@ def mul(ctx):
 @from_function("truediv", "div", "divide", "__truediv__")
 def div(ctx):
     if ctx.kwargs.get("rounding_mode") is not None:
-        raise ctx.refuse(f"rounding_mode={ctx.kwargs['rounding_mode']!r} is not supported")
+        from .tensor_ops import binary
+
+        return binary(ctx)
     return _binary(ctx, "div")
 
 
@@ -119,6 +131,10 @@ def neg(ctx):
 
 @from_function("maximum", "minimum")
 def maximum(ctx):
+    if not all(isinstance(v, Tensor) for v in ctx.args[:2]):
+        from .tensor_ops import extremum
+
+        return extremum(ctx, ctx.arg(0, "input"), ctx.arg(1, "other"))
     a, b = ctx.input(0, "input"), ctx.input(1, "other")
     refs, perm, flat = common_layout(ctx, [a, b])
     out = ctx.emit(Maximum if ctx.op == "maximum" else Minimum, refs)
@@ -129,6 +145,12 @@ def maximum(ctx):
 def cat(ctx):
     xs = ctx.arg(0, "tensors")
     dim = ctx.arg(1, "dim", ctx.kwargs.get("axis", 0))
+    partner = next((x for x in xs if isinstance(x, Tensor)), None)
+    if partner is not None and any(isinstance(x, Const) and x.batch for x in xs):
+        from .tensor_shape import batch_broadcast
+
+        d = partner.dim(dim)
+        xs = [batch_broadcast(ctx, x, partner, d) if isinstance(x, Const) else x for x in xs]
     xs = [ctx.tensor(x, f"tensor {k}") for k, x in enumerate(xs)]
     if len(xs) == 1:
         return xs[0]

@@ -214,7 +214,7 @@ def simple_rnn(m, ctx):
     return recurrent(m, ctx, "rnn")
 
 
-@from_function("zeros", "zeros_like", "new_zeros")
+@from_function("zeros")
 def zeros(ctx):
     """Zeros made in forward: accepted as initial states (the spec's default)."""
     return Zeros(f"zeros made by {ctx.what}", ctx.out_shape())

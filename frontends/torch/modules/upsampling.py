@@ -9,11 +9,16 @@ from ..registry import from_function, from_module
 from ..values import channels_last
 
 
-def upsample(ctx, mode: str, align_corners, antialias=False):
+def upsample(ctx, mode: str, align_corners, antialias=False, scale=None):
     x = ctx.input()
     rank = x.rank - 2
     out = ctx.out_shape()
     factors = []
+    uneven = any(o % n for n, o in zip(x.shape[2:], out[2:]))
+    if mode == "bilinear" and rank == 2 and (align_corners or uneven) and not antialias:
+        from .tensor_shape import interpolate_bilinear
+
+        return interpolate_bilinear(ctx, x, align_corners, scale)
     for n, o in zip(x.shape[2:], out[2:]):
         if o % n:
             raise ctx.refuse(
@@ -45,7 +50,7 @@ def upsample(ctx, mode: str, align_corners, antialias=False):
 
 @from_module("Upsample")
 def upsampling(m, ctx):
-    return upsample(ctx, m.mode, m.align_corners)
+    return upsample(ctx, m.mode, m.align_corners, scale=m.scale_factor)
 
 
 @from_module("UpsamplingNearest2d")
@@ -65,4 +70,5 @@ def interpolate(ctx):
         ctx.arg(3, "mode", "nearest"),
         ctx.arg(4, "align_corners", None),
         ctx.kwargs.get("antialias", False),
+        ctx.arg(2, "scale_factor", None),
     )

@@ -37,7 +37,9 @@ def pad(ctx, x, amounts):
 )
 def zero_padding(m, ctx):
     if getattr(m, "value", 0) != 0:
-        raise ctx.refuse(f"value={m.value} is not supported (the spec pads with zeros)")
+        from .tensor_shape import pad_modes
+
+        return pad_modes(ctx, ctx.input(), m.padding, "constant", m.value)
     return pad(ctx, ctx.input(), m.padding)
 
 
@@ -45,7 +47,7 @@ def zero_padding(m, ctx):
 def pad_function(ctx):
     mode, value = ctx.arg(2, "mode", "constant"), ctx.arg(3, "value", None)
     if mode != "constant" or value not in (None, 0, 0.0):
-        raise ctx.refuse(
-            f"mode={mode!r}, value={value!r} is not supported (the spec pads with zeros only)"
-        )
+        from .tensor_shape import pad_modes
+
+        return pad_modes(ctx, ctx.input(), ctx.arg(1, "pad"), mode, value)
     return pad(ctx, ctx.input(), ctx.arg(1, "pad"))

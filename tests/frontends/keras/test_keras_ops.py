@@ -65,29 +65,41 @@ def test_hard_sigmoid_as_mobilenet_v3_writes_it():
     [
         (lambda x: x + keras.layers.Dense(3)(x), "add"),
         (lambda x: x - keras.layers.Dense(3)(x), "subtract"),
-        (lambda x: x * keras.ops.mean(x, axis=(1, 2), keepdims=True), None),
+        (lambda x: x * keras.ops.mean(x, axis=(1, 2), keepdims=True), "multiply"),
         (lambda x: keras.ops.maximum(x, keras.layers.Dense(3)(x)), "maximum"),
     ],
-    ids=["add", "subtract", "unsupported_mean", "maximum"],
+    ids=["add", "subtract", "mean", "maximum"],
 )
 def test_two_tensors_are_merges(fn, op):
-    model = _model(fn)
-    if op is None:  # keras.ops.mean has no converter: the whole model is refused up front
-        with pytest.raises(ConversionError, match="ops.Mean"):
-            nnspec.from_keras(model)
-        return
-    spec = _check(model)
+    spec = _check(_model(fn))
     assert spec.nodes[-1].op == op
+
+
+@pytest.mark.parametrize(
+    "fn, ops",
+    [
+        (lambda x: 1.0 / x, ["divide"]),
+        (lambda x: keras.ops.maximum(x, 0.5), ["clip"]),
+        (lambda x: x * np.ones((4, 1, 3), "float32"), ["constant", "multiply"]),
+    ],
+    ids=["reciprocal", "maximum_constant", "constant_not_per_channel"],
+)
+def test_tensor_ops_with_constants(fn, ops):
+    model = _model(fn)
+    x = np.random.default_rng(0).uniform(0.5, 2.0, (2, 4, 4, 3)).astype("float32")
+    spec = nnspec.from_keras(model)
+    assert [n.op for n in spec.nodes] == ops
+    assert_close(run_keras(model, [x]), run_torch(nnspec.to_torch(spec), [x]))
 
 
 @pytest.mark.parametrize(
     "fn, match",
     [
-        (lambda x: 1.0 / x, "constant / tensor"),
-        (lambda x: keras.ops.maximum(x, 0.5), "tensor max constant"),
-        (lambda x: x * np.ones((4, 1, 3), "float32"), "shape"),
+        (lambda x: keras.ops.sum(x), "reduces the batch"),
+        (lambda x: x[:, ::-1], "positive steps"),
+        (lambda x: keras.ops.max(x, axis=0), "batch axis"),
     ],
-    ids=["reciprocal", "maximum_constant", "constant_not_per_channel"],
+    ids=["sum_everything", "negative_step", "max_over_batch"],
 )
 def test_refusals_name_the_operation(fn, match):
     with pytest.raises(ConversionError, match="keras.ops") as e:

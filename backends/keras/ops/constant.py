@@ -1,0 +1,32 @@
+"""constant (a weight of a small layer defined in the generated file) and *_like."""
+
+from __future__ import annotations
+
+from nnspec.spec.ops import constant as K
+
+from ...codegen_common import literal
+from ..registry import converter
+
+
+@converter(K.Constant)
+def constant(node: K.Constant, ctx) -> str:
+    cls = ctx.helper("Constant")
+    kwargs = {} if node.dtype == "float32" else {"value_dtype": node.dtype}
+    if not node.trainable:
+        kwargs["trainable"] = False
+    layer = ctx.layer(cls, tuple(node.shape), weights=[ctx.params["value"]], **kwargs)
+    return f"{layer}({ctx.reference})"
+
+
+def _dtype(node) -> str:
+    return f", dtype={literal(node.dtype)}" if node.dtype is not None else ""
+
+
+@converter(K.ZerosLike, K.OnesLike)
+def like(node, ctx) -> str:
+    return f"ops.{node.op}({ctx.x}{_dtype(node)})"
+
+
+@converter(K.FullLike)
+def full_like(node: K.FullLike, ctx) -> str:
+    return f"ops.full_like({ctx.x}, {literal(node.value)}{_dtype(node)})"

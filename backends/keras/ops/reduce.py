@@ -1,0 +1,57 @@
+"""Reductions as keras.ops calls (variance corrected by n / (n - correction))."""
+
+from __future__ import annotations
+
+import math
+
+from nnspec.spec.ops import reduce as R
+from nnspec.spec.ops._tensor import sample_axes, sample_axis
+
+from ...codegen_common import literal
+from ..registry import converter
+
+
+def _axis(node, ctx):
+    axes = sample_axes(node.axis, ctx.in_types[0].rank)
+    return axes[0] if len(axes) == 1 else axes
+
+
+def _keep(node) -> str:
+    return ", keepdims=True" if node.keepdims else ""
+
+
+@converter(R.Sum, R.Mean, R.Max, R.Min, R.Prod, R.Logsumexp, R.Any, R.All)
+def reduce(node, ctx) -> str:
+    return f"ops.{node.op}({ctx.x}, axis={literal(_axis(node, ctx))}{_keep(node)})"
+
+
+@converter(R.Var, R.Std)
+def var(node: R.Var, ctx) -> str:
+    y = f"ops.var({ctx.x}, axis={literal(_axis(node, ctx))}{_keep(node)})"
+    if node.correction:
+        shape = ctx.in_types[0].shape
+        n = math.prod(shape[a] for a in sample_axes(node.axis, len(shape)))
+        y = f"{y} * {literal(n / (n - node.correction))}"
+    return f"ops.sqrt({y})" if node.op == "std" else y
+
+
+@converter(R.Norm)
+def norm(node: R.Norm, ctx) -> str:
+    # by hand: ops.norm over two axes is a matrix norm
+    axis = f"axis={literal(_axis(node, ctx))}{_keep(node)}"
+    if node.ord == 1:
+        return f"ops.sum(ops.abs({ctx.x}), {axis})"
+    if node.ord == "inf":
+        return f"ops.max(ops.abs({ctx.x}), {axis})"
+    return f"ops.sqrt(ops.sum(ops.square({ctx.x}), {axis}))"
+
+
+@converter(R.Argmax, R.Argmin)
+def arg(node, ctx) -> str:
+    a = sample_axis(node.axis, ctx.in_types[0].rank)
+    return f"ops.cast(ops.{node.op}({ctx.x}, axis={a}{_keep(node)}), 'int64')"
+
+
+@converter(R.Cumsum)
+def cumsum(node: R.Cumsum, ctx) -> str:
+    return f"ops.cumsum({ctx.x}, axis={sample_axis(node.axis, ctx.in_types[0].rank)})"

@@ -1,0 +1,62 @@
+"""instance_norm (GroupNormalization with one group per channel), adaptive pooling (Keras'
+layers compute PyTorch's windows) and bilinear interpolation written as two separable
+lerps with gather indices computed here."""
+
+from __future__ import annotations
+
+import math
+
+from nnspec.spec.ops import spatial_ops as P
+
+from ...codegen_common import literal
+from ..registry import converter
+
+
+@converter(P.InstanceNorm)
+def instance_norm(node: P.InstanceNorm, ctx) -> str:
+    weights = [ctx.params["gamma"], ctx.params["beta"]] if node.affine else None
+    kwargs = {} if node.affine else {"center": False, "scale": False}
+    layer = ctx.layer(
+        "layers.GroupNormalization", groups=-1, epsilon=node.epsilon, weights=weights, **kwargs
+    )
+    return f"{layer}({ctx.x})"
+
+
+@converter(P.AdaptiveAvgPool2D, P.AdaptiveMaxPool2D)
+def adaptive_pool(node, ctx) -> str:
+    cls = "AdaptiveAveragePooling2D" if node.op == "adaptive_avg_pool2d" else "AdaptiveMaxPooling2D"
+    return f"{ctx.layer('layers.' + cls, tuple(node.output_size))}({ctx.x})"
+
+
+def lerp_table(n_in: int, n_out: int, align: bool, scale: float | None):
+    """PyTorch's bilinear source positions: (lower index, upper index, upper weight) per
+    output position along one axis."""
+    lo, hi, w = [], [], []
+    for d in range(n_out):
+        if align:
+            src = d * (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+        else:
+            ratio = 1 / scale if scale is not None else n_in / n_out
+            src = max((d + 0.5) * ratio - 0.5, 0.0)
+        i0 = min(math.floor(src), n_in - 1)
+        lo.append(i0)
+        hi.append(min(i0 + 1, n_in - 1))
+        w.append(src - i0)
+    return lo, hi, w
+
+
+@converter(P.Interpolate)
+def interpolate(node: P.Interpolate, ctx) -> str:
+    y = ctx.x
+    shape = ctx.in_types[0].shape
+    for axis in (1, 2):
+        scale = node.scale[axis - 1] if node.scale is not None else None
+        lo, hi, w = lerp_table(shape[axis], node.size[axis - 1], node.align_corners, scale)
+        weight = f"ops.reshape(ops.convert_to_tensor({literal(w)}), {literal((-1,) + (1,) * (3 - axis))})"
+        t = ctx.temp(f"axis{axis}")
+        ctx.stmt(
+            f"{t} = ops.take({y}, {literal(lo)}, axis={axis}) + "
+            f"(ops.take({y}, {literal(hi)}, axis={axis}) - ops.take({y}, {literal(lo)}, axis={axis})) * {weight}"
+        )
+        y = t
+    return y

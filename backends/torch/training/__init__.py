@@ -1,0 +1,191 @@
+"""The spec's ``training:`` section in PyTorch: ``torch_training(spec, module)``.
+
+The object it returns trains the generated module as Keras' ``fit`` trains the Keras model:
+Keras' optimizer updates (``optimizers.py``), losses (``losses.py``), the learning-rate
+schedule stepped once per batch, L1/L2 penalties added to the loss, constraints applied after
+each step, frozen nodes without gradients and their batch norms in inference mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from nnspec.spec.errors import ConversionError
+from nnspec.spec.model import Model
+from nnspec.spec.training import Training, learning_rate_at
+
+from .losses import METRICS, reduced
+from .optimizers import OPTIMIZERS
+from .parameters import node_parameters, node_submodules, weight_parameters
+
+# Layers whose training behaviour the generated module reproduces only as an identity.
+_TRAIN_IDENTITY_ONLY = {
+    "spatial_dropout": "its mask depends on the channel layout",
+    "alpha_dropout": "not implemented in the generated module",
+    "activity_regularization": "an activity penalty is a loss term on a layer's output",
+}
+
+
+class TorchTraining:
+    """``optimizer``, ``scheduler`` (or None), ``loss(outputs, targets)``, ``metrics`` and
+    ``step(inputs, targets)`` for a module generated from ``spec``."""
+
+    def __init__(self, spec: Model, module: torch.nn.Module):
+        if spec.training is None:
+            raise ConversionError(f"spec {spec.name!r} has no training: section")
+        self.spec, self.module = spec, module
+        t: Training = spec.training
+        _refuse_untrainable(spec)
+        by_node = node_parameters(module)
+        wanted = {
+            n: set(t.regularizers.get(n, {})) | set(t.constraints.get(n, {})) for n in by_node
+        }
+        weights = {
+            n: weight_parameters(spec, n, ps, wanted[n]) for n, ps in by_node.items() if wanted[n]
+        }
+        self.penalties = [
+            (r, p) for n, ws in t.regularizers.items() for w, r in ws.items() for p in weights[n][w]
+        ]
+        self.constraints = [
+            (c, p) for n, ws in t.constraints.items() for w, c in ws.items() for p in weights[n][w]
+        ]
+        for node in t.frozen:
+            for p in by_node.get(node, {}).values():
+                p.requires_grad_(False)
+            for sub in node_submodules(module, node):
+                if isinstance(sub, torch.nn.modules.batchnorm._BatchNorm):
+                    sub.register_forward_pre_hook(_inference_mode)
+        for sub in module.modules():
+            if isinstance(sub, torch.nn.modules.batchnorm._BatchNorm):
+                _keras_moving_variance(sub)
+        self.optimizer = _optimizer(t, by_node)
+        self.scheduler = _scheduler(t, self.optimizer)
+        self._losses = [
+            (o, reduced(t.loss_for(o)), (t.loss_weights or {}).get(o, 1.0)) for o in spec.outputs
+        ]
+        self.metrics: dict[str, Callable] = {}
+        for i, o in enumerate(spec.outputs):
+            for m in t.metrics_for(o):
+                key = m if len(spec.outputs) == 1 else f"{o}_{m}"
+                self.metrics[key] = _on_output(METRICS[m], i, len(spec.outputs))
+
+    def loss(self, outputs, targets) -> torch.Tensor:
+        """The spec's loss (weighted per output) plus every L1/L2 penalty."""
+        outputs, targets = _as_list(outputs), _as_list(targets)
+        total = sum(w * fn(p, y) for (_, fn, w), p, y in zip(self._losses, outputs, targets))
+        for r, p in self.penalties:
+            if not p.requires_grad:  # Keras adds the penalties of trainable weights only
+                continue
+            if r.l1:
+                total = total + r.l1 * p.abs().sum()
+            if r.l2:
+                total = total + r.l2 * p.square().sum()
+        return total
+
+    def step(self, inputs, targets) -> torch.Tensor:
+        """One training step on one batch; returns the loss (detached)."""
+        self.module.train()
+        self.optimizer.zero_grad()
+        outputs = self.module(*_as_list(inputs))
+        loss = self.loss(outputs, targets)
+        loss.backward()
+        self.optimizer.step()  # clipping and weight decay happen inside, as in Keras
+        self.apply_constraints()
+        if self.scheduler is not None:
+            self.scheduler.step()
+        return loss.detach()
+
+    @torch.no_grad()
+    def apply_constraints(self) -> None:
+        for _, p in self.constraints:
+            p.clamp_(min=0.0)  # non_neg; the only one _refuse_untrainable lets through
+
+
+def torch_training(spec: Model, module: torch.nn.Module) -> TorchTraining:
+    return TorchTraining(spec, module)
+
+
+def _inference_mode(sub: torch.nn.Module, args) -> None:
+    """Keras runs a frozen BatchNormalization in inference mode, also inside ``fit``."""
+    sub.eval()
+
+
+def _keras_moving_variance(bn: torch.nn.Module) -> None:
+    """PyTorch updates ``running_var`` with the unbiased batch variance, Keras its
+    ``moving_variance`` with the biased one: rescale the new part of the update by (n-1)/n."""
+    old: list[torch.Tensor] = []
+
+    def before(sub, args) -> None:
+        old[:] = [sub.running_var.clone()] if sub.training and sub.track_running_stats else []
+
+    def after(sub, args, output) -> None:
+        if not old:
+            return
+        x = args[0]
+        n = x.numel() // x.shape[1]
+        kept = old[0] * (1.0 - sub.momentum)
+        with torch.no_grad():  # a new tensor: autograd saved the old one for backward
+            sub.running_var = kept + (sub.running_var - kept) * ((n - 1) / n)
+
+    bn.register_forward_pre_hook(before)
+    bn.register_forward_hook(after)
+
+
+def _as_list(x) -> list:
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _on_output(fn: Callable, i: int, n: int) -> Callable:
+    if n == 1:
+        return fn
+    return lambda outputs, targets: fn(outputs[i], targets[i])
+
+
+def _refuse_untrainable(spec: Model) -> None:
+    t = spec.training
+    for node in spec.nodes:
+        why = _TRAIN_IDENTITY_ONLY.get(node.op)
+        if why and (getattr(node, "rate", 1) or getattr(node, "l1", 0) or getattr(node, "l2", 0)):
+            raise ConversionError(
+                f"cannot train {node.op} in PyTorch yet: {why}", node=node.name, op=node.op
+            )
+        if node.op == "dropout" and node.noise_shape is not None:
+            raise ConversionError(
+                "cannot train dropout with a noise_shape in PyTorch yet", node=node.name, op=node.op
+            )
+    for node, ws in t.constraints.items():
+        for w, c in ws.items():
+            if c.name != "non_neg":
+                raise ConversionError(
+                    f"constraint {c.name} on {node}/{w}: its axis is in the Keras layout, and "
+                    "nnspec does not carry norm constraints into PyTorch yet",
+                    node=node,
+                )
+
+
+def _optimizer(t: Training, by_node: dict) -> torch.optim.Optimizer:
+    o = t.optimizer
+    hyper = o.model_dump(
+        exclude={"name", "learning_rate", "clipnorm", "global_clipnorm", "clipvalue"}
+    )
+    lr0 = learning_rate_at(o.learning_rate, 0)
+    groups = [
+        {"params": [p for p in ps.values() if p.requires_grad], "node": node}
+        for node, ps in by_node.items()
+    ]
+    groups = [g for g in groups if g["params"]]  # one group per node, named by it
+    if not groups:
+        raise ConversionError("every parameter is frozen: there is nothing to train")
+    clip = {k: getattr(o, k) for k in ("clipnorm", "global_clipnorm", "clipvalue")}
+    return OPTIMIZERS[o.name](groups, lr=lr0, **hyper, **clip)
+
+
+def _scheduler(t: Training, opt: torch.optim.Optimizer):
+    lr = t.optimizer.learning_rate
+    if isinstance(lr, (int, float)):
+        return None
+    for g in opt.param_groups:  # LambdaLR's lr is the group's first lr times the factor
+        g["lr"] = 1.0
+    return torch.optim.lr_scheduler.LambdaLR(opt, lambda step: lr(step))

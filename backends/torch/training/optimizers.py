@@ -1,0 +1,272 @@
+"""Keras' optimizers as ``torch.optim.Optimizer`` subclasses, update for update.
+
+Each ``step`` does what Keras' ``optimizer.apply`` does: clip the gradients (clipnorm per
+tensor, global_clipnorm jointly, or clipvalue), apply decoupled weight decay
+``w -= w * weight_decay * lr``, then the optimizer's own update, with Keras' placement of
+epsilon (Adam and Nadam outside the square root of the *uncorrected* second moment, RMSprop
+and Adagrad inside it). ``iterations`` counts steps from 0, as ``optimizer.iterations`` does.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+
+class KerasOptimizer(torch.optim.Optimizer):
+    """Shared part: clipping, weight decay, the step counter."""
+
+    def __init__(
+        self, params, defaults: dict, *, clipnorm=None, global_clipnorm=None, clipvalue=None
+    ):
+        defaults = {"weight_decay": None, **defaults}
+        super().__init__(params, defaults)
+        self.clipnorm = clipnorm
+        self.global_clipnorm = global_clipnorm
+        self.clipvalue = clipvalue
+        self.iterations = 0
+
+    def _params_with_grad(self):
+        return [p for g in self.param_groups for p in g["params"] if p.grad is not None]
+
+    def _clip(self) -> None:
+        params = self._params_with_grad()
+        if self.clipnorm:
+            for p in params:  # g * c / max(|g|, c), as keras.ops.clip_by_norm
+                norm = p.grad.norm()
+                p.grad.mul_(self.clipnorm / torch.maximum(norm, norm.new_tensor(self.clipnorm)))
+        elif self.global_clipnorm:
+            norm = torch.sqrt(sum(p.grad.square().sum() for p in params))
+            scale = self.global_clipnorm / torch.maximum(
+                norm, norm.new_tensor(self.global_clipnorm)
+            )
+            for p in params:
+                p.grad.mul_(scale)
+        elif self.clipvalue:
+            for p in params:
+                p.grad.clamp_(-self.clipvalue, self.clipvalue)
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        self._clip()
+        self._begin_step()
+        for group in self.param_groups:
+            lr, wd = group["lr"], group["weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if wd:
+                    p.sub_(p * (wd * lr))
+                self._update(p, p.grad, lr, group, self.state[p])
+        self.iterations += 1
+        return loss
+
+    def _begin_step(self) -> None:
+        """Per-step state shared by all variables (Nadam's momentum product)."""
+
+    def _update(self, p, g, lr: float, group: dict, state: dict) -> None:
+        raise NotImplementedError
+
+    def state_dict(self):
+        out = super().state_dict()
+        out["iterations"] = self.iterations
+        return out
+
+    def load_state_dict(self, state_dict):
+        state_dict = dict(state_dict)
+        self.iterations = state_dict.pop("iterations", 0)
+        super().load_state_dict(state_dict)
+
+
+class KerasSGD(KerasOptimizer):
+    """``m = momentum*m - lr*g``; ``w += m``, or with nesterov ``w += momentum*m - lr*g``."""
+
+    def __init__(self, params, lr=0.01, momentum=0.0, nesterov=False, weight_decay=None, **clip):
+        super().__init__(
+            params,
+            {"lr": lr, "momentum": momentum, "nesterov": nesterov, "weight_decay": weight_decay},
+            **clip,
+        )
+
+    def _update(self, p, g, lr, group, state):
+        momentum = group["momentum"]
+        if not momentum:
+            p.sub_(g * lr)
+            return
+        m = state.setdefault("momentum", torch.zeros_like(p))
+        m.mul_(momentum).sub_(g * lr)
+        if group["nesterov"]:
+            p.add_(m * momentum - g * lr)
+        else:
+            p.add_(m)
+
+
+class KerasAdam(KerasOptimizer):
+    """``alpha = lr*sqrt(1-b2^t)/(1-b1^t)``; ``w -= alpha*m/(sqrt(v)+eps)`` (v: running max of
+    v with amsgrad). AdamW is this with ``weight_decay``."""
+
+    def __init__(
+        self,
+        params,
+        lr=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-7,
+        amsgrad=False,
+        weight_decay=None,
+        **clip,
+    ):
+        defaults = {
+            "lr": lr,
+            "beta_1": beta_1,
+            "beta_2": beta_2,
+            "epsilon": epsilon,
+            "amsgrad": amsgrad,
+            "weight_decay": weight_decay,
+        }
+        super().__init__(params, defaults, **clip)
+
+    def _update(self, p, g, lr, group, state):
+        b1, b2, t = group["beta_1"], group["beta_2"], self.iterations + 1
+        alpha = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
+        m = state.setdefault("m", torch.zeros_like(p))
+        v = state.setdefault("v", torch.zeros_like(p))
+        m.add_((g - m) * (1 - b1))
+        v.add_((g.square() - v) * (1 - b2))
+        if group["amsgrad"]:
+            v_hat = state.setdefault("v_hat", torch.zeros_like(p))
+            torch.maximum(v_hat, v, out=v_hat)
+            v = v_hat
+        p.sub_(m * alpha / (v.sqrt() + group["epsilon"]))
+
+
+class KerasRMSprop(KerasOptimizer):
+    """``ms = rho*ms + (1-rho)*g^2``; step ``lr*g/sqrt(ms + eps)`` (centered: ``ms - mg^2 + eps``),
+    through a momentum buffer when ``momentum > 0``."""
+
+    def __init__(
+        self,
+        params,
+        lr=0.001,
+        rho=0.9,
+        momentum=0.0,
+        epsilon=1e-7,
+        centered=False,
+        weight_decay=None,
+        **clip,
+    ):
+        defaults = {
+            "lr": lr,
+            "rho": rho,
+            "momentum": momentum,
+            "epsilon": epsilon,
+            "centered": centered,
+            "weight_decay": weight_decay,
+        }
+        super().__init__(params, defaults, **clip)
+
+    def _update(self, p, g, lr, group, state):
+        rho = group["rho"]
+        ms = state.setdefault("velocity", torch.zeros_like(p))
+        ms.copy_(rho * ms + (1 - rho) * g.square())
+        if group["centered"]:
+            mg = state.setdefault("average_grad", torch.zeros_like(p))
+            mg.copy_(rho * mg + (1 - rho) * g)
+            denominator = ms - mg.square() + group["epsilon"]
+        else:
+            denominator = ms + group["epsilon"]
+        increment = lr * g / denominator.sqrt()
+        if group["momentum"] > 0:
+            buf = state.setdefault("momentum", torch.zeros_like(p))
+            buf.copy_(group["momentum"] * buf + increment)
+            p.sub_(buf)
+        else:
+            p.sub_(increment)
+
+
+class KerasAdagrad(KerasOptimizer):
+    """``acc += g^2`` (from ``initial_accumulator_value``); ``w -= lr*g/sqrt(acc + eps)``."""
+
+    def __init__(
+        self,
+        params,
+        lr=0.001,
+        initial_accumulator_value=0.1,
+        epsilon=1e-7,
+        weight_decay=None,
+        **clip,
+    ):
+        defaults = {
+            "lr": lr,
+            "initial_accumulator_value": initial_accumulator_value,
+            "epsilon": epsilon,
+            "weight_decay": weight_decay,
+        }
+        super().__init__(params, defaults, **clip)
+
+    def _update(self, p, g, lr, group, state):
+        acc = state.setdefault(
+            "accumulator", torch.full_like(p, group["initial_accumulator_value"])
+        )
+        acc.add_(g.square())
+        p.sub_(lr * g / (acc + group["epsilon"]).sqrt())
+
+
+class KerasNadam(KerasOptimizer):
+    """Keras Nadam: momentum schedule ``u_t = b1*(1 - 0.5*0.96^t)`` and its running product."""
+
+    def __init__(
+        self, params, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None, **clip
+    ):
+        defaults = {
+            "lr": lr,
+            "beta_1": beta_1,
+            "beta_2": beta_2,
+            "epsilon": epsilon,
+            "weight_decay": weight_decay,
+        }
+        super().__init__(params, defaults, **clip)
+        self.u_product = 1.0
+
+    def _begin_step(self) -> None:
+        b1 = self.param_groups[0]["beta_1"]
+        self.u_product *= b1 * (1.0 - 0.5 * 0.96 ** (self.iterations + 1))
+
+    def _update(self, p, g, lr, group, state):
+        b1, b2 = group["beta_1"], group["beta_2"]
+        t = self.iterations + 1
+        u_t = b1 * (1.0 - 0.5 * 0.96**t)
+        u_t_1 = b1 * (1.0 - 0.5 * 0.96 ** (t + 1))
+        u_product_t_1 = self.u_product * u_t_1
+        m = state.setdefault("m", torch.zeros_like(p))
+        v = state.setdefault("v", torch.zeros_like(p))
+        m.add_((g - m) * (1 - b1))
+        v.add_((g.square() - v) * (1 - b2))
+        m_hat = u_t_1 * m / (1 - u_product_t_1) + (1 - u_t) * g / (1 - self.u_product)
+        v_hat = v / (1 - b2**t)
+        p.sub_(m_hat * lr / (v_hat.sqrt() + group["epsilon"]))
+
+    def state_dict(self):
+        out = super().state_dict()
+        out["u_product"] = self.u_product
+        return out
+
+    def load_state_dict(self, state_dict):
+        state_dict = dict(state_dict)
+        self.u_product = state_dict.pop("u_product", 1.0)
+        super().load_state_dict(state_dict)
+
+
+OPTIMIZERS = {
+    "sgd": KerasSGD,
+    "adam": KerasAdam,
+    "adamw": KerasAdam,
+    "rmsprop": KerasRMSprop,
+    "adagrad": KerasAdagrad,
+    "nadam": KerasNadam,
+}

@@ -1,0 +1,156 @@
+"""Training-step time: the converted PyTorch module trained by ``nnspec.torch_training``
+against the Keras original (``fit``) and a hand-written PyTorch loop over the same module.
+
+    python bench/training.py [--quick] [--models lstm,cnn,...,resnet50] [--batch 32]
+                             [--rounds 7] [--steps 4]
+
+Every route trains the same spec (Adam, categorical crossentropy on softmax outputs, the
+models' L2 penalties) on the same batches. "hand-written" is what a person writes without
+nnspec: ``torch.optim.Adam`` and ``-log(p)`` picked at the label, no penalties, on the same
+generated module. Each round runs every route for ``--steps`` steps, in a shuffled order;
+the table has the median time per step over the rounds and its ratio to the hand-written
+loop (target: nnspec's step <= 1.05x). ``--quick``: ResNet50 at 64x64, fewer rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from _common import quiet_tf, table
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "training"))
+
+
+def seed_models() -> dict:
+    import test_parity
+
+    return dict(test_parity.MODELS)
+
+
+def resnet50(size: int):
+    import keras
+
+    def build():
+        return keras.applications.ResNet50(weights=None, input_shape=(size, size, 3), classes=10)
+
+    return build
+
+
+def routes(keras_model, batch: int, steps: int, seed: int = 0) -> dict:
+    import numpy as np
+    import torch
+
+    import nnspec
+
+    keras_model.compile(keras_model.optimizer, "categorical_crossentropy")
+    spec = nnspec.from_keras(keras_model)
+    classes = keras_model.output_shape[-1]
+    rng = np.random.default_rng(seed)
+    xs = []
+    for s in spec.inputs.values():
+        shape = [batch * steps, *s.shape[1:]]
+        if s.dtype.startswith("int"):
+            xs.append(rng.integers(1, 20, shape).astype(s.dtype))
+        else:
+            xs.append(rng.normal(size=shape).astype(np.float32))
+    labels = rng.integers(0, classes, batch * steps)
+    onehot = np.eye(classes, dtype=np.float32)[labels]
+    k = nnspec.to_keras(spec)
+    ours = nnspec.to_torch(spec)
+    setup = nnspec.torch_training(spec, ours)
+    plain = nnspec.to_torch(spec).train()
+    adam = torch.optim.Adam([p for p in plain.parameters() if p.requires_grad], lr=1e-3, eps=1e-7)
+    tx = [torch.from_numpy(x) for x in xs]
+    ty, tl = torch.from_numpy(onehot), torch.from_numpy(labels)
+
+    def nnspec_step():
+        for i in range(steps):
+            sl = slice(i * batch, (i + 1) * batch)
+            setup.step([x[sl] for x in tx], ty[sl])
+
+    def handwritten():
+        for i in range(steps):
+            sl = slice(i * batch, (i + 1) * batch)
+            adam.zero_grad()
+            p = plain(*[x[sl] for x in tx])
+            loss = -p.gather(1, tl[sl, None]).clamp_min(1e-7).log().mean()
+            loss.backward()
+            adam.step()
+
+    def keras_fit():
+        k.fit(
+            xs[0] if len(xs) == 1 else xs,
+            onehot,
+            batch_size=batch,
+            epochs=1,
+            verbose=0,
+            shuffle=False,
+        )
+
+    return {
+        "nnspec torch_training": nnspec_step,
+        "hand-written torch": handwritten,
+        "keras fit": keras_fit,
+    }
+
+
+def interleaved(fns: dict, rounds: int, warmup: int = 1) -> dict:
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    times = {n: [] for n in fns}
+    order = list(fns)
+    for _ in range(rounds):
+        random.shuffle(order)
+        for n in order:
+            t = time.perf_counter()
+            fns[n]()
+            times[n].append(time.perf_counter() - t)
+    return {n: statistics.median(ts) for n, ts in times.items()}
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--models", default=None)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--rounds", type=int, default=None)
+    p.add_argument("--steps", type=int, default=4)
+    args = p.parse_args(argv)
+    quiet_tf()
+    import keras
+
+    builders = seed_models()
+    builders["resnet50"] = resnet50(64 if args.quick else 224)
+    names = args.models.split(",") if args.models else list(builders)
+    rounds = args.rounds or (3 if args.quick else 7)
+    rows = []
+    for name in names:
+        keras.utils.set_random_seed(0)
+        model = builders[name]()
+        model.compile(keras.optimizers.Adam(1e-3), "categorical_crossentropy")
+        t = interleaved(routes(model, args.batch, args.steps), rounds)
+        ref = t["hand-written torch"]
+        for route, seconds in t.items():
+            per_step = seconds / args.steps
+            rows.append(
+                {
+                    "model": name,
+                    "route": route,
+                    "ms/step": per_step * 1e3,
+                    "steps/s": 1.0 / per_step,
+                    "vs hand-written": seconds / ref,
+                }
+            )
+        print(table(rows[-3:]), flush=True)
+    print(f"\nbatch {args.batch}, {args.steps} steps per round, median of {rounds} rounds\n")
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
