@@ -206,7 +206,7 @@ class Generator:
             wanted = node + (f"_{sfx}" if sfx else "")
             name = self.attrs.name(wanted)
             self._attr[key] = name
-            if name != wanted:
+            if name != node:  # renamed, or one of several attributes of the node
                 self.node_ids[name] = node
         return self._attr[key]
 

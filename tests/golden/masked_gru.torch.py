@@ -119,3 +119,10 @@ class MaskedGru(nn.Module):
         gru2 = gru2_last
         out = self.out(gru2)
         return out
+
+
+NODE_IDS = {
+    'gru2_kernel': 'gru2',
+    'gru2_recurrent_kernel': 'gru2',
+    'gru2_bias': 'gru2',
+}

@@ -30,3 +30,11 @@ class TransformerBlock(nn.Module):
         ffn2 = self.ffn2(ffn1)
         res2 = res1 + ffn2
         return res2
+
+
+NODE_IDS = {
+    'attn_query': 'attn',
+    'attn_key': 'attn',
+    'attn_value': 'attn',
+    'attn_output': 'attn',
+}
