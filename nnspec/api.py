@@ -62,7 +62,9 @@ def to_torch(model: Model, *, channels_first: bool = False, seed: int | None = 0
     ``to_keras(model, seed=...)``; ``seed=None`` draws fresh ones.
     """
     from nnspec.backends.torch import build_module
+    from nnspec.spec.budget import check_fits
 
+    check_fits(model)
     return build_module(model, channels_first=channels_first, seed=seed)
 
 
@@ -70,7 +72,9 @@ def to_keras(model: Model, *, seed: int | None = 0):
     """The model rebuilt as a ``keras.Model`` with the same weights, compiled as the spec's
     ``training:`` section says when it has one. ``seed``: as for :func:`to_torch`."""
     from nnspec.backends.keras import build_model
+    from nnspec.spec.budget import check_fits
 
+    check_fits(model)
     return build_model(model, seed=seed)
 
 
@@ -84,6 +88,9 @@ def torch_training(model: Model, module):
 
 def emit(model: Model, framework: Literal["torch", "keras"], **options) -> str:
     """Readable Python source building the model in ``framework``."""
+    from nnspec.spec.budget import check_fits
+
+    check_fits(model, what="generate it")  # the PyTorch generator converts every weight
     if framework == "torch":
         from nnspec.backends.torch import emit_source
     elif framework == "keras":

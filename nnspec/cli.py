@@ -23,6 +23,7 @@ from pathlib import Path
 
 from nnspec.review_cli import REVIEW_COMMANDS
 from nnspec.spec.errors import Issue, SpecError
+from nnspec.spec.text import printable
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -81,7 +82,7 @@ def github_annotation(issue: Issue, file: str) -> str:
 
 def _print_issues(issues: list[Issue], stream=None) -> None:
     for issue in issues:
-        print(issue, file=stream or sys.stdout)
+        print(printable(str(issue), keep_newlines=True), file=stream or sys.stdout)
 
 
 # --- validate -------------------------------------------------------------------------------
@@ -142,25 +143,15 @@ def validate(args: argparse.Namespace) -> int:
     elif args.format == "github":
         for file, issues in results:
             for issue in issues:
-                print(github_annotation(issue, file))
+                print(printable(github_annotation(issue, file)))
     else:
         for file, issues in results:
             _print_issues(issues)
-            print(_status_line(file, issues))
+            print(printable(_status_line(file, issues)))
     return EXIT_OK if all(valid) else EXIT_INVALID
 
 
 # --- summary --------------------------------------------------------------------------------
-
-_ITEMSIZE = {
-    "float16": 2,
-    "bfloat16": 2,
-    "float32": 4,
-    "float64": 8,
-    "int32": 4,
-    "int64": 8,
-    "bool": 1,
-}
 
 
 def _summary_arguments(p: argparse.ArgumentParser) -> None:
@@ -178,15 +169,22 @@ def _size(nbytes: int) -> str:
 
 def summary_table(model, analysis) -> str:
     """A table like Keras' ``model.summary()``: node, op, output shape, params, inputs."""
+    from nnspec.spec.budget import ITEMSIZE
+
     rows = [("Node", "Op", "Output shape", "Params", "Inputs")]
     total = nbytes = 0
     for node in model.nodes:
         weights = analysis.weights.get(node.name, {}).values()
         count = sum(math.prod(w.shape) for w in weights)
         total += count
-        nbytes += sum(math.prod(w.shape) * _ITEMSIZE.get(w.dtype, 4) for w in weights)
+        nbytes += sum(math.prod(w.shape) * ITEMSIZE.get(w.dtype, 4) for w in weights)
         shapes = " ".join(str(t) for t in analysis.outputs.get(node.name, ()))
-        rows.append((node.name, node.op, shapes, f"{count:,}", ", ".join(node.inputs or ())))
+        rows.append(
+            tuple(
+                printable(c)
+                for c in (node.name, node.op, shapes, f"{count:,}", ", ".join(node.inputs or ()))
+            )
+        )
     widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
     rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
 
@@ -197,15 +195,15 @@ def summary_table(model, analysis) -> str:
     inputs = ", ".join(f"{k} {analysis.types[k]} {v.dtype}" for k, v in model.inputs.items())
     return "\n".join(
         [
-            f'Model: "{model.name}"',
-            f"Inputs: {inputs}",
+            f'Model: "{printable(model.name)}"',
+            f"Inputs: {printable(inputs)}",
             rule,
             line(rows[0]),
             rule,
             *(line(r) for r in rows[1:]),
             rule,
             f"Total params: {total:,} ({_size(nbytes)})",
-            f"Outputs: {', '.join(model.outputs)}",
+            f"Outputs: {printable(', '.join(model.outputs))}",
         ]
     )
 
@@ -287,9 +285,9 @@ def optimize(args: argparse.Namespace) -> int:
     result.weights = out.stem + ".safetensors" if result.params else None
     save(result, out)
     passes = ",".join(args.passes or DEFAULT_PASSES)
-    print(f"{out}: {len(model.nodes)} -> {len(result.nodes)} nodes (passes: {passes})")
+    print(printable(f"{out}: {len(model.nodes)} -> {len(result.nodes)} nodes (passes: {passes})"))
     if result.weights:
-        print(f"{out.parent / result.weights}: {len(result.params)} weights")
+        print(printable(f"{out.parent / result.weights}: {len(result.params)} weights"))
     return EXIT_OK
 
 
@@ -310,9 +308,20 @@ def _shape(text: str) -> tuple[int, ...]:
 
 def _convert_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "src", help="a Keras file or SavedModel directory, a spec .yaml, or model.py:ClassName"
+        "src",
+        help="a .keras or .h5 file, a spec .yaml, or model.py:ClassName. A model.py source is "
+        "imported and run, as Python runs any script (the only source that runs code): convert "
+        "only files you trust",
     )
-    p.add_argument("-o", "--output", required=True, type=Path, help="output folder")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        help="output folder; files appear there only when the conversion and its parity "
+        "check succeed",
+    )
+    p.add_argument("--force", action="store_true", help="replace existing output files")
     p.add_argument(
         "--to",
         choices=("torch", "keras", "spec"),
@@ -358,8 +367,31 @@ def _convert_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--report-json", type=Path, metavar="FILE", help="write that report as JSON")
 
 
+def quiet_tensorflow() -> None:
+    """Import TensorFlow with its C++ start-up lines (oneDNN..., absl::InitializeLog...)
+    silenced. They are printed while the libraries load, before TF_CPP_MIN_LOG_LEVEL is
+    read, so stderr is pointed at /dev/null for the import only; a failed import still
+    raises its ImportError with the reason."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # later C++ log lines
+    if "tensorflow" in sys.modules or os.environ.get("KERAS_BACKEND", "tensorflow") != (
+        "tensorflow"
+    ):
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            try:
+                import tensorflow  # noqa: F401
+            except ImportError:
+                pass  # the command that needs it says what to install
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def convert(args: argparse.Namespace) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's start-up chatter
     from nnspec.convert import Progress, TorchSource, format_report
     from nnspec.convert import convert as run
 
@@ -381,6 +413,8 @@ def convert(args: argparse.Namespace) -> int:
             args.src, args.weights, args.input_shape, args.input_layout, dtypes
         )
     target = args.to or ("keras" if torch_source else "torch")
+    if target != "spec" or Path(args.src).suffix.lower() in (".keras", ".h5", ".hdf5"):
+        quiet_tensorflow()
     result = run(
         args.src,
         args.output,
@@ -388,6 +422,7 @@ def convert(args: argparse.Namespace) -> int:
         check=not args.no_check,
         progress=Progress(not args.quiet),
         torch_source=torch_source,
+        force=args.force,
         report=args.report or args.report_json is not None,
         channels_first=args.channels_first,
     )
@@ -396,7 +431,7 @@ def convert(args: argparse.Namespace) -> int:
         from nnspec.report import write_json
 
         write_json(result.node_report, args.report_json)
-    return EXIT_OK if result.ok else EXIT_INVALID
+    return EXIT_OK if result.ok and result.written else EXIT_INVALID
 
 
 COMMANDS: dict[str, Command] = {
@@ -458,6 +493,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INVALID
     except KeyboardInterrupt:
         return 130
+    except OSError as e:  # a file the command reads or writes: say which, and why
+        where = f"{e.filename}: " if e.filename else ""
+        print(printable(f"{where}{e.strerror or e}"), file=sys.stderr)
+        return EXIT_INVALID
     except Exception as e:  # noqa: BLE001 (one line, never a traceback)
-        print(internal_error(e), file=sys.stderr)
+        print(printable(str(internal_error(e)), keep_newlines=True), file=sys.stderr)
         return EXIT_INVALID

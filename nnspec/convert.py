@@ -1,15 +1,13 @@
 """`nnspec convert`: a Keras file or a spec in, PyTorch / Keras / spec files out, then a
 parity check of both frameworks on the same random inputs.
 
-Everything is written into a temporary folder first and moved into place at the end, so a
-failed conversion leaves nothing half-written.
+Everything is written into a hidden folder beside the output folder first and moved into
+place at the end (see ``output.py``), so a failed conversion leaves nothing behind.
 """
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,12 +16,20 @@ from typing import Any
 import numpy as np
 
 from nnspec.backends.codegen_common import file_stem
+from nnspec.spec.budget import check_fits, format_bytes
 from nnspec.spec.errors import ConversionError, SpecError
 from nnspec.spec.io import load, save, save_weights
 from nnspec.spec.model import Model
+from nnspec.spec.text import printable
+
+from .keras_file_check import check_keras_file
+from .output import publish, refuse_overwrite, staging_folder
 
 TARGETS = ("torch", "keras", "spec")
 TOLERANCE = 1e-4
+NOTHING_WRITTEN = (
+    "nothing written: the parity check failed (run again with --no-check to write the files anyway)"
+)
 
 
 @dataclass
@@ -32,10 +38,11 @@ class OutputCheck:
     max_abs: float
     max_rel: float  # max abs error over max |reference|
     bound: float
+    non_finite: bool = False  # NaN or Inf in either output: no comparison means anything
 
     @property
     def ok(self) -> bool:
-        return self.max_abs <= self.bound
+        return not self.non_finite and self.max_abs <= self.bound
 
 
 @dataclass
@@ -43,12 +50,15 @@ class ConvertResult:
     files: list[Path] = field(default_factory=list)
     checks: list[OutputCheck] = field(default_factory=list)
     params: dict[str, int] = field(default_factory=dict)
+    written: bool = False
+    # Why the parity check cannot pass whatever the numbers (NaN or Inf in the weights).
+    problems: list[str] = field(default_factory=list)
     reference: str = ""  # which model the parity check compared against
     node_report: Any = None  # nnspec.report.NodeReport: asked for, or the outputs disagree
 
     @property
     def ok(self) -> bool:
-        return all(c.ok for c in self.checks)
+        return all(c.ok for c in self.checks) and not self.problems
 
     @property
     def counts_agree(self) -> bool:
@@ -72,7 +82,7 @@ class _Stage:
     def __enter__(self):
         self.t0 = time.perf_counter()
         if self.enabled:
-            print(f"  {self.text} ...", end="", file=sys.stderr, flush=True)
+            print(f"  {printable(self.text)} ...", end="", file=sys.stderr, flush=True)
         return self
 
     def __exit__(self, exc_type, *_):
@@ -120,6 +130,8 @@ def read_source(src: Path, progress: Progress):
     from nnspec.frontends.keras import from_keras, read_keras_file
 
     with progress.stage(f"loading {src.name}"):  # any other file: a Keras model, by content
+        if src.is_file():
+            check_keras_file(src)  # a zip bomb or huge datasets: refused before Keras reads them
         kmodel, read = read_keras_file(src)
     with progress.stage(f"extracting the spec ({len(kmodel.layers)} layers)"):
         spec = from_keras(kmodel)
@@ -179,12 +191,13 @@ def compare(spec: Model, ref: list[np.ndarray], got: list[np.ndarray]) -> list[O
     for name, a, b in zip(spec.outputs, ref, got):
         if a.shape != b.shape:
             raise ConversionError(f"output {name!r}: shapes differ, {a.shape} vs {b.shape}")
-        diff = np.abs(a.astype(np.float64) - b.astype(np.float64))
+        finite = bool(np.isfinite(a).all() and np.isfinite(b).all())
+        a, b = np.nan_to_num(a.astype(np.float64)), np.nan_to_num(b.astype(np.float64))
+        diff = np.abs(a - b)
         scale = float(np.abs(a).max()) if a.size else 0.0
         worst = float(diff.max()) if a.size else 0.0
-        checks.append(
-            OutputCheck(name, worst, worst / scale if scale else worst, TOLERANCE * max(1.0, scale))
-        )
+        rel = worst / scale if scale else worst
+        checks.append(OutputCheck(name, worst, rel, TOLERANCE * max(1.0, scale), not finite))
     return checks
 
 
@@ -196,26 +209,43 @@ def convert(
     check: bool = True,
     progress: Progress | None = None,
     torch_source: TorchSource | None = None,
+    force: bool = False,
     report: bool = False,
     channels_first: bool = False,
 ) -> ConvertResult:
     """Convert ``src`` into ``outdir``; ``torch_source`` describes a ``model.py:Class`` source;
-    ``channels_first``: the PyTorch module takes and returns NCHW images."""
+    ``channels_first``: the PyTorch module takes and returns NCHW images.
+
+    Files appear in ``outdir`` only when everything succeeded, the parity check included
+    (``result.written`` is False otherwise, and nothing is left behind). Existing files are
+    kept unless ``force``; the source itself is never overwritten.
+    """
     outdir = Path(outdir)
     progress = progress or Progress(False)
     if to not in TARGETS:
         raise ConversionError(f"--to must be one of {', '.join(TARGETS)}, got {to!r}")
+    if outdir.exists() and not outdir.is_dir():
+        raise ConversionError("the output is an existing file, not a folder", file=str(outdir))
     if torch_source is not None:
+        sources = [Path(torch_source.target.rsplit(":", 1)[0])]
+        sources += [torch_source.weights] if torch_source.weights else []
         spec, reference = read_torch_source(torch_source, progress)
     else:
+        sources = [Path(src)]
         spec, reference = read_source(Path(src), progress)
+        if spec.weights and spec.source_file:
+            sources.append(Path(spec.source_file).parent / spec.weights)
+    check_fits(spec, what="convert it")
+    if check and to != "spec":
+        check_inputs_fit(spec)
     read = spec.metadata.get("read_from", "")
     name = file_stem(spec.name)  # never torch.py next to the real torch
+    refuse_overwrite([outdir / f for f in planned_files(name, to)], sources, force)
     result = ConvertResult()
-    outdir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".nnspec-", dir=outdir))
-    try:
+    with staging_folder(outdir) as staging:
         built = _write_target(spec, name, to, staging, progress, result, channels_first)
+        targets = [outdir / p.name for p in sorted(staging.iterdir())]
+        refuse_overwrite(targets, sources, force)
         if check and to != "spec":
             _check(spec, reference, built, to, progress, result, channels_first)
             if read and not read.startswith("Keras 3"):
@@ -229,13 +259,22 @@ def convert(
 
                 with progress.stage("comparing every node"):
                     result.node_report = build_report(spec, [reference, built], sample_inputs(spec))
-        for path in sorted(staging.iterdir()):
-            final = outdir / path.name
-            path.replace(final)
-            result.files.append(final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            if not result.ok:
+                return result  # nothing is written: the staging folder goes
+        publish(staging, outdir, force)
+        result.files = targets
+        result.written = True
     return result
+
+
+def planned_files(name: str, to: str) -> list[str]:
+    """The files a conversion may write (those of a model without weights are fewer)."""
+    spec_files = [f"{name}.yaml", f"{name}.spec.safetensors"]
+    if to == "torch":
+        return [*spec_files, f"{name}.py", f"{name}.safetensors", f"{name}_train.py"]
+    if to == "keras":
+        return [*spec_files, f"{name}_keras.py", f"{name}.keras"]
+    return [f"{name}.yaml", f"{name}.safetensors"]
 
 
 def _write_target(spec, name, to, staging, progress, result, channels_first=False):
@@ -314,6 +353,38 @@ def _check(spec, reference, built, to, progress, result, channels_first=False):
             got = _keras_outputs(built, arrays)
             result.params["keras"] = int(built.count_params())
         result.checks = compare(spec, ref, got)
+        result.problems = non_finite_weights(spec)
+
+
+def non_finite_weights(spec: Model) -> list[str]:
+    """``weight 'dense/kernel' holds 2 NaN values`` for each weight that is not finite."""
+    from nnspec.spec.validate import non_finite
+
+    return [
+        f"weight {key!r} holds {bad}"
+        for key, arr in spec.params.items()
+        if (bad := non_finite(np.asarray(arr))) is not None
+    ]
+
+
+def check_inputs_fit(spec: Model, batch: int = 2) -> None:
+    """The parity check's random inputs must fit in memory (a spec may declare any size)."""
+    from nnspec.spec.budget import ITEMSIZE, available_memory
+
+    total = 0
+    for inp in spec.inputs.values():
+        count = 1
+        for i, d in enumerate(inp.shape):
+            count *= d if isinstance(d, int) else (batch if i == 0 else 8)
+        total += count * ITEMSIZE.get(inp.dtype, 4)
+    available = available_memory()
+    if available is not None and 4 * total > available:  # inputs, outputs and a copy or two
+        raise ConversionError(
+            f"the parity check's random inputs need {format_bytes(total)}, too much for the "
+            f"{format_bytes(available)} of memory available",
+            file=spec.source_file,
+            hint="use --no-check, or declare smaller fixed input sizes",
+        )
 
 
 def _is_torch(model) -> bool:
@@ -322,16 +393,19 @@ def _is_torch(model) -> bool:
 
 
 def format_report(result: ConvertResult) -> str:
-    lines = ["wrote " + ", ".join(str(f) for f in result.files)]
+    """What was written (or why nothing was) and the parity table; safe for a terminal."""
+    if result.written:
+        lines = ["wrote " + ", ".join(printable(str(f)) for f in result.files)]
+    else:
+        lines = [NOTHING_WRITTEN]
+    lines += [f"parity check fails: {printable(p)}" for p in result.problems]
     if result.reference:
-        lines.append(f"reference: {result.reference}")
+        lines.append(f"reference: {printable(result.reference)}")
     if result.checks:
         lines.append(f"{'output':<24} {'max abs err':>12} {'max rel err':>12}  status")
         for c in result.checks:
-            lines.append(
-                f"{c.name:<24} {c.max_abs:>12.3g} {c.max_rel:>12.3g}  "
-                f"{'ok' if c.ok else 'MISMATCH'}"
-            )
+            status = "ok" if c.ok else "NaN/Inf" if c.non_finite else "MISMATCH"
+            lines.append(f"{printable(c.name):<24} {c.max_abs:>12.3g} {c.max_rel:>12.3g}  {status}")
         lines.append(
             "parameters: "
             + ", ".join(f"{k} {v:,}" for k, v in result.params.items())

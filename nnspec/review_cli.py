@@ -35,7 +35,9 @@ def diff(args: argparse.Namespace) -> int:
     except DiffUsageError as e:
         print(f"nnspec diff: error: {e}", file=sys.stderr)
         return EXIT_USAGE
-    print(FORMATS[args.format](d))
+    from nnspec.spec.text import printable
+
+    print(printable(FORMATS[args.format](d), keep_newlines=True))  # names may hold escapes
     return EXIT_OK if d.equal and d.valid else EXIT_DIFFERENT
 
 
@@ -133,6 +135,10 @@ def render(args: argparse.Namespace) -> int:
         return EXIT_DIFFERENT
     if args.output:
         atomic_write(Path(args.output), lambda tmp: Path(tmp).write_bytes(data))
+    elif fmt != "png" and sys.stdout.isatty():  # a name's escape sequences must not reach it
+        from nnspec.spec.text import printable
+
+        sys.stdout.write(printable(data.decode("utf-8"), keep_newlines=True))
     else:
         sys.stdout.buffer.write(data)
     return EXIT_OK

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
+import stat
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,8 +16,10 @@ from pydantic import ValidationError
 
 from .errors import Issue, SchemaError, WeightsError
 from .model import InputSpec, Model
+from .nesting import check_depth
 from .node import Node
 from .ops import op_class
+from .weights_file import WeightsFileError, read_arrays
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,11 +32,49 @@ TOP_LEVEL = tuple(Model.model_fields)
 
 # libyaml's parser is several times faster than PyYAML's; the Python one is the fallback.
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_INT_TAG = "tag:yaml.org,2002:int"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _StrictLoader(_SafeLoader):
+    """``safe_load`` that refuses what it would otherwise accept silently or crash on: a key
+    given twice (the last one would win) and integers too long for ``int()``."""
+
+    def construct_mapping(self, node, deep=False):
+        if not isinstance(node, yaml.MappingNode):
+            return super().construct_mapping(node, deep=deep)
+        pairs = list(node.value)  # before `<<` merges are flattened into it
+        mapping = super().construct_mapping(node, deep=deep)
+        if len(mapping) < len(pairs):  # fewer keys than pairs: look closer (rare, so slower)
+            seen: dict[Any, Any] = {}
+            for key_node in (k for k, _ in pairs if k.tag != _MERGE_TAG):  # may be overridden
+                first = seen.setdefault(self.construct_object(key_node), key_node)
+                if first is not key_node:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"key {self.construct_object(key_node)!r} is given twice (first at line "
+                        f"{first.start_mark.line + 1}, column {first.start_mark.column + 1})",
+                        key_node.start_mark,
+                    )
+        return mapping
+
+    def construct_yaml_int(self, node):
+        digits = len(node.value) > 1000 and sum(c.isdigit() for c in node.value)
+        if digits > 1000:  # int() refuses more than 4,300 digits; no size needs 1,000
+            raise yaml.constructor.ConstructorError(
+                None, None, f"an integer of {digits} digits is too large", node.start_mark
+            )
+        return super().construct_yaml_int(node)
+
+
+_StrictLoader.add_constructor(_INT_TAG, _StrictLoader.construct_yaml_int)
 
 
 def _compose(text: str, file: str | None) -> tuple[Any, Marks]:
     """Parse YAML safely, returning the data and (line, column) of every mapping key/item."""
-    loader = _SafeLoader(text)
+    check_depth(text, file, _SafeLoader)
+    loader = _StrictLoader(text)
     try:
         root = loader.get_single_node()
         if root is not None and "*" in text:
@@ -155,22 +197,30 @@ def _walk_marks(root) -> dict[tuple, tuple[int, int]]:
     return marks
 
 
-def _pydantic_issues(err: ValidationError, prefix: tuple, marks, file, node=None, op=None):
+def _pydantic_issues(
+    err: ValidationError, prefix: tuple, marks, file, node=None, op=None, fields=()
+):
     issues = []
     for e in err.errors(include_url=False):
         loc = tuple(e["loc"])
+        if e["type"] == "wrong_kind":  # raised for the whole node; name the attribute
+            loc = (*loc, e["ctx"]["field"])
         attr = str(loc[0]) if loc else None
         line_col = None
         for n in range(len(loc), -1, -1):
             line_col = marks.get((*prefix, *loc[:n]))
             if line_col:
                 break
-        msg = e["msg"]
+        msg, hint = e["msg"], None
         if e["type"] == "extra_forbidden":
             msg = "unknown attribute (not allowed for this op)" if node else "unknown field"
+            near = difflib.get_close_matches(str(loc[-1]), list(fields), n=1, cutoff=0.6)
+            hint = f"did you mean {near[0]!r}?" if near else None
         elif e["type"] == "missing":
             msg = "required attribute is missing" if node else "required field is missing"
-        elif "input" in e and e["type"] not in ("model_type", "dict_type"):
+        elif e["type"] == "value_error":  # our own validators' messages say what they got
+            msg = msg.removeprefix("Value error, ")
+        elif "input" in e and e["type"] not in ("model_type", "dict_type", "wrong_kind"):
             msg += f", got {e['input']!r}"
         if len(loc) > 1:
             attr = ".".join(str(p) for p in loc)
@@ -183,6 +233,7 @@ def _pydantic_issues(err: ValidationError, prefix: tuple, marks, file, node=None
                 file=file,
                 line=line_col and line_col[0],
                 column=line_col and line_col[1],
+                hint=hint,
                 kind="SchemaError",
             )
         )
@@ -223,7 +274,10 @@ def _parse_node(raw: Any, i: int, marks, file, issues: list[Issue]) -> Node | No
     try:
         return cls.model_validate(raw)
     except ValidationError as e:
-        issues.extend(_pydantic_issues(e, ("nodes", i), marks, file, node=label, op=raw["op"]))
+        fields = [f for f in cls.model_fields if f != "op"]
+        issues.extend(
+            _pydantic_issues(e, ("nodes", i), marks, file, node=label, op=raw["op"], fields=fields)
+        )
         return None
 
 
@@ -263,7 +317,11 @@ def from_dict(data: Any, *, file: str | None = None, marks=None) -> Model:
             try:
                 inputs[str(name)] = InputSpec.model_validate(spec)
             except ValidationError as e:
-                issues.extend(_pydantic_issues(e, ("inputs", name), marks, file, node=str(name)))
+                issues.extend(
+                    _pydantic_issues(
+                        e, ("inputs", name), marks, file, node=str(name), fields=("shape", "dtype")
+                    )
+                )
     raw_nodes = data.get("nodes")
     nodes = []
     if not isinstance(raw_nodes, list) or not raw_nodes:
@@ -312,14 +370,67 @@ def loads(text: str, *, file: str | None = None) -> Model:
     return from_dict(data, file=file, marks=marks)
 
 
+MAX_SPEC_BYTES = 256 << 20  # a 100,000-node spec is about 5 MB
+
+
+def read_text(path: Path) -> str:
+    """The text of a spec file: a regular file (a FIFO or a device would hang or never end),
+    at most :data:`MAX_SPEC_BYTES`, in UTF-8 (a UTF-8 byte-order mark is allowed)."""
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except (OSError, ValueError) as e:
+        raise SchemaError(f"cannot read spec: {_reason(e)}", file=str(path)) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise SchemaError(f"cannot read spec: {what}", file=str(path))
+        if info.st_size > MAX_SPEC_BYTES:
+            raise SchemaError(
+                f"cannot read spec: {info.st_size:,} bytes, more than the "
+                f"{MAX_SPEC_BYTES:,} a spec may have",
+                file=str(path),
+            )
+        with os.fdopen(os.dup(fd), "rb") as f:
+            data = f.read(MAX_SPEC_BYTES + 1)
+    except OSError as e:
+        raise SchemaError(f"cannot read spec: {_reason(e)}", file=str(path)) from None
+    finally:
+        os.close(fd)
+    return decode_text(data, str(path))
+
+
+def _reason(e: Exception) -> str:
+    return getattr(e, "strerror", None) or str(e)
+
+
+def decode_text(data: bytes, file: str | None) -> str:
+    """UTF-8 text, or a SchemaError naming the line and column of the first bad byte."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SchemaError(
+            "the spec is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8",
+            file=file,
+            line=1,
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        before = data[: e.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise SchemaError(
+            f"the spec is not UTF-8: byte 0x{data[e.start]:02x} cannot be decoded; save it as UTF-8",
+            file=file,
+            line=line,
+            column=column,
+        ) from None
+
+
 def load(path, *, weights: bool = True) -> Model:
     """Read a spec and, when it names one, its safetensors weights file beside it."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise SchemaError(f"cannot read spec: {e.strerror or e}", file=str(path)) from None
-    model = loads(text, file=str(path))
+    model = loads(read_text(path), file=str(path))
     if weights and model.weights:
         model.params = load_weights(model, path.parent)
     return model
@@ -340,6 +451,8 @@ def _weights_error(model: Model, message: str, hint: str | None = None) -> Weigh
 
 def weights_path(model: Model, folder: Path) -> Path:
     """Where the spec's weights file is; refuses a path that leaves the spec's folder."""
+    if "\0" in model.weights:
+        raise _weights_error(model, f"weights path {model.weights!r} holds a NUL character")
     rel = Path(model.weights)
     target = (folder / rel).resolve()
     if rel.is_absolute() or not target.is_relative_to(folder.resolve()):
@@ -352,20 +465,35 @@ def weights_path(model: Model, folder: Path) -> Path:
 
 
 def load_weights(model: Model, folder) -> dict[str, np.ndarray]:
-    from safetensors import SafetensorError
-    from safetensors.numpy import load_file
-
+    """The arrays of the spec's weights file. bfloat16 and float8 ones are widened to float32;
+    the model keeps a warning for each (``model.load_notes``), which validation reports."""
     target = weights_path(model, Path(folder))
     if not target.is_file():
-        raise _weights_error(model, f"weights file {model.weights!r} not found")
+        what = "is not a regular file" if target.exists() else "not found"
+        raise _weights_error(model, f"weights file {model.weights!r} {what}")
     try:
-        arrays = load_file(str(target))
-    except (SafetensorError, OSError, ValueError) as e:
+        arrays, widened = read_arrays(str(target))
+    except WeightsFileError as e:
         raise _weights_error(
             model, f"weights file {model.weights!r} is not a readable safetensors file ({e})"
         ) from None
     if not arrays:  # save() writes no file for a model without weights
         raise _weights_error(model, f"weights file {model.weights!r} holds no weights")
+    if widened:
+        at = model.mark("weights")
+        model.load_notes = [
+            Issue(
+                f"weight {name!r} is stored as {dtype}, which numpy lacks; read as float32 "
+                "(which holds every such value exactly)",
+                attr="weights",
+                file=model.source_file,
+                line=at and at[0],
+                column=at and at[1],
+                severity="warning",
+                kind="WeightsError",
+            )
+            for name, dtype in widened.items()
+        ]
     return arrays
 
 
@@ -451,6 +579,25 @@ def dump_yaml(model: Model) -> str:
     )
 
 
+def umask() -> int:
+    """The process umask (read without changing it where Linux allows)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def default_file_mode() -> int:
+    """The mode ``open()`` gives a new file: 0o666 less the umask (mkstemp's is 0o600)."""
+    return 0o666 & ~umask()
+
+
 def atomic_write(path: Path, write) -> None:
     """Call ``write(tmp_path)``, then move the file into place; nothing half-written remains."""
     path = Path(path)
@@ -459,6 +606,7 @@ def atomic_write(path: Path, write) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, default_file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -467,10 +615,18 @@ def atomic_write(path: Path, write) -> None:
 
 def save_weights(params: dict[str, np.ndarray], path) -> None:
     import numpy as np
+    from safetensors import SafetensorError
     from safetensors.numpy import save_file
 
     arrays = {k: np.ascontiguousarray(params[k]) for k in sorted(params)}
-    atomic_write(Path(path), lambda tmp: save_file(arrays, tmp, metadata={"format": "nnspec"}))
+    try:
+        atomic_write(Path(path), lambda tmp: save_file(arrays, tmp, metadata={"format": "nnspec"}))
+    except SafetensorError as e:  # from Rust: a full disk, a file-size limit
+        text = str(e)
+        found = re.search(r"I/O error: (.*?) \(os error (\d+)\)", text)
+        if found:  # as an OSError, which callers already turn into one line
+            raise OSError(int(found.group(2)), found.group(1), str(path)) from None
+        raise WeightsError(f"cannot write weights: {text}", file=str(path)) from None
 
 
 def save(model: Model, path, *, weights: bool = True) -> None:

@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SerializeAsAny, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SerializeAsAny,
+    model_validator,
+)
 
 from .node import Node
 from .training import Training
-from .types import Dim, DType
+from .types import DType, SpecDim
 
 if TYPE_CHECKING:  # numpy is imported only when weights are used: `validate` starts faster
     import numpy as np
+
+
+def _has_batch_axis(v: object) -> object:
+    if isinstance(v, list | tuple) and not v:
+        raise ValueError("a shape includes the batch axis, so it has at least one dimension")
+    return v
 
 
 class InputSpec(BaseModel):
@@ -20,7 +34,11 @@ class InputSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    shape: list[Dim] = Field(description="Shape including the batch axis, e.g. [batch, 28, 28, 1].")
+    shape: Annotated[list[SpecDim], BeforeValidator(_has_batch_axis)] = Field(
+        min_length=1,
+        description="Shape including the batch axis, e.g. [batch, 28, 28, 1]; sizes are "
+        "positive integers, names are identifiers.",
+    )
     dtype: DType = "float32"
 
 
@@ -42,6 +60,8 @@ class Model(BaseModel):
     # Where each part of the YAML was: path tuple -> (line, column), both 1-based.
     _marks: dict[tuple, tuple[int, int]] = PrivateAttr(default_factory=dict)
     _file: str | None = PrivateAttr(None)
+    # Warnings from reading the weights (bfloat16 widened to float32), reported by validation.
+    _load_notes: list = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
     def _fill_shorthand(self) -> Model:
@@ -75,6 +95,14 @@ class Model(BaseModel):
     @params.setter
     def params(self, value: dict[str, np.ndarray]) -> None:
         self._params = dict(value)
+
+    @property
+    def load_notes(self) -> list:
+        return self._load_notes
+
+    @load_notes.setter
+    def load_notes(self, value: list) -> None:
+        self._load_notes = list(value)
 
     def node_params(self, node: str) -> dict[str, np.ndarray]:
         prefix = node + "/"

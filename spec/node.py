@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PositiveInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PositiveInt, model_validator
+from pydantic_core import PydanticCustomError
 
 from .errors import AttrError, ShapeError
+from .strict import wrong_kind
 from .types import TensorType
 
 RESERVED = ("name", "op", "inputs", "shares")
@@ -105,6 +107,15 @@ class Node(BaseModel):
 
     # How many inputs the op takes: an int, or (min, max) with max None for "any".
     arity: ClassVar[int | tuple[int, int | None]] = 1
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_lax_coercion(cls, data: Any) -> Any:
+        if isinstance(data, dict) and (wrong := wrong_kind(cls, data)) is not None:
+            raise PydanticCustomError(
+                "wrong_kind", "{message}", {"message": wrong[1], "field": wrong[0]}
+            )
+        return data
 
     @classmethod
     def tag(cls) -> str:

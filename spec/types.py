@@ -4,9 +4,32 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field
 
 Dim = int | str | None  # 28, "batch", or unknown
+
+
+# A dimension as a spec writes it: a positive size (not `true`, which YAML reads as 1), a
+# symbolic name, or null.
+def _dim(v: object) -> object:
+    ok = (
+        v is None
+        or (isinstance(v, int) and not isinstance(v, bool) and v > 0)
+        or (isinstance(v, str) and v.isidentifier() and v.isascii())
+    )
+    if not ok:
+        raise ValueError(
+            f"a dimension is a positive integer, a name such as batch, or null; got {v!r}"
+        )
+    return v
+
+
+SpecDim = Annotated[
+    Annotated[int, Field(gt=0)] | Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None,
+    BeforeValidator(_dim),
+]
 DType = Literal["float32", "float16", "bfloat16", "float64", "int32", "int64", "bool"]
 DTYPES: tuple[str, ...] = DType.__args__
 

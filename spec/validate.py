@@ -261,7 +261,23 @@ def _missing_output(a: Analysis, ref: str, g) -> TensorType:
     )
 
 
+def non_finite(arr) -> str | None:
+    """``"2 NaN and 1 infinite values"`` for a float array holding any, else None."""
+    import numpy as np
+
+    if arr.dtype.kind != "f" or np.isfinite(arr).all():
+        return None
+    nan = int(np.isnan(arr).sum())
+    inf = int(np.isinf(arr).sum())
+    return " and ".join(
+        f"{n} {what} value{'s' if n != 1 else ''}"
+        for n, what in ((nan, "NaN"), (inf, "infinite"))
+        if n
+    )
+
+
 def _check_weights(model: Model, a: Analysis) -> None:
+    a.issues.extend(model.load_notes)
     index = {n.name: i for i, n in enumerate(model.nodes)}
     declared = {f"{n}/{p}": (n, w) for n, ws in a.weights.items() for p, w in ws.items()}
     for key, (node, w) in declared.items():
@@ -293,6 +309,16 @@ def _check_weights(model: Model, a: Analysis) -> None:
                     model,
                     f"weight {param!r} has dtype {arr.dtype}, expected {w.dtype}",
                     index=index[node],
+                    kind="WeightsError",
+                )
+            )
+        elif (bad := non_finite(arr)) is not None:
+            a.issues.append(
+                _issue(
+                    model,
+                    f"weight {param!r} holds {bad}: every output it reaches will too",
+                    index=index[node],
+                    severity="warning",
                     kind="WeightsError",
                 )
             )

@@ -11,6 +11,7 @@ from ..node import ErrorSample, Node, Sample, Weight
 from ..types import TensorType, dim_product
 
 _NOT_IN_LAYER = ("name", "inputs", "shares")
+MAX_NESTING = 8
 
 
 def _plain(v):
@@ -48,6 +49,11 @@ class TimeDistributed(Node):
     def _valid_layer(cls, v: dict[str, Any]) -> dict[str, Any]:
         from . import op_class
 
+        depth, inner = 1, v
+        while isinstance(inner, dict) and isinstance(inner.get("layer"), dict):
+            depth, inner = depth + 1, inner["layer"]
+            if depth > MAX_NESTING:  # each level validates the next: deep ones exhaust the stack
+                raise ValueError(f"time_distributed nests more than {MAX_NESTING} levels deep")
         clash = [k for k in _NOT_IN_LAYER if k in v]
         if clash:
             raise ValueError(
