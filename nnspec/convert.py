@@ -243,7 +243,8 @@ def convert(
     refuse_overwrite([outdir / f for f in planned_files(name, to)], sources, force)
     result = ConvertResult()
     with staging_folder(outdir) as staging:
-        built = _write_target(spec, name, to, staging, progress, result, channels_first)
+        layout = {"channels_first": True} if channels_first else {}
+        built = _write_target(spec, name, to, staging, progress, result, **layout)
         targets = [outdir / p.name for p in sorted(staging.iterdir())]
         refuse_overwrite(targets, sources, force)
         if check and to != "spec":
