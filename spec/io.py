@@ -618,7 +618,8 @@ def save_weights(params: dict[str, np.ndarray], path) -> None:
     from safetensors import SafetensorError
     from safetensors.numpy import save_file
 
-    arrays = {k: np.ascontiguousarray(params[k]) for k in sorted(params)}
+    # np.require keeps a 0-d weight 0-d (ascontiguousarray would write a scalar as (1,))
+    arrays = {k: np.require(params[k], requirements="C") for k in sorted(params)}
     try:
         atomic_write(Path(path), lambda tmp: save_file(arrays, tmp, metadata={"format": "nnspec"}))
     except SafetensorError as e:  # from Rust: a full disk, a file-size limit

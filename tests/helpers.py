@@ -59,19 +59,91 @@ def random_inputs(model: Model, shapes, sample: Sample | None = None, seed: int 
     return arrays
 
 
-def run_torch(module, arrays):
+# Every parity comparison runs each model on the given inputs and on a second, different
+# input derived from them (``second_input``): run_torch / run_keras return the outputs of
+# both, so assert_close compares both. RUNS records each run's two inputs, so the conftest
+# can check that no converted model was compared on one input only.
+RUNS: list[tuple[str, str]] = []
+
+
+class Outputs(list):
+    """Outputs of the given inputs, then of the second input; ``per_input`` of each."""
+
+    per_input: int = 0
+
+
+def second_input(a: np.ndarray) -> np.ndarray:
+    """A different input of the same kind, element by element from the value alone (so a
+    transposed copy of ``a`` gets the transposed result): floats scaled by a pseudo-random
+    factor in [0.5, 1.5] (sign, zeros and so padding kept); nonzero integers moved to the next
+    nonzero value present (padding zeros kept); booleans (masks) kept."""
+    a = np.asarray(a)
+    if a.dtype == np.bool_ or a.size == 0:
+        return a
+    if np.issubdtype(a.dtype, np.integer):
+        nonzero = a != 0
+        if not nonzero.any():
+            return a
+        values = np.unique(a[nonzero])  # each nonzero value becomes the next one, cyclically
+        moved = values[(np.searchsorted(values, a) + 1) % len(values)]
+        return np.where(nonzero, moved, 0).astype(a.dtype)
+    factor = 1.0 + 0.5 * np.sin(a.astype(np.float64) * 7919.0 + 1.0)
+    return (a * factor).astype(a.dtype)
+
+
+def _fingerprint(arrays) -> str:
+    import hashlib
+
+    h = hashlib.sha1()
+    for a in arrays:
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+
+def _twice(run, arrays) -> Outputs:
+    """``run`` on the inputs and on their second input: in one call, the two stacked along
+    the batch axis (samples are independent at inference, and one call costs what one call
+    costs), or in two calls when the model will not take the doubled batch."""
+    arrays = [np.asarray(a) for a in arrays]
+    second = [second_input(a) for a in arrays]
+    if arrays and all(a.dtype == np.bool_ for a in arrays):  # boolean ops: no mask to keep
+        second = [~a for a in arrays]
+    RUNS.append((_fingerprint(arrays), _fingerprint(second)))
+    n = arrays[0].shape[0] if arrays and arrays[0].ndim else 0
+    both = None
+    if n and all(a.ndim and a.shape[0] == n for a in arrays):
+        try:
+            both = run([np.concatenate([a, b]) for a, b in zip(arrays, second)])
+        except Exception:  # noqa: BLE001 (a fixed batch size): run the two separately
+            both = None
+    if both is not None and all(o.ndim and o.shape[0] == 2 * n for o in both):
+        first, again = [o[:n] for o in both], [o[n:] for o in both]
+    else:
+        first, again = run(arrays), run(second)
+    out = Outputs(first + again)
+    out.per_input = len(first)
+    return out
+
+
+def run_torch(module, arrays) -> Outputs:
     import torch
 
-    with torch.no_grad():
-        out = module(*[torch.from_numpy(a) for a in arrays])
-    outs = out if isinstance(out, tuple) else (out,)
-    return [o.detach().numpy() for o in outs]  # a constant output is the parameter itself
+    def run(xs):
+        with torch.no_grad():
+            out = module(*[torch.from_numpy(np.array(a)) for a in xs])
+        outs = out if isinstance(out, tuple) else (out,)
+        return [o.detach().numpy() for o in outs]  # a constant output is the parameter itself
+
+    return _twice(run, arrays)
 
 
-def run_keras(model, arrays):
-    out = model(arrays if len(arrays) > 1 else arrays[0], training=False)
-    outs = out if isinstance(out, list | tuple) else [out]
-    return [np.asarray(o) for o in outs]
+def run_keras(model, arrays) -> Outputs:
+    def run(xs):
+        out = model(xs if len(xs) > 1 else xs[0], training=False)
+        outs = out if isinstance(out, list | tuple) else [out]
+        return [np.asarray(o) for o in outs]
+
+    return _twice(run, arrays)
 
 
 def torch_param_count(module) -> int:
@@ -83,11 +155,13 @@ def torch_param_count(module) -> int:
 
 def assert_close(ref: list[np.ndarray], got: list[np.ndarray], atol: float = TOLERANCE):
     assert len(ref) == len(got), f"{len(ref)} reference outputs, {len(got)} converted"
+    per = getattr(ref, "per_input", 0) or len(ref)
     for k, (a, b) in enumerate(zip(ref, got)):
-        assert a.shape == b.shape, f"output {k}: shape {a.shape} vs {b.shape}"
+        where = f"output {k % per}" + (" (second input)" if k >= per else "")
+        assert a.shape == b.shape, f"{where}: shape {a.shape} vs {b.shape}"
         bound = atol * max(1.0, float(np.abs(a).max()) if a.size else 1.0)
         err = float(np.abs(a.astype(np.float64) - b).max()) if a.size else 0.0
-        assert err <= bound, f"output {k}: max abs error {err:.3g} > {bound:.3g}"
+        assert err <= bound, f"{where}: max abs error {err:.3g} > {bound:.3g}"
 
 
 def randomize(model, calibration=None, seed: int = 0) -> None:
@@ -187,3 +261,24 @@ def _residual_branch_ends(model) -> list:
 
 # ruff rules every generated source must pass: ruff's defaults, unused names, imports, bugbear.
 GENERATED_RULES = "E4,E7,E9,F,W,I,B,UP"
+
+
+def assert_reloads(spec, folder) -> None:
+    """``spec.save`` then ``nnspec.load`` gives a spec that validates, with the same nodes and
+    the same weights (shapes and dtypes included: a scalar stays 0-d)."""
+    from pathlib import Path
+
+    import nnspec
+
+    copy = spec.model_copy(deep=True)
+    copy.params = spec.params
+    copy.weights = None
+    path = Path(folder) / "reloaded.yaml"
+    copy.save(path)
+    again = nnspec.load(path).check()
+    assert again.to_yaml().split("nodes:")[1] == copy.to_yaml().split("nodes:")[1]
+    assert set(again.params) == set(spec.params)
+    for key, value in spec.params.items():
+        got = again.params[key]
+        assert got.shape == value.shape and got.dtype == value.dtype, (key, got, value)
+        np.testing.assert_array_equal(got, value, err_msg=key)

@@ -40,9 +40,13 @@ KERAS_EXPRESSIONS = {
 }
 
 
-def apply_activation(name: str, x: str) -> str:
+def apply_activation(name: str, x: str, ctx, layer_name: str) -> str:
+    """``x`` through the activation, as a layer or operation named ``layer_name``; keras.ops
+    calls get their name through the generated file's ``named`` helper."""
     if name == "linear":
         return x
     if name in KERAS_EXPRESSIONS:
-        return KERAS_EXPRESSIONS[name].format(x=x)
-    return f"layers.Activation({literal(name)})({x})"
+        return (
+            f"{ctx.helper('named')}({KERAS_EXPRESSIONS[name].format(x=x)}, {literal(layer_name)})"
+        )
+    return f"layers.Activation({literal(name)}, name={literal(layer_name)})({x})"

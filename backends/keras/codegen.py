@@ -25,7 +25,7 @@ from ..codegen_common import (
 from .activations import KERAS_NAMES, apply_activation
 from .registry import converter_for
 
-LOCAL_RESERVED = ("keras", "layers", "ops", "build_model", "model", "Constant")
+LOCAL_RESERVED = ("keras", "layers", "ops", "build_model", "model", "Constant", "named")
 
 
 @dataclass
@@ -78,8 +78,17 @@ class NodeCtx:
             return var
         return source
 
-    def activation(self, x: str, name: str | None = None) -> str:
-        return apply_activation(name or getattr(self.node, "activation", "linear"), x)
+    def activation(self, x: str, name: str | None = None, suffix: str = "activation") -> str:
+        """``x`` through an activation applied after this node's layer (named
+        ``<node>_<suffix>``), or as the node itself (``suffix=""``)."""
+        layer_name = self.op_name(suffix)
+        return apply_activation(
+            name or getattr(self.node, "activation", "linear"), x, self, layer_name
+        )
+
+    def op_name(self, suffix: str = "") -> str:
+        """A model-unique name for an operation of this node that is not a ``layer()``."""
+        return self._gen.layer_names.name(self.node.name + (f"_{suffix}" if suffix else ""))
 
     def fused_activation(self) -> tuple[str, str | None]:
         """(activation to pass to the layer, activation to apply after it, if any)."""
@@ -113,7 +122,7 @@ class _Generator:
         self.shared: dict[tuple[str, str], str] = {}  # (node, suffix) -> layer variable
         self.shared_owners: set[str] = set()
         self.inputs: list[str] = []
-        self.helpers: list[str] = []  # class names from ops/_runtime.py
+        self.helpers: list[str] = []  # class and function names from ops/_runtime.py
 
 
 def generate(model: Model, *, seed: int | None = 0) -> KerasSource:

@@ -15,10 +15,11 @@ from nnspec.spec.graph import to_networkx
 from nnspec.spec.model import InputSpec, Model
 from nnspec.spec.node import Node
 
-from .registry import REFUSED, converter_for, layer_key
+from .layer_config import layer_config
+from .registry import REFUSED, converter_for, custom_class_reason, layer_key
 from .training import training_from_keras
 
-_SKIP = ("InputLayer",)
+_SKIP = ("InputLayer",)  # registry keys, so only Keras' own InputLayer is skipped
 
 
 class LayerCtx:
@@ -27,7 +28,7 @@ class LayerCtx:
     def __init__(self, importer: _Importer, layer, inputs: list[str], call_kwargs: dict):
         self._importer = importer
         self.layer = layer
-        self.config: dict[str, Any] = layer.get_config()
+        self.config: dict[str, Any] = importer.config_of(layer)
         self.inputs = inputs
         self.call_kwargs = call_kwargs
         self.call_args: tuple = ()  # positional call arguments: tensors and constants
@@ -37,6 +38,10 @@ class LayerCtx:
     @property
     def name(self) -> str:
         return self._importer.node_name(self.layer)
+
+    def config_of(self, layer) -> dict[str, Any]:
+        """A sublayer's config (a cell, a wrapped layer), as ``self.config`` is the layer's."""
+        return self._importer.config_of(layer)
 
     def weights(self, layer=None) -> dict[str, np.ndarray]:
         """Layer variables by their short name (``kernel``, ``bias``, ``moving_mean``...)."""
@@ -99,6 +104,14 @@ class _Importer:
         self._used: set[str] = set()
         self._calls: dict[int, int] = {}
         self.first_call: dict[int, str] = {}  # id(layer) -> node name of its first call
+        self.training: dict[str, dict] = {}  # layer name -> its serialisable training settings
+
+    def config_of(self, layer) -> dict[str, Any]:
+        """``layer.get_config()``, keeping its training-only settings aside (layer_config.py)."""
+        config, training = layer_config(layer)
+        if training:
+            self.training[layer.name] = training
+        return config
 
     def node_name(self, layer) -> str:
         return self._names[id(layer)]
@@ -120,7 +133,7 @@ class _Importer:
         for depth in sorted(fn._nodes_by_depth, reverse=True):
             for knode in fn._nodes_by_depth[depth]:
                 layer = knode.operation
-                if knode.is_input or type(layer).__name__ in _SKIP:
+                if knode.is_input or layer_key(layer) in _SKIP:
                     continue
                 ins = [refs[id(x)] for x in knode.input_tensors]
                 inner = _functional(layer)
@@ -166,10 +179,28 @@ def unsupported_layers(fn, found=None) -> list[tuple[str, str, str]]:
         inner = _functional(layer)
         if inner is not None:
             unsupported_layers(inner, found)
+        elif cls in _SKIP:
+            continue
+        elif custom_class_reason(layer) is not None:
+            found.append((layer.name, type(layer).__name__, custom_class_reason(layer)))
         elif cls in REFUSED:
             found.append((layer.name, cls, REFUSED[cls]))
-        elif cls not in _SKIP and converter_for(cls) is None:
+        elif converter_for(cls) is None:
             found.append((layer.name, cls, "no converter"))
+        else:
+            found.extend(_custom_sublayers(layer))
+    return found
+
+
+def _custom_sublayers(layer) -> list[tuple[str, str, str]]:
+    """A stock wrapper (RNN, Bidirectional, TimeDistributed) around a user's cell or layer:
+    its converter would read the inner layer's config as the stock class's."""
+    found = []
+    flatten = getattr(layer, "_flatten_layers", None)  # keras.ops operations have none
+    for inner in flatten(include_self=False, recursive=True) if flatten else ():
+        why = custom_class_reason(inner)
+        if why is not None:
+            found.append((layer.name, type(layer).__name__, f"its sublayer {inner.name!r}: {why}"))
     return found
 
 
@@ -201,7 +232,10 @@ def from_keras(model) -> Model:
         inputs=inputs,
         nodes=imp.nodes,
         outputs=outputs,
-        metadata={"source": "keras", "keras_version": keras.__version__},
+        metadata={
+            "source": "keras",
+            "keras_version": keras.__version__,
+        },
     )
     spec.nodes = canonical_order(spec)
     spec.params = imp.params

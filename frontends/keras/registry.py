@@ -1,8 +1,14 @@
-"""Layer converters keyed by the Keras class name, so building the registry imports no Keras."""
+"""Layer converters keyed by the Keras class name, so building the registry imports no Keras.
+
+A name is not an identity: a layer reaches a converter only when its class is Keras' own
+(``stock_class``), so a user's ``class Conv2D(keras.layers.Conv2D)`` with its own ``call``
+is refused, never converted as the stock layer.
+"""
 
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 from functools import cache
 
@@ -37,14 +43,90 @@ def _load_builtin() -> None:
         importlib.import_module(f"{__package__}.layers.{mod}")
 
 
-def layer_key(operation) -> str:
-    """The registry key of a graph operation: its class name for a layer, ``ops.<Class>`` for
-    a keras.ops operation (``x + 3.0`` on a symbolic tensor records ``keras.src.ops.numpy.Add``,
-    a different class from ``keras.layers.Add`` with the same name)."""
-    cls = type(operation)
+# What a subclass may define without changing what the layer computes (anything else,
+# ``__call__`` included, is treated as a change of computation).
+_CONFIG_ONLY = frozenset(
+    {"__init__", "get_config", "from_config", "__module__", "__qualname__", "__doc__"}
+    | {"__dict__", "__weakref__", "__firstlineno__", "__static_attributes__"}
+    | {"__annotations__", "__annotate__", "__classcell__"}
+)
+
+
+def _nnspec_runtime_class(cls: type) -> bool:
+    """A layer class of nnspec's generated Keras code: ``backends/keras/ops/_runtime.py``'s
+    class of that name, or its copy in a generated file (the same code, method by method)."""
+    if not (getattr(cls, "__module__", "") or "").startswith(("nnspec", "nnspec_generated")):
+        return False
+    runtime = importlib.import_module("nnspec.backends.keras.ops._runtime")
+    ref = getattr(runtime, cls.__name__, None)
+    if cls is ref:
+        return True
+    if not isinstance(ref, type):
+        return False
+
+    def code(c: type) -> dict:
+        return {k: v.__code__.co_code for k, v in vars(c).items() if hasattr(v, "__code__")}
+
+    return code(cls) == code(ref) and cls.__bases__ == ref.__bases__
+
+
+def stock_class(cls: type) -> bool:
+    """Keras' own class: defined in a ``keras.src`` module and the very object found there by
+    its qualified name (a user's class with a copied ``__module__`` is not that object); or
+    a layer class of nnspec's own generated code."""
+    module = getattr(cls, "__module__", None) or ""
+    if not module.startswith("keras.src."):
+        return _nnspec_runtime_class(cls)
+    obj = sys.modules.get(module)
+    for part in getattr(cls, "__qualname__", "").split("."):
+        obj = getattr(obj, part, None)
+    return obj is cls
+
+
+# Keras base classes a custom layer derives from (no computation of their own).
+_BASES = ("object", "Layer", "Operation", "Model", "Functional", "Sequential", "RNN")
+
+
+def _stock_key(cls: type) -> str:
     if cls.__module__.startswith("keras.src.ops."):
         return "ops." + cls.__name__
     return cls.__name__
+
+
+def layer_key(operation) -> str:
+    """The registry key of a graph operation: its class name for a stock layer,
+    ``ops.<Class>`` for a keras.ops operation (``x + 3.0`` on a symbolic tensor records
+    ``keras.src.ops.numpy.Add``, a different class from ``keras.layers.Add`` with the same
+    name), and the full class path, which no converter is registered under, for any other
+    class."""
+    cls = type(operation)
+    if stock_class(cls):
+        return _stock_key(cls)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def custom_class_reason(operation) -> str | None:
+    """Why a layer whose class is not Keras' own is refused (None for a stock class)."""
+    cls = type(operation)
+    if stock_class(cls):
+        return None
+    _load_builtin()
+    mro = cls.__mro__
+    base = next(b for b in mro[1:] if stock_class(b) or b is object)
+    later = "custom-layer tracing is not supported yet"
+    if base.__name__ in _BASES:
+        return f"a custom layer (class {cls.__qualname__} from {cls.__module__}); {later}"
+    own = {k for c in mro[: mro.index(base)] for k in vars(c)}
+    changed = sorted(own - _CONFIG_ONLY)
+    what = (
+        f"overrides {', '.join(changed)}, so it does not compute what the stock layer does"
+        if changed
+        else "nnspec converts only Keras' own classes, whose computation it knows"
+    )
+    return (
+        f"class {cls.__qualname__} from {cls.__module__} subclasses keras {base.__name__} "
+        f"and {what}; {later}"
+    )
 
 
 def converter_for(class_name: str) -> Callable | None:

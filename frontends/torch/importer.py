@@ -33,7 +33,14 @@ from nnspec.spec.passes.dead_nodes import dead_nodes
 from nnspec.spec.passes.fuse_activation import fuse_activation
 
 from .constants import constant_nodes, constant_value
-from .registry import REFUSED, function_converter, is_torch_class, module_converter
+from .mutation import MutationLog, functionalize
+from .registry import (
+    REFUSED,
+    function_converter,
+    is_torch_class,
+    module_converter,
+    namesake_reason,
+)
 from .values import Const, Stack, Tensor, channels_last, identity, permute_dims
 
 LAYOUTS = ("channels_first", "channels_last")
@@ -44,6 +51,27 @@ _INPLACE = {"iadd": "add", "isub": "sub", "imul": "mul", "itruediv": "truediv"}
 
 
 # --- tracing ------------------------------------------------------------------------------
+
+
+class _Proxy(fx.Proxy):
+    """Records ``x += y`` as ``operator.iadd``: fx's own Proxy has no in-place operators, so
+    Python falls back to ``x = x + y`` and the graph loses the change a tensor ``x`` (or the
+    tensor ``x`` is a view of) undergoes in PyTorch."""
+
+
+def _inplace_operator(name: str):
+    fn = getattr(operator, name)
+
+    def method(self, other):
+        return self.tracer.create_proxy("call_function", fn, (self, other), {})
+
+    return method
+
+
+for _name in ("iadd", "isub", "imul", "itruediv", "ifloordiv", "imod", "ipow", "imatmul"):
+    setattr(_Proxy, f"__{_name}__", _inplace_operator(_name))
+for _name in ("iand", "ior", "ixor", "ilshift", "irshift"):
+    setattr(_Proxy, f"__{_name}__", _inplace_operator(_name))
 
 
 class _Tracer(fx.Tracer):
@@ -57,6 +85,9 @@ class _Tracer(fx.Tracer):
         self.proxy_buffer_attributes = True
         self.stack: list[tuple[str, str]] = []
         self.failed_at: list[tuple[str, str]] | None = None
+
+    def proxy(self, node: fx.Node) -> fx.Proxy:
+        return _Proxy(node, self)
 
     def is_leaf_module(self, m: torch.nn.Module, qualname: str) -> bool:
         if module_converter(m) is not None:
@@ -135,11 +166,16 @@ def _concrete_args(module: torch.nn.Module, inputs: int) -> dict[str, Any] | Non
     return {p.name: p.default for p in extra} or None
 
 
-def trace(module: torch.nn.Module, inputs: int | None = None) -> fx.GraphModule:
+def trace(
+    module: torch.nn.Module, inputs: int | None = None, *, simplify: bool = True
+) -> fx.GraphModule:
     """The module as an fx GraphModule, or a ConversionError naming where tracing failed.
-    forward's parameters past the first ``inputs`` keep their default values."""
+    forward's parameters past the first ``inputs`` keep their default values. ``simplify``
+    merges repeated calls and drops unused nodes (see :func:`simplify`)."""
     tracer = _Tracer()
     concrete = _concrete_args(module, inputs) if inputs is not None else None
+    state = {**dict(module.named_parameters()), **dict(module.named_buffers())}
+    versions = {k: t._version for k, t in state.items()}
     try:
         graph = tracer.trace(module, concrete_args=concrete)
     except Exception as e:  # noqa: BLE001 (user code: any failure becomes a ConversionError)
@@ -147,8 +183,15 @@ def trace(module: torch.nn.Module, inputs: int | None = None) -> fx.GraphModule:
         path = " > ".join(f"{q!r} ({c})" for q, c in where) if where else None
         root = type(module).__name__
         loc = f"module {path}" if path else f"the forward of {root}"
-        data_dependent = isinstance(e, fx.proxy.TraceError) or "Proxy" in str(e)
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        if "does not support item assignment" in reason:  # x[...] = v on a traced tensor
+            raise ConversionError(
+                f"cannot convert {root}: {loc} assigns into a tensor (x[...] = value), an "
+                "in-place change the spec has no op for",
+                node=where[-1][0] if where else None,
+                hint="build the tensor with torch.cat or torch.where instead",
+            ) from None
+        data_dependent = isinstance(e, fx.proxy.TraceError) or "Proxy" in str(e)
         hint = (
             "torch.fx traces forward symbolically: Python control flow (if/for/while, "
             "assert, len(), bool()) on tensors, or on their shapes, cannot be recorded; "
@@ -162,7 +205,20 @@ def trace(module: torch.nn.Module, inputs: int | None = None) -> fx.GraphModule:
             node=where[-1][0] if where else None,
             hint=hint,
         ) from None
+    changed = [k for k, t in state.items() if t._version != versions[k]]
+    if changed:  # fx runs code on buffers (not traced values) while tracing
+        raise ConversionError(
+            f"the forward of {type(module).__name__} changes parameter or buffer "
+            f"{', '.join(changed)} in place; a spec has no state that persists between calls",
+            node=changed[0].rsplit(".", 1)[0] or None,
+        )
     gm = fx.GraphModule(module, graph)
+    return simplify(gm) if simplify else gm
+
+
+def simplify(gm: fx.GraphModule) -> fx.GraphModule:
+    """Merge repeated calls and drop unused nodes: only once in-place ops are rewired
+    (:mod:`.mutation`), since fx drops an in-place op whose result is unused."""
     _merge_repeated_calls(gm.graph)
     gm.graph.eliminate_dead_code()
     return gm
@@ -226,12 +282,15 @@ def _has_tensor(v) -> bool:
 class _Recorder(fx.Interpreter):
     """Runs the graph once, storing every node's result summary in ``meta["nnspec"]``."""
 
-    def __init__(self, gm: fx.GraphModule):
+    def __init__(self, gm: fx.GraphModule, log: MutationLog | None = None):
         super().__init__(gm)
         self.extra_traceback = False  # our message says which node failed
         self.constants = constant_nodes(gm)
+        self.log = log
 
     def run_node(self, n: fx.Node):
+        if self.log is not None:
+            self.log.before(n)
         try:
             result = super().run_node(n)
         except Exception as e:  # noqa: BLE001 (user code: any failure becomes a ConversionError)
@@ -246,7 +305,13 @@ class _Recorder(fx.Interpreter):
         n.meta["nnspec"] = _summarize(result)
         if n in self.constants and isinstance(result, torch.Tensor):
             n.meta["nnspec_value"] = result.detach().cpu().numpy().copy()
+        if self.log is not None:
+            self.log.after(n, result)
         return result
+
+
+def _module_of(gm: fx.GraphModule, n: fx.Node) -> torch.nn.Module | None:
+    return gm.get_submodule(n.target) if n.op == "call_module" else None
 
 
 def describe(n: fx.Node, module: torch.nn.Module | None = None, *, node: bool = True) -> str:
@@ -471,7 +536,8 @@ class _Importer:
         for key, value in (params or {}).items():
             value = np.asarray(value)  # floats as float32; integer and bool constants kept
             dtype = value.dtype if value.dtype.kind in "biu" else np.float32
-            self.params[f"{name}/{key}"] = np.ascontiguousarray(value, dtype=dtype)
+            # np.require keeps a 0-d weight 0-d (ascontiguousarray would make it (1,))
+            self.params[f"{name}/{key}"] = np.require(value, dtype, "C")
         return name
 
     def expect(self, t: Tensor) -> None:
@@ -542,7 +608,9 @@ def _unsupported(gm: fx.GraphModule) -> list[str]:
             cls = type(m).__name__
             if module_converter(m) is not None:
                 continue
-            if is_torch_class(type(m)):
+            if namesake_reason(m) is not None:
+                why = namesake_reason(m)
+            elif is_torch_class(type(m)):
                 why = REFUSED.get(cls, "no converter")
             else:
                 why = "no converter (a custom leaf module)"
@@ -594,10 +662,14 @@ def from_torch(
     training = {m: m.training for m in module.modules()}
     module.eval()  # trace and run as at inference (``if self.training:`` branches)
     try:
-        gm = trace(_wrap_leaf_root(module, len(examples)), len(examples))
+        gm = trace(_wrap_leaf_root(module, len(examples)), len(examples), simplify=False)
         _check_placeholders(gm, examples, root)
-        with torch.no_grad():
-            _Recorder(gm).run(*examples)
+        log = MutationLog(gm)
+        with torch.no_grad():  # on copies: an in-place op must not change the caller's inputs
+            _Recorder(gm, log).run(*[x.clone() for x in examples])
+        functionalize(gm, log, lambda n: describe(n, _module_of(gm, n)))
+        del log  # the example run's tensors
+        simplify(gm)
     finally:
         for m, flag in training.items():
             m.training = flag

@@ -1,14 +1,16 @@
 """PyTorch converters: nn modules keyed by class name, functions and tensor methods by name.
 
 Building the registry imports the converter modules (which import torch); looking up a name
-needs no module instance. A module class is matched only when it is PyTorch's own class (its
-``__module__`` starts with ``torch.nn``): a user's class that happens to be called ``Linear``
-is traced through like any other user module.
+needs no module instance. A module class is matched only when it is the very class
+``torch.nn`` exports under that name: a user's class that happens to be called ``Linear`` is
+traced through like any other user module, and ``torch.ao.nn.qat.Linear`` (fake-quantised
+weights, other numbers) is not converted as ``nn.Linear``.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 from functools import cache
 
@@ -94,10 +96,29 @@ def is_torch_class(cls: type) -> bool:
     return getattr(cls, "__module__", "").startswith(("torch.nn", "torch.ao.nn"))
 
 
+def is_stock_class(cls: type) -> bool:
+    """The class ``torch.nn`` exports under this class's name (not another class of the
+    same name in ``torch.ao.nn``, nor a user's subclass)."""
+    nn = sys.modules["torch"].nn
+    return getattr(nn, cls.__name__, None) is cls
+
+
 def module_converter(module) -> Callable | None:
     _load_builtin()
     cls = type(module)
-    return _MODULES.get(cls.__name__) if is_torch_class(cls) else None
+    return _MODULES.get(cls.__name__) if is_stock_class(cls) else None
+
+
+def namesake_reason(module) -> str | None:
+    """Why a PyTorch class named like a converted ``torch.nn`` class is not converted."""
+    _load_builtin()
+    cls = type(module)
+    if cls.__name__ not in _MODULES or is_stock_class(cls):
+        return None
+    return (
+        f"{cls.__module__}.{cls.__qualname__} is not torch.nn.{cls.__name__}, whose "
+        "computation nnspec converts (quantised and QAT modules compute differently)"
+    )
 
 
 def function_converter(name: str) -> Callable | None:

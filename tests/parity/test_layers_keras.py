@@ -316,12 +316,7 @@ def test_keras_to_torch(build):
     assert keras_count(kmodel, spec) == spec.count_params() == torch_param_count(module)
 
 
-# keras.ops operations are named from a global counter (gelu, gelu_1, ...), so a rebuilt
-# model's ops.gelu gets a new name: that case's spec is the same but for the node name.
-ROUND_TRIP_CASES = [c for c in CASES if c.id != "keras_ops-gelu-approximate"]
-
-
-@pytest.mark.parametrize("build", ROUND_TRIP_CASES)
+@pytest.mark.parametrize("build", CASES)
 def test_keras_round_trip_idempotent(build):
     """Keras -> spec -> Keras -> spec gives the same spec and weights; the rebuilt Keras
     model computes what the original does."""

@@ -5,6 +5,13 @@ import keras
 from keras import layers, ops
 
 
+def named(tensor, name):
+    """Name the keras.ops operation that computed ``tensor`` (keras.ops functions take no
+    name, and Keras' per-process counter could repeat a name the model already uses)."""
+    tensor._keras_history.operation.name = name
+    return tensor
+
+
 @keras.saving.register_keras_serializable(package="nnspec")
 class Constant(layers.Layer):
     """A tensor held as a weight (the spec's ``constant`` op). A functional graph holds only

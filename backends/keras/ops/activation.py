@@ -10,7 +10,7 @@ from ..registry import converter
 @converter(Activation)
 def activation(node: Activation, ctx) -> str:
     if node.activation in KERAS_EXPRESSIONS:  # no Keras name for it (gelu_approximate)
-        return ctx.activation(ctx.x, node.activation)
+        return ctx.activation(ctx.x, node.activation, suffix="")
     return f"{ctx.layer('layers.Activation', node.activation)}({ctx.x})"
 
 

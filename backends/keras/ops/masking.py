@@ -5,15 +5,19 @@ from ...codegen_common import literal
 from ..registry import converter
 
 
-def mask_expr(source: str, source_type: TensorType, value: float) -> str:
+def mask_expr(source: str, source_type: TensorType, value: float, ctx) -> str:
     """The (N, T) boolean step mask Keras derives from a mask source (spec/ops/masking.py),
-    written as the keras.ops calls Keras itself records for Masking / Embedding(mask_zero)."""
+    written as the keras.ops calls Keras itself records for Masking / Embedding(mask_zero),
+    each named after the node."""
     if source_type.dtype == "bool":
         return source
     if source_type.dtype.startswith("int") and float(value).is_integer():
         value = int(value)
-    test = f"ops.not_equal({source}, {literal(value)})"
-    return test if source_type.rank == 2 else f"ops.any({test}, axis=-1)"
+    named = ctx.helper("named")
+    test = f"{named}(ops.not_equal({source}, {literal(value)}), {literal(ctx.op_name('mask'))})"
+    if source_type.rank == 2:
+        return test
+    return f"{named}(ops.any({test}, axis=-1), {literal(ctx.op_name('mask_any'))})"
 
 
 @converter(Masking)

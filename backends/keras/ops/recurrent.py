@@ -66,7 +66,7 @@ def recurrent(node, ctx) -> str:
     args = [ctx.x]
     rest = list(ctx.inputs[1:])
     if node.mask_value is not None:
-        args.append("mask=" + mask_expr(rest[0], ctx.in_types[1], node.mask_value))
+        args.append("mask=" + mask_expr(rest[0], ctx.in_types[1], node.mask_value, ctx))
         rest = rest[1:]
     if rest:
         args.append(f"initial_state=[{', '.join(rest)}]")

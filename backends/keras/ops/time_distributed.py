@@ -30,8 +30,9 @@ class _Capture:
         )
         return _PLACEHOLDER
 
-    def activation(self, x: str, name: str | None = None) -> str:
-        return apply_activation(name or getattr(self.node, "activation", "linear"), x)
+    def activation(self, x: str, name: str | None = None, suffix: str = "activation") -> str:
+        act = name or getattr(self.node, "activation", "linear")
+        return apply_activation(act, x, self._ctx, self._ctx.op_name(suffix))
 
     def fused_activation(self) -> tuple[str, str | None]:
         name = getattr(self.node, "activation", "linear")

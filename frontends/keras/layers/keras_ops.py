@@ -8,6 +8,7 @@ Registered under ``ops.<Class>`` (see ``registry.layer_key``) so they never meet
 ``keras.layers.Add`` / ``Multiply`` of the same class name.
 """
 
+import keras
 import numpy as np
 
 from nnspec.spec.errors import ConversionError
@@ -42,7 +43,7 @@ def _is_number_like(v) -> bool:
 
 
 def _is_tensor(v) -> bool:
-    return hasattr(v, "shape") and hasattr(v, "dtype") and type(v).__name__ == "KerasTensor"
+    return isinstance(v, keras.KerasTensor)  # the class, not a name: any object has a shape
 
 
 def _constant(value, ctx, channels):

@@ -118,7 +118,7 @@ def rnn(layer, ctx):
             "only a single LSTMCell, GRUCell or "
             "SimpleRNNCell is supported; stack cells as separate recurrent layers",
         )
-    return _convert(layer, ctx, cls, ctx.config, cell.get_config())
+    return _convert(layer, ctx, cls, ctx.config, ctx.config_of(cell))
 
 
 @from_layer("Bidirectional")
@@ -128,7 +128,7 @@ def bidirectional(layer, ctx):
     cls = OPS.get(kind)
     if cls is None:
         raise _fail(ctx, "layer", kind, "Bidirectional supports LSTM, GRU and SimpleRNN")
-    fcfg, bcfg = fwd.get_config(), bwd.get_config()
+    fcfg, bcfg = ctx.config_of(fwd), ctx.config_of(bwd)
     differ = sorted(
         k for k in set(fcfg) | set(bcfg) if k not in _DIRECTION_KEYS and fcfg.get(k) != bcfg.get(k)
     )

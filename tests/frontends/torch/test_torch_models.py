@@ -111,12 +111,12 @@ def test_channels_last_outputs_of_a_feature_map():
     """Outputs of rank >= 3 follow output_layout (default: input_layout)."""
     conv = torch.nn.Conv2d(3, 4, 3, padding=1).eval()
     x = _images((2, 3, 6, 6))
-    ref = run_torch(conv, [x])[0]
+    ref = run_torch(conv, [x])
     nchw = nnspec.from_torch(conv, torch.from_numpy(x))
-    assert_close([ref], run_keras(nnspec.to_keras(nchw), [x]))
+    assert_close(ref, run_keras(nnspec.to_keras(nchw), [x]))
     nhwc = nnspec.from_torch(conv, torch.from_numpy(x), input_layout="channels_last")
-    got = run_keras(nnspec.to_keras(nhwc), [np.ascontiguousarray(x.transpose(0, 2, 3, 1))])[0]
-    assert_close([ref.transpose(0, 2, 3, 1)], [got])
+    got = run_keras(nnspec.to_keras(nhwc), [np.ascontiguousarray(x.transpose(0, 2, 3, 1))])
+    assert_close([r.transpose(0, 2, 3, 1) for r in ref], got)
 
 
 def test_flatten_before_linear_permutes_the_kernel_rows():
