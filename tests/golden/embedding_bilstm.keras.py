@@ -3,9 +3,16 @@ import keras
 from keras import layers, ops
 
 
+def named(tensor, name):
+    """Name the keras.ops operation that computed ``tensor`` (keras.ops functions take no
+    name, and Keras' per-process counter could repeat a name the model already uses)."""
+    tensor._keras_history.operation.name = name
+    return tensor
+
+
 def build_model():
     tokens = keras.Input(shape=(40,), dtype='int32', name='tokens')
     embed = layers.Embedding(1000, 32, mask_zero=True, name='embed')(tokens)
-    bilstm = layers.Bidirectional(layers.LSTM(16), name='bilstm')(embed, mask=ops.not_equal(tokens, 0))
+    bilstm = layers.Bidirectional(layers.LSTM(16), name='bilstm')(embed, mask=named(ops.not_equal(tokens, 0), 'bilstm_mask'))
     probs = layers.Dense(1, activation='sigmoid', name='probs')(bilstm)
     return keras.Model(inputs=tokens, outputs=probs, name='embedding_bilstm')

@@ -3,9 +3,16 @@ import keras
 from keras import layers, ops
 
 
+def named(tensor, name):
+    """Name the keras.ops operation that computed ``tensor`` (keras.ops functions take no
+    name, and Keras' per-process counter could repeat a name the model already uses)."""
+    tensor._keras_history.operation.name = name
+    return tensor
+
+
 def build_model():
     series = keras.Input(shape=(20, 6), name='series')
-    gru = layers.GRU(12, return_sequences=True, name='gru')(series, mask=ops.any(ops.not_equal(series, 0.0), axis=-1))
-    gru2 = layers.GRU(8, reset_after=False, name='gru2')(gru, mask=ops.any(ops.not_equal(series, 0.0), axis=-1))
+    gru = layers.GRU(12, return_sequences=True, name='gru')(series, mask=named(ops.any(named(ops.not_equal(series, 0.0), 'gru_mask'), axis=-1), 'gru_mask_any'))
+    gru2 = layers.GRU(8, reset_after=False, name='gru2')(gru, mask=named(ops.any(named(ops.not_equal(series, 0.0), 'gru2_mask'), axis=-1), 'gru2_mask_any'))
     out = layers.Dense(2, name='out')(gru2)
     return keras.Model(inputs=series, outputs=out, name='masked_gru')

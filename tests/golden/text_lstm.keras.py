@@ -3,10 +3,17 @@ import keras
 from keras import layers, ops
 
 
+def named(tensor, name):
+    """Name the keras.ops operation that computed ``tensor`` (keras.ops functions take no
+    name, and Keras' per-process counter could repeat a name the model already uses)."""
+    tensor._keras_history.operation.name = name
+    return tensor
+
+
 def build_model():
     tokens = keras.Input(shape=(None,), dtype='int32', name='tokens')
     embed = layers.Embedding(20000, 128, mask_zero=True, name='embed')(tokens)
-    lstm = layers.LSTM(64, name='lstm')(embed, mask=ops.not_equal(tokens, 0))
+    lstm = layers.LSTM(64, name='lstm')(embed, mask=named(ops.not_equal(tokens, 0), 'lstm_mask'))
     hidden = layers.Dense(64, activation='relu', name='hidden')(lstm)
     dropout = layers.Dropout(0.3, name='dropout')(hidden)
     probs = layers.Dense(4, activation='softmax', name='probs')(dropout)
