@@ -6,6 +6,7 @@ identifier) or ``literal`` (as a ``repr``).
 
 from __future__ import annotations
 
+import ast
 import builtins
 import keyword
 import math
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 VERSION = "0.1.0"
 
 _BAD = re.compile(r"[^0-9A-Za-z_]")
+_LEADING = re.compile(r"^__+")
 
 
 class Namespace:
@@ -42,11 +44,13 @@ class Namespace:
         base = _BAD.sub("_", str(text)) or "_"
         if base[0].isdigit():
             base = "_" + base
+        base = _LEADING.sub("_", base)  # `__x` would be name-mangled inside the class
         if keyword.iskeyword(base) or hasattr(builtins, base):
             base += "_1"
+        sep = "" if base.endswith("_") else "_"
         candidate, n = base, 1
         while candidate in self._used:
-            candidate = f"{base}_{n}"
+            candidate = f"{base}{sep}{n}"
             n += 1
         self._used.add(candidate)
         if key is not None:
@@ -78,6 +82,26 @@ def call(fn: str, *args: str, **kwargs) -> str:
     """``fn(arg, key=literal(value))``; positional args are already source text."""
     parts = list(args) + [f"{k}={literal(v)}" for k, v in kwargs.items()]
     return f"{fn}({', '.join(parts)})"
+
+
+def file_stem(name: str) -> str:
+    """A file name (without ``.py``) for a generated module named ``name`` that is ASCII and
+    cannot shadow a module it imports: a model named ``torch`` must not write ``torch.py``."""
+    import importlib.util
+    import sys
+
+    stem = _BAD.sub("_", name).strip("_") or "model"
+    if stem[0].isdigit():
+        stem = "model_" + stem
+    taken = keyword.iskeyword(stem) or stem in sys.stdlib_module_names
+    if taken or importlib.util.find_spec(stem) is not None:
+        stem += "_model"
+    return stem
+
+
+def used_names(code: str) -> set[str]:
+    """The bare names a piece of generated code reads (to import only what it uses)."""
+    return {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)}
 
 
 def class_name(text: str) -> str:

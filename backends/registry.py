@@ -16,10 +16,13 @@ class ConverterRegistry:
         self.package = package  # e.g. "nnspec.backends.torch"
         self._modules = modules  # the built-in converter modules, imported on first use
         self.converters: dict[type[Node], Callable] = {}
+        self.layouts: dict[type[Node], Callable] = {}  # layout rules (PyTorch: layout.py)
         self._loaded = False
 
-    def converter(self, *classes: type[Node]):
-        """Register ``fn(node, ctx) -> expression`` for these node classes (once each)."""
+    def converter(self, *classes: type[Node], layout: Callable | None = None):
+        """Register ``fn(node, ctx) -> expression`` for these node classes (once each).
+        ``layout``: the rule saying which tensor layouts the converter reads and writes
+        (a backend without layouts ignores it; absent: the spec's own layout)."""
 
         def register(fn):
             for cls in classes:
@@ -28,6 +31,8 @@ class ConverterRegistry:
                         f"a {self.framework} converter for {cls.__name__} is already registered"
                     )
                 self.converters[cls] = fn
+                if layout is not None:
+                    self.layouts[cls] = layout
             return fn
 
         return register
@@ -49,6 +54,10 @@ class ConverterRegistry:
                 hint=f"register one with {self.package}.registry.converter",
             )
         return fn
+
+    def layout_for(self, node: Node, default: Callable) -> Callable:
+        self._load_builtin()
+        return self.layouts.get(type(node), default)
 
     def supported(self) -> set[type[Node]]:
         self._load_builtin()

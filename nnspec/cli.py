@@ -330,6 +330,11 @@ def _convert_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--no-check", action="store_true", help="skip the parity check")
     p.add_argument(
+        "--channels-first",
+        action="store_true",
+        help="--to torch: the module takes and returns images NCHW (default: Keras' NHWC)",
+    )
+    p.add_argument(
         "--weights", type=Path, help="model.py sources: a .safetensors state dict to load"
     )
     p.add_argument(
@@ -419,6 +424,7 @@ def convert(args: argparse.Namespace) -> int:
         torch_source=torch_source,
         force=args.force,
         report=args.report or args.report_json is not None,
+        channels_first=args.channels_first,
     )
     print(format_report(result))
     if args.report_json is not None and result.node_report is not None:

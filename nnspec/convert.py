@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from nnspec.backends.codegen_common import file_stem
 from nnspec.spec.budget import check_fits, format_bytes
 from nnspec.spec.errors import ConversionError, SpecError
 from nnspec.spec.io import load, save, save_weights
@@ -172,6 +173,12 @@ def _torch_outputs(module, arrays):
     return [o.numpy() for o in (out if isinstance(out, tuple) else (out,))]
 
 
+def _torch_outputs_nchw(module, arrays):
+    """Outputs, in the spec's layout, of a module taking and returning images NCHW."""
+    nchw = [np.ascontiguousarray(np.moveaxis(a, -1, 1)) if a.ndim >= 4 else a for a in arrays]
+    return [np.moveaxis(o, 1, -1) if o.ndim >= 4 else o for o in _torch_outputs(module, nchw)]
+
+
 def _torch_count(module) -> int:
     """Trainable parameters plus running statistics: what Keras' count_params() counts."""
     trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
@@ -204,8 +211,10 @@ def convert(
     torch_source: TorchSource | None = None,
     force: bool = False,
     report: bool = False,
+    channels_first: bool = False,
 ) -> ConvertResult:
-    """Convert ``src`` into ``outdir``; ``torch_source`` describes a ``model.py:Class`` source.
+    """Convert ``src`` into ``outdir``; ``torch_source`` describes a ``model.py:Class`` source;
+    ``channels_first``: the PyTorch module takes and returns NCHW images.
 
     Files appear in ``outdir`` only when everything succeeded, the parity check included
     (``result.written`` is False otherwise, and nothing is left behind). Existing files are
@@ -230,22 +239,23 @@ def convert(
     if check and to != "spec":
         check_inputs_fit(spec)
     read = spec.metadata.get("read_from", "")
-    name = spec.name if spec.name.isidentifier() else "model"
+    name = file_stem(spec.name)  # never torch.py next to the real torch
     refuse_overwrite([outdir / f for f in planned_files(name, to)], sources, force)
     result = ConvertResult()
     with staging_folder(outdir) as staging:
-        built = _write_target(spec, name, to, staging, progress, result)
+        layout = {"channels_first": True} if channels_first else {}
+        built = _write_target(spec, name, to, staging, progress, result, **layout)
         targets = [outdir / p.name for p in sorted(staging.iterdir())]
         refuse_overwrite(targets, sources, force)
         if check and to != "spec":
-            _check(spec, reference, built, to, progress, result)
+            _check(spec, reference, built, to, progress, result, **layout)
             if read and not read.startswith("Keras 3"):
                 result.reference = (
                     f"Keras 3 model rebuilt from the config and weights of the {read}"
                 )
             elif read:
                 result.reference = read
-            if report or not result.ok:
+            if (report or not result.ok) and not channels_first:  # the report reads NHWC
                 from nnspec.report import build_report
 
                 with progress.stage("comparing every node"):
@@ -268,7 +278,7 @@ def planned_files(name: str, to: str) -> list[str]:
     return [f"{name}.yaml", f"{name}.safetensors"]
 
 
-def _write_target(spec, name, to, staging, progress, result):
+def _write_target(spec, name, to, staging, progress, result, channels_first=False):
     """Write the target files into ``staging``; returns the built model, if any."""
     spec_copy = spec.model_copy(deep=True)
     spec_copy.params = spec.params
@@ -287,7 +297,7 @@ def _write_target(spec, name, to, staging, progress, result):
         from nnspec.backends.torch.codegen import generate
 
         with progress.stage(f"generating PyTorch source ({len(spec.nodes)} nodes)"):
-            src = generate(spec)
+            src = generate(spec, channels_first=channels_first)
             (staging / f"{name}.py").write_text(src.source, encoding="utf-8")
             save_weights(src.state_dict, staging / f"{name}.safetensors")
         if spec.training is not None:  # <name>_train.py: the training loop
@@ -314,7 +324,7 @@ def _write_target(spec, name, to, staging, progress, result):
 PARITY_SEEDS = (0, 1)
 
 
-def _check(spec, reference, built, to, progress, result):
+def _check(spec, reference, built, to, progress, result, channels_first=False):
     """Run the converted model and a reference on the same inputs, for each of two inputs;
     each output keeps its worst error."""
     with progress.stage("checking parity on two random inputs"):
@@ -328,16 +338,21 @@ def _check(spec, reference, built, to, progress, result):
                 from nnspec.backends.torch import build_module
 
                 reference = build_module(spec)
-        runs = [_outputs(reference, built, to, sample_inputs(spec, seed=s)) for s in PARITY_SEEDS]
+        runs = [
+            _outputs(reference, built, to, sample_inputs(spec, seed=s), channels_first)
+            for s in PARITY_SEEDS
+        ]
         checks = [compare(spec, ref, got) for ref, got in runs]
         result.checks = [max(pair, key=lambda c: c.max_abs / c.bound) for pair in zip(*checks)]
         result.params = _counts(reference, built, to, source)
         result.problems = non_finite_weights(spec)
 
 
-def _outputs(reference, built, to, arrays):
+def _outputs(reference, built, to, arrays, channels_first=False):
     run_ref = _torch_outputs if _is_torch(reference) else _keras_outputs
     run_got = _torch_outputs if to == "torch" else _keras_outputs
+    if channels_first and to == "torch":
+        run_got = _torch_outputs_nchw
     return run_ref(reference, arrays), run_got(built, arrays)
 
 

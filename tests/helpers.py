@@ -259,6 +259,10 @@ def _residual_branch_ends(model) -> list:
     return found
 
 
+# ruff rules every generated source must pass: ruff's defaults, unused names, imports, bugbear.
+GENERATED_RULES = "E4,E7,E9,F,W,I,B,UP"
+
+
 def assert_reloads(spec, folder) -> None:
     """``spec.save`` then ``nnspec.load`` gives a spec that validates, with the same nodes and
     the same weights (shapes and dtypes included: a scalar stays 0-d)."""

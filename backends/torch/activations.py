@@ -1,44 +1,62 @@
-"""Activation names (spec/activations.py) as PyTorch expressions over ``{x}``.
+"""Activation names (spec/activations.py) as PyTorch functions.
 
-Each template uses ``{x}`` once, so ``{x}`` may be any expression (a layer call). The two
-activations PyTorch lacks call a small function that the generated module then defines
-(``ACTIVATION_HELPERS``: activation name -> helper name in helpers.py).
+Each name maps to a callable's source and the extra arguments after the tensor, so the same
+table gives an expression (``F.leaky_relu(x, 0.2)``) and a callable (``torch.tanh``, or a
+lambda where there are extra arguments). The activations PyTorch lacks are functions of
+``runtime.py`` that the generated module then defines (``RUNTIME``).
 """
 
-ACTIVATIONS = {
-    "linear": "{x}",
-    "relu": "F.relu({x})",
-    "relu6": "F.relu6({x})",
-    "leaky_relu": "F.leaky_relu({x}, 0.2)",
-    "elu": "F.elu({x})",
-    "selu": "F.selu({x})",
-    "gelu": "F.gelu({x})",
-    "gelu_approximate": "F.gelu({x}, approximate='tanh')",
-    "silu": "F.silu({x})",
-    "hard_silu": "F.hardswish({x})",
-    "mish": "F.mish({x})",
-    "sigmoid": "torch.sigmoid({x})",
-    "hard_sigmoid": "F.hardsigmoid({x})",
-    "hard_sigmoid_keras2": "torch.clamp(0.2 * {x} + 0.5, 0.0, 1.0)",
-    "tanh": "torch.tanh({x})",
-    "softplus": "F.softplus({x})",
-    "softsign": "F.softsign({x})",
-    "exponential": "torch.exp({x})",
-    "softmax": "F.softmax({x}, dim=-1)",
-    "log_softmax": "F.log_softmax({x}, dim=-1)",
-    "celu": "F.celu({x})",
-    "hard_tanh": "F.hardtanh({x})",
-    "log_sigmoid": "F.logsigmoid({x})",
-    "tanh_shrink": "F.tanhshrink({x})",
-    "soft_shrink": "F.softshrink({x}, 0.5)",
-    "hard_shrink": "F.hardshrink({x}, 0.5)",
-    "squareplus": "squareplus({x})",
-    "sparse_plus": "sparse_plus({x})",
-    "sparse_sigmoid": "torch.clamp(0.5 * ({x} + 1.0), 0.0, 1.0)",
+from __future__ import annotations
+
+ACTIVATIONS: dict[str, tuple[str, str]] = {
+    "relu": ("F.relu", ""),
+    "relu6": ("F.relu6", ""),
+    "leaky_relu": ("F.leaky_relu", ", 0.2"),
+    "elu": ("F.elu", ""),
+    "selu": ("F.selu", ""),
+    "gelu": ("F.gelu", ""),
+    "gelu_approximate": ("F.gelu", ", approximate='tanh'"),
+    "silu": ("F.silu", ""),
+    "hard_silu": ("F.hardswish", ""),
+    "mish": ("F.mish", ""),
+    "sigmoid": ("torch.sigmoid", ""),
+    "hard_sigmoid": ("F.hardsigmoid", ""),
+    "hard_sigmoid_keras2": ("hard_sigmoid_keras2", ""),
+    "tanh": ("torch.tanh", ""),
+    "softplus": ("F.softplus", ""),
+    "softsign": ("F.softsign", ""),
+    "exponential": ("torch.exp", ""),
+    "softmax": ("F.softmax", ", dim=-1"),
+    "log_softmax": ("F.log_softmax", ", dim=-1"),
+    "celu": ("F.celu", ""),
+    "hard_tanh": ("F.hardtanh", ""),
+    "log_sigmoid": ("F.logsigmoid", ""),
+    "tanh_shrink": ("F.tanhshrink", ""),
+    "soft_shrink": ("F.softshrink", ", 0.5"),
+    "hard_shrink": ("F.hardshrink", ", 0.5"),
+    "squareplus": ("squareplus", ""),
+    "sparse_plus": ("sparse_plus", ""),
+    "sparse_sigmoid": ("sparse_sigmoid", ""),
 }
 
-ACTIVATION_HELPERS = {"squareplus": "squareplus", "sparse_plus": "sparse_plus"}
+# Activations that are functions of runtime.py.
+RUNTIME = {"squareplus", "sparse_plus", "sparse_sigmoid", "hard_sigmoid_keras2"}
+AXIS_DEPENDENT = {"softmax", "log_softmax"}  # read the last (channels) axis
 
 
-def apply_activation(name: str, x: str) -> str:
-    return ACTIVATIONS[name].format(x=x)
+def apply_activation(name: str, x: str, dim: int | None = None) -> str:
+    """``name`` applied to the expression ``x``; ``dim``: where softmax's axis is now."""
+    if name == "linear":
+        return x
+    fn, extra = ACTIVATIONS[name]
+    if name in AXIS_DEPENDENT and dim is not None:
+        extra = f", dim={dim}"
+    return f"{fn}({x}{extra})"
+
+
+def activation_callable(name: str) -> str:
+    """The activation as a callable: ``torch.tanh``, or a lambda with its extra arguments."""
+    if name == "linear":
+        return "lambda v: v"
+    fn, extra = ACTIVATIONS[name]
+    return fn if not extra else f"lambda v: {fn}(v{extra})"

@@ -1,13 +1,21 @@
 """Spec -> readable PyTorch source: an ``nn.Module`` with named submodules and a ``forward``
-with one line per node, in the spec's channels-last layout. Imports no torch.
+with one line per node, channels-first inside as a person writes it. Imports no torch.
+
+Converters return descriptions (describe.py); the layout pass (layout.py) decides which
+tensors are channels-first; ``Generator`` renders both into one file.
 """
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 
+from nnspec.spec.errors import ConversionError
+from nnspec.spec.graph import topological_nodes
 from nnspec.spec.model import Model
 from nnspec.spec.node import Node
 from nnspec.spec.types import TensorType
@@ -18,31 +26,28 @@ from ..codegen_common import (
     call,
     checked_analysis,
     class_name,
-    emit_nodes,
     literal,
     model_params,
+    node_params,
+    used_names,
 )
-from .activations import ACTIVATION_HELPERS, apply_activation
-from .helpers import HELPERS
-from .registry import converter_for
+from .activations import RUNTIME, apply_activation
+from .describe import Module, Op, Tensor, as_op
+from .layout import CF, CL, Layout, Plan, assign, convert, suffix, torch_dim
+from .registry import converter_for, layout_rule
+from .reserved import FILE_NAMES, MODULE_ATTRIBUTES
 
-MODULE_RESERVED = (
-    "self",
-    "forward",
-    "training",
-    "eval",
-    "train",
-    "to",
-    "state_dict",
-    "parameters",
-    "modules",
-    "children",
-    "buffers",
-    "apply",
-    "cuda",
-    "cpu",
-)
-LOCAL_RESERVED = ("self", "torch", "nn", "F", "math", *HELPERS)  # helpers are global names
+
+@cache
+def runtime_functions() -> dict[str, str]:
+    """Source of each public function of runtime.py, read from the file (so no torch)."""
+    path = Path(__file__).with_name("runtime.py")
+    text = path.read_text(encoding="utf-8")
+    return {
+        n.name: ast.get_source_segment(text, n)
+        for n in ast.parse(text).body
+        if isinstance(n, ast.FunctionDef)
+    }
 
 
 @dataclass
@@ -55,29 +60,20 @@ class TorchSource:
     node_ids: dict[str, str] = field(default_factory=dict)
 
 
-class _Generator:
-    def __init__(self):
-        self.attrs = Namespace(MODULE_RESERVED)
-        self.locals = Namespace(LOCAL_RESERVED)
-        self.init_lines: list[str] = []
-        self.forward_lines: list[str] = []
-        self.state: dict[str, np.ndarray] = {}
-        self.helpers: list[str] = []
-        self.node_ids: dict[str, str] = {}
-        self.owned: dict[tuple[str, str], str] = {}  # (node, suffix) -> attribute, for `shares`
-
-
 class NodeCtx:
-    """What a converter sees: the node, its inputs as source expressions, shapes, weights."""
+    """What a converter sees: the node, its inputs as local names (in the layouts its layout
+    rule chose), their canonical types, the output types and the node's weights."""
 
     def __init__(
         self,
-        gen: _Generator,
+        gen: Generator,
         node: Node,
         inputs: list[str],
         in_types: list[TensorType],
         out_types: list[TensorType],
         params: dict[str, np.ndarray],
+        layouts: tuple[Layout, ...],
+        out_layout: Layout,
     ):
         self._gen = gen
         self.node = node
@@ -85,70 +81,60 @@ class NodeCtx:
         self.in_types = in_types
         self.out_types = out_types
         self.params = params
+        self.layouts = layouts
+        self.out_layout = out_layout
+        self.helpers: list[str] = []
+        self.padding_before: tuple[int, ...] | None = None  # a zero padding folded in
 
     @property
     def x(self) -> str:
-        """The first input's expression."""
+        """The first input's name."""
         return self.inputs[0]
 
-    def module(
-        self,
-        cls: str,
-        *args,
-        weights: dict[str, np.ndarray] | None = None,
-        suffix: str = "",
-        **kwargs,
-    ) -> str:
-        """Declare ``self.<name> = cls(*args, **kwargs)`` in __init__; returns ``self.<name>``.
-        A node that ``shares`` another's weights gets that node's submodule instead."""
-        if self.node.shares is not None:
-            return f"self.{self._gen.owned[(self.node.shares, suffix)]}"
-        attr = self._gen.attrs.name(self.node.name + (f"_{suffix}" if suffix else ""))
-        self._gen.owned[(self.node.name, suffix)] = attr
-        self._gen.init_lines.append(f"self.{attr} = " + call(cls, *map(literal, args), **kwargs))
-        for key, value in (weights or {}).items():
-            self._gen.state[f"{attr}.{key}"] = _f32(value)
-        self._gen.node_ids[attr] = self.node.name
-        return f"self.{attr}"
+    @property
+    def layout(self) -> Layout:
+        """The layout of the first input."""
+        return self.layouts[0] if self.layouts else CL
 
-    def tensor(self, suffix: str, value: np.ndarray, *, parameter: bool = True) -> str:
-        """A weight used by a functional op: an ``nn.Parameter`` (or a buffer)."""
-        if self.node.shares is not None:
-            return f"self.{self._gen.owned[(self.node.shares, suffix)]}"
-        attr = self._gen.attrs.name(f"{self.node.name}_{suffix}")
-        self._gen.owned[(self.node.name, suffix)] = attr
-        value = _f32(value)
-        empty = f"torch.empty({literal(tuple(int(d) for d in value.shape))})"
-        if parameter:
-            self._gen.init_lines.append(f"self.{attr} = nn.Parameter({empty})")
-        else:
-            self._gen.init_lines.append(f"self.register_buffer({attr!r}, {empty})")
-        self._gen.state[attr] = value
-        self._gen.node_ids[attr] = self.node.name
-        return f"self.{attr}"
+    def dim(self, axis: int, i: int = 0) -> int:
+        """The PyTorch dim of the canonical ``axis`` of input ``i`` in its layout."""
+        return torch_dim(axis, self.in_types[i].rank, self.layouts[i])
 
-    def init(self, line: str) -> None:
-        """An extra statement in ``__init__`` (after the submodules declared so far)."""
-        self._gen.init_lines.append(line)
-
-    def helper(self, name: str) -> str:
-        """Include a helper function from helpers.py in the generated file; returns its name."""
-        if name not in self._gen.helpers:
-            self._gen.helpers.append(name)
-        return name
+    def attr(self, suffix: str = "") -> str:
+        """``self.<name>`` for a submodule or weight of this node, to declare in ``Op.modules``
+        or ``Op.tensors`` (a node that ``shares`` weights gets its owner's)."""
+        owner = self.node.shares or self.node.name
+        return f"self.{self._gen.attr_name(owner, suffix)}"
 
     def temp(self, hint: str = "t") -> str:
+        """A fresh local name for an intermediate value."""
         return self._gen.locals.name(f"{self.node.name}_{hint}")
 
-    def stmt(self, line: str) -> None:
-        """A statement run before the node's own line (for multi-step ops)."""
-        self._gen.forward_lines.append(line)
+    def helper(self, name: str) -> str:
+        """A runtime.py function the generated file must define; returns its name."""
+        if name not in runtime_functions():
+            raise KeyError(f"runtime.py has no function {name!r}")
+        if name not in self.helpers:
+            self.helpers.append(name)
+        return name
 
     def activation(self, x: str, name: str | None = None) -> str:
+        """``x`` through the node's activation (softmax over the channels where they are)."""
         name = name or getattr(self.node, "activation", "linear")
-        if name in ACTIVATION_HELPERS:
-            self.helper(ACTIVATION_HELPERS[name])
-        return apply_activation(name, x)
+        if name in RUNTIME:
+            self.helper(name)
+        rank = self.out_types[0].rank if self.out_types else 2
+        dim = torch_dim(-1, rank, CF) if self.out_layout == CF else None
+        return apply_activation(name, x, dim)
+
+    def sub(self, node: Node, inputs: list[str], in_types, out_types, layouts, out_layout):
+        """A context for an inner node (time_distributed) sharing this node's weights."""
+        ctx = NodeCtx(
+            self._gen, node, inputs, in_types, out_types, self.params, layouts, out_layout
+        )
+        ctx.helpers = self.helpers
+        self._gen.uses_cf |= CF in layouts
+        return ctx
 
 
 def _f32(a) -> np.ndarray:
@@ -157,64 +143,249 @@ def _f32(a) -> np.ndarray:
     return np.require(a, requirements="C")  # ascontiguousarray would make a 0-d array 1-d
 
 
+FOLDABLE = ("conv1d", "conv2d", "conv3d", "depthwise_conv1d", "depthwise_conv2d")
+
+
+def foldable_padding(model: Model) -> dict[str, str]:
+    """zero_padding nodes whose symmetric padding their only reader, a 'valid' convolution,
+    takes as its own ``padding=``: {conv node: padding node}."""
+    readers: dict[str, list[Node]] = {}
+    for n in model.nodes:
+        for r in n.inputs or []:
+            readers.setdefault(r, []).append(n)
+    by_name = {n.name: n for n in model.nodes}
+    shared = {n.shares for n in model.nodes if n.shares}
+    out = {}
+    for n in model.nodes:
+        if not n.op.startswith("zero_padding") or n.name in model.outputs:
+            continue
+        users = readers.get(n.name, [])
+        if len(users) != 1 or len(set(users[0].inputs or [])) != 1:
+            continue
+        conv = by_name[users[0].name]
+        if (
+            conv.op in FOLDABLE
+            and conv.padding == "valid"
+            and conv.shares is None
+            and conv.name not in shared
+            and all(a == b for a, b in n.padding)
+        ):
+            out[conv.name] = n.name
+    return out
+
+
+class Generator:
+    """Renders a spec, its layout plan and its converters' descriptions as one module."""
+
+    def __init__(self, model: Model, *, channels_first: bool = False, seed: int | None = 0):
+        self.model = model
+        self.a = checked_analysis(model)
+        self.params = model_params(model, self.a, seed)
+        self.channels_first = channels_first
+        self.plan: Plan = assign(model, self.a, layout_rule, channels_first)
+        reserved_locals = ("self", *FILE_NAMES, *runtime_functions())
+        self.attrs = Namespace(MODULE_ATTRIBUTES)  # `self.x` never meets a global name
+        self.locals = Namespace((*reserved_locals, "_"))  # `_`: outputs nobody reads
+        self.class_name = Namespace(reserved_locals).name(class_name(model.name))
+        self.locals.reserve(self.class_name)
+        self._attr: dict[tuple[str, str], str] = {}
+        self.init_lines: list[str] = []
+        self.forward_lines: list[str] = []
+        self.state: dict[str, np.ndarray] = {}
+        self.helpers: list[str] = []
+        self.node_ids: dict[str, str] = {}
+        self.value: dict[tuple[str, Layout], str] = {}  # (tensor, layout) -> local name
+        self.folded = foldable_padding(model)
+        self.uses_cf = any(v == CF for v in self.plan.have.values())
+        self.read_refs = {r for n in model.nodes for r in n.inputs or []} | set(model.outputs)
+
+    # names -----------------------------------------------------------------------------
+    def attr_name(self, node: str, sfx: str) -> str:
+        key = (node, sfx)
+        if key not in self._attr:
+            wanted = node + (f"_{sfx}" if sfx else "")
+            name = self.attrs.name(wanted)
+            self._attr[key] = name
+            if name != node:  # renamed, or one of several attributes of the node
+                self.node_ids[name] = node
+        return self._attr[key]
+
+    def local(self, text: str, node: str) -> str:
+        name = self.locals.name(text)
+        if name != text:
+            self.node_ids[name] = node
+        return name
+
+    def read(self, ref: str, layout: Layout) -> str:
+        """The local holding tensor ``ref`` in ``layout``, permuting it once if needed."""
+        key = (ref, layout)
+        if key not in self.value:
+            have = self.plan.have[ref]
+            src = self.value[(ref, have)]
+            rank = self.a.types[ref].rank
+            name = self.locals.name(f"{src}_{suffix(layout, rank, have)}")
+            self.uses_cf |= layout == CF
+            note = ""
+            if ref in self.model.inputs and have == CL and layout == CF:
+                note = f"  # {suffix(CL, rank).upper()} in, {suffix(CF, rank).upper()} from here on"
+            self.forward_lines.append(f"{name} = {convert(src, have, layout, rank)}{note}")
+            self.value[key] = name
+        return self.value[key]
+
+    # rendering -------------------------------------------------------------------------
+    def declare(self, node: Node, op: Op) -> None:
+        if node.shares is not None:
+            return  # the owner declared them
+        for target, m in op.modules.items():
+            attr = target.removeprefix("self.")
+            line = f"self.{attr} = " + call(m.cls, *map(literal, m.args), **m.kwargs)
+            if m.comment:
+                line += f"  # {m.comment}"
+            self.init_lines.append(line)
+            for key, value in m.weights.items():
+                self.state[f"{attr}.{key}"] = _f32(value)
+            for key in m.frozen:
+                self.init_lines.append(f"self.{attr}.{key}.requires_grad_(False)")
+        for target, t in op.tensors.items():
+            attr = target.removeprefix("self.")
+            value = _f32(t.value)
+            empty = f"torch.empty({literal(tuple(int(d) for d in value.shape))})"
+            if t.parameter:
+                self.init_lines.append(f"self.{attr} = nn.Parameter({empty})")
+            else:
+                self.init_lines.append(f"self.register_buffer({attr!r}, {empty})")
+            self.state[attr] = value
+
+    def node(self, node: Node) -> None:
+        a = self.a
+        refs = node.inputs or []
+        layouts = self.plan.reads[node.name]
+        out_layout = self.plan.have[node.name]
+        if node.op.startswith("zero_padding") and node.name in self.folded.values():
+            self.value[(node.name, out_layout)] = self.read(refs[0], layouts[0])
+            return
+        inputs = [self.read(r, lay) for r, lay in zip(refs, layouts)]
+        outs = a.outputs[node.name]
+        ctx = NodeCtx(
+            self,
+            node,
+            inputs,
+            [a.types[r] for r in refs],
+            list(outs),
+            node_params(node, a, self.params),
+            layouts,
+            out_layout,
+        )
+        if node.name in self.folded:
+            pad = next(n for n in self.model.nodes if n.name == self.folded[node.name])
+            ctx.padding_before = tuple(before for before, _ in pad.padding)
+        op = as_op(converter_for(node)(node, ctx))
+        calls = op.calls
+        if len(calls) not in (1, len(outs)):  # one call may give a tuple of every output
+            raise ConversionError(
+                f"the PyTorch converter gave {len(calls)} outputs, the op has {len(outs)}",
+                node=node.name,
+                op=node.op,
+            )
+        self.declare(node, op)
+        for h in (*ctx.helpers, *op.helpers):
+            if h not in self.helpers:
+                self.helpers.append(h)
+        self.forward_lines.extend(op.statements)
+        keys = [node.name if k == 0 else f"{node.name}:{k}" for k in range(len(outs))]
+        if len(outs) == 1 and calls[0] in inputs:  # an identity: no line
+            if layouts[inputs.index(calls[0])] != out_layout:
+                raise ConversionError(
+                    f"the PyTorch converter returns an input in layout "
+                    f"{layouts[inputs.index(calls[0])]}, its layout rule says {out_layout}",
+                    node=node.name,
+                    op=node.op,
+                )
+            self.value[(keys[0], out_layout)] = calls[0]
+            return
+        targets = [
+            self.local(node.name if k == 0 else f"{node.name}_{k}", node.name)
+            if k == 0 or key in self.read_refs
+            else "_"
+            for k, key in enumerate(keys)
+        ]
+        comment = f"  # node {node.name!r}" if targets[0] != node.name else ""
+        self.forward_lines.append(f"{', '.join(targets)} = {', '.join(calls)}{comment}")
+        for key, target in zip(keys, targets):
+            if target != "_":
+                self.value[(key, self.plan.have[key])] = target
+
+    def generate(self) -> TorchSource:
+        args = []
+        for name in self.model.inputs:
+            v = self.local(name, name)
+            self.value[(name, self.plan.have[name])] = v
+            args.append(v)
+        for node in topological_nodes(self.model):
+            self.node(node)
+        results = []
+        for ref in self.model.outputs:
+            rank = self.a.types[ref].rank
+            want = CF if self.channels_first and rank >= 4 else CL
+            have = self.plan.have[ref]
+            if (ref, want) in self.value:
+                results.append(self.value[(ref, want)])
+            else:
+                results.append(convert(self.value[(ref, have)], have, want, rank))
+        self.forward_lines.append(
+            "return " + (results[0] if len(results) == 1 else ", ".join(results))
+        )
+        return TorchSource(self.render(args), self.class_name, self.state, self.node_ids)
+
+    def header(self) -> list[str]:
+        model = self.model
+        lines = [
+            f"# Generated by nnspec {VERSION} from the spec {model.name!r} (format {model.nnspec})."
+        ]
+        if not self.uses_cf:
+            lines.append("# Tensors keep the spec's layout: batch first, channels last.")
+        elif self.channels_first:
+            lines.append(
+                "# Channels first (N, C, ...) throughout: image inputs and outputs too "
+                "(channels_first=True)."
+            )
+        else:
+            lines.append(
+                "# Channels first (N, C, ...) inside; inputs and outputs keep the spec's "
+                "channels-last layout."
+            )
+        lines.append("# Load weights: module.load_state_dict(safetensors.torch.load_file(path))")
+        return lines
+
+    def render(self, args: list[str]) -> str:
+        body = [
+            f"class {self.class_name}(nn.Module):",
+            "    def __init__(self):",
+            "        super().__init__()",
+            *[f"        {line}" for line in self.init_lines],
+            "",
+            f"    def forward(self, {', '.join(args)}):",
+            *[f"        {line}" for line in self.forward_lines],
+        ]
+        helpers = [runtime_functions()[h] for h in self.helpers]
+        code = "\n\n\n".join([*helpers, "\n".join(body)])
+        if self.node_ids:
+            code += f"\n\n\nNODE_IDS = {literal_dict(self.node_ids)}"
+        used = used_names(code)
+        imports = ["import torch"] if "torch" in used else []
+        if "F" in used:
+            imports.append("import torch.nn.functional as F")
+        imports.append("from torch import nn")
+        return "\n".join([*self.header(), *imports, "", "", code, ""])
+
+
 def generate(model: Model, *, channels_first: bool = False, seed: int | None = 0) -> TorchSource:
-    a = checked_analysis(model)
-    params = model_params(model, a, seed)
-    gen = _Generator()
-    cls = class_name(model.name)
-    var: dict[str, str] = {}  # tensor reference -> local variable
-    args = []
-    for name, spec in model.inputs.items():
-        v = gen.locals.name(name)
-        var[name] = v
-        args.append(v)
-        if channels_first and len(spec.shape) >= 4:
-            gen.forward_lines.append(f"{v} = {v}.movedim(1, -1)  # (N, C, ...) -> (N, ..., C)")
-
-    def make_ctx(node, inputs, in_types, out_types, node_params):
-        return NodeCtx(gen, node, inputs, in_types, out_types, node_params)
-
-    emit_nodes(model, a, params, var, gen.locals, gen.forward_lines, make_ctx, converter_for)
-    results = []
-    for ref in model.outputs:
-        r = var[ref]
-        if channels_first and a.types[ref].rank >= 4:
-            r = f"{r}.movedim(-1, 1)"
-        results.append(r)
-    gen.forward_lines.append(
-        "return " + (results[0] if len(results) == 1 else "(" + ", ".join(results) + ",)")
-    )
-    source = _render(model, cls, args, gen)
-    return TorchSource(source, cls, gen.state, gen.node_ids)
-
-
-def _render(model: Model, cls: str, args: list[str], gen: _Generator) -> str:
-    lines = [
-        f"# Generated by nnspec {VERSION} from the spec {model.name!r} (format {model.nnspec}).",
-        "# Tensors keep the spec's layout: batch first, channels last.",
-        "# Load weights: module.load_state_dict(safetensors.torch.load_file(path))",
-        "import torch",
-        "import torch.nn.functional as F",
-        "from torch import nn",
-        "",
-    ]
-    for h in gen.helpers:
-        lines += ["", HELPERS[h].strip(), ""]
-    lines += [
-        "",
-        f"class {cls}(nn.Module):",
-        "    def __init__(self):",
-        "        super().__init__()",
-    ]
-    lines += [f"        {line}" for line in gen.init_lines]
-    lines += ["", f"    def forward(self, {', '.join(args)}):"]
-    lines += [f"        {line}" for line in gen.forward_lines]
-    lines += ["", "", f"NODE_IDS = {literal_dict(gen.node_ids)}", ""]
-    return "\n".join(lines)
+    return Generator(model, channels_first=channels_first, seed=seed).generate()
 
 
 def literal_dict(d: dict[str, str]) -> str:
-    if not d:
-        return "{}"
     items = "".join(f"\n    {literal(k)}: {literal(v)}," for k, v in d.items())
     return "{" + items + "\n}"
+
+
+__all__ = ["Generator", "Module", "NodeCtx", "Op", "Tensor", "TorchSource", "generate"]

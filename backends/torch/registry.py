@@ -13,3 +13,9 @@ REGISTRY = ConverterRegistry("PyTorch", __package__, _modules)
 converter = REGISTRY.converter
 converter_for = REGISTRY.converter_for
 supported = REGISTRY.supported
+
+
+def layout_rule(node):
+    from .layout import canonical
+
+    return REGISTRY.layout_for(node, canonical)

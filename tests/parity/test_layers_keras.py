@@ -332,25 +332,38 @@ def test_keras_round_trip_idempotent(build):
     assert_close(run_keras(kmodel, arrays), run_keras(rebuilt, arrays))
 
 
-def test_identities_generate_no_torch_code_except_train_mode_noise():
-    """At inference every training-only layer is an identity; only the Gaussian noise layers
-    (and dropout without a noise_shape) get a line, guarded by ``self.training``."""
-    kmodel, _ = training_only()
-    source = nnspec.emit(nnspec.from_keras(kmodel), "torch")
-    forward = source.split("def forward")[1].splitlines()
-    noisy = [line for line in forward if "randn" in line or "dropout(" in line]
-    assert len(noisy) == 2 and all("self.training" in line for line in noisy), noisy
+def test_training_only_layers_are_identities_in_eval_and_active_in_train():
+    import torch
+
+    kmodel, x = training_only()
+    spec = nnspec.from_keras(kmodel)
+    source = nnspec.emit(spec, "torch")
+    assert "nn.Dropout1d(0.2)" in source and "nn.Dropout2d(0.5)" in source
+    forward = source.split("def forward")[1]
+    assert "identity" not in forward and "activity" not in forward  # no line for these
+    module = nnspec.to_torch(spec)
+    assert_close(run_keras(kmodel, x), run_torch(module, x))  # eval: identities
+    module.train()
+    with torch.no_grad():
+        trained = module(torch.from_numpy(x[0]))
+    assert not np.allclose(trained[1].numpy(), run_torch(module.eval(), x)[1])
+    assert (trained[1] == 0).float().mean().item() > 0.1  # whole channels dropped
 
 
-def test_flatten_after_conv_needs_no_weight_permutation():
-    """The dense kernel after Flatten is the Keras kernel transposed, nothing more: the
-    tensors stay channels-last, so the flatten order is Keras'."""
+def test_flatten_after_conv_permutes_the_dense_kernel_rows():
+    """The flatten runs on the NCHW tensor (no permute at run time); the dense kernel's rows
+    are permuted at conversion from Keras' (H, W, C) order to (C, H, W)."""
     kmodel, _ = conv_bn_flatten()
     randomise(kmodel)
-    module = nnspec.to_torch(nnspec.from_keras(kmodel))
+    spec = nnspec.from_keras(kmodel)
+    module = nnspec.to_torch(spec)
     kernel = kmodel.layers[-1].get_weights()[0]
+    h, w, c = kmodel.layers[-2].input.shape[1:]  # the flatten's input
+    rows = kernel.reshape(h, w, c, -1).transpose(2, 0, 1, 3).reshape(kernel.shape)
     weights = [p for n, p in module.named_parameters() if n.endswith("weight") and p.ndim == 2]
-    np.testing.assert_array_equal(weights[-1].detach().numpy(), kernel.T)
+    np.testing.assert_array_equal(weights[-1].detach().numpy(), rows.T)
+    forward = nnspec.emit(spec, "torch").split("def forward")[1]
+    assert forward.count("permute") == 1  # the input only
 
 
 def test_lambda_and_custom_layers_refused_in_one_message():

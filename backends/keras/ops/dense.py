@@ -1,5 +1,6 @@
 from nnspec.spec.ops.dense import Dense
 
+from ...codegen_common import non_default
 from ..registry import converter
 
 
@@ -7,7 +8,8 @@ from ..registry import converter
 def dense(node: Dense, ctx) -> str:
     act, after = ctx.fused_activation()
     weights = [ctx.params["kernel"]] + ([ctx.params["bias"]] if node.use_bias else [])
-    layer = ctx.layer(
-        "layers.Dense", node.units, activation=act, use_bias=node.use_bias, weights=weights
+    kwargs = non_default(
+        dict(activation="linear", use_bias=True), activation=act, use_bias=node.use_bias
     )
+    layer = ctx.layer("layers.Dense", node.units, weights=weights, **kwargs)
     return ctx.activation(f"{layer}({ctx.x})", after) if after else f"{layer}({ctx.x})"

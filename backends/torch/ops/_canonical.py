@@ -4,7 +4,8 @@ A tensor-op converter is a pure function ``fn(node, c: Canonical) -> str`` retur
 torch expression that computes the op on tensors in the spec's canonical layout
 (channels-last, as given). It sees the input expressions and types, and asks for its
 weights through ``c.weight``. Only this file knows the generator's ``NodeCtx``; a new
-generator (layout assignment) changes this adapter, not the converters.
+generator changes this adapter, not the converters. The default layout rule (canonical)
+applies: the layout pass permutes around these ops only where a neighbour is NCHW.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from nnspec.spec.node import Node
 from nnspec.spec.types import TensorType
 
+from ..describe import Op, Tensor
 from ..registry import converter
 
 
@@ -37,13 +39,18 @@ def canonical(*classes: type[Node]):
     """Register ``fn(node, c: Canonical) -> str`` for these node classes."""
 
     def register(fn: Callable[[Node, Canonical], str]):
-        def adapt(node: Node, ctx) -> str:
+        def adapt(node: Node, ctx) -> Op:
+            tensors: dict[str, Tensor] = {}
+
             def weight(name: str) -> str:
                 value = ctx.params[name]
                 trainable = getattr(node, "trainable", True) and value.dtype.kind == "f"
-                return ctx.tensor(name, value, parameter=trainable)
+                attr = ctx.attr(name)
+                tensors[attr] = Tensor(value, parameter=trainable)
+                return attr
 
-            return fn(node, Canonical(list(ctx.inputs), list(ctx.in_types), weight))
+            call = fn(node, Canonical(list(ctx.inputs), list(ctx.in_types), weight))
+            return Op(call, tensors=tensors)
 
         converter(*classes)(adapt)
         return fn

@@ -1,18 +1,21 @@
 """Activations: the named list, and the layers with parameters (relu, leaky_relu, prelu, elu,
-softmax). All elementwise, so the channels-last layout needs no change."""
+softmax). Elementwise ops run in whatever layout their input has; softmax remaps its axis;
+PReLU's alpha (shaped as the input without its batch axis) is channels-last."""
 
 from nnspec.spec.ops.activation import ELU, Activation, LeakyReLU, PReLU, ReLU, Softmax
 
-from ..codegen import literal
+from ...codegen_common import literal
+from ..describe import Op, Tensor
+from ..layout import elementwise, follow
 from ..registry import converter
 
 
-@converter(Activation)
+@converter(Activation, layout=follow)
 def activation(node: Activation, ctx) -> str:
     return ctx.activation(ctx.x, node.activation)  # linear: the input itself, no line
 
 
-@converter(ReLU)
+@converter(ReLU, layout=elementwise)
 def relu(node: ReLU, ctx) -> str:
     """Keras' ReLU: ``x`` above ``threshold`` (else 0), capped at ``max_value``, minus
     ``negative_slope * relu(threshold - x)``, in the order Keras computes it."""
@@ -20,7 +23,7 @@ def relu(node: ReLU, ctx) -> str:
     if slope and not threshold and cap is None:
         return f"F.leaky_relu({x}, {literal(slope)})"
     if threshold:
-        y = f"F.threshold({x}, {literal(threshold)}, 0.0)"
+        y = f"torch.where({x} > {literal(threshold)}, {x}, 0.0)"
     elif cap == 6.0:
         y, cap = f"F.relu6({x})", None
     elif cap is not None:
@@ -35,26 +38,27 @@ def relu(node: ReLU, ctx) -> str:
     return y
 
 
-@converter(LeakyReLU)
+@converter(LeakyReLU, layout=elementwise)
 def leaky_relu(node: LeakyReLU, ctx) -> str:
     return f"F.leaky_relu({ctx.x}, {literal(node.negative_slope)})"
 
 
 @converter(PReLU)
-def prelu(node: PReLU, ctx) -> str:
+def prelu(node: PReLU, ctx) -> Op:
     # nn.PReLU holds one slope per channel on axis 1 (channels first); the spec's alpha is
-    # shaped as the input without its batch axis, so it broadcasts as it is.
-    alpha = ctx.tensor("alpha", ctx.params["alpha"])
-    return f"F.relu({ctx.x}) - {alpha} * F.relu(-{ctx.x})"
+    # shaped as the input without its batch axis, so it broadcasts on the channels-last input.
+    alpha = ctx.attr("alpha")
+    call = f"F.relu({ctx.x}) - {alpha} * F.relu(-{ctx.x})"
+    return Op(call, tensors={alpha: Tensor(ctx.params["alpha"])})
 
 
-@converter(ELU)
+@converter(ELU, layout=elementwise)
 def elu(node: ELU, ctx) -> str:
     if node.alpha == 1.0:
         return f"F.elu({ctx.x})"
     return f"F.elu({ctx.x}, {literal(node.alpha)})"
 
 
-@converter(Softmax)
+@converter(Softmax, layout=follow)
 def softmax(node: Softmax, ctx) -> str:
-    return f"F.softmax({ctx.x}, dim={literal(node.axis)})"
+    return f"F.softmax({ctx.x}, dim={literal(ctx.dim(node.axis))})"

@@ -1,18 +1,20 @@
-"""conv1d/2d/3d -> ``nn.Conv{n}d`` on a channels-first view of the channels-last tensor.
+"""conv1d/2d/3d -> ``nn.Conv{n}d`` on the channels-first input.
 
 Keras' 'same' padding puts the odd extra cell after. With stride 1 it does not depend on the
-input size: PyTorch's ``padding="same"`` when it is symmetric (odd effective kernel), else an
+input size: the layer's own ``padding=`` when it is symmetric (odd effective kernel), else an
 explicit ``F.pad``. With a larger stride it does, so it is always an explicit ``F.pad`` in
 ``forward`` (computed from the known sizes, or by the ``same_pad`` helper at run time): a
-layer shared between inputs of different sizes then pads each call correctly.
+layer shared between inputs of different sizes then pads each call correctly. A symmetric
+``zero_padding`` read only by a 'valid' convolution becomes that layer's ``padding=``.
 """
 
 from nnspec.spec.ops.conv import Conv1D, Conv2D, Conv3D
 from nnspec.spec.types import same_padding
 
-from ...codegen_common import non_default, unwrap1
-from .._common import channels_first, channels_last, kernel_to_torch
-from ..codegen import literal
+from ...codegen_common import literal, non_default, squeeze
+from .._common import kernel_to_torch
+from ..describe import Module, Op
+from ..layout import channels_first
 from ..registry import converter
 
 CONV_DEFAULTS = dict(stride=1, padding=0, dilation=1, groups=1, bias=True)
@@ -43,44 +45,51 @@ def pad(ctx, x: str, pairs, window, value: float | None = None) -> str:
     if not any(a or b for a, b in pairs):
         return x
     flat = [p for pair in reversed(pairs) for p in pair]  # F.pad starts at the last axis
-    return f"F.pad({x}, {literal(flat)}{extra})"
+    return f"F.pad({x}, {literal(tuple(flat))}{extra})"
 
 
 def padded_input(node, ctx) -> tuple[str, object]:
     """(channels-first input expression, ``padding`` for the torch layer) of a window op
     with ``kernel_size``, ``strides``, ``dilation_rate`` and ``padding`` attributes."""
-    x = channels_first(ctx.x)
+    x = ctx.x
     window = (node.kernel_size, node.strides, node.dilation_rate)
     if node.padding == "valid":
-        return x, 0
+        return x, ctx.padding_before or 0
     if node.padding == "causal":  # all the padding before
         return pad(ctx, x, [((node.kernel_size[0] - 1) * node.dilation_rate[0], 0)], window), 0
     pairs = same_pairs(ctx.in_types[0], *window)
     if all(s == 1 for s in node.strides) and all(a == b for a, b in pairs):
-        return x, "same"
+        return x, tuple(a for a, _ in pairs)
     return pad(ctx, x, pairs, window), 0
 
 
-@converter(Conv1D, Conv2D, Conv3D)
-def conv(node, ctx) -> str:
+def conv_module(node, ctx, cls: str, c_in: int, c_out: int, padding, weights, groups=1):
+    return Module(
+        cls,
+        (c_in, c_out),
+        dict(
+            kernel_size=squeeze(node.kernel_size),
+            **non_default(
+                CONV_DEFAULTS,
+                stride=node.strides,
+                padding=padding,
+                dilation=node.dilation_rate,
+                groups=groups,
+                bias="bias" in weights,
+            ),
+        ),
+        weights,
+    )
+
+
+@converter(Conv1D, Conv2D, Conv3D, layout=channels_first)
+def conv(node, ctx) -> Op:
     x, padding = padded_input(node, ctx)
     weights = {"weight": kernel_to_torch(ctx.params["kernel"])}
     if node.use_bias:
         weights["bias"] = ctx.params["bias"]
-    layer = ctx.module(
-        f"nn.Conv{len(node.kernel_size)}d",
-        ctx.in_types[0].shape[-1],
-        node.filters,
-        kernel_size=unwrap1(node.kernel_size),
-        weights=weights,
-        **non_default(
-            CONV_DEFAULTS,
-            unwrap1,
-            stride=node.strides,
-            padding=padding,
-            dilation=node.dilation_rate,
-            groups=node.groups,
-            bias=node.use_bias,
-        ),
-    )
-    return ctx.activation(channels_last(f"{layer}({x})"))
+    layer = ctx.attr()
+    cls = f"nn.Conv{len(node.kernel_size)}d"
+    channels = ctx.in_types[0].shape[-1]
+    module = conv_module(node, ctx, cls, channels, node.filters, padding, weights, node.groups)
+    return Op(ctx.activation(f"{layer}({x})"), modules={layer: module})

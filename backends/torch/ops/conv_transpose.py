@@ -1,4 +1,4 @@
-"""conv1d/2d_transpose -> ``nn.ConvTranspose{n}d`` on a channels-first view.
+"""conv1d/2d_transpose -> ``nn.ConvTranspose{n}d`` on the channels-first input.
 
 Keras (TensorFlow) computes the output length L first (see spec/ops/conv_transpose.py) and
 takes L cells of the full transposed convolution, of length F = (n - 1) * stride + k', starting
@@ -10,8 +10,10 @@ it is -1, and the layer gives one cell too many at the end, which a slice remove
 
 from nnspec.spec.ops.conv_transpose import Conv1DTranspose, Conv2DTranspose, deconv_length
 
-from ...codegen_common import non_default, unwrap1
-from .._common import channels_first, channels_last, kernel_to_torch
+from ...codegen_common import non_default, squeeze
+from .._common import kernel_to_torch
+from ..describe import Module, Op
+from ..layout import channels_first
 from ..registry import converter
 
 DEFAULTS = dict(stride=1, padding=0, output_padding=0, dilation=1, bias=True)
@@ -33,29 +35,28 @@ def torch_padding(node) -> tuple[tuple[int, ...], tuple[int, ...], tuple[bool, .
     return tuple(padding), tuple(output_padding), tuple(crop)
 
 
-@converter(Conv1DTranspose, Conv2DTranspose)
-def conv_transpose(node, ctx) -> str:
+@converter(Conv1DTranspose, Conv2DTranspose, layout=channels_first)
+def conv_transpose(node, ctx) -> Op:
     padding, output_padding, crop = torch_padding(node)
     weights = {"weight": kernel_to_torch(ctx.params["kernel"])}  # (*k, out, in) -> (in, out, *k)
     if node.use_bias:
         weights["bias"] = ctx.params["bias"]
-    layer = ctx.module(
-        f"nn.ConvTranspose{node.rank}d",
-        ctx.in_types[0].shape[-1],
-        node.filters,
-        kernel_size=unwrap1(node.kernel_size),
-        weights=weights,
-        **non_default(
-            DEFAULTS,
-            unwrap1,
-            stride=node.strides,
-            padding=padding,
-            output_padding=output_padding,
-            dilation=node.dilation_rate,
-            bias=node.use_bias,
-        ),
+    kwargs = non_default(
+        DEFAULTS,
+        stride=node.strides,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=node.dilation_rate,
+        bias=node.use_bias,
     )
-    y = channels_last(f"{layer}({channels_first(ctx.x)})")
+    module = Module(
+        f"nn.ConvTranspose{node.rank}d",
+        (ctx.in_types[0].shape[-1], node.filters),
+        dict(kernel_size=squeeze(node.kernel_size), **kwargs),
+        weights,
+    )
+    layer = ctx.attr()
+    y = f"{layer}({ctx.x})"
     if any(crop):
-        y += "[:, " + ", ".join(":-1" if c else ":" for c in crop) + "]"
-    return ctx.activation(y)
+        y += "[:, :, " + ", ".join(":-1" if c else ":" for c in crop) + "]"
+    return Op(ctx.activation(y), modules={layer: module})

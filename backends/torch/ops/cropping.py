@@ -1,8 +1,9 @@
-"""cropping1d/2d/3d -> a slice of the channels-last tensor: ``x[:, 1:-2, 2:]``."""
+"""cropping1d/2d/3d -> a slice of the channels-first input: ``x[:, :, 1:-2, 2:]``."""
 
 from nnspec.spec.ops.cropping import Cropping1D, Cropping2D, Cropping3D
 
-from ..codegen import literal
+from ...codegen_common import literal
+from ..layout import channels_first
 from ..registry import converter
 
 
@@ -13,9 +14,9 @@ def crop_slice(before: int, after: int) -> str:
     return f"{start}:{stop}"
 
 
-@converter(Cropping1D, Cropping2D, Cropping3D)
+@converter(Cropping1D, Cropping2D, Cropping3D, layout=channels_first)
 def cropping(node, ctx) -> str:
     slices = [crop_slice(b, a) for b, a in node.cropping]
     while slices and slices[-1] == ":":
         slices.pop()
-    return f"{ctx.x}[{', '.join([':', *slices])}]" if slices else ctx.x
+    return f"{ctx.x}[{', '.join([':', ':', *slices])}]" if slices else ctx.x

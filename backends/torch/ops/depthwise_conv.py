@@ -8,10 +8,11 @@ import numpy as np
 
 from nnspec.spec.ops.depthwise_conv import DepthwiseConv1D, DepthwiseConv2D
 
-from ...codegen_common import non_default, unwrap1
-from .._common import channels_last, kernel_to_torch
+from .._common import kernel_to_torch
+from ..describe import Module, Op
+from ..layout import channels_first
 from ..registry import converter
-from .conv import CONV_DEFAULTS, padded_input
+from .conv import conv_module, padded_input
 
 
 def depthwise_weight(kernel: np.ndarray) -> np.ndarray:
@@ -20,35 +21,20 @@ def depthwise_weight(kernel: np.ndarray) -> np.ndarray:
     return kernel_to_torch(kernel.reshape(*k, 1, c * dm))
 
 
-def depthwise_call(node, ctx, kernel: str, *, bias: bool, suffix: str = "") -> str:
-    """The depthwise layer (weight ``ctx.params[kernel]``) called on the padded input,
-    channels-first."""
+def depthwise_module(node, ctx, kernel: str, *, bias: bool) -> tuple[str, Module]:
+    """(padded channels-first input, the depthwise layer with weight ``ctx.params[kernel]``)."""
     x, padding = padded_input(node, ctx)
     channels = ctx.in_types[0].shape[-1]
     weights = {"weight": depthwise_weight(ctx.params[kernel])}
     if bias:
         weights["bias"] = ctx.params["bias"]
-    layer = ctx.module(
-        f"nn.Conv{node.rank}d",
-        channels,
-        channels * node.depth_multiplier,
-        kernel_size=unwrap1(node.kernel_size),
-        weights=weights,
-        suffix=suffix,
-        **non_default(
-            CONV_DEFAULTS,
-            unwrap1,
-            stride=node.strides,
-            padding=padding,
-            dilation=node.dilation_rate,
-            groups=channels,
-            bias=bias,
-        ),
-    )
-    return f"{layer}({x})"
+    cls = f"nn.Conv{node.rank}d"
+    out = channels * node.depth_multiplier
+    return x, conv_module(node, ctx, cls, channels, out, padding, weights, groups=channels)
 
 
-@converter(DepthwiseConv1D, DepthwiseConv2D)
-def depthwise_conv(node, ctx) -> str:
-    y = depthwise_call(node, ctx, "kernel", bias=node.use_bias)
-    return ctx.activation(channels_last(y))
+@converter(DepthwiseConv1D, DepthwiseConv2D, layout=channels_first)
+def depthwise_conv(node, ctx) -> Op:
+    x, module = depthwise_module(node, ctx, "kernel", bias=node.use_bias)
+    layer = ctx.attr()
+    return Op(ctx.activation(f"{layer}({x})"), modules={layer: module})

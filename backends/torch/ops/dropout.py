@@ -1,8 +1,7 @@
-"""Dropout, noise and regularisation layers: identities at inference. Dropout and the
-Gaussian noise layers act in ``module.train()`` as Keras' layers do in ``fit``; the others
-stay identities (and ``nnspec.torch_training`` refuses to train them)."""
-
-import math
+"""Dropout and noise layers: active after ``module.train()``, identities after ``eval()``
+(``nn.Dropout`` / ``nn.Dropout2d`` where PyTorch has the layer, a runtime.py function given
+``self.training`` otherwise). ``identity`` and ``activity_regularization`` (a loss term, not
+part of forward) get no line."""
 
 from nnspec.spec.ops.dropout import (
     ActivityRegularization,
@@ -14,32 +13,62 @@ from nnspec.spec.ops.dropout import (
     SpatialDropout,
 )
 
+from ...codegen_common import literal
+from ..describe import Module, Op
+from ..layout import canonical, channels_first, elementwise
 from ..registry import converter
 
 
-@converter(Identity, SpatialDropout, AlphaDropout, ActivityRegularization)
-def dropout(node, ctx) -> str:
+@converter(Identity, ActivityRegularization, layout=elementwise)
+def identity(node, ctx) -> str:
     return ctx.x
 
 
-@converter(Dropout)
-def train_dropout(node, ctx) -> str:
-    if not node.rate or node.noise_shape is not None:  # noise_shape: refused for training
+def _dropout_layout(node, types, have):
+    if getattr(node, "noise_shape", None) is not None:  # the mask shape is canonical
+        return canonical(node, types, have)
+    return elementwise(node, types, have)
+
+
+@converter(Dropout, layout=_dropout_layout)
+def dropout(node: Dropout, ctx) -> Op | str:
+    if node.rate == 0:
         return ctx.x
-    return f"F.dropout({ctx.x}, {node.rate!r}, self.training)"
+    if node.noise_shape is not None:
+        fn = ctx.helper("shaped_dropout")
+        shape = literal(list(node.noise_shape))
+        return f"{fn}({ctx.x}, {literal(node.rate)}, {shape}, self.training)"
+    layer = ctx.attr()
+    return Op(f"{layer}({ctx.x})", modules={layer: Module("nn.Dropout", (node.rate,))})
 
 
-@converter(GaussianNoise)
-def gaussian_noise(node, ctx) -> str:
-    if not node.stddev:
+@converter(SpatialDropout, layout=channels_first)
+def spatial_dropout(node: SpatialDropout, ctx) -> Op | str:
+    if node.rate == 0:
         return ctx.x
-    return f"{ctx.x} + torch.randn_like({ctx.x}) * {node.stddev!r} if self.training else {ctx.x}"
+    layer = ctx.attr()
+    module = Module(f"nn.Dropout{ctx.in_types[0].rank - 2}d", (node.rate,))
+    return Op(f"{layer}({ctx.x})", modules={layer: module})
 
 
-@converter(GaussianDropout)
-def gaussian_dropout(node, ctx) -> str:
-    if not node.rate:
+@converter(GaussianNoise, layout=elementwise)
+def gaussian_noise(node: GaussianNoise, ctx) -> str:
+    if node.stddev == 0:
         return ctx.x
-    std = math.sqrt(node.rate / (1.0 - node.rate))  # Keras: x * N(1, sqrt(rate / (1 - rate)))
-    x = ctx.x
-    return f"{x} * (1 + torch.randn_like({x}) * {std!r}) if self.training else {x}"
+    return f"{ctx.helper('keras_gaussian_noise')}({ctx.x}, {literal(node.stddev)}, self.training)"
+
+
+@converter(GaussianDropout, layout=elementwise)
+def gaussian_dropout(node: GaussianDropout, ctx) -> str:
+    if node.rate == 0:
+        return ctx.x
+    return f"{ctx.helper('keras_gaussian_dropout')}({ctx.x}, {literal(node.rate)}, self.training)"
+
+
+@converter(AlphaDropout, layout=canonical)
+def alpha_dropout(node: AlphaDropout, ctx) -> str:
+    if node.rate == 0:
+        return ctx.x
+    shape = literal(list(node.noise_shape)) if node.noise_shape is not None else "None"
+    fn = ctx.helper("keras_alpha_dropout")
+    return f"{fn}({ctx.x}, {literal(node.rate)}, {shape}, self.training)"

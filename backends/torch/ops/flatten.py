@@ -1,13 +1,23 @@
-"""Flatten: the tensor is channels-last already, so PyTorch's row-major flatten gives Keras'
-element order and the next dense kernel needs no permutation."""
+"""Flatten. Of a channels-last tensor, PyTorch's row-major flatten gives Keras' element order;
+of a channels-first one, the features come out in (C, H, W) order: the output is marked
+``FlatCF`` and a dense layer reading it permutes its kernel rows instead (dense.py)."""
 
 from nnspec.spec.ops.flatten import Flatten
 
+from ..describe import Op
+from ..layout import CF, Choice, FlatCF, canonical
 from ..registry import converter
 
 
-@converter(Flatten)
-def flatten(node: Flatten, ctx) -> str:
+def keeps_channels_first(node, types, have) -> Choice:
+    shape = types[0].shape[1:]
+    if have[0] == CF and all(isinstance(d, int) for d in shape):
+        return Choice((CF,), FlatCF(tuple(shape)))
+    return canonical(node, types, have)
+
+
+@converter(Flatten, layout=keeps_channels_first)
+def flatten(node: Flatten, ctx) -> Op | str:
     rank = ctx.in_types[0].rank
     if rank == 2:
         return ctx.x

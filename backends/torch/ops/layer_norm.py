@@ -3,7 +3,8 @@
 from nnspec.spec.node import normalize_axes
 from nnspec.spec.ops.layer_norm import LayerNorm
 
-from ..codegen import literal
+from ...codegen_common import literal
+from ..describe import Module, Op, Tensor
 from ..registry import converter
 
 
@@ -13,7 +14,8 @@ def move_to_end(x: str, axes: tuple[int, ...], rank: int) -> tuple[str, str]:
     k = len(axes)
     if axes == tuple(range(rank - k, rank)):
         return x, "{y}"
-    src, dst = (axes[0], -1) if k == 1 else (axes, tuple(range(-k, 0)))
+    # Non-negative dims: the TorchScript ONNX exporter writes negative ones as they are.
+    src, dst = (axes[0], rank - 1) if k == 1 else (axes, tuple(range(rank - k, rank)))
     return (
         f"{x}.movedim({literal(src)}, {literal(dst)})",
         f"{{y}}.movedim({literal(dst)}, {literal(src)})",
@@ -21,7 +23,7 @@ def move_to_end(x: str, axes: tuple[int, ...], rank: int) -> tuple[str, str]:
 
 
 @converter(LayerNorm)
-def layer_norm(node: LayerNorm, ctx) -> str:
+def layer_norm(node: LayerNorm, ctx) -> Op:
     rank = ctx.in_types[0].rank
     axes = normalize_axes(node.axis, rank)
     dims = tuple(ctx.in_types[0].shape[a] for a in axes)  # the canonical weight layout
@@ -30,15 +32,17 @@ def layer_norm(node: LayerNorm, ctx) -> str:
     eps = float(node.epsilon)
     if node.scale or not node.center:
         weights = {"weight": ctx.params["gamma"]} if node.scale else {}
-        kwargs = {"eps": eps}
+        kwargs = {"eps": eps} if eps != 1e-5 else {}
         if not node.scale:
             kwargs["elementwise_affine"] = False
         elif node.center:
             weights["bias"] = ctx.params["beta"]
         else:
             kwargs["bias"] = False
-        layer = ctx.module("nn.LayerNorm", shape, weights=weights, **kwargs)
-        return back.format(y=f"{layer}({x})")
+        layer = ctx.attr()
+        module = Module("nn.LayerNorm", (shape,), kwargs, weights)
+        return Op(back.format(y=f"{layer}({x})"), modules={layer: module})
     # beta without gamma: nn.LayerNorm cannot hold a bias alone.
-    beta = ctx.tensor("beta", ctx.params["beta"])
-    return back.format(y=f"F.layer_norm({x}, {literal(dims)}, None, {beta}, eps={literal(eps)})")
+    beta = ctx.attr("beta")
+    y = f"F.layer_norm({x}, {literal(dims)}, None, {beta}, eps={literal(eps)})"
+    return Op(back.format(y=y), tensors={beta: Tensor(ctx.params["beta"])})

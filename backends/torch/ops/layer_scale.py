@@ -1,9 +1,10 @@
 from nnspec.spec.ops.layer_scale import LayerScale
 
+from ..describe import Op, Tensor
 from ..registry import converter
 
 
 @converter(LayerScale)
-def layer_scale(node: LayerScale, ctx) -> str:
-    gamma = ctx.tensor("gamma", ctx.params["gamma"])
-    return f"{ctx.x} * {gamma}"
+def layer_scale(node: LayerScale, ctx) -> Op:
+    gamma = ctx.attr("gamma")
+    return Op(f"{ctx.x} * {gamma}", tensors={gamma: Tensor(ctx.params["gamma"])})

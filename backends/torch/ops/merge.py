@@ -1,5 +1,7 @@
-"""Merging tensors: elementwise ops broadcast as Keras' merge layers do; concatenate along any
-axis (the spec's axis, the tensors being channels-last); dot as an einsum."""
+"""Merging tensors: elementwise ops broadcast as Keras' merge layers do, in whatever layout
+their inputs share; concatenate along the spec's axis where it is in that layout; dot as an
+einsum of channels-last tensors. Many inputs are summed as one stacked reduction, so a
+10,000-input add is no 10,000-term expression (which Python's compiler cannot nest)."""
 
 import string
 
@@ -15,14 +17,25 @@ from nnspec.spec.ops.merge import (
     Subtract,
 )
 
-from ..codegen import literal
+from ...codegen_common import literal
+from ..layout import elementwise
 from ..registry import converter
 
+MANY = 8  # above this many inputs: one torch.stack reduction instead of a chain of operators
 
-@converter(Add, Subtract, Multiply, Average)
+
+def _stacked(inputs: list[str], reduce: str) -> str:
+    return f"torch.stack([{', '.join(inputs)}]).{reduce}(dim=0)"
+
+
+@converter(Add, Subtract, Multiply, Average, layout=elementwise)
 def merge(node, ctx) -> str:
     if isinstance(node, Subtract):
         return f"{ctx.inputs[0]} - {ctx.inputs[1]}"
+    same_shape = len({t.shape for t in ctx.in_types}) == 1
+    if len(ctx.inputs) > MANY and same_shape:
+        reduce = {Add: "sum", Multiply: "prod", Average: "mean"}[type(node)]
+        return _stacked(ctx.inputs, reduce)
     if isinstance(node, Multiply):
         return " * ".join(ctx.inputs)
     total = " + ".join(ctx.inputs)
@@ -31,8 +44,10 @@ def merge(node, ctx) -> str:
     return total
 
 
-@converter(Maximum, Minimum)
+@converter(Maximum, Minimum, layout=elementwise)
 def extremum(node, ctx) -> str:
+    if len(ctx.inputs) > MANY and len({t.shape for t in ctx.in_types}) == 1:
+        return _stacked(ctx.inputs, "amax" if isinstance(node, Maximum) else "amin")
     fn = "torch.maximum" if isinstance(node, Maximum) else "torch.minimum"
     y = ctx.inputs[0]
     for x in ctx.inputs[1:]:
@@ -40,9 +55,9 @@ def extremum(node, ctx) -> str:
     return y
 
 
-@converter(Concatenate)
+@converter(Concatenate, layout=elementwise)
 def concatenate(node: Concatenate, ctx) -> str:
-    return f"torch.cat([{', '.join(ctx.inputs)}], dim={literal(node.axis)})"
+    return f"torch.cat([{', '.join(ctx.inputs)}], dim={literal(ctx.dim(node.axis))})"
 
 
 @converter(Dot)

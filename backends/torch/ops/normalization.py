@@ -6,24 +6,27 @@ import numpy as np
 from nnspec.spec.node import normalize_axes
 from nnspec.spec.ops.normalization import FLOATS, Normalization
 
+from ..describe import Op, Tensor
 from ..registry import converter
 
 EPSILON = "1e-07"  # Keras' backend epsilon, the floor of the standard deviation
 
 
 @converter(Normalization)
-def normalization(node: Normalization, ctx) -> str:
+def normalization(node: Normalization, ctx) -> Op:
     x_type = ctx.in_types[0]
     rank = x_type.rank
     axes = normalize_axes(node.axis, rank)
     # Canonical (dims at axes) -> broadcastable: 1 on the other axes after the first kept one.
     shape = tuple(x_type.shape[a] if a in axes else 1 for a in range(axes[0], rank))
-    mean = ctx.tensor("mean", np.reshape(ctx.params["mean"], shape), parameter=False)
-    var = ctx.tensor("variance", np.reshape(ctx.params["variance"], shape), parameter=False)
+    mean, var = ctx.attr("mean"), ctx.attr("variance")
+    tensors = {
+        mean: Tensor(np.reshape(ctx.params["mean"], shape), parameter=False),
+        var: Tensor(np.reshape(ctx.params["variance"], shape), parameter=False),
+    }
     if "count" in ctx.params:  # kept so the statistics round-trip; unused here
-        ctx.tensor("count", ctx.params["count"], parameter=False)
+        tensors[ctx.attr("count")] = Tensor(ctx.params["count"], parameter=False)
     x = ctx.x if x_type.dtype in FLOATS else f"{ctx.x}.float()"
     std = f"{var}.sqrt().clamp_min({EPSILON})"
-    if node.invert:
-        return f"{mean} + {x} * {std}"
-    return f"({x} - {mean}) / {std}"
+    call = f"{mean} + {x} * {std}" if node.invert else f"({x} - {mean}) / {std}"
+    return Op(call, tensors=tensors)

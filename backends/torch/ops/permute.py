@@ -2,7 +2,7 @@
 
 from nnspec.spec.ops.permute import Permute
 
-from ..codegen import literal
+from ...codegen_common import literal
 from ..registry import converter
 
 

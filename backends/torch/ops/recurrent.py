@@ -3,13 +3,13 @@ explicit time loop where no PyTorch layer computes what Keras does (other activa
 with reset_after=False). Masked steps: the same layer through ``masked_rnn`` (packed sequences
 for right padding, its own cell kernels in a loop otherwise)."""
 
-import re
-
 import numpy as np
 
 from nnspec.spec.ops.recurrent import GRU, LSTM, SimpleRNN
 
 from ...codegen_common import literal
+from ..activations import RUNTIME, activation_callable
+from ..describe import Module, Op, Tensor
 from ..registry import converter
 from .masking import mask_expr
 
@@ -77,7 +77,7 @@ def _merge(node, fwd: str, bwd: str, concat: str) -> list[str]:
     ]
 
 
-def _fused(node, ctx, mask: str | None, states: list[str]) -> list[str]:
+def _fused(node, ctx, mask: str | None, states: list[str], op: Op) -> list[str]:
     u = node.units
     kwargs = {"batch_first": True}
     if not node.use_bias:
@@ -92,12 +92,15 @@ def _fused(node, ctx, mask: str | None, states: list[str]) -> list[str]:
             weights[key + suffix] = value
         if node.use_bias and node.op != "gru":
             frozen.append("bias_hh" + suffix)
-    layer = ctx.module(
-        TORCH_LAYERS[node.op], ctx.in_types[0].shape[-1], u, weights=weights, **kwargs
+    layer = ctx.attr()
+    op.modules[layer] = Module(
+        TORCH_LAYERS[node.op],
+        (ctx.in_types[0].shape[-1], u),
+        kwargs,
+        weights,
+        frozen=tuple(frozen),
+        comment="Keras has one bias: bias_hh stays 0" if frozen else "",
     )
-    if node.shares is None:
-        for name in frozen:
-            ctx.init(f"{layer}.{name}.requires_grad_(False)  # Keras has one bias: this stays 0")
     x = f"{ctx.x}.flip(1)" if node.go_backwards else ctx.x
     init = None
     if states:
@@ -116,7 +119,7 @@ def _fused(node, ctx, mask: str | None, states: list[str]) -> list[str]:
         return [f"{call}[0]"]
     seq, h, c = ctx.temp("seq"), ctx.temp("h"), ctx.temp("c")
     finals = f"({h}, {c})" if node.op == "lstm" else h
-    ctx.stmt(f"{seq}, {finals} = {call}")
+    op.statements += (f"{seq}, {finals} = {call}",)
     per_dir = [
         [f"{h}[{k}]", f"{c}[{k}]"] if node.op == "lstm" else [f"{h}[{k}]"]
         for k in range(len(node.directions))
@@ -139,18 +142,18 @@ def _fused(node, ctx, mask: str | None, states: list[str]) -> list[str]:
 
 
 def _function(ctx, name: str) -> str:
-    """An activation as a callable: ``torch.tanh``, or a lambda around its expression."""
-    expr = ctx.activation("v", name)
-    m = re.fullmatch(r"([A-Za-z_][\w.]*)\(v\)", expr)
-    return m.group(1) if m else f"lambda v: {expr}"
+    """An activation as a callable: ``torch.tanh``, or a lambda with its extra arguments."""
+    if name in RUNTIME:
+        ctx.helper(name)
+    return activation_callable(name)
 
 
-def _loop(node, ctx, mask: str | None, states: list[str], reason: str) -> list[str]:
+def _loop(node, ctx, mask: str | None, states: list[str], reason: str, op: Op) -> list[str]:
     run = ctx.helper("keras_rnn")
     step = ctx.helper(
         "gru_reset_before_step" if node.op == "gru" and not node.reset_after else STEPS[node.op]
     )
-    ctx.stmt(f"# node {node.name!r}: explicit time loop, for {reason}")
+    stmts = [f"# node {node.name!r}: explicit time loop, for {reason}"]
     act = _function(ctx, node.activation)
     rec_act = _function(ctx, node.recurrent_activation) if node.op != "simple_rnn" else None
     zero_output = node.return_sequences if node.bidirectional else node.zero_output_for_mask
@@ -158,22 +161,24 @@ def _loop(node, ctx, mask: str | None, states: list[str], reason: str) -> list[s
     zeros = None
     if len(states) < n * len(node.directions):
         zeros = ctx.temp("zeros")
-        ctx.stmt(f"{zeros} = {ctx.x}.new_zeros({ctx.x}.shape[0], {literal(node.units)})")
+        stmts.append(f"{zeros} = {ctx.x}.new_zeros({ctx.x}.shape[0], {literal(node.units)})")
     results = []
     for k, d in enumerate(node.directions):
         p = f"{d}_" if d else ""
-        kernel = ctx.tensor(p + "kernel", ctx.params[p + "kernel"])
-        recurrent = ctx.tensor(p + "recurrent_kernel", ctx.params[p + "recurrent_kernel"])
+        kernel, recurrent = ctx.attr(p + "kernel"), ctx.attr(p + "recurrent_kernel")
+        op.tensors[kernel] = Tensor(ctx.params[p + "kernel"])
+        op.tensors[recurrent] = Tensor(ctx.params[p + "recurrent_kernel"])
         in_bias = rec_bias = None
         if node.use_bias:
-            bias = ctx.tensor(p + "bias", ctx.params[p + "bias"])
+            bias = ctx.attr(p + "bias")
+            op.tensors[bias] = Tensor(ctx.params[p + "bias"])
             in_bias, rec_bias = (
                 (f"{bias}[0]", f"{bias}[1]")
                 if node.op == "gru" and node.reset_after
                 else (bias, None)
             )
         proj = ctx.temp(f"{p}x")
-        ctx.stmt(f"{proj} = {ctx.x} @ {kernel}" + (f" + {in_bias}" if in_bias else ""))
+        stmts.append(f"{proj} = {ctx.x} @ {kernel}" + (f" + {in_bias}" if in_bias else ""))
         m = mask
         if d == "backward" or node.go_backwards:
             proj, m = f"{proj}.flip(1)", (f"{mask}.flip(1)" if mask else None)
@@ -188,7 +193,7 @@ def _loop(node, ctx, mask: str | None, states: list[str], reason: str) -> list[s
         extra = (f", {m}" if m else "") + (
             ", zero_output_for_mask=True" if zero_output and m else ""
         )
-        ctx.stmt(f"{seq}, {last}, {state} = {run}({fn}, {proj}, ({', '.join(init)},){extra})")
+        stmts.append(f"{seq}, {last}, {state} = {run}({fn}, {proj}, ({', '.join(init)},){extra})")
         results.append((seq, last, [f"{state}[{i}]" for i in range(n)]))
     if not node.bidirectional:
         seq, last, _ = results[0]
@@ -200,17 +205,22 @@ def _loop(node, ctx, mask: str | None, states: list[str], reason: str) -> list[s
         else:
             fwd, bwd = flast, blast
         outs = _merge(node, fwd, bwd, f"torch.cat([{fwd}, {bwd}], dim=-1)")
+    op.statements += tuple(stmts)
     return outs + ([s for r in results for s in r[2]] if node.return_state else [])
 
 
 @converter(LSTM, GRU, SimpleRNN)
-def recurrent(node, ctx) -> str:
+def recurrent(node, ctx) -> Op:
     rest = list(ctx.inputs[1:])
+    op = Op("")
     mask = None
     if node.mask_value is not None:
         mask = ctx.temp("mask")
-        ctx.stmt(f"{mask} = {mask_expr(rest[0], ctx.in_types[1], node.mask_value)}")
+        op.statements = (f"{mask} = {mask_expr(rest[0], ctx.in_types[1], node.mask_value)}",)
         rest = rest[1:]
     reason = fallback_reason(node)
-    outs = _fused(node, ctx, mask, rest) if reason is None else _loop(node, ctx, mask, rest, reason)
-    return ", ".join(outs)
+    if reason is None:
+        op.call = tuple(_fused(node, ctx, mask, rest, op))
+    else:
+        op.call = tuple(_loop(node, ctx, mask, rest, reason, op))
+    return op

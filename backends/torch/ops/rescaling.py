@@ -3,17 +3,19 @@ device in forward (constants, not weights: Keras counts no parameters here eithe
 
 from nnspec.spec.ops.rescaling import FLOATS, Rescaling
 
-from ..codegen import literal
+from ...codegen_common import literal
+from ..describe import Op
 from ..registry import converter
 
 
 @converter(Rescaling)
-def rescaling(node: Rescaling, ctx) -> str:
+def rescaling(node: Rescaling, ctx) -> Op:
     x = ctx.x
+    statements = ()
     if ctx.in_types[0].dtype not in FLOATS:  # integer inputs give float32
         if isinstance(node.scale, list) or isinstance(node.offset, list):
             x = ctx.temp("float")  # read twice below (new_tensor takes its dtype and device)
-            ctx.stmt(f"{x} = {ctx.x}.float()")
+            statements = (f"{x} = {ctx.x}.float()",)
         else:
             x = f"{ctx.x}.float()"
 
@@ -25,4 +27,4 @@ def rescaling(node: Rescaling, ctx) -> str:
     y = f"{x} * {value(node.scale)}"
     if node.offset != 0.0:
         y += f" + {value(node.offset)}"
-    return y
+    return Op(y, statements=statements)

@@ -1,4 +1,5 @@
-"""resizing -> ``F.interpolate`` on a channels-first view; center_crop -> a slice.
+"""resizing -> ``F.interpolate`` on the channels-first input; center_crop -> a slice of the
+spatial axes wherever they are.
 
 TensorFlow resizes with half-pixel centres: bilinear is PyTorch's ``align_corners=False``
 (without antialiasing), nearest is ``mode="nearest-exact"``.
@@ -6,38 +7,48 @@ TensorFlow resizes with half-pixel centres: bilinear is PyTorch's ``align_corner
 
 from nnspec.spec.ops.resizing import CenterCrop, Resizing
 
-from .._common import channels_first, channels_last
-from ..codegen import literal
+from ...codegen_common import literal
+from ..layout import channels_first, follow
 from ..registry import converter
 
 MODES = {"bilinear": "bilinear", "nearest": "nearest-exact"}
 
 
-@converter(Resizing)
+@converter(Resizing, layout=channels_first)
 def resizing(node, ctx) -> str:
     size = (node.height, node.width)
     if tuple(ctx.in_types[0].shape[1:3]) == size:
         return ctx.x  # TensorFlow returns the image unchanged
     mode = MODES[node.interpolation]
-    extra = ", align_corners=False" if mode == "bilinear" else ""
-    return channels_last(
-        f"F.interpolate({channels_first(ctx.x)}, size={literal(size)}, mode={literal(mode)}{extra})"
-    )
+    known = tuple(ctx.in_types[0].shape[1:3])
+    if mode == "nearest-exact" and all(isinstance(d, int) for d in known):
+        # The same pixels as an index per output row and column, computed exactly here: every
+        # exporter takes it (TorchScript's ONNX exporter has no nearest-exact).
+        rows, cols = (nearest(n, m) for n, m in zip(known, size))
+        return f"{ctx.x}[:, :, {literal(rows)}][:, :, :, {literal(cols)}]"
+    return f"F.interpolate({ctx.x}, size={literal(size)}, mode={literal(mode)})"
 
 
-@converter(CenterCrop)
+def nearest(n: int, m: int) -> list[int]:
+    """Half-pixel nearest neighbours: input index floor((i + 1/2) * n / m) of output i."""
+    return [min((2 * i + 1) * n // (2 * m), n - 1) for i in range(m)]
+
+
+@converter(CenterCrop, layout=follow)
 def center_crop(node, ctx) -> str:
     shape = ctx.in_types[0].shape
+    h_dim, w_dim = ctx.dim(1), ctx.dim(2)
+    lead = ":, :, " if h_dim == 2 else ":, "
     if isinstance(shape[1], int) and isinstance(shape[2], int):
         top, left = (shape[1] - node.height) // 2, (shape[2] - node.width) // 2
         if (top, left) == (0, 0) and tuple(shape[1:3]) == (node.height, node.width):
             return ctx.x
         rows = f"{literal(top)}:{literal(top + node.height)}"
         cols = f"{literal(left)}:{literal(left + node.width)}"
-        return f"{ctx.x}[:, {rows}, {cols}]"
+        return f"{ctx.x}[{lead}{rows}, {cols}]"
     # Sizes known only at run time: the window starts at ((H - height) // 2, (W - width) // 2).
     h, w = literal(node.height), literal(node.width)
     return (
-        f"{ctx.x}.narrow(1, ({ctx.x}.shape[1] - {h}) // 2, {h})"
-        f".narrow(2, ({ctx.x}.shape[2] - {w}) // 2, {w})"
+        f"{ctx.x}.narrow({h_dim}, ({ctx.x}.shape[{h_dim}] - {h}) // 2, {h})"
+        f".narrow({w_dim}, ({ctx.x}.shape[{w_dim}] - {w}) // 2, {w})"
     )

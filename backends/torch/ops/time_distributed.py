@@ -1,16 +1,26 @@
-"""time_distributed: fold time into the batch axis, run the wrapped op's converter, unfold."""
+"""time_distributed: fold time into the batch axis, run the wrapped op's converter (in the
+layout its own rule asks for), unfold."""
+
+from dataclasses import replace
 
 from nnspec.spec.ops.time_distributed import TimeDistributed
 
-from ..registry import converter, converter_for
+from ..describe import Op, as_op
+from ..layout import CL, convert, settle
+from ..registry import converter, converter_for, layout_rule
 
 
 @converter(TimeDistributed)
-def time_distributed(node: TimeDistributed, ctx) -> str:
+def time_distributed(node: TimeDistributed, ctx) -> Op:
     inner = node.inner()
-    x, folded = ctx.x, node.folded(ctx.in_types[0])
+    folded = node.folded(ctx.in_types[0])
+    out_type = inner.infer(folded)
+    choice = layout_rule(inner)(inner, [folded], [CL])
+    want, out = settle(choice.inputs[0], folded), settle(choice.output, out_type)
     steps = ctx.temp("steps")
-    ctx.stmt(f"{steps} = {x}.flatten(0, 1)  # (N, T, ...) -> (N*T, ...)")
-    sub = type(ctx)(ctx._gen, inner, [steps], [folded], [inner.infer(folded)], ctx.params)
-    expr = converter_for(inner)(inner, sub)
-    return f"{expr}.unflatten(0, {x}.shape[:2])"
+    fold = f"{steps} = {convert(f'{ctx.x}.flatten(0, 1)', CL, want, folded.rank)}"
+    sub = ctx.sub(inner, [steps], [folded], [out_type], (want,), out)
+    op = as_op(converter_for(inner)(inner, sub))
+    y = convert(op.calls[0], out, CL, out_type.rank)
+    statements = (f"{fold}  # (N, T, ...) -> (N*T, ...)", *op.statements)
+    return replace(op, call=f"{y}.unflatten(0, {ctx.x}.shape[:2])", statements=statements)

@@ -2,7 +2,7 @@
 
 from nnspec.spec.ops.unit_norm import UnitNorm
 
-from ..codegen import literal
+from ...codegen_common import literal
 from ..registry import converter
 
 

@@ -21,16 +21,14 @@ from nnspec.spec.model import Model
 
 
 def node_ids(module: torch.nn.Module) -> dict[str, str]:
-    """The generated module's attribute -> spec node mapping."""
+    """The generated module's attribute -> spec node mapping. ``NODE_IDS`` lists only the
+    attributes not named exactly as their node (none at all when every name is its node's)."""
     ids = getattr(module, "NODE_IDS", None)
     if ids is None:
-        ids = getattr(type(module).forward, "__globals__", {}).get("NODE_IDS")
-    if ids is None:
-        raise ConversionError(
-            f"{type(module).__name__} has no NODE_IDS: torch_training needs a module generated "
-            "by nnspec (nnspec.to_torch, or the file `nnspec convert --to torch` writes)"
-        )
-    return ids
+        ids = getattr(type(module).forward, "__globals__", {}).get("NODE_IDS", {})
+    return {attr: ids.get(attr, attr) for attr, _ in module.named_children()} | {
+        name: node for name, node in ids.items()
+    }
 
 
 def node_parameters(module: torch.nn.Module) -> dict[str, dict[str, torch.nn.Parameter]]:
@@ -39,7 +37,7 @@ def node_parameters(module: torch.nn.Module) -> dict[str, dict[str, torch.nn.Par
     out: dict[str, dict[str, torch.nn.Parameter]] = {}
     for name, p in module.named_parameters():
         attr = name.split(".")[0]
-        node = ids.get(name, ids.get(attr))
+        node = ids.get(name, ids.get(attr, attr))
         if node is None:
             raise ConversionError(f"parameter {name!r} of the module belongs to no spec node")
         out.setdefault(node, {})[name] = p

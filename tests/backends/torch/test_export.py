@@ -83,18 +83,7 @@ def test_torch_export_dynamic_batch(module, inputs):
     assert not any(t.is_meta for t in program.state_dict.values())
 
 
-LEGACY_EXPORTER_BUG = (
-    "torch.onnx.export(dynamo=False), the default before torch 2.9, writes x.movedim(-1, 1) "
-    "as Transpose(perm=[0, -1, 1, 2]), which ONNX rejects; the generated code needs "
-    "non-negative dims"
-)
-
-
-@pytest.mark.parametrize(
-    "dynamo",
-    [True, pytest.param(False, marks=pytest.mark.xfail(reason=LEGACY_EXPORTER_BUG, strict=True))],
-    ids=["dynamo", "torchscript"],
-)
+@pytest.mark.parametrize("dynamo", [True, False], ids=["dynamo", "torchscript"])
 def test_torch_onnx_export(module, inputs, dynamo, tmp_path):
     onnx = pytest.importorskip("onnx")
     if dynamo:

@@ -1,28 +1,37 @@
-"""Small functions copied into generated modules when an op needs them (source text)."""
+"""Functions the generated modules call where PyTorch has no one-liner.
 
-HELPERS = {
-    "same_pad": '''
+They are real, linted and tested code; the generator copies the source of the ones a module
+needs into the generated file (``codegen.runtime_source``, which reads this file without
+importing it), so that file stays standalone.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
 def same_pad(x, kernel, stride, dilation, value=0.0):
     """Pad the trailing len(kernel) axes of x as TensorFlow's 'same' does (extra cell after)."""
     pads = []
-    for size, k, s, d in reversed(list(zip(x.shape[-len(kernel):], kernel, stride, dilation))):
+    for size, k, s, d in reversed(
+        list(zip(x.shape[-len(kernel) :], kernel, stride, dilation, strict=True))
+    ):
         total = max((-(-size // s) - 1) * s + (k - 1) * d + 1 - size, 0)
         pads += [total // 2, total - total // 2]
     return F.pad(x, pads, value=value)
-''',
-    "squareplus": '''
+
+
 def squareplus(x, b=4.0):
     """Keras' squareplus: (x + sqrt(x ** 2 + b)) / 2."""
     return (x + torch.sqrt(x * x + b)) / 2
-''',
-    "sparse_plus": '''
+
+
 def sparse_plus(x):
     """Keras' sparse_plus: 0 for x <= -1, (x + 1) ** 2 / 4 for -1 < x < 1, x for x >= 1."""
     return torch.where(x <= -1, 0.0, torch.where(x < 1, 0.25 * (x + 1) ** 2, x))
-''',
-    # Recurrent layers no PyTorch layer computes (spec/ops/recurrent.py): Keras' step
-    # functions over precomputed input projections, and Keras' masked time loop.
-    "keras_rnn": '''
+
+
 def keras_rnn(step, x_proj, state, mask=None, zero_output_for_mask=False):
     """Run ``step(x_t, state) -> (output, state)`` over axis 1 as Keras does.
 
@@ -38,12 +47,14 @@ def keras_rnn(step, x_proj, state, mask=None, zero_output_for_mask=False):
             keep = mask[:, t, None]
             previous = torch.zeros_like(output) if zero_output_for_mask else output
             new_output = torch.where(keep, new_output, previous)
-            new_state = tuple(torch.where(keep, n, s) for n, s in zip(new_state, state))
+            new_state = tuple(
+                torch.where(keep, n, s) for n, s in zip(new_state, state, strict=True)
+            )
         output, state = new_output, new_state
         outputs.append(output)
     return torch.stack(outputs, dim=1), output, state
-''',
-    "lstm_step": '''
+
+
 def lstm_step(x_proj, state, recurrent_kernel, activation, recurrent_activation):
     """One Keras LSTM step; ``x_proj = x_t @ kernel + bias``, gates i, f, c, o."""
     h, c = state
@@ -51,8 +62,8 @@ def lstm_step(x_proj, state, recurrent_kernel, activation, recurrent_activation)
     c = recurrent_activation(f) * c + recurrent_activation(i) * activation(g)
     h = recurrent_activation(o) * activation(c)
     return h, (h, c)
-''',
-    "gru_step": '''
+
+
 def gru_step(x_proj, state, recurrent_kernel, recurrent_bias, activation, recurrent_activation):
     """One Keras GRU step with reset_after (PyTorch's formula); gates z, r, h."""
     (h,) = state
@@ -65,8 +76,8 @@ def gru_step(x_proj, state, recurrent_kernel, recurrent_bias, activation, recurr
     r = recurrent_activation(x_r + h_r)
     h = z * h + (1 - z) * activation(x_h + r * h_h)
     return h, (h,)
-''',
-    "gru_reset_before_step": '''
+
+
 def gru_reset_before_step(x_proj, state, recurrent_kernel, activation, recurrent_activation):
     """One Keras GRU step with reset_after=False: the reset gate scales the state before
     the recurrent projection of the candidate (no PyTorch layer computes this)."""
@@ -78,39 +89,25 @@ def gru_reset_before_step(x_proj, state, recurrent_kernel, activation, recurrent
     r = recurrent_activation(x_r + h_r)
     h = z * h + (1 - z) * activation(x_h + (r * h) @ recurrent_kernel[:, 2 * units :])
     return h, (h,)
-''',
-    "simple_rnn_step": '''
+
+
 def simple_rnn_step(x_proj, state, recurrent_kernel, activation):
     """One Keras SimpleRNN step; ``x_proj = x_t @ kernel + bias``."""
     (h,) = state
     h = activation(x_proj + h @ recurrent_kernel)
     return h, (h,)
-''',
-    "masked_rnn": '''
+
+
 def masked_rnn(layer, x, mask, state=None, zero_output_for_mask=False):
     """Run a one-layer, batch_first nn.LSTM / nn.GRU / nn.RNN over ``x`` as Keras does under
     a (N, T) ``mask``: where it is False the state is kept and the output repeats the previous
     step's (zeros before the first kept step), or is zeros with ``zero_output_for_mask``.
 
     Returns (outputs (N, T, directions * units), final state) as the layer does, backward
-    outputs aligned with the input steps. A right-padded mask goes through
-    pack_padded_sequence; any other mask through a loop over the layer's own cell kernels.
+    outputs aligned with the input steps. One loop over the layer's own weights, with no
+    branch on the data, so torch.export and ONNX export take it.
     """
-    lengths = mask.sum(dim=1)
-    steps = torch.arange(mask.shape[1], device=mask.device)
     units = layer.hidden_size
-    if bool((lengths > 0).all()) and bool((mask == (steps < lengths[:, None])).all()):
-        packed = nn.utils.rnn.pack_padded_sequence(
-            x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        out, final = layer(packed, state)
-        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
-        if not zero_output_for_mask:  # forward outputs repeat the last kept one
-            index = torch.minimum(steps[None, :], (lengths - 1)[:, None])
-            forward = out[..., :units].gather(1, index[..., None].expand(-1, -1, units))
-            out = torch.cat([forward, out[..., units:]], dim=-1)
-        return out, final
-    cell = {"LSTM": torch.lstm_cell, "GRU": torch.gru_cell, "RNN_TANH": torch.rnn_tanh_cell,
-            "RNN_RELU": torch.rnn_relu_cell}[layer.mode]
     lstm = layer.mode == "LSTM"
     directions = 2 if layer.bidirectional else 1
     if state is None:
@@ -119,24 +116,85 @@ def masked_rnn(layer, x, mask, state=None, zero_output_for_mask=False):
     outputs, finals = [], []
     for d in range(directions):
         suffix = "_l0_reverse" if d else "_l0"
-        weights = [getattr(layer, name + suffix, None)
-                   for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        w_ih, w_hh = getattr(layer, "weight_ih" + suffix), getattr(layer, "weight_hh" + suffix)
+        b_ih, b_hh = (
+            getattr(layer, "bias_ih" + suffix, None),
+            getattr(layer, "bias_hh" + suffix, None),
+        )
         xs, keeps = (x, mask) if d == 0 else (x.flip(1), mask.flip(1))
-        s = (state[0][d], state[1][d]) if lstm else (state[d],)
-        output, seq = torch.zeros_like(s[0]), []
+        x_proj = F.linear(xs, w_ih, b_ih)  # every step's input projection at once
+        h = state[0][d] if lstm else state[d]
+        c = state[1][d] if lstm else None
+        output, seq = torch.zeros_like(h), []
         for t in range(x.shape[1]):
-            new = cell(xs[:, t], s if lstm else s[0], *weights)
-            new = new if lstm else (new,)
+            h_proj = F.linear(h, w_hh, b_hh)
+            if lstm:
+                i, f, g, o = (x_proj[:, t] + h_proj).chunk(4, dim=-1)
+                new_c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+                new_h = torch.sigmoid(o) * torch.tanh(new_c)
+            elif layer.mode == "GRU":
+                x_r, x_z, x_n = x_proj[:, t].chunk(3, dim=-1)
+                h_r, h_z, h_n = h_proj.chunk(3, dim=-1)
+                r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+                new_h = (1 - z) * torch.tanh(x_n + r * h_n) + z * h
+            else:
+                pre = x_proj[:, t] + h_proj
+                new_h = torch.tanh(pre) if layer.mode == "RNN_TANH" else torch.relu(pre)
             keep = keeps[:, t, None]
             previous = torch.zeros_like(output) if zero_output_for_mask else output
-            output = torch.where(keep, new[0], previous)
-            s = tuple(torch.where(keep, n, o) for n, o in zip(new, s))
+            output = torch.where(keep, new_h, previous)
+            h = torch.where(keep, new_h, h)
+            if lstm:
+                c = torch.where(keep, new_c, c)
             seq.append(output)
         seq = torch.stack(seq, dim=1)
         outputs.append(seq.flip(1) if d else seq)
-        finals.append(s)
+        finals.append((h, c))
     h = torch.stack([f[0] for f in finals])
     final = (h, torch.stack([f[1] for f in finals])) if lstm else h
     return torch.cat(outputs, dim=-1), final
-''',
-}
+
+
+def sparse_sigmoid(x):
+    """Keras' sparse_sigmoid: 0.5 * (x + 1) clipped to [0, 1]."""
+    return torch.clamp(0.5 * (x + 1.0), 0.0, 1.0)
+
+
+def shaped_dropout(x, rate, noise_shape, training):
+    """Keras' dropout with a ``noise_shape`` (1 shares the mask along an axis, None takes the
+    input's size): zeroes a ``rate`` fraction and scales the rest by 1 / (1 - rate)."""
+    if not training or rate == 0:
+        return x
+    shape = [d if n is None else n for d, n in zip(x.shape, noise_shape, strict=True)]
+    keep = torch.rand(shape, device=x.device) >= rate
+    return x * keep / (1 - rate)
+
+
+def keras_gaussian_noise(x, stddev, training):
+    """Keras' GaussianNoise: adds N(0, stddev) noise in training."""
+    return x + torch.randn_like(x) * stddev if training else x
+
+
+def keras_gaussian_dropout(x, rate, training):
+    """Keras' GaussianDropout: multiplies by N(1, rate / (1 - rate)) noise in training."""
+    if not training or rate == 0:
+        return x
+    return x * (1 + torch.randn_like(x) * (rate / (1 - rate)) ** 0.5)
+
+
+def keras_alpha_dropout(x, rate, noise_shape, training):
+    """Keras' AlphaDropout: drops to SELU's negative saturation value, then rescales so the
+    mean and variance are kept."""
+    if not training or rate == 0:
+        return x
+    alpha_p = -1.6732632423543772848170429916717 * 1.0507009873554804934193349852946
+    shape = [d if n is None else n for d, n in zip(x.shape, noise_shape or x.shape, strict=True)]
+    keep = (torch.rand(shape, device=x.device) >= rate).to(x.dtype)
+    a = ((1 - rate) * (1 + rate * alpha_p**2)) ** -0.5
+    b = -a * alpha_p * rate
+    return a * (x * keep + (1 - keep) * alpha_p) + b
+
+
+def hard_sigmoid_keras2(x):
+    """Keras 2's hard_sigmoid: 0.2 * x + 0.5 clipped to [0, 1] (Keras 3's uses 1/6)."""
+    return torch.clamp(0.2 * x + 0.5, 0.0, 1.0)

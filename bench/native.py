@@ -1,0 +1,175 @@
+"""Inference speed of the generated PyTorch module against Keras and a hand-written module.
+
+For each model and batch size, every route is timed in interleaved rounds, in a shuffled order
+per round (the route right after a TensorFlow call is slowed by its thread pool), and the table
+gives medians and ratios:
+
+- keras: the Keras model as a ``tf.function``;
+- default: ``nnspec.to_torch(spec)`` (Keras layout at the boundary, NCHW inside);
+- channels_first: ``to_torch(spec, channels_first=True)`` fed NCHW images;
+- optimized: the module of ``nnspec optimize`` (batch norm folded, identities removed);
+- handwritten: ``bench/resnet_handwritten.py``'s NCHW ResNet50 (ResNet50 only);
+- onnx2torch: Keras -> tf2onnx -> onnx2torch, when both are installed.
+
+    python bench/native.py                # every model, batch 1 and 32
+    python bench/native.py --quick        # a few minutes: smaller inputs, fewer rounds
+    python bench/native.py --models ResNet50 --batches 32 --compile
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from _common import APPS, keras_graph_fn, quiet_tf, randomize, table
+
+REPO = Path(__file__).resolve().parent.parent
+APP_MODELS = ("ResNet50", "MobileNetV2", "EfficientNetB0", "DenseNet121")
+SEED_MODELS = ("mnist_cnn", "cnn_lstm", "text_lstm", "sentiment_bilstm")
+
+
+def seed_model(name: str):
+    """The repository's seed models: the example .keras files, or Keras built from the spec."""
+    import keras
+
+    import nnspec
+
+    path = REPO / "examples" / f"{name}.keras"
+    if path.exists():
+        return keras.saving.load_model(path, safe_mode=True)
+    return nnspec.to_keras(nnspec.load(REPO / "examples" / f"{name}.yaml"))
+
+
+def build(name: str, side: int | None):
+    if name in APPS:
+        return APPS[name].build(side)
+    return seed_model(name)
+
+
+def make_input(model, batch: int, seed: int = 1):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    shape = (batch, *(d or 8 for d in model.input_shape[1:]))
+    if str(model.inputs[0].dtype).startswith("int"):
+        return rng.integers(1, 20, shape).astype(str(model.inputs[0].dtype))
+    return rng.normal(0.0, 1.0, shape).astype("float32")
+
+
+def onnx2torch_module(model):
+    """Keras -> ONNX (tf2onnx) -> onnx2torch, or None when the tools are not installed."""
+    try:
+        import onnx2torch
+        import tensorflow as tf
+        import tf2onnx
+    except ImportError:
+        return None
+    spec = (tf.TensorSpec((None, *model.input_shape[1:]), model.inputs[0].dtype),)
+    proto, _ = tf2onnx.convert.from_keras(model, input_signature=spec, opset=17)
+    return onnx2torch.convert(proto).eval()
+
+
+def routes(name: str, model, batch: int, compile_: bool) -> dict:
+    """route -> zero-argument callable running one batch."""
+    import numpy as np
+    import tensorflow as tf
+    import torch
+
+    import nnspec
+    from nnspec.spec.passes import optimize
+
+    x = make_input(model, batch)
+    spec = nnspec.from_keras(model)
+    fn = keras_graph_fn(model) if x.dtype == np.float32 else tf.function(model)
+    tx = tf.constant(x)
+    t = torch.from_numpy(x)
+    image = x.ndim == 4
+    t_cf = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2))) if image else t
+    modules = {
+        "default": (nnspec.to_torch(spec), t),
+        "optimized": (nnspec.to_torch(optimize(spec)), t),
+    }
+    if image:
+        modules["channels_first"] = (nnspec.to_torch(spec, channels_first=True), t_cf)
+    if name == "ResNet50":
+        from resnet_handwritten import build_handwritten, load_keras_weights
+
+        net = build_handwritten().eval()
+        load_keras_weights(net, model)
+        modules["handwritten"] = (net, t_cf)
+    converted = onnx2torch_module(model)
+    if converted is not None:
+        modules["onnx2torch"] = (converted, t)
+    out = {"keras": lambda: fn(tx).numpy()}
+    for route, (module, inp) in modules.items():
+        if compile_:
+            module = torch.compile(module)
+
+        def run(module=module, inp=inp):
+            with torch.inference_mode():
+                return module(inp)
+
+        out[route] = run
+    return out
+
+
+def interleaved(runners: dict, rounds: int, warmup: int, rng: random.Random) -> dict:
+    for fn in runners.values():
+        for _ in range(warmup):
+            fn()
+    times = {k: [] for k in runners}
+    for _ in range(rounds):
+        order = list(runners)
+        rng.shuffle(order)
+        for k in order:
+            t = time.perf_counter()
+            runners[k]()
+            times[k].append(time.perf_counter() - t)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--models", help="comma-separated (default: four applications + seed models)")
+    p.add_argument("--batches", default="1,32")
+    p.add_argument("--rounds", type=int, default=15)
+    p.add_argument("--side", type=int, default=None, help="input side of the applications")
+    p.add_argument("--compile", action="store_true", help="torch.compile every module")
+    p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
+    p.add_argument("--quick", action="store_true", help="side 96, batches 1,8, 5 rounds")
+    args = p.parse_args(argv)
+    quiet_tf()
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.quick:
+        args.side, args.batches, args.rounds = args.side or 96, "1,8", min(args.rounds, 5)
+    names = args.models.split(",") if args.models else [*APP_MODELS, *SEED_MODELS]
+    rng = random.Random(0)
+    rows: list[dict] = []
+    cols = ["model", "batch", "route", "median ms", "vs keras", "vs handwritten", "vs default"]
+    for name in names:
+        model = build(name, args.side)
+        randomize(model)
+        for batch in (int(b) for b in args.batches.split(",")):
+            medians = interleaved(routes(name, model, batch, args.compile), args.rounds, 2, rng)
+            for route, s in medians.items():
+                row = {"model": name, "batch": batch, "route": route, "median ms": s * 1e3}
+                row["vs keras"] = s / medians["keras"]
+                if "handwritten" in medians:
+                    row["vs handwritten"] = s / medians["handwritten"]
+                row["vs default"] = s / medians["default"]
+                rows.append(row)
+            print(table([r for r in rows if r["model"] == name and r["batch"] == batch], cols))
+            print(flush=True)
+    print(table(rows, cols))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
