@@ -213,6 +213,11 @@ def _assign(layer, entries: list[tuple[str, np.ndarray]], file) -> None:
                 node=layer.name,
             )
         variable.assign(value.astype(variable.dtype))
+    # Keras 3 layers with adapted state (Normalization) compute what they use from their
+    # variables in finalize_state, which load_own_variables calls and assign() does not.
+    finalize = getattr(layer, "finalize_state", None)
+    if finalize is not None:
+        finalize()
 
 
 def build_keras_model(md: ModelDef, weights: Weights, file: str | None = None):

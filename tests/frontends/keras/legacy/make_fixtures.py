@@ -128,19 +128,77 @@ def sequence_misc():
     return K.Model(inp, L.Flatten()(v), name="sequence_misc"), [("masked", (2, 6, 4))]
 
 
+def image_prep():
+    inp = K.Input((10, 10, 3), name="image")
+    norm = L.Normalization()
+    norm.adapt(np.random.default_rng(2).normal(1.0, 2.0, (16, 10, 10, 3)).astype("float32"))
+    x = L.Resizing(8, 8, interpolation="bilinear")(norm(inp))
+    x = L.CenterCrop(6, 6)(x)
+    x = L.Reshape((36, 3))(x)
+    x = L.Conv1DTranspose(4, 3, strides=2, padding="same", activation="relu")(x)
+    x = L.GlobalAveragePooling1D()(x)
+    return K.Model(inp, L.Dense(2)(x), name="image_prep"), [("float", (2, 10, 10, 3))]
+
+
+def attention():
+    q = K.Input((5, 4), name="query")
+    v = K.Input((6, 4), name="value")
+    a = L.Attention(use_scale=True)([q, v])
+    b = L.AdditiveAttention()([q, v, v])
+    x = L.GlobalAveragePooling1D()(L.Concatenate()([a, b]))
+    return K.Model([q, v], x, name="attention"), [("float", (2, 5, 4)), ("float", (2, 6, 4))]
+
+
+def rnn_cells():
+    inp = K.Input((6, 3), name="seq")
+    x = L.RNN(L.LSTMCell(4), return_sequences=True)(inp)
+    backward = L.GRU(3, return_sequences=True, go_backwards=True)
+    x = L.Bidirectional(L.GRU(3, return_sequences=True), backward_layer=backward, merge_mode="ave")(
+        x
+    )
+    x = L.RNN(L.SimpleRNNCell(2))(x)
+    return K.Model(inp, x, name="rnn_cells"), [("float", (2, 6, 3))]
+
+
+def unmirrored_backward():
+    inp = K.Input((6, 3), name="seq")
+    backward = L.GRU(2, go_backwards=True, name="backward_gru")
+    x = L.Bidirectional(L.GRU(3), backward_layer=backward, name="bidi")(inp)
+    return K.Model(inp, x, name="unmirrored_backward"), [("float", (2, 6, 3))]
+
+
 def lambda_model():
     inp = K.Input((4,), name="x")
     x = L.Lambda(lambda t: t / 255 - 0.5, name="scale")(inp)
     return K.Model(inp, L.Dense(2)(x), name="with_lambda"), [("float", (2, 4))]
 
 
-MODELS = [cnn, sequential_cnn, conv3d_multi, recurrent, nested_shared, lambda_model]
+MODELS = [
+    cnn,
+    sequential_cnn,
+    conv3d_multi,
+    recurrent,
+    nested_shared,
+    image_prep,
+    attention,
+    rnn_cells,
+    unmirrored_backward,
+    lambda_model,
+]
 SLOW_MODELS = [bidirectional_lstm, gru_reset_before, image_misc, sequence_misc]
 SAVED_MODELS = ("recurrent",)  # SavedModel saving is slow: the rest with --slow
 
 
 def randomise(model, rng):
+    adapted = {  # Normalization keeps the statistics adapt() computed
+        w.ref()
+        for layer in model.submodules
+        if isinstance(layer, L.Normalization)
+        for w in layer.weights
+    }
     for w in model.weights:
+        if w.ref() in adapted:
+            continue
         short = w.name.split("/")[-1]
         shape = tuple(w.shape)
         value = rng.uniform(0.5, 1.5, shape) if "variance" in short else rng.normal(0, 0.5, shape)

@@ -50,7 +50,16 @@ def check_against_tf_keras(path, reference) -> None:
     assert _keras_count(path) == int(ref["params"])
 
 
-H5_MODELS = ["cnn", "seq_conv1d", "conv3d_multi", "recurrent", "nested_shared"]
+H5_MODELS = [
+    "cnn",
+    "seq_conv1d",
+    "conv3d_multi",
+    "recurrent",
+    "nested_shared",
+    "image_prep",  # Normalization (adapted), Resizing, CenterCrop, Conv1DTranspose
+    "attention",  # Attention, AdditiveAttention
+    "rnn_cells",  # RNN(LSTMCell), RNN(SimpleRNNCell), Bidirectional with a backward_layer
+]
 
 
 @pytest.mark.parametrize("name", H5_MODELS)
@@ -72,6 +81,14 @@ def test_hard_sigmoid_is_keras2s(fixtures):
     spec = nnspec.load_keras_file(fixtures / "recurrent.h5")
     lstm = next(n for n in spec.nodes if n.op == "lstm")
     assert lstm.recurrent_activation == "hard_sigmoid_keras2"
+
+
+def test_unmirrored_backward_layer_refused(fixtures):
+    """A backward_layer that is not the forward layer's mirror has no spec: refused by name."""
+    with pytest.raises(ConversionError) as err:
+        nnspec.load_keras_file(fixtures / "unmirrored_backward.h5")
+    text = str(err.value)
+    assert "bidi" in text and "backward" in text and "mirror" in text and "units" in text
 
 
 def test_lambda_refused(fixtures):
