@@ -80,3 +80,25 @@ def test_saved_model_without_keras_metadata(fixtures, tmp_path, capsys):
 def test_lambda_cli(fixtures, tmp_path, capsys):
     err = _convert(fixtures / "with_lambda.h5", tmp_path, capsys)
     assert "'scale' (Lambda)" in err and "Rescaling" in err
+
+
+def test_saved_model_with_some_variables_missing(fixtures, tmp_path, capsys):
+    """The checkpoint rewritten without the embedding matrix: the line names that layer."""
+    import tensorflow as tf
+
+    src = tmp_path / "sm"
+    shutil.copytree(fixtures / "recurrent_sm", src)
+    prefix = str(src / "variables" / "variables")
+    reader = tf.train.load_checkpoint(prefix)
+    keys = sorted(reader.get_variable_to_shape_map())
+    dropped = next(k for k in keys if "/embeddings/" in k)
+    kept = [k for k in keys if k != dropped]
+    tensors = [reader.get_tensor(k) for k in kept]
+    shutil.rmtree(src / "variables")
+    (src / "variables").mkdir()
+    tf.raw_ops.SaveV2(
+        prefix=prefix, tensor_names=kept, shape_and_slices=[""] * len(kept), tensors=tensors
+    )
+    err = _convert(src, tmp_path, capsys)
+    assert len(err.splitlines()) == 1
+    assert "layer 'embedding'" in err and "missing from the SavedModel's variables" in err
