@@ -63,7 +63,7 @@ def test_weight_shape_contradicts_config(fixtures, tmp_path, capsys):
 
 def test_saved_model_without_variables(fixtures, tmp_path, capsys):
     src = tmp_path / "sm"
-    shutil.copytree(fixtures / "recurrent_sm", src)
+    shutil.copytree(fixtures / "nested_shared_sm", src)
     shutil.rmtree(src / "variables")
     err = _convert(src, tmp_path, capsys)
     assert "no variables" in err
@@ -71,7 +71,7 @@ def test_saved_model_without_variables(fixtures, tmp_path, capsys):
 
 def test_saved_model_without_keras_metadata(fixtures, tmp_path, capsys):
     src = tmp_path / "sm"
-    shutil.copytree(fixtures / "recurrent_sm", src)
+    shutil.copytree(fixtures / "nested_shared_sm", src)
     (src / "keras_metadata.pb").unlink()
     err = _convert(src, tmp_path, capsys)
     assert "no keras_metadata.pb" in err and "does not run saved graphs" in err
@@ -83,15 +83,16 @@ def test_lambda_cli(fixtures, tmp_path, capsys):
 
 
 def test_saved_model_with_some_variables_missing(fixtures, tmp_path, capsys):
-    """The checkpoint rewritten without the embedding matrix: the line names that layer."""
+    """The checkpoint rewritten without one kernel: the line names that layer."""
     import tensorflow as tf
 
     src = tmp_path / "sm"
-    shutil.copytree(fixtures / "recurrent_sm", src)
+    shutil.copytree(fixtures / "nested_shared_sm", src)
     prefix = str(src / "variables" / "variables")
     reader = tf.train.load_checkpoint(prefix)
     keys = sorted(reader.get_variable_to_shape_map())
-    dropped = next(k for k in keys if "/embeddings/" in k)
+    dropped = "layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE"  # layer 'shared'
+    assert dropped in keys
     kept = [k for k in keys if k != dropped]
     tensors = [reader.get_tensor(k) for k in kept]
     shutil.rmtree(src / "variables")
@@ -101,4 +102,4 @@ def test_saved_model_with_some_variables_missing(fixtures, tmp_path, capsys):
     )
     err = _convert(src, tmp_path, capsys)
     assert len(err.splitlines()) == 1
-    assert "layer 'embedding'" in err and "missing from the SavedModel's variables" in err
+    assert "layer 'shared'" in err and "missing from the SavedModel's variables" in err

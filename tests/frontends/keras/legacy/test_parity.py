@@ -67,8 +67,9 @@ def test_keras2_hdf5(fixtures, name):
     check_against_tf_keras(fixtures / f"{name}.h5", fixtures / f"{name}.npz")
 
 
-def test_saved_model(fixtures):
-    check_against_tf_keras(fixtures / "recurrent_sm", fixtures / "recurrent.npz")
+@pytest.mark.parametrize("name", ["nested_shared", "attention"])  # recurrent ones: test_grid
+def test_saved_model(fixtures, name):
+    check_against_tf_keras(fixtures / f"{name}_sm", fixtures / f"{name}.npz")
 
 
 @pytest.mark.parametrize("name", REAL_FILES)
@@ -100,6 +101,7 @@ def test_lambda_refused(fixtures):
 
 
 SLOW_MODELS = [*H5_MODELS, "bilstm", "gru_reset_before", "image_misc", "sequence_misc"]
+# each slow model's SavedModel too: recurrent layers' SavedModels are the slow ones to write
 
 
 @pytest.mark.slow
