@@ -178,30 +178,31 @@ def _layer_weights(node, nodes, reader, graph, file) -> list[tuple[str, np.ndarr
         return found
     obj = graph.nodes[node["node_id"]]
     listed = next((c.node_id for c in obj.children if c.local_name == "variables"), None)
-    if listed is None:
-        return []
     names = _variable_names(graph, node["node_id"])
-    found = []
-    for child in graph.nodes[listed].children:
-        key = next(
-            (
-                a.checkpoint_key
-                for a in graph.nodes[child.node_id].attributes
-                if a.name == "VARIABLE_VALUE"
-            ),
-            None,
+    if listed is None or not graph.nodes[listed].children:
+        # no tracked variable list (Normalization's statistics, a save_traces=False save):
+        # the layer's own variable attributes, matched by name in assign_weights
+        ids = list(names)
+    else:
+        ids = [child.node_id for child in graph.nodes[listed].children]
+    return [_named_value(graph, reader, i, names, name, file) for i in ids]
+
+
+def _named_value(
+    graph, reader, node_id: int, names: dict[int, str], layer: str, file: str
+) -> tuple[str, np.ndarray]:
+    key = next(
+        (a.checkpoint_key for a in graph.nodes[node_id].attributes if a.name == "VARIABLE_VALUE"),
+        None,
+    )
+    name = names.get(node_id, str(node_id))
+    if key is None or not reader.has_tensor(key):
+        raise ConversionError(
+            f"layer {layer!r}: variable {name!r} is missing from the SavedModel's variables",
+            file=file,
+            node=layer,
         )
-        if key is None or not reader.has_tensor(key):
-            raise ConversionError(
-                f"layer {name!r}: variable {names.get(child.node_id, child.local_name)!r} is "
-                "missing from the SavedModel's variables",
-                file=file,
-                node=name,
-            )
-        found.append(
-            (names.get(child.node_id, child.local_name), np.asarray(reader.get_tensor(key)))
-        )
-    return found
+    return name, np.asarray(reader.get_tensor(key))
 
 
 def _variable_names(graph, start: int) -> dict[int, str]:

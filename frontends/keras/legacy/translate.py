@@ -60,6 +60,7 @@ _DROP_PER_CLASS = {
     },
 }
 _ACTIVATION_KEYS = ("activation", "recurrent_activation")
+_RNN_CELLS = ("LSTMCell", "GRUCell", "SimpleRNNCell")  # inside RNN(cell); other cells: refused
 _RECURRENT = ("LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional")
 _REASONS = {
     "TFOpLambda": "a TensorFlow function call (tf.* or an operator on a tensor) recorded by "
@@ -222,7 +223,7 @@ class _Translator:
         if cls == "Lambda":
             self.refused.append((name, cls, _lambda_reason(cfg)))
             return cfg
-        if cls in REFUSED or cls in _REASONS or cls not in self.known:
+        if cls in REFUSED or cls in _REASONS or cls not in (*self.known, *_RNN_CELLS):
             why = (
                 REFUSED.get(cls)
                 or _REASONS.get(cls)
@@ -266,7 +267,9 @@ class _Translator:
         for key in _ACTIVATION_KEYS:
             if key in cfg:
                 cfg[key] = _activation(cfg[key])
-        for key in ("layer", "backward_layer"):  # wrappers: Bidirectional, TimeDistributed
+        # wrappers (Bidirectional, TimeDistributed) and RNN's cell; SavedModel metadata
+        # writes the inner config without the module Keras 3 needs to find the class
+        for key in ("layer", "backward_layer", "cell"):
             if isinstance(cfg.get(key), dict):
                 inner = cfg[key]
                 inner_cls = _class_name(inner)

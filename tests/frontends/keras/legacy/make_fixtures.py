@@ -1,7 +1,8 @@
 """Writes Keras 2 model files with tf-keras (Keras 2 for TensorFlow), run in a subprocess:
 ``python make_fixtures.py OUTDIR [--slow] [--real DIR]``. For each model: ``<name>.h5``,
 ``<name>.npz`` (two inputs and tf-keras' own outputs) and, for SAVED_MODELS (every model with
-``--slow``), a SavedModel directory ``<name>_sm/``. ``--real DIR``: tf-keras' outputs for the
+``--slow``), a SavedModel directory ``<name>_sm/`` (``<name>_untraced_sm/``: saved with
+``save_traces=False``). ``--real DIR``: tf-keras' outputs for the
 real files in DIR, as ``real_<file>.npz``."""
 
 from __future__ import annotations
@@ -188,7 +189,8 @@ MODELS = [
 SLOW_MODELS = [bidirectional_lstm, gru_reset_before, image_misc, sequence_misc]
 # Saving a SavedModel traces every call function: seconds per recurrent layer, so the
 # default set has the cheap ones, and --slow saves every model.
-SAVED_MODELS = ("nested_shared", "attention")
+SAVED_MODELS = ("nested_shared", "attention", "image_prep")
+UNTRACED_SAVED_MODELS = ("recurrent",)  # save_traces=False: fast to write
 
 
 def randomise(model, rng):
@@ -261,6 +263,8 @@ def main(out: Path, slow: bool, real: Path | None) -> None:
         model.save(out / f"{model.name}.h5")
         if slow or model.name in SAVED_MODELS:
             model.save(out / f"{model.name}_sm", save_format="tf")
+        if model.name in UNTRACED_SAVED_MODELS:  # no traced functions, no variable lists
+            model.save(out / f"{model.name}_untraced_sm", save_format="tf", save_traces=False)
         x1, x2 = inputs(specs, rng), inputs(specs, rng)
         y1 = model.predict(x1, verbose=0)
         y2 = model.predict(x2, verbose=0)

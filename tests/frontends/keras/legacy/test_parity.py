@@ -67,9 +67,14 @@ def test_keras2_hdf5(fixtures, name):
     check_against_tf_keras(fixtures / f"{name}.h5", fixtures / f"{name}.npz")
 
 
-@pytest.mark.parametrize("name", ["nested_shared", "attention"])  # recurrent ones: test_grid
+@pytest.mark.parametrize("name", ["nested_shared", "attention", "image_prep"])  # others: test_grid
 def test_saved_model(fixtures, name):
     check_against_tf_keras(fixtures / f"{name}_sm", fixtures / f"{name}.npz")
+
+
+def test_untraced_saved_model(fixtures):
+    """save_traces=False keeps no per-layer variable lists: weights found by attribute name."""
+    check_against_tf_keras(fixtures / "recurrent_untraced_sm", fixtures / "recurrent.npz")
 
 
 @pytest.mark.parametrize("name", REAL_FILES)
