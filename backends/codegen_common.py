@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from nnspec._version import __version__
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
     from nnspec.spec.node import Node
     from nnspec.spec.validate import Analysis
 
-VERSION = "0.1.0"
+VERSION = __version__
 
 _BAD = re.compile(r"[^0-9A-Za-z_]")
 _LEADING = re.compile(r"^__+")

@@ -14,6 +14,7 @@ from nnspec.spec import (
     register_op,
 )
 
+from ._version import __version__ as __version__
 from .api import (
     emit,
     from_keras,
@@ -23,8 +24,6 @@ from .api import (
     to_torch,
     torch_training,
 )
-
-__version__ = "0.1.0"
 
 __all__ = [
     "ConversionError",
