@@ -12,7 +12,6 @@ that builds a ``Dense`` node), so generating the reference imports neither torch
 
 from __future__ import annotations
 
-import argparse
 import ast
 import inspect
 import sys
@@ -23,6 +22,7 @@ from typing import get_args
 from pydantic_core import PydanticUndefined
 
 from .activations import Activation
+from .generated import write_or_check
 from .node import RESERVED, Initializer, Node
 from .ops import catalog, op_modules
 from .types import TensorType
@@ -246,24 +246,13 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m nnspec.spec.gen_docs", description=__doc__.splitlines()[0]
+    return write_or_check(
+        argv,
+        prog="python -m nnspec.spec.gen_docs",
+        description=__doc__.splitlines()[0],
+        default=DOCS_PATH,
+        render=render,
     )
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
-    parser.add_argument("--output", type=Path, default=DOCS_PATH, help="file to write")
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.is_file() else None
-        if current != text:
-            print(f"{args.output} is stale; run: python -m nnspec.spec.gen_docs", file=sys.stderr)
-            return 1
-        print(f"{args.output} is up to date")
-        return 0
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {args.output}")
-    return 0
 
 
 if __name__ == "__main__":

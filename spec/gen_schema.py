@@ -9,7 +9,6 @@ language server knows exactly which attributes each op takes.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Annotated, Any, Union
 from pydantic import Field, TypeAdapter, create_model
 from pydantic.json_schema import GenerateJsonSchema
 
+from .generated import write_or_check
 from .model import Model
 from .ops import catalog
 
@@ -99,24 +99,13 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m nnspec.spec.gen_schema", description=__doc__.splitlines()[0]
+    return write_or_check(
+        argv,
+        prog="python -m nnspec.spec.gen_schema",
+        description=__doc__.splitlines()[0],
+        default=SCHEMA_PATH,
+        render=render,
     )
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
-    parser.add_argument("--output", type=Path, default=SCHEMA_PATH, help="schema file to write")
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.is_file() else None
-        if current != text:
-            print(f"{args.output} is stale; run: python -m nnspec.spec.gen_schema", file=sys.stderr)
-            return 1
-        print(f"{args.output} is up to date")
-        return 0
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {args.output}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -9,16 +9,7 @@ from pydantic import Field
 from ..errors import AttrError, ShapeError
 from ..node import ErrorSample, Node, Sample, normalize_axis, require_rank
 from ..types import Dim, TensorType, dims_equal, merge_dim
-
-
-def _same_dtype(xs: tuple[TensorType, ...]) -> str:
-    dtypes = {x.dtype for x in xs}
-    if len(dtypes) > 1:
-        raise ShapeError(
-            f"inputs must have one dtype, got {', '.join(repr(x.dtype) for x in xs)}",
-            hint="add a cast before merging",
-        )
-    return xs[0].dtype
+from ._tensor import result_dtype
 
 
 def _broadcast(a: Dim, b: Dim) -> Dim | bool:
@@ -39,7 +30,7 @@ class _Elementwise(Node):
     arity: ClassVar[int | tuple[int, int | None]] = (2, None)
 
     def infer(self, *xs: TensorType) -> TensorType:
-        dtype = _same_dtype(xs)
+        dtype = result_dtype(*xs)
         ranks = {x.rank for x in xs}
         if len(ranks) > 1:
             raise ShapeError(
@@ -103,7 +94,7 @@ class Concatenate(Node):
     axis: int = Field(-1, description="Axis to join along; -1: channels / features.")
 
     def infer(self, *xs: TensorType) -> TensorType:
-        dtype = _same_dtype(xs)
+        dtype = result_dtype(*xs)
         ranks = {x.rank for x in xs}
         if len(ranks) > 1:
             raise ShapeError(
@@ -146,7 +137,7 @@ class Dot(Node):
     normalize: bool = Field(False, description="L2-normalise along the axes first.")
 
     def infer(self, x: TensorType, y: TensorType) -> TensorType:
-        dtype = _same_dtype((x, y))
+        dtype = result_dtype(x, y)
         require_rank(x, 2, 3, what="first input")
         require_rank(y, 2, 3, what="second input")
         pair = (self.axes, self.axes) if isinstance(self.axes, int) else self.axes
