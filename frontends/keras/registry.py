@@ -12,6 +12,8 @@ import sys
 from collections.abc import Callable
 from functools import cache
 
+from .refused import LAYER_REFUSALS
+
 _CONVERTERS: dict[str, Callable] = {}
 
 # Layers refused on purpose, with the reason shown to the user.
@@ -19,6 +21,7 @@ REFUSED = {
     "Lambda": "it runs arbitrary Python code, which a spec cannot describe safely; "
     "replace it with built-in layers or register an op (nnspec.register_op)",
     "TFSMLayer": "it wraps a TensorFlow SavedModel, not Keras layers",
+    **LAYER_REFUSALS,
 }
 
 

@@ -4,6 +4,7 @@ KERAS_LAYER_MODULES = (
     "activation",
     "applications",
     "attention",
+    "augmentation",
     "batch_norm",
     "conv",
     "conv_transpose",

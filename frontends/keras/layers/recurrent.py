@@ -147,13 +147,3 @@ def bidirectional(layer, ctx):
     )  # Keras sets it from return_sequences
     params = {**_weights(ctx, fwd, "forward_"), **_weights(ctx, bwd, "backward_")}
     return ctx.node(cls, inputs=inputs, mask_value=mask_value, params=params, **attrs)
-
-
-@from_layer("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
-def conv_lstm(layer, ctx):
-    raise ConversionError(
-        f"layer {layer.name!r} ({type(layer).__name__}) is not supported: nnspec has no "
-        "convolutional recurrent op yet",
-        node=layer.name,
-        hint="see the README's support table",
-    )
