@@ -12,6 +12,7 @@ KERAS_LAYER_MODULES = (
     "dense",
     "depthwise_conv",
     "dropout",
+    "einsum_dense",
     "embedding",
     "flatten",
     "global_pool",
