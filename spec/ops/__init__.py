@@ -131,6 +131,7 @@ OP_MODULES: dict[str, tuple[str, ...]] = {
     "repeat_vector": ("repeat_vector",),
     "rescaling": ("rescaling",),
     "reshape": ("reshape",),
+    "rms_norm": ("rms_norm",),
     "resizing": ("resizing", "center_crop"),
     "separable_conv": ("separable_conv1d", "separable_conv2d"),
     "time_distributed": ("time_distributed",),

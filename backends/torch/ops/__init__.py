@@ -32,6 +32,7 @@ TORCH_OP_MODULES = (
     "repeat_vector",
     "rescaling",
     "reshape",
+    "rms_norm",
     "resizing",
     "separable_conv",
     "time_distributed",

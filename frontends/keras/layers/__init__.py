@@ -29,6 +29,7 @@ KERAS_LAYER_MODULES = (
     "repeat_vector",
     "rescaling",
     "reshape",
+    "rms_norm",
     "resizing",
     "separable_conv",
     "tensor_ops",
