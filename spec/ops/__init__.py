@@ -96,7 +96,7 @@ OP_MODULES: dict[str, tuple[str, ...]] = {
     "attention": ("multi_head_attention", "attention", "additive_attention"),
     "batch_norm": ("batch_norm",),
     "conv": ("conv1d", "conv2d", "conv3d"),
-    "conv_transpose": ("conv1d_transpose", "conv2d_transpose"),
+    "conv_transpose": ("conv1d_transpose", "conv2d_transpose", "conv3d_transpose"),
     "cropping": ("cropping1d", "cropping2d", "cropping3d"),
     "dense": ("dense",),
     "depthwise_conv": ("depthwise_conv1d", "depthwise_conv2d"),

@@ -29,7 +29,9 @@ class RMSNorm(Node):
         axes = normalize_axes(self.axis, x.rank)
         if 0 in axes:
             raise AttrError(
-                "axis", f"cannot normalise over the batch axis (axis {self.axis!r})", hint="axis: -1"
+                "axis",
+                f"cannot normalise over the batch axis (axis {self.axis!r})",
+                hint="axis: -1",
             )
         if axes != tuple(range(x.rank - len(axes), x.rank)):
             raise AttrError(
