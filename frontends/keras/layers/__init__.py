@@ -32,6 +32,7 @@ KERAS_LAYER_MODULES = (
     "rms_norm",
     "resizing",
     "separable_conv",
+    "spectral_norm",
     "tensor_ops",
     "time_distributed",
     "unit_norm",
