@@ -6,6 +6,7 @@ KERAS_LAYER_MODULES = (
     "attention",
     "augmentation",
     "batch_norm",
+    "categorical",
     "conv",
     "conv_transpose",
     "cropping",
