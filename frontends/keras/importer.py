@@ -105,6 +105,8 @@ class _Importer:
         self._calls: dict[int, int] = {}
         self.first_call: dict[int, str] = {}  # id(layer) -> node name of its first call
         self.training: dict[str, dict] = {}  # layer name -> its serialisable training settings
+        self.tensor_refs: dict[int, str] = {}  # id(KerasTensor) -> spec reference, so far
+        self.masks_cleared: set[int] = set()  # tensors attention has taken the Keras mask off
 
     def config_of(self, layer) -> dict[str, Any]:
         """``layer.get_config()``, keeping its training-only settings aside (layer_config.py)."""
@@ -130,6 +132,7 @@ class _Importer:
 
     def walk(self, fn, input_refs: list[str], prefix: str = "") -> list[str]:
         refs = {id(x): r for x, r in zip(fn.inputs, input_refs)}
+        self.tensor_refs.update(refs)
         for depth in sorted(fn._nodes_by_depth, reverse=True):
             for knode in fn._nodes_by_depth[depth]:
                 layer = knode.operation
@@ -143,6 +146,7 @@ class _Importer:
                     outs = self.convert(layer, ins, knode, prefix)
                 for x, r in zip(knode.outputs, outs):
                     refs[id(x)] = r
+                    self.tensor_refs[id(x)] = r
         return [refs[id(x)] for x in fn.outputs]
 
     def convert(self, layer, ins: list[str], knode, prefix: str) -> list[str]:

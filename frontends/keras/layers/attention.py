@@ -6,6 +6,7 @@ from nnspec.spec.errors import ConversionError
 from nnspec.spec.ops.attention import AdditiveAttention, Attention, MultiHeadAttention
 
 from ..registry import from_layer
+from .attention_ops import attention_nodes
 from .masking import tensor_refs
 
 
@@ -23,6 +24,33 @@ def _argument(ctx, index: int, key: str):
     return args[index] if len(args) > index else ctx.call_kwargs.get(key)
 
 
+def _mask_kwargs(ctx) -> dict[str, str]:
+    """Masks passed by name (value_mask=, key_mask=): Keras fills them from the inputs'
+    Keras masks only when absent, and always reads the query's from the query itself."""
+    refs = tensor_refs(ctx)
+    return {
+        k.removesuffix("_mask"): refs[id(ctx.call_kwargs[k])]
+        for k in ("value_mask", "key_mask")
+        if ctx.call_kwargs.get(k) is not None
+    }
+
+
+@from_layer("GroupedQueryAttention")
+def grouped_query_attention(layer, ctx):
+    cfg = ctx.config
+    for key in ("use_gate", "sliding_window"):
+        if cfg.get(key) not in (None, False):
+            raise _fail(ctx, key, cfg[key], "no nnspec equivalent yet")
+    if ctx.call_kwargs.get("return_attention_scores"):
+        raise _fail(ctx, "return_attention_scores", True, "one output per layer only")
+    refs = tensor_refs(ctx)
+    query, value = _argument(ctx, 0, "query"), _argument(ctx, 1, "value")
+    key, mask = _argument(ctx, 2, "key"), ctx.call_kwargs.get("attention_mask")
+    causal = bool(ctx.call_kwargs.get("use_causal_mask", False))
+    mask_ref = refs[id(mask)] if mask is not None else None
+    return attention_nodes(layer, ctx, query, value, key, mask_ref, causal, _mask_kwargs(ctx))
+
+
 @from_layer("MultiHeadAttention")
 def multi_head_attention(layer, ctx):
     cfg = ctx.config
@@ -30,41 +58,26 @@ def multi_head_attention(layer, ctx):
         raise _fail(ctx, "use_gate", True, "gated attention has no nnspec op yet")
     if cfg.get("sliding_window") is not None:
         raise _fail(ctx, "sliding_window", cfg["sliding_window"], "no nnspec op yet")
-    if cfg.get("attention_axes") not in (None, (1,), [1]):
-        raise _fail(
-            ctx,
-            "attention_axes",
-            cfg["attention_axes"],
-            "only attention over the time axis of (batch, time, features) inputs",
-        )
-    for key in ("return_attention_scores", "query_mask", "value_mask", "key_mask"):
-        if ctx.call_kwargs.get(key) not in (None, False):
-            raise _fail(
-                ctx,
-                key,
-                "given",
-                "padding masks into attention are not supported; "
-                "pass an explicit attention_mask instead",
-            )
+    if ctx.call_kwargs.get("return_attention_scores"):
+        raise _fail(ctx, "return_attention_scores", True, "one output per layer only")
     refs = tensor_refs(ctx)
     query, value = _argument(ctx, 0, "query"), _argument(ctx, 1, "value")
     key, mask = _argument(ctx, 2, "key"), ctx.call_kwargs.get("attention_mask")
-    for name, t in (("query", query), ("value", value), ("key", key)):
-        if getattr(t, "_keras_mask", None) is not None:  # MultiHeadAttention reads it itself
-            raise _fail(
-                ctx,
-                f"{name}_mask",
-                "Keras mask",
-                "the layer's inputs carry a padding "
-                "mask (Masking or Embedding(mask_zero=True) upstream), which nnspec "
-                "does not apply inside attention yet; pass an explicit "
-                "attention_mask instead",
-            )
+    causal = bool(ctx.call_kwargs.get("use_causal_mask", False))
+    # Tensor ops whenever an input has carried a Keras mask, even one an earlier attention
+    # layer took off: a rebuilt Keras MultiHeadAttention would read the mask again.
+    masked = any(getattr(t, "_keras_mask", None) is not None for t in (query, value, key)) or any(
+        ctx.call_kwargs.get(k) is not None for k in ("value_mask", "key_mask")
+    )
+    if masked or cfg.get("attention_axes") not in (None, (1,), [1]) or len(query.shape) != 3:
+        mask_ref = refs[id(mask)] if mask is not None else None
+        return attention_nodes(layer, ctx, query, value, key, mask_ref, causal, _mask_kwargs(ctx))
     inputs = [refs[id(query)], refs[id(value)]]
     if key is not None and key is not value:
         inputs.append(refs[id(key)])
     if mask is not None:
         inputs.append(refs[id(mask)])
+    ctx._importer.masks_cleared.update(id(t) for t in (query, value, key) if t is not None)
     out = cfg.get("output_shape")
     if isinstance(out, list | tuple):
         if len(out) != 1:
@@ -90,7 +103,7 @@ def multi_head_attention(layer, ctx):
         output_shape=out,
         use_bias=cfg["use_bias"],
         dropout=cfg.get("dropout", 0.0),
-        causal=bool(ctx.call_kwargs.get("use_causal_mask", False)),
+        causal=causal,
         attention_mask=mask is not None,
         params=weights,
     )

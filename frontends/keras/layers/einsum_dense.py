@@ -13,11 +13,35 @@ from ..registry import from_layer
 from .layer_scale import EQUATION, layer_scale_einsum
 
 
-def _constant(ctx, suffix: str, value) -> str:
+def constant_node(ctx, suffix: str, value, trainable: bool = True) -> str:
     node = ctx.node(
-        Constant, suffix=suffix, inputs=[], params={"value": value}, shape=list(value.shape)
+        Constant,
+        suffix=suffix,
+        inputs=[],
+        params={"value": value},
+        shape=list(value.shape),
+        dtype=str(value.dtype),
+        trainable=trainable,
     )
     return node.name
+
+
+def projection(ctx, dense, x_ref: str, in_shape: tuple, prefix: str = "") -> str:
+    """An EinsumDense (layer or sublayer) on ``x_ref``: einsum with the kernel, plus bias."""
+    w = ctx.weights(dense)
+    kernel = constant_node(ctx, f"{prefix}kernel", w["kernel"])
+    out = ctx.node(
+        Einsum, suffix=f"{prefix}einsum", inputs=[x_ref, kernel], equation=dense.equation
+    ).name
+    if "bias" in w:
+        rank = len(dense.compute_output_shape(in_shape))  # batch included
+        bias = w["bias"].reshape((1,) * (rank - w["bias"].ndim) + w["bias"].shape)
+        out = ctx.node(
+            Add,
+            suffix=f"{prefix}bias",
+            inputs=[out, constant_node(ctx, f"{prefix}bias_value", bias)],
+        ).name
+    return out
 
 
 @from_layer("EinsumDense")
@@ -29,15 +53,7 @@ def einsum_dense(layer, ctx):
         raise ctx.refuse(key, "quantized and LoRA layers are not supported")
     if cfg["equation"] == EQUATION and not cfg.get("bias_axes") and activation == "linear":
         return layer_scale_einsum(layer, ctx)
-    w = ctx.weights()
-    kernel = _constant(ctx, "kernel", w["kernel"])
-    out = ctx.node(
-        Einsum, suffix="einsum", inputs=[ctx.inputs[0], kernel], equation=cfg["equation"]
-    )
-    if "bias" in w:
-        rank = len(layer.compute_output_shape(ctx.in_shapes[0]))  # batch included
-        bias = w["bias"].reshape((1,) * (rank - w["bias"].ndim) + w["bias"].shape)
-        out = ctx.node(Add, suffix="bias", inputs=[out.name, _constant(ctx, "bias_value", bias)])
+    out = projection(ctx, layer, ctx.inputs[0], ctx.in_shapes[0])
     if activation != "linear":
-        out = ctx.node(Activation, suffix="activation", inputs=[out.name], activation=activation)
-    return out
+        out = ctx.node(Activation, suffix="activation", inputs=[out], activation=activation).name
+    return ctx._nodes[-1]
