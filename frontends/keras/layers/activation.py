@@ -4,6 +4,7 @@ from nnspec.spec.ops.activation import ELU, Activation, LeakyReLU, PReLU, ReLU, 
 
 from .._common import activation_name
 from ..registry import from_layer
+from .masked import masked_softmax
 
 
 @from_layer("Activation")
@@ -57,4 +58,6 @@ def softmax(layer, ctx):
         if len(axis) != 1:
             raise ctx.refuse("axis", "a softmax over several axes at once")
         axis = axis[0]
+    if ctx.call_kwargs.get("mask") is not None:
+        return masked_softmax(ctx, int(axis))
     return ctx.node(Softmax, axis=int(axis))
