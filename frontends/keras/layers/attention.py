@@ -117,6 +117,14 @@ def attention(layer, ctx):
             raise _fail(ctx, key, "given", "masks and attention scores are not supported")
     refs = tensor_refs(ctx)
     tensors = _argument(ctx, 0, "inputs")
+    if any(getattr(t, "_keras_mask", None) is not None for t in tensors):  # read in call
+        raise _fail(
+            ctx,
+            "mask",
+            "Keras mask",
+            "its inputs carry a padding mask (Masking or Embedding(mask_zero=True) "
+            "upstream), which nnspec does not apply inside Attention yet",
+        )
     inputs = [refs[id(t)] for t in tensors]
     attrs = dict(
         use_scale=cfg["use_scale"],

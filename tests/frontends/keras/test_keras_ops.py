@@ -107,9 +107,9 @@ def test_refusals_name_the_operation(fn, match):
     assert e.match(match)
 
 
-def test_einsum_dense_other_equation_is_refused():
-    layer = keras.layers.EinsumDense("abc,cd->abd", output_shape=(4, 5))
-    with pytest.raises(ConversionError, match="equation"):
+def test_einsum_dense_lora_is_refused():  # other equations: tests/frontends/keras/layers/
+    layer = keras.layers.EinsumDense("abc,cd->abd", output_shape=(4, 5), lora_rank=2)
+    with pytest.raises(ConversionError, match="lora_rank"):
         nnspec.from_keras(_model(layer, shape=(4, 3)))
 
 
