@@ -2,6 +2,7 @@
 
 KERAS_LAYER_MODULES = (
     "activation",
+    "adaptive_pool",
     "applications",
     "attention",
     "augmentation",

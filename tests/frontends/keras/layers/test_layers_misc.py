@@ -1,4 +1,4 @@
-"""RMSNormalization, Conv3DTranspose, SpectralNormalization (the stored, normalised kernel)
+"""RMSNormalization, Conv3DTranspose, 1-D adaptive pooling, SpectralNormalization (the stored, normalised kernel)
 and ReversibleEmbedding's forward call: parity, parameter counts, refusals."""
 
 from __future__ import annotations
@@ -54,3 +54,13 @@ def test_reversible_embedding_reverse_call_is_refused():
     model = keras.Model(ids, emb(emb(ids), reverse=True))
     with pytest.raises(ConversionError, match=r"'tok' \(ReversibleEmbedding\).*reverse"):
         nnspec.from_keras(model)
+
+
+def test_adaptive_pooling_1d():
+    x = keras.Input((7, 3))
+    y = layers.AdaptiveAveragePooling1D(3)(layers.Dense(4)(x))
+    z = layers.AdaptiveMaxPooling1D(2)(x)
+    model = keras.Model(x, [y, z])
+    randomise(model)
+    spec = check(model, [np.random.default_rng(0).normal(size=(2, 7, 3)).astype("float32")])
+    assert "adaptive_max_pool2d" in {n.op for n in spec.nodes}
