@@ -38,8 +38,8 @@ def bias_params(ctx, use_bias: bool) -> dict:
 
 
 def require_channels_last(ctx) -> None:
-    """Refuse ``data_format="channels_first"``: the spec is channels-last, and TensorFlow
-    cannot run most channels-first layers on the CPU."""
+    """Refuse ``data_format="channels_first"`` where layers/channels_first.py does not give
+    the layer a channels-last view (the spec is channels-last)."""
     if ctx.config.get("data_format") not in (None, "channels_last"):
         raise ctx.refuse(
             "data_format",

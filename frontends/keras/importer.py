@@ -16,6 +16,7 @@ from nnspec.spec.model import InputSpec, Model
 from nnspec.spec.node import Node
 
 from .layer_config import layer_config
+from .layers import channels_first
 from .registry import REFUSED, converter_for, custom_class_reason, layer_key
 from .training import training_from_keras
 
@@ -155,7 +156,7 @@ class _Importer:
         ctx = LayerCtx(self, layer, ins, dict(knode.arguments.kwargs))
         ctx.in_shapes = [tuple(x.shape) for x in knode.input_tensors]
         ctx.call_args = tuple(knode.arguments.args)
-        result = fn(layer, ctx)
+        result = channels_first.convert(fn, layer, ctx)  # a channels-last view, where needed
         self.nodes.extend(ctx._nodes)
         last = result[-1] if isinstance(result, list) else result
         if isinstance(last, str):  # the converter passed a tensor through (an identity)
