@@ -108,6 +108,14 @@ class Node(BaseModel):
     # How many inputs the op takes: an int, or (min, max) with max None for "any".
     arity: ClassVar[int | tuple[int, int | None]] = 1
 
+    # Properties of the op the passes and converters read: class attributes, set in the op's
+    # class (one line, ``fuses_activation = True``), never YAML fields.
+    # Its ``activation`` is applied to its output (Keras' Dense/Conv), so a following activation
+    # node can be fused into it (recurrent ops' activation acts inside the cell: not fusable).
+    fuses_activation: ClassVar[bool] = False
+    # The identity at inference (dropout and its relatives): the identities pass removes it.
+    inference_identity: ClassVar[bool] = False
+
     @model_validator(mode="before")
     @classmethod
     def _no_lax_coercion(cls, data: Any) -> Any:

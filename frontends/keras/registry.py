@@ -12,6 +12,8 @@ import sys
 from collections.abc import Callable
 from functools import cache
 
+from nnspec.spec.discover import public_modules
+
 _CONVERTERS: dict[str, Callable] = {}
 
 # Layers refused on purpose, with the reason shown to the user.
@@ -37,9 +39,7 @@ def from_layer(*class_names: str):
 
 @cache
 def _load_builtin() -> None:
-    from .layers import KERAS_LAYER_MODULES
-
-    for mod in KERAS_LAYER_MODULES:
+    for mod in public_modules(f"{__package__}.layers"):
         importlib.import_module(f"{__package__}.layers.{mod}")
 
 

@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable
 from functools import cache
 
+from nnspec.spec.discover import public_modules
+
 _MODULES: dict[str, Callable] = {}
 _FUNCTIONS: dict[str, Callable] = {}
 
@@ -86,9 +88,7 @@ def from_function(*names: str):
 
 @cache
 def _load_builtin() -> None:
-    from .modules import TORCH_MODULE_MODULES
-
-    for mod in TORCH_MODULE_MODULES:
+    for mod in public_modules(f"{__package__}.modules"):
         importlib.import_module(f"{__package__}.modules.{mod}")
 
 

@@ -1,8 +1,8 @@
 """Fold a standalone ``activation`` node into the dense/conv node before it, and back.
 
 ``fuse_activation``: ``conv -> activation(relu)`` becomes ``conv(activation=relu)`` when the
-conv's activation is linear and the activation node is the conv's only reader. ``relu``,
-``elu`` and ``softmax`` nodes fuse too when their settings equal the named activation's. The fused
+conv's activation is linear and the activation node is the conv's only reader (dense/conv:
+the op classes that set ``fuses_activation``). ``relu``, ``elu`` and ``softmax`` nodes fuse too when their settings equal the named activation's. The fused
 node keeps the conv's name and weights; readers of the activation node read it instead
 (when the activation node was a model output, the fused node takes its name).
 
@@ -28,27 +28,9 @@ if TYPE_CHECKING:
 
 ACTIVATION_OP = "activation"
 
-# Ops whose `activation` attribute is applied to their output, as Keras' Dense/Conv do.
-# (Recurrent ops also have an `activation`, but it acts inside the cell.)
-FUSABLE = frozenset(
-    {
-        "dense",
-        "conv1d",
-        "conv2d",
-        "conv3d",
-        "depthwise_conv1d",
-        "depthwise_conv2d",
-        "separable_conv1d",
-        "separable_conv2d",
-        "conv1d_transpose",
-        "conv2d_transpose",
-        "conv3d_transpose",
-    }
-)
-
 
 def _fusable(node: Node) -> bool:
-    return node.op in FUSABLE and getattr(node, "activation", None) == "linear"
+    return type(node).fuses_activation and getattr(node, "activation", None) == "linear"
 
 
 # Activation layers with parameters, and the settings under which a named activation says
@@ -104,7 +86,7 @@ def split_activation(model: Model) -> Model:
     for node in model.nodes:
         linear = node.model_copy(deep=True)
         nodes.append(linear)
-        if node.op not in FUSABLE or getattr(node, "activation", "linear") == "linear":
+        if not type(node).fuses_activation or getattr(node, "activation", "linear") == "linear":
             continue
         linear.activation = "linear"
         if node.name in outputs:
