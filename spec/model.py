@@ -12,9 +12,12 @@ from pydantic import (
     Field,
     PrivateAttr,
     SerializeAsAny,
+    WrapValidator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
+from .errors import SchemaError
 from .node import Node
 from .training import Training
 from .types import DType, SpecDim
@@ -27,6 +30,26 @@ def _has_batch_axis(v: object) -> object:
     if isinstance(v, list | tuple) and not v:
         raise ValueError("a shape includes the batch axis, so it has at least one dimension")
     return v
+
+
+def _as_op(value: Any, handler: Any) -> Any:
+    """A node given as a mapping is validated as the op its ``op`` names (so ``Model`` reads
+    its own dump and any dict), importing only that op's module; a node object stays as it is."""
+    if not isinstance(value, dict):
+        return handler(value)
+    from .ops import op_adapter
+
+    if "op" not in value:
+        raise PydanticCustomError("missing_op", "a node needs an `op` naming its op")
+    try:
+        adapter = op_adapter(value.get("op"))
+    except SchemaError as e:
+        raise PydanticCustomError("unknown_op", "{message}", {"message": str(e)}) from None
+    return adapter.validate_python(value)
+
+
+# A node of any op: the op-discriminated union, resolved per node (see ``_as_op``).
+AnyNode = SerializeAsAny[Annotated[Node, WrapValidator(_as_op)]]
 
 
 class InputSpec(BaseModel):
@@ -51,7 +74,9 @@ class Model(BaseModel):
     name: str = "model"
     metadata: dict[str, Any] = Field(default_factory=dict)
     inputs: dict[str, InputSpec]
-    nodes: list[SerializeAsAny[Node]]
+    nodes: list[AnyNode] = Field(
+        description="The nodes; one without `inputs` reads the previous node's output."
+    )
     outputs: list[str] = Field(default_factory=list)
     weights: str | None = Field(None, description="safetensors file beside the YAML.")
     training: Training | None = Field(None, description="Optimizer, losses, regularisers.")

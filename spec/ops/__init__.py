@@ -13,6 +13,9 @@ from __future__ import annotations
 import difflib
 import importlib
 from functools import cache
+from typing import Annotated, Any, Union
+
+from pydantic import Field, TypeAdapter
 
 from ..discover import public_modules
 from ..errors import SchemaError
@@ -93,3 +96,20 @@ def op_class(tag: object) -> type[Node]:
     near = difflib.get_close_matches(str(tag), list(ops), n=3, cutoff=0.6)
     hint = f"did you mean {', '.join(repr(n) for n in near)}?" if near else None
     raise SchemaError(f"unknown op {tag!r}", attr="op", hint=hint)
+
+
+def op_union(classes: tuple[type[Node], ...]) -> Any:
+    """The node type discriminated on ``op`` over ``classes``: the JSON Schema uses the union of
+    every op; ``Model`` validates a mapping with the union of its own op alone (op_adapter)."""
+    return Annotated[Union[classes], Field(discriminator="op")]  # noqa: UP007 (a runtime tuple)
+
+
+@cache
+def _adapter(cls: type[Node]) -> TypeAdapter:
+    return TypeAdapter(op_union((cls,)))
+
+
+def op_adapter(tag: object) -> TypeAdapter:
+    """Validates a mapping as the op it names (errors located ``(tag, attribute)``, as in the
+    union of every op); imports only that op's module."""
+    return _adapter(op_class(tag))
