@@ -93,6 +93,8 @@ def op_class(tag: object) -> type[Node]:
     if indexed in op_module_names() and tag in (ops := _module_ops(indexed)):
         return ops[tag]
     ops = catalog()  # a tag missing from the index (not regenerated yet) is still found
+    if isinstance(tag, str) and tag in ops:
+        return ops[tag]
     near = difflib.get_close_matches(str(tag), list(ops), n=3, cutoff=0.6)
     hint = f"did you mean {', '.join(repr(n) for n in near)}?" if near else None
     raise SchemaError(f"unknown op {tag!r}", attr="op", hint=hint)
