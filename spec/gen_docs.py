@@ -5,10 +5,10 @@
 
 Everything comes from the declarations: the class docstring, each attribute's type, default
 and description, the weights (shapes for the op's first sample, initialiser and layout note),
-the op's properties (``fuses_activation``, ``inference_identity``), and which converters map
-to the op. Converters are found by reading the backend and frontend
-source with ``ast`` (a ``@converter(Dense)`` decorator, a ``@from_layer("Dense")`` function
-that builds a ``Dense`` node), so generating the reference imports neither torch nor Keras.
+the op's properties (``fuses_activation`` and the other class attributes), and which converters map
+to the op. Converters are found by reading the backend and frontend source with ``ast`` (a
+``@converter(Dense)`` decorator, a ``@from_layer("Dense")`` function that builds a ``Dense``
+node), so generating the reference imports neither torch nor Keras.
 """
 
 from __future__ import annotations
@@ -61,6 +61,8 @@ PROPERTIES = {
     "fuses_activation": "a following activation node fuses into it (`fuses_activation`)",
     "inference_identity": "the identity at inference, removed by the identities pass "
     "(`inference_identity`)",
+    "folds_batch_norm": "a following batch norm folds into its kernel and bias "
+    "(`folds_batch_norm`)",
 }
 
 

@@ -115,6 +115,9 @@ class Node(BaseModel):
     fuses_activation: ClassVar[bool] = False
     # The identity at inference (dropout and its relatives): the identities pass removes it.
     inference_identity: ClassVar[bool] = False
+    # Its kernel's last axis is its output channels (dense, conv; not grouped-by-input ops such
+    # as depthwise conv): a following batch norm folds into its kernel and bias.
+    folds_batch_norm: ClassVar[bool] = False
 
     @model_validator(mode="before")
     @classmethod

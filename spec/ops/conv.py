@@ -17,6 +17,7 @@ class _Conv(Node):
 
     rank: ClassVar[int]
     fuses_activation = True
+    folds_batch_norm = True
 
     filters: PositiveInt = Field(description="Number of output channels.")
     padding: Literal["valid", "same"] = Field(
