@@ -18,7 +18,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from .errors import SchemaError
-from .node import Node
+from .node import Node, one_or_list
 from .training import Training
 from .types import DType, SpecDim
 
@@ -77,7 +77,7 @@ class Model(BaseModel):
     nodes: list[AnyNode] = Field(
         description="The nodes; one without `inputs` reads the previous node's output."
     )
-    outputs: list[str] = Field(default_factory=list)
+    outputs: Annotated[list[str], BeforeValidator(one_or_list)] = Field(default_factory=list)
     weights: str | None = Field(None, description="safetensors file beside the YAML.")
     training: Training | None = Field(None, description="Optimizer, losses, regularisers.")
 

@@ -87,6 +87,11 @@ Int2 = ntuple(2)
 Int3 = ntuple(3)
 
 
+def one_or_list(v: Any) -> Any:
+    """``inputs: x`` is shorthand for ``inputs: [x]`` (and ``outputs: y`` for ``[y]``)."""
+    return [v] if isinstance(v, str) else v
+
+
 class Node(BaseModel):
     """A node of the graph. Subclasses set ``op`` to a ``Literal`` and add attributes."""
 
@@ -94,7 +99,7 @@ class Node(BaseModel):
 
     op: str
     name: str | None = Field(None, description="Unique node name; generated when absent.")
-    inputs: list[str] | None = Field(
+    inputs: Annotated[list[str] | None, BeforeValidator(one_or_list)] = Field(
         None,
         description="Names of the tensors this node reads (a node, `node:k` for its k-th "
         "output, or a model input). Absent: the previous node's output.",

@@ -83,3 +83,15 @@ def test_validating_a_dict_imports_only_its_op_modules():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "['dense', 'dropout']"
+
+
+def test_the_shorthands_the_schema_allows_validate():
+    model = Model.model_validate(
+        {
+            "inputs": {"x": {"shape": ["batch", 3]}},
+            "nodes": [{"op": "dense", "name": "d", "units": 2, "inputs": "x"}],
+            "outputs": "d",
+        }
+    )
+    assert model.nodes[0].inputs == ["x"]
+    assert model.outputs == ["d"]
