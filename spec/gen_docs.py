@@ -63,6 +63,8 @@ PROPERTIES = {
     "(`inference_identity`)",
     "folds_batch_norm": "a following batch norm folds into its kernel and bias "
     "(`folds_batch_norm`)",
+    "channel_axis_only": "reads only the channel axis, so it applies per time step as it is "
+    "(`channel_axis_only`)",
 }
 
 

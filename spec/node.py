@@ -123,6 +123,9 @@ class Node(BaseModel):
     # Its kernel's last axis is its output channels (dense, conv; not grouped-by-input ops such
     # as depthwise conv): a following batch norm folds into its kernel and bias.
     folds_batch_norm: ClassVar[bool] = False
+    # Reads only the channel (last) axis of each position (dense): applied to any leading axes,
+    # per time step included, it computes the same, so TimeDistributed(op) is the op itself.
+    channel_axis_only: ClassVar[bool] = False
 
     @model_validator(mode="before")
     @classmethod

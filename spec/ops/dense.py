@@ -20,6 +20,7 @@ class Dense(Node):
 
     fuses_activation = True
     folds_batch_norm = True
+    channel_axis_only = True
     op: Literal["dense"] = "dense"
     units: PositiveInt = Field(description="Output features.")
     activation: Activation = Field("linear", description="Activation applied after the bias.")

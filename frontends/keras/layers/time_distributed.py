@@ -1,5 +1,6 @@
-"""TimeDistributed(layer) -> the layer's own node when it already works per step (Dense),
-else a ``time_distributed`` node wrapping the layer's node."""
+"""TimeDistributed(layer) -> the layer's own node when it already works per step (an op
+that reads only the channel axis, ``channel_axis_only``: Dense), else a ``time_distributed``
+node wrapping the layer's node."""
 
 from __future__ import annotations
 
@@ -9,9 +10,6 @@ from nnspec.spec.ops.time_distributed import TimeDistributed, layer_attrs
 from ..importer import LayerCtx
 from ..registry import converter_for, from_layer, layer_key
 from .masking import tensor_refs
-
-# Ops that act on the last axis only, so they need no time_distributed wrapper.
-_PER_STEP = ("dense",)
 
 
 class _InnerCtx(LayerCtx):
@@ -71,6 +69,6 @@ def time_distributed(layer, ctx):
             f"the layer converts to {len(sub.created)} nodes; time_distributed wraps one",
         )
     node, params = sub.created[0]
-    if node.op in _PER_STEP:
+    if type(node).channel_axis_only:  # per step or not, the same (dense)
         return ctx.node(type(node), inputs=[x_ref], params=params, **node.attrs())
     return ctx.node(TimeDistributed, inputs=[x_ref], layer=layer_attrs(node), params=params)
