@@ -24,12 +24,18 @@ class ConverterRegistry:
         self.unsupported = unsupported  # op tag -> why this backend refuses it
         self.converters: dict[type[Node], Callable] = {}
         self.layouts: dict[type[Node], Callable] = {}  # layout rules (PyTorch: layout.py)
+        # Converters that take a zero padding folded into them (``ctx.padding_before``).
+        self.absorbs_padding: set[type[Node]] = set()
         self._loaded = False
 
-    def converter(self, *classes: type[Node], layout: Callable | None = None):
+    def converter(
+        self, *classes: type[Node], layout: Callable | None = None, absorbs_padding: bool = False
+    ):
         """Register ``fn(node, ctx) -> expression`` for these node classes (once each).
         ``layout``: the rule saying which tensor layouts the converter reads and writes
-        (a backend without layouts ignores it; absent: the spec's own layout)."""
+        (a backend without layouts ignores it; absent: the spec's own layout).
+        ``absorbs_padding``: a symmetric zero padding before a 'valid' node may be folded
+        into it, as ``ctx.padding_before`` (PyTorch's convolutions take it as ``padding=``)."""
 
         def register(fn):
             for cls in classes:
@@ -40,6 +46,8 @@ class ConverterRegistry:
                 self.converters[cls] = fn
                 if layout is not None:
                     self.layouts[cls] = layout
+                if absorbs_padding:
+                    self.absorbs_padding.add(cls)
             return fn
 
         return register
@@ -76,6 +84,10 @@ class ConverterRegistry:
     def layout_for(self, node: Node, default: Callable) -> Callable:
         self._load_builtin()
         return self.layouts.get(type(node), default)
+
+    def takes_padding(self, node: Node) -> bool:
+        self._load_builtin()
+        return type(node) in self.absorbs_padding
 
     def supported(self) -> set[type[Node]]:
         self._load_builtin()

@@ -34,7 +34,7 @@ from ..codegen_common import (
 from .activations import RUNTIME, apply_activation
 from .describe import Module, Op, Tensor, as_op
 from .layout import CF, CL, Layout, Plan, assign, convert, suffix, torch_dim
-from .registry import converter_for, layout_rule
+from .registry import converter_for, layout_rule, takes_padding
 from .reserved import FILE_NAMES, MODULE_ATTRIBUTES
 
 
@@ -143,12 +143,10 @@ def _f32(a) -> np.ndarray:
     return np.require(a, requirements="C")  # ascontiguousarray would make a 0-d array 1-d
 
 
-FOLDABLE = ("conv1d", "conv2d", "conv3d", "depthwise_conv1d", "depthwise_conv2d")
-
-
 def foldable_padding(model: Model) -> dict[str, str]:
-    """zero_padding nodes whose symmetric padding their only reader, a 'valid' convolution,
-    takes as its own ``padding=``: {conv node: padding node}."""
+    """zero_padding nodes whose symmetric padding their only reader, a 'valid' convolution
+    (a converter registered with ``absorbs_padding``), takes as its own ``padding=``:
+    {conv node: padding node}."""
     readers: dict[str, list[Node]] = {}
     for n in model.nodes:
         for r in n.inputs or []:
@@ -164,7 +162,7 @@ def foldable_padding(model: Model) -> dict[str, str]:
             continue
         conv = by_name[users[0].name]
         if (
-            conv.op in FOLDABLE
+            takes_padding(conv)
             and conv.padding == "valid"
             and conv.shares is None
             and conv.name not in shared

@@ -9,6 +9,7 @@ REGISTRY = ConverterRegistry("PyTorch", __package__, UNSUPPORTED)
 converter = REGISTRY.converter
 converter_for = REGISTRY.converter_for
 supported = REGISTRY.supported
+takes_padding = REGISTRY.takes_padding
 
 
 def layout_rule(node):
