@@ -14,9 +14,11 @@ from nnspec.spec.errors import ConversionError
 from nnspec.spec.graph import to_networkx
 from nnspec.spec.model import InputSpec, Model
 from nnspec.spec.node import Node
+from nnspec.spec.ops.constant import Constant
 
 from .layer_config import layer_config
 from .registry import REFUSED, converter_for, custom_class_reason, layer_key
+from .trace import TraceRefused, Traced, model_inputs, own_call, trace_call
 from .training import training_from_keras
 
 _SKIP = ("InputLayer",)  # registry keys, so only Keras' own InputLayer is skipped
@@ -81,6 +83,25 @@ class LayerCtx:
         self._nodes.append(node)
         return node
 
+    def variable(self, var, rank: int) -> str:
+        """A traced layer's variable read by an op: one trainable ``constant`` per variable
+        (and rank), named after the first op that reads it."""
+        key = (id(var), rank)
+        if key not in self._importer.variables:
+            arr = np.asarray(keras.ops.convert_to_numpy(var))
+            arr = arr.reshape((1,) * (rank - arr.ndim) + arr.shape)
+            node = self.node(
+                Constant,
+                suffix=var.name,
+                inputs=[],
+                params={"value": arr},
+                shape=list(arr.shape),
+                dtype=str(arr.dtype),
+                trainable=bool(var.trainable),
+            )
+            self._importer.variables[key] = node.name
+        return self._importer.variables[key]
+
     def refuse(self, key: str, why: str = "") -> ConversionError:
         value = self.config.get(key)
         return ConversionError(
@@ -97,7 +118,9 @@ class LayerCtx:
 
 
 class _Importer:
-    def __init__(self):
+    def __init__(self, traces: dict[int, Traced] | None = None):
+        self.traces = traces or {}  # id(functional node) -> its custom layer's traced call
+        self.variables: dict[tuple[int, int], str] = {}  # (id(variable), rank) -> constant
         self.nodes: list[Node] = []
         self.params: dict[str, np.ndarray] = {}
         self._names: dict[int, str] = {}  # id(layer) -> base node name
@@ -137,8 +160,12 @@ class _Importer:
                     continue
                 ins = [refs[id(x)] for x in knode.input_tensors]
                 inner = _functional(layer)
+                traced = self.traces.get(id(knode))
                 if inner is not None:  # a nested model: inline its layers
                     outs = self.walk(inner, ins, prefix=prefix + layer.name + "_")
+                elif traced is not None:  # a custom layer: inline its traced call
+                    outer = [refs[id(x)] for x in traced.outer]
+                    outs = self.walk(traced.fn, outer, prefix=prefix + layer.name + "_")
                 else:
                     outs = self.convert(layer, ins, knode, prefix)
                 for x, r in zip(knode.outputs, outs):
@@ -171,16 +198,20 @@ def _functional(layer):
     return None
 
 
-def unsupported_layers(fn, found=None) -> list[tuple[str, str, str]]:
-    """(layer name, class, reason) for every layer nnspec cannot convert, nested included."""
+def unsupported_layers(fn, found=None, traces=None) -> list[tuple[str, str, str]]:
+    """(layer name, class, reason) for every layer nnspec cannot convert, nested included;
+    custom layers are traced on the way (into ``traces``, keyed by functional node)."""
     found = [] if found is None else found
+    traces = {} if traces is None else traces
     for layer in fn.operations:
         cls = layer_key(layer)
         inner = _functional(layer)
         if inner is not None:
-            unsupported_layers(inner, found)
+            unsupported_layers(inner, found, traces)
         elif cls in _SKIP:
             continue
+        elif custom_class_reason(layer) is not None and traceable(layer):
+            found.extend(_trace_calls(fn, layer, traces))
         elif custom_class_reason(layer) is not None:
             found.append((layer.name, type(layer).__name__, custom_class_reason(layer)))
         elif cls in REFUSED:
@@ -189,6 +220,30 @@ def unsupported_layers(fn, found=None) -> list[tuple[str, str, str]]:
             found.append((layer.name, cls, "no converter"))
         else:
             found.extend(_custom_sublayers(layer))
+    return found
+
+
+def traceable(layer) -> bool:
+    """A custom layer whose computation is its own ``call`` (not a stock class's config)."""
+    cls = type(layer)
+    return own_call(cls) or custom_class_reason(layer).startswith("a custom layer")
+
+
+def _trace_calls(fn, layer, traces: dict[int, Traced]) -> list[tuple[str, str, str]]:
+    """Trace each call of a custom layer in ``fn``; what cannot be converted inside it is
+    reported as ``layer/inner``."""
+    found: list[tuple[str, str, str]] = []
+    for knode in (n for ns in fn._nodes_by_depth.values() for n in ns if n.operation is layer):
+        try:
+            traced = trace_call(
+                layer, knode.arguments.args, knode.arguments.kwargs, len(knode.outputs)
+            )
+        except TraceRefused as e:
+            found.append((layer.name, type(layer).__name__, str(e)))
+            continue
+        traces[id(knode)] = traced
+        inner = unsupported_layers(traced.fn, None, traces)
+        found.extend((f"{layer.name}/{n}", c, why) for n, c, why in inner)
     return found
 
 
@@ -208,19 +263,17 @@ def from_keras(model) -> Model:
     if not isinstance(model, keras.Model):
         raise ConversionError(f"from_keras expects a keras.Model, got {type(model).__name__}")
     fn = _functional(model)
+    traces: dict[int, Traced] = {}
     if fn is None:
-        raise ConversionError(
-            f"model {model.name!r} is a subclassed keras.Model; only Sequential and functional "
-            "models have a graph nnspec can read"
-        )
-    bad = unsupported_layers(fn)
+        fn = _traced_model(model)
+    bad = unsupported_layers(fn, None, traces)
     if bad:
         lines = "; ".join(f"{n!r} ({c}): {why}" for n, c, why in bad)
         raise ConversionError(
             f"model {model.name!r} has {len(bad)} unsupported layer(s): {lines}",
             hint="see the README's support table, or register an op",
         )
-    imp = _Importer()
+    imp = _Importer(traces)
     inputs = {}
     for x in fn.inputs:
         name = x._keras_history.operation.name
@@ -242,6 +295,20 @@ def from_keras(model) -> Model:
     spec.training = training_from_keras(model, spec)
     spec.check()
     return spec
+
+
+def _traced_model(model):
+    """A subclassed keras.Model: its ``call`` traced on inputs of the shape it was built with."""
+    why = custom_class_reason(model)
+    try:
+        if why is not None and not traceable(model):
+            raise TraceRefused(why)
+        return trace_call(model, tuple(model_inputs(model)), {}).fn
+    except TraceRefused as e:
+        raise ConversionError(
+            f"model {model.name!r} ({type(model).__name__}) is a subclassed keras.Model that "
+            f"cannot be traced: {e}"
+        ) from None
 
 
 def canonical_order(spec: Model) -> list[Node]:

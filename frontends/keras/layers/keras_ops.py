@@ -39,7 +39,7 @@ _SYMBOLS = {
 
 def _is_number_like(v) -> bool:
     """A number, or an array of up to one axis (per channel) that ``rescaling`` can hold."""
-    return np.ndim(v) <= 1 and not _is_tensor(v)
+    return np.ndim(v) <= 1 and not _is_tensor(v) and not isinstance(v, keras.Variable)
 
 
 def _is_tensor(v) -> bool:

@@ -50,6 +50,8 @@ class Operands:
         for a in ctx.call_args:
             if isinstance(a, keras.KerasTensor):
                 self.items.append(("tensor", refs[id(a)], tuple(a.shape)))
+            elif isinstance(a, keras.Variable):  # a traced custom layer's own weight
+                self.items.append(("variable", a, tuple(a.shape)))
             elif _number(a):
                 self.items.append(("number", a.item() if hasattr(a, "item") else a, ()))
             else:
@@ -69,14 +71,17 @@ class Operands:
     def rank(self) -> int:
         return max(len(s) for kind, _, s in self.items if kind == "tensor")
 
-    def ref(self, k: int) -> str:
-        """Operand ``k`` as a reference (an array becomes a constant node)."""
+    def ref(self, k: int, broadcast: bool = True) -> str:
+        """Operand ``k`` as a reference (an array becomes a constant node, of the other
+        operands' rank unless ``broadcast`` is false: an einsum operand keeps its axes)."""
         kind, v, _ = self.items[k]
         if kind == "tensor":
             return v
+        if kind == "variable":
+            return self.ctx.variable(v, max(self.rank(), len(v.shape)) if broadcast else 0)
         if kind != "array":
             raise refuse(self.op, f"operand {k} is {type(v).__name__} {v!r}, expected a tensor")
-        arr = v.reshape((1,) * (self.rank() - v.ndim) + v.shape)
+        arr = v.reshape((1,) * ((self.rank() if broadcast else v.ndim) - v.ndim) + v.shape)
         dtype = "bool" if arr.dtype == bool else str(arr.dtype)
         self._constants += 1
         node = self.ctx.node(
@@ -334,14 +339,17 @@ def norm(op, ctx):
 @from_layer("ops.Matmul")
 def matmul(op, ctx):
     args = Operands(op, ctx)
-    return ctx.node(L.Matmul, inputs=[args.ref(0), args.ref(1)])
+    # matmul broadcasts leading axes itself: a (in, out) operand stays (in, out)
+    return ctx.node(L.Matmul, inputs=[args.ref(0, broadcast=False), args.ref(1, broadcast=False)])
 
 
 @from_layer("ops.Einsum")
 def einsum(op, ctx):
     args = Operands(op, ctx)
     return ctx.node(
-        L.Einsum, inputs=[args.ref(k) for k in range(len(args.items))], equation=op.subscripts
+        L.Einsum,
+        inputs=[args.ref(k, broadcast=False) for k in range(len(args.items))],
+        equation=op.subscripts,
     )
 
 

@@ -1,0 +1,195 @@
+"""Custom Keras layers -> a graph of stock layers and keras.ops, by tracing their ``call``.
+
+A layer whose class is not Keras' own (a ``keras.layers.Layer`` subclass, a stock layer whose
+subclass overrides ``call``, a subclassed ``keras.Model``) is called once on fresh symbolic
+``keras.KerasTensor`` inputs. Keras records every ``keras.ops`` call and every sublayer call
+on those tensors, exactly as it does in a functional model, and the importer walks the
+resulting graph like any other, with the layer's name as a prefix of its nodes' names.
+Nothing runs on data: the only code executed is the layer's ``call`` under Keras' symbolic
+dispatch. What is not symbolic in it (``ops.arange(n)``, a sublayer called on such a
+constant, arithmetic on the layer's own variables) is computed once, and reaches the graph
+as an operand the op converters turn into a ``constant`` node; a layer variable used
+directly becomes one trainable ``constant`` per variable.
+
+Refused, naming the layer: a ``call`` that branches on tensor values, that calls TensorFlow
+(or NumPy) on a tensor, that draws random numbers at inference, whose ``training`` argument
+changes more than its dropout, or that overrides ``__call__`` (which tracing would skip).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from dataclasses import dataclass, field
+
+import keras
+import numpy as np
+from keras.src.ops.function import Function
+from keras.src.random import seed_generator as _seeds
+
+from .registry import layer_key, stock_class
+
+
+@dataclass
+class Traced:
+    """A layer call as a graph: ``fn`` over fresh inputs, one per distinct outer tensor."""
+
+    fn: Function
+    outer: list  # the outer KerasTensors, in the order of fn.inputs
+    folded: list[str] = field(default_factory=list)  # variables read outside the trace
+
+
+class TraceRefused(Exception):
+    """Why a layer's call cannot be traced (the reason only; the caller names the layer)."""
+
+
+def own_call(cls: type) -> bool:
+    """The class, or a user class between it and Keras, defines ``call``."""
+    for c in cls.__mro__:
+        if stock_class(c) or c is object:
+            return False
+        if "call" in vars(c):
+            return True
+    return False
+
+
+def _user_classes(cls: type) -> list[type]:
+    return [c for c in cls.__mro__ if not (stock_class(c) or c is object)]
+
+
+def _fresh(t) -> keras.KerasTensor:
+    return keras.Input(batch_shape=tuple(t.shape), dtype=t.dtype, sparse=t.sparse)
+
+
+def _seed_states(layer) -> dict[int, np.ndarray | None]:
+    """Every seed generator the call could draw from, with its state (None: not created)."""
+    owners = layer._flatten_layers(include_self=True, recursive=True)
+    gens = [g for o in owners for g in getattr(o, "_seed_generators", ())]
+    states: dict[int, np.ndarray | None] = {
+        id(g): np.array(keras.ops.convert_to_numpy(g.state)) for g in gens
+    }
+    glob = _seeds.global_state.get_global_attribute(_seeds.GLOBAL_SEED_GENERATOR)
+    states[-1] = None if glob is None else np.array(keras.ops.convert_to_numpy(glob.state))
+    return states
+
+
+def _why(e: Exception) -> str:
+    """The reason a traced call raised, from where it raised."""
+    frames = traceback.extract_tb(e.__traceback__)
+    names = {f.name for f in frames}
+    files = [f.filename.replace("\\", "/") for f in frames]
+    text = str(e).splitlines()[0] if str(e) else type(e).__name__
+    if "__bool__" in names or "cannot be used as a boolean" in text:
+        return (
+            "its call branches on tensor values (a Python if/while on a tensor), which a "
+            "graph cannot express; use keras.ops.where / ops.cond-free code"
+        )
+    if any("/keras/src/random/" in f or f.endswith("/random.py") for f in files):
+        return "random at inference (it draws random numbers when training=False)"
+    if "__tf_tensor__" in names or any("/tensorflow/" in f for f in files[-3:]):
+        return "its call calls TensorFlow directly on a tensor; nnspec traces keras.ops only"
+    if "__array__" in names:
+        return "its call converts a tensor to NumPy; nnspec traces keras.ops only"
+    return f"tracing its call failed: {type(e).__name__}: {text}"
+
+
+def _run(layer, args, kwargs, training: bool | None):
+    if training is not None:
+        kwargs = {**kwargs, "training": training}
+    before = _seed_states(layer)
+    try:
+        out = layer.call(*args, **kwargs)
+    except Exception as e:  # noqa: BLE001 (user code: every failure is a refusal)
+        raise TraceRefused(_why(e)) from None
+    if _seed_states(layer).keys() != before.keys() or any(
+        (a is None) != (b is None) or (a is not None and not np.array_equal(a, b))
+        for a, b in zip(before.values(), _seed_states(layer).values())
+    ):
+        raise TraceRefused("random at inference (it draws random numbers when training=False)")
+    return out
+
+
+def _signature(fn: Function) -> list[str]:
+    return [layer_key(op) for op in fn.operations]
+
+
+def trace_call(layer, args: tuple, kwargs: dict, n_outputs: int | None = None) -> Traced:
+    """Trace ``layer.call`` on fresh symbolic copies of the KerasTensors in ``args``/``kwargs``
+    (an outer functional node's arguments, or a subclassed model's inputs)."""
+    overridden = [c.__qualname__ for c in _user_classes(type(layer)) if "__call__" in vars(c)]
+    if overridden:
+        raise TraceRefused(f"class {overridden[0]} overrides __call__, which tracing would skip")
+    flat = keras.tree.flatten((tuple(args), kwargs))
+    outer = list({id(t): t for t in flat if isinstance(t, keras.KerasTensor)}.values())
+
+    def build(training: bool | None):
+        fresh = {id(t): _fresh(t) for t in outer}
+        swap = lambda v: fresh[id(v)] if isinstance(v, keras.KerasTensor) else v  # noqa: E731
+        a, k = keras.tree.map_structure(swap, (tuple(args), dict(kwargs)))
+        k.pop("training", None)
+        out = _run(layer, a, k, training)
+        outs = keras.tree.flatten(out)
+        for i, o in enumerate(outs):
+            if not isinstance(o, keras.KerasTensor):
+                raise TraceRefused(f"output {i} of its call does not depend on its inputs")
+        if n_outputs is not None and len(outs) != n_outputs:
+            raise TraceRefused(
+                f"its call gave {len(outs)} outputs where Keras recorded {n_outputs}"
+            )
+        try:
+            return Function([fresh[id(t)] for t in outer], outs, name=f"{layer.name}_trace")
+        except Exception as e:  # noqa: BLE001 (Keras' graph check, on user code)
+            raise TraceRefused(f"its traced call is not a graph: {e}") from None
+
+    has_training = bool(getattr(layer, "_call_has_training_arg", False))
+    fn = build(False if has_training else None)
+    if has_training:  # the training branch may differ only inside sublayers (dropout)
+        try:
+            other = _signature(build(True))
+        except TraceRefused as e:
+            other = [] if "random" in str(e) else None  # own dropout by keras.random: fine
+            if other is None:
+                raise TraceRefused(f"with training=True, {e}") from None
+        if other and other != _signature(fn):
+            raise TraceRefused(
+                "its training argument changes more than dropout (the traced graph differs "
+                "between training=True and training=False)"
+            )
+    return Traced(fn, outer, folded=_folded(layer, fn))
+
+
+def _folded(layer, fn: Function) -> list[str]:
+    """The layer's variables the graph does not hold (no traced sublayer owns them, no op
+    reads them): computed once into constants. Said on stderr, since they become buffers."""
+    held = {id(v) for op in fn.operations for v in getattr(op, "weights", ())}
+    for node in (n for ns in fn._nodes_by_depth.values() for n in ns):
+        args = keras.tree.flatten((tuple(node.arguments.args), node.arguments.kwargs))
+        held |= {id(v) for v in args if isinstance(v, keras.Variable)}
+    folded = [v.path for v in layer.weights if id(v) not in held]
+    if folded:
+        print(
+            f"nnspec: note: layer {layer.name!r} ({type(layer).__name__}): "
+            f"{', '.join(folded)} read outside keras.ops on its inputs; their values are "
+            "computed once into the ops that use them (exact at inference; in training those "
+            "values, not the variables, would be updated)",
+            file=sys.stderr,
+        )
+    return folded
+
+
+def model_inputs(model) -> list[keras.KerasTensor]:
+    """Symbolic inputs for a subclassed model, from the shapes it was built with."""
+    shapes = getattr(model, "_build_shapes_dict", None)
+    if not model.built or not shapes:
+        raise TraceRefused(
+            "it has not been built; call it once on an input (or build(shape)) first"
+        )
+    if len(shapes) != 1:
+        raise TraceRefused(f"its call takes {len(shapes)} inputs; nnspec traces one")
+    (shape,) = shapes.values()
+    if not isinstance(shape, tuple | list) or not all(
+        d is None or isinstance(d, int) for d in shape
+    ):
+        raise TraceRefused(f"its input shape {shape!r} is not one tensor's shape")
+    dtype = keras.config.floatx()
+    return [keras.Input(batch_shape=(None, *tuple(shape)[1:]), dtype=dtype)]
