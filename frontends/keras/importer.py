@@ -18,7 +18,7 @@ from nnspec.spec.ops.constant import Constant
 
 from .layer_config import layer_config
 from .registry import REFUSED, converter_for, custom_class_reason, layer_key
-from .trace import TraceRefused, Traced, model_inputs, own_call, trace_call
+from .trace import Traced, TraceRefused, model_inputs, own_call, trace_call
 from .training import training_from_keras
 
 _SKIP = ("InputLayer",)  # registry keys, so only Keras' own InputLayer is skipped

@@ -124,7 +124,7 @@ def trace_call(layer, args: tuple, kwargs: dict, n_outputs: int | None = None) -
 
     def build(training: bool | None):
         fresh = {id(t): _fresh(t) for t in outer}
-        swap = lambda v: fresh[id(v)] if isinstance(v, keras.KerasTensor) else v  # noqa: E731
+        swap = lambda v: fresh[id(v)] if isinstance(v, keras.KerasTensor) else v
         a, k = keras.tree.map_structure(swap, (tuple(args), dict(kwargs)))
         k.pop("training", None)
         out = _run(layer, a, k, training)
