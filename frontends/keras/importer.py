@@ -41,6 +41,11 @@ class LayerCtx:
     def name(self) -> str:
         return self._importer.node_name(self.layer)
 
+    @property
+    def trace_batch(self) -> int | None:
+        """The batch size of the custom-layer trace this op is in (trace.py), if fixed."""
+        return self._importer.trace_batch[-1] if self._importer.trace_batch else None
+
     def config_of(self, layer) -> dict[str, Any]:
         """A sublayer's config (a cell, a wrapped layer), as ``self.config`` is the layer's."""
         return self._importer.config_of(layer)
@@ -121,6 +126,7 @@ class _Importer:
     def __init__(self, traces: dict[int, Traced] | None = None):
         self.traces = traces or {}  # id(functional node) -> its custom layer's traced call
         self.variables: dict[tuple[int, int], str] = {}  # (id(variable), rank) -> constant
+        self.trace_batch: list[int | None] = []  # the batch sizes of the traces being walked
         self.nodes: list[Node] = []
         self.params: dict[str, np.ndarray] = {}
         self._names: dict[int, str] = {}  # id(layer) -> base node name
@@ -165,7 +171,9 @@ class _Importer:
                     outs = self.walk(inner, ins, prefix=prefix + layer.name + "_")
                 elif traced is not None:  # a custom layer: inline its traced call
                     outer = [refs[id(x)] for x in traced.outer]
+                    self.trace_batch.append(traced.batch)
                     outs = self.walk(traced.fn, outer, prefix=prefix + layer.name + "_")
+                    self.trace_batch.pop()
                 else:
                     outs = self.convert(layer, ins, knode, prefix)
                 for x, r in zip(knode.outputs, outs):

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import sys
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import keras
 import numpy as np
+from keras.src import backend
 from keras.src.ops.function import Function
 from keras.src.random import seed_generator as _seeds
 
@@ -37,6 +39,7 @@ class Traced:
     fn: Function
     outer: list  # the outer KerasTensors, in the order of fn.inputs
     folded: list[str] = field(default_factory=list)  # variables read outside the trace
+    batch: int | None = None  # the batch size it was traced at, where None would not do
 
 
 class TraceRefused(Exception):
@@ -57,8 +60,19 @@ def _user_classes(cls: type) -> list[type]:
     return [c for c in cls.__mro__ if not (stock_class(c) or c is object)]
 
 
-def _fresh(t) -> keras.KerasTensor:
-    return keras.Input(batch_shape=tuple(t.shape), dtype=t.dtype, sparse=t.sparse)
+# Batch sizes a call is traced at when it cannot be traced at an unknown batch (it computes
+# a constant of the batch's size: ``ops.broadcast_to(mask, (ops.shape(x)[0], ...))``). Two,
+# so that a graph or a constant that depends on the batch size is caught.
+TRACE_BATCHES = (7, 11)
+
+
+def _fresh(t, batch: int | None) -> keras.KerasTensor:
+    shape = tuple(t.shape)
+    if batch is not None and shape and shape[0] is None:
+        shape = (batch, *shape[1:])
+    # dense: Keras marks some products of dense tensors sparse (keras-hub's Gemma embedding
+    # times a scalar), and a spec has no sparse tensors to give a layer anyway
+    return keras.Input(batch_shape=shape, dtype=t.dtype)
 
 
 def _seed_states(layer) -> dict[int, np.ndarray | None]:
@@ -71,6 +85,14 @@ def _seed_states(layer) -> dict[int, np.ndarray | None]:
     glob = _seeds.global_state.get_global_attribute(_seeds.GLOBAL_SEED_GENERATOR)
     states[-1] = None if glob is None else np.array(keras.ops.convert_to_numpy(glob.state))
     return states
+
+
+def _calls_tensorflow(files: list[str]) -> bool:
+    """Code outside Keras called into TensorFlow (not Keras' backend doing so)."""
+    for caller, callee in zip(files, files[1:]):
+        if "/tensorflow/" in callee and "/keras/" not in caller and "/tensorflow/" not in caller:
+            return True
+    return False
 
 
 def _why(e: Exception) -> str:
@@ -86,11 +108,61 @@ def _why(e: Exception) -> str:
         )
     if any("/keras/src/random/" in f or f.endswith("/random.py") for f in files):
         return "random at inference (it draws random numbers when training=False)"
-    if "__tf_tensor__" in names or any("/tensorflow/" in f for f in files[-3:]):
+    if "__tf_tensor__" in names or _calls_tensorflow(files):
         return "its call calls TensorFlow directly on a tensor; nnspec traces keras.ops only"
     if "__array__" in names:
         return "its call converts a tensor to NumPy; nnspec traces keras.ops only"
     return f"tracing its call failed: {type(e).__name__}: {text}"
+
+
+def _unknown(spec) -> int:
+    """How many non-batch dimensions of the output spec(s) are unknown."""
+    shapes = [t.shape for t in keras.tree.flatten(spec) if isinstance(t, keras.KerasTensor)]
+    return sum(d is None for shape in shapes for d in tuple(shape)[1:])
+
+
+@contextmanager
+def _output_specs(layer):
+    """Sublayers called on symbolic tensors inside the trace get their output spec from
+    their class, or, where that refuses the call's arguments (keras-hub's
+    ``CachedMultiHeadAttention`` inherits MultiHeadAttention's, which takes no ``cache``) or
+    leaves a dimension unknown that the inputs fix (EinsumDense with ``output_shape=(None,
+    heads, dim)``: a later ``ops.arange(seq_len)`` needs it), the way Keras gets it for a
+    layer without one: by running ``call`` on placeholders."""
+    subs = [
+        s
+        for s in layer._flatten_layers(include_self=False, recursive=True)
+        if "compute_output_spec" not in vars(s)
+    ]
+
+    def spec_of(sub):
+        own = sub.compute_output_spec
+
+        def compute_output_spec(*args, **kwargs):
+            try:
+                spec = own(*args, **kwargs)
+            except TypeError:
+                return backend.compute_output_spec(sub.call, *args, **kwargs)
+            if not _unknown(spec):
+                return spec
+            try:
+                run = backend.compute_output_spec(sub.call, *args, **kwargs)
+            except Exception:  # noqa: BLE001 (the class's own spec stands)
+                return spec
+            same = keras.tree.flatten(run), keras.tree.flatten(spec)
+            if len(same[0]) == len(same[1]) and _unknown(run) < _unknown(spec):
+                return run
+            return spec
+
+        return compute_output_spec
+
+    for sub in subs:
+        object.__setattr__(sub, "compute_output_spec", spec_of(sub))
+    try:
+        yield
+    finally:
+        for sub in subs:
+            object.__delattr__(sub, "compute_output_spec")
 
 
 def _run(layer, args, kwargs, training: bool | None):
@@ -98,7 +170,8 @@ def _run(layer, args, kwargs, training: bool | None):
         kwargs = {**kwargs, "training": training}
     before = _seed_states(layer)
     try:
-        out = layer.call(*args, **kwargs)
+        with _output_specs(layer):
+            out = layer.call(*args, **kwargs)
     except Exception as e:  # noqa: BLE001 (user code: every failure is a refusal)
         raise TraceRefused(_why(e)) from None
     if _seed_states(layer).keys() != before.keys() or any(
@@ -107,6 +180,22 @@ def _run(layer, args, kwargs, training: bool | None):
     ):
         raise TraceRefused("random at inference (it draws random numbers when training=False)")
     return out
+
+
+def _batched(out, i: int, batch: int | None, fresh: dict) -> keras.KerasTensor:
+    """An output computed without the inputs (a position table broadcast to the batch, at the
+    trace's batch size) as ``zeros(batch) + table``, so the graph gives it for any batch."""
+    if isinstance(out, keras.KerasTensor):
+        return out
+    shape = tuple(getattr(out, "shape", ()))
+    first = next((t for t in fresh.values() if len(t.shape) >= 1), None)
+    if batch is None or first is None or not shape or shape[0] != batch:
+        raise TraceRefused(f"output {i} of its call does not depend on its inputs")
+    zeros = keras.ops.cast(keras.ops.zeros_like(first), out.dtype)
+    axes = tuple(range(1, len(first.shape)))
+    zeros = keras.ops.sum(zeros, axis=axes, keepdims=True) if axes else zeros
+    zeros = keras.ops.reshape(zeros, (batch, *([1] * (len(shape) - 1))))
+    return zeros + out
 
 
 def _signature(fn: Function) -> list[str]:
@@ -122,16 +211,13 @@ def trace_call(layer, args: tuple, kwargs: dict, n_outputs: int | None = None) -
     flat = keras.tree.flatten((tuple(args), kwargs))
     outer = list({id(t): t for t in flat if isinstance(t, keras.KerasTensor)}.values())
 
-    def build(training: bool | None):
-        fresh = {id(t): _fresh(t) for t in outer}
+    def build(training: bool | None, batch: int | None = None):
+        fresh = {id(t): _fresh(t, batch) for t in outer}
         swap = lambda v: fresh[id(v)] if isinstance(v, keras.KerasTensor) else v
         a, k = keras.tree.map_structure(swap, (tuple(args), dict(kwargs)))
         k.pop("training", None)
         out = _run(layer, a, k, training)
-        outs = keras.tree.flatten(out)
-        for i, o in enumerate(outs):
-            if not isinstance(o, keras.KerasTensor):
-                raise TraceRefused(f"output {i} of its call does not depend on its inputs")
+        outs = [_batched(o, i, batch, fresh) for i, o in enumerate(keras.tree.flatten(out))]
         if n_outputs is not None and len(outs) != n_outputs:
             raise TraceRefused(
                 f"its call gave {len(outs)} outputs where Keras recorded {n_outputs}"
@@ -142,10 +228,24 @@ def trace_call(layer, args: tuple, kwargs: dict, n_outputs: int | None = None) -
             raise TraceRefused(f"its traced call is not a graph: {e}") from None
 
     has_training = bool(getattr(layer, "_call_has_training_arg", False))
-    fn = build(False if has_training else None)
+    inference = False if has_training else None
+    batch = None
+    try:
+        fn = build(inference)
+    except TraceRefused as e:
+        if not str(e).startswith(("tracing its call failed", "output")):
+            raise
+        batch, again = TRACE_BATCHES
+        try:
+            fn = build(inference, batch)
+            same = _signature(build(inference, again)) == _signature(fn)
+        except TraceRefused:
+            raise e from None
+        if not same:
+            raise TraceRefused("its traced graph depends on the batch size") from None
     if has_training:  # the training branch may differ only inside sublayers (dropout)
         try:
-            other = _signature(build(True))
+            other = _signature(build(True, batch))
         except TraceRefused as e:
             other = [] if "random" in str(e) else None  # own dropout by keras.random: fine
             if other is None:
@@ -155,7 +255,7 @@ def trace_call(layer, args: tuple, kwargs: dict, n_outputs: int | None = None) -
                 "its training argument changes more than dropout (the traced graph differs "
                 "between training=True and training=False)"
             )
-    return Traced(fn, outer, folded=_folded(layer, fn))
+    return Traced(fn, outer, folded=_folded(layer, fn), batch=batch)
 
 
 def _folded(layer, fn: Function) -> list[str]:
@@ -193,3 +293,12 @@ def model_inputs(model) -> list[keras.KerasTensor]:
         raise TraceRefused(f"its input shape {shape!r} is not one tensor's shape")
     dtype = keras.config.floatx()
     return [keras.Input(batch_shape=(None, *tuple(shape)[1:]), dtype=dtype)]
+
+
+def unbroadcast(arr: np.ndarray, batch: int | None, where: str) -> np.ndarray:
+    """A constant computed at the trace's batch size, as one sample that broadcasts."""
+    if batch is None or arr.ndim == 0 or arr.shape[0] != batch:
+        return arr
+    if not (arr == arr[:1]).all():
+        raise TraceRefused(f"{where}: a constant that differs across the batch")
+    return arr[:1]

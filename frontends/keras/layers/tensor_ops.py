@@ -22,7 +22,7 @@ from nnspec.spec.ops import reduce as R
 from nnspec.spec.ops import shape_ops as S
 from nnspec.spec.ops import spatial_ops as P
 from nnspec.spec.ops.activation import Activation, LeakyReLU, Softmax
-from nnspec.spec.ops.merge import Concatenate
+from nnspec.spec.ops.merge import Add, Concatenate
 from nnspec.spec.ops.permute import Permute
 from nnspec.spec.ops.reshape import Reshape
 
@@ -34,6 +34,17 @@ def refuse(op, why: str) -> ConversionError:
     return ConversionError(
         f"operation {op.name!r} (keras.ops {type(op).__name__}): {why}", node=op.name
     )
+
+
+def _one_sample(arr: np.ndarray, op, ctx) -> np.ndarray:
+    """A constant a custom layer computed at its trace's batch size (trace.py) as one
+    sample, which broadcasts against any batch."""
+    from ..trace import TraceRefused, unbroadcast
+
+    try:
+        return unbroadcast(arr, getattr(ctx, "trace_batch", None), "")
+    except TraceRefused:
+        raise refuse(op, "a constant operand differs across the batch") from None
 
 
 def _number(v) -> bool:
@@ -62,6 +73,7 @@ class Operands:
                 else:
                     if arr.dtype == np.float64:  # numpy's default; Keras computes in float32
                         arr = arr.astype(np.float32)
+                    arr = _one_sample(arr, op, ctx)
                     if arr.ndim == 0:
                         self.items.append(("number", arr.item(), ()))
                     else:
@@ -449,9 +461,46 @@ def split(op, ctx):
 
 @from_layer("ops.Stack", "ops.Concatenate")
 def stack(op, ctx):
-    axis = op.axis
+    """Every operand in order; a fixed array (a ViT class token) is broadcast to the batch
+    first, as ``zeros(batch) + array``, since a concatenation takes no broadcasting."""
     cls = S.Stack if type(op).__name__ == "Stack" else Concatenate
-    return ctx.node(cls, axis=axis)
+    items = ctx.call_args[0] if len(ctx.call_args) == 1 else ctx.call_args
+    if not isinstance(items, list | tuple):
+        raise refuse(op, "expected a list of tensors")
+    refs = tensor_refs(ctx)
+    tensors = [refs[id(t)] for t in items if isinstance(t, keras.KerasTensor)]
+    if len(tensors) == len(items):
+        return ctx.node(cls, axis=op.axis)
+    first = next(t for t in items if isinstance(t, keras.KerasTensor))
+    rank, inputs = len(first.shape), []
+    for k, item in enumerate(items):
+        if isinstance(item, keras.KerasTensor):
+            inputs.append(refs[id(item)])
+            continue
+        arr = _one_sample(np.asarray(keras.ops.convert_to_numpy(item)), op, ctx)
+        if arr.ndim != rank or arr.shape[0] != 1:
+            raise refuse(op, f"operand {k}: an array of shape {arr.shape} is not one sample")
+        value = ctx.node(
+            K.Constant,
+            suffix=f"operand{k}",
+            inputs=[],
+            params={"value": arr.astype(np.float32) if arr.dtype == np.float64 else arr},
+            shape=list(arr.shape),
+            dtype=str(arr.dtype) if arr.dtype != np.float64 else "float32",
+            trainable=False,
+        )
+        zeros = ctx.node(K.ZerosLike, suffix=f"operand{k}_zeros", inputs=[refs[id(first)]])
+        batch = ctx.node(
+            R.Sum,
+            suffix=f"operand{k}_batch",
+            inputs=[zeros.name],
+            axis=list(range(1, rank)),
+            keepdims=True,
+        )
+        inputs.append(
+            ctx.node(Add, suffix=f"operand{k}_broadcast", inputs=[batch.name, value.name]).name
+        )
+    return ctx.node(cls, inputs=inputs, axis=op.axis)
 
 
 @from_layer("ops.Flip")

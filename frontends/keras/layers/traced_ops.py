@@ -79,3 +79,14 @@ def extract_patches(op, ctx):
     grid = ctx.node(Reshape, suffix="grid", target_shape=[h // p, p, w // q, q, c])
     moved = ctx.node(Permute, suffix="order", inputs=[grid.name], dims=[1, 3, 2, 4, 5])
     return ctx.node(Reshape, inputs=[moved.name], target_shape=[h // p, w // q, p * q * c])
+
+
+@from_layer("ops.Moveaxis")
+def moveaxis(op, ctx):
+    """``moveaxis(x, source, destination)`` as the permutation numpy gives it (rotary
+    embeddings move the sequence axis)."""
+    rank = len(ctx.in_shapes[0])
+    axes = np.moveaxis(np.arange(rank), op.source, op.destination).tolist()
+    if axes[0] != 0 or len(ctx.inputs) != 1:
+        raise refuse(op, f"source={op.source!r}, destination={op.destination!r} move the batch")
+    return ctx.node(Permute, dims=axes[1:])
