@@ -21,6 +21,13 @@ def activation_name(value, ctx, key: str = "activation") -> str:
         name = ALIASES.get(value, value)
         if name in ACTIVATION_NAMES:
             return name
+    fn = getattr(ctx.layer, key, None)
+    if callable(fn) and not isinstance(fn, type):  # a registered function (keras-hub's gelu)
+        from .trace import traced_activation
+
+        name = traced_activation(fn)
+        if name is not None:
+            return name
     raise ConversionError(
         f"layer {ctx.layer.name!r} ({type(ctx.layer).__name__}): activation {value!r} is not "
         f"supported; known: {', '.join(ACTIVATION_NAMES)}",

@@ -302,3 +302,36 @@ def unbroadcast(arr: np.ndarray, batch: int | None, where: str) -> np.ndarray:
     if not (arr == arr[:1]).all():
         raise TraceRefused(f"{where}: a constant that differs across the batch")
     return arr[:1]
+
+
+def traced_activation(fn) -> str | None:
+    """The spec activation a Python activation function computes (keras-hub's registered
+    ``gelu_approximate``), read from the one keras.ops operation it records; None if it is
+    not a single known activation."""
+    from .layers.tensor_ops import ACTIVATIONS
+
+    x = keras.Input((4,))
+    try:
+        y = fn(x)
+        ops = [o for o in Function([x], [y]).operations if layer_key(o) != "InputLayer"]
+    except Exception:  # noqa: BLE001 (user code: not traceable means not known)
+        return None
+    if len(ops) != 1 or ops[0]._inbound_nodes[0].arguments.args[0] is not x:
+        return None
+    op, key = ops[0], layer_key(ops[0])
+    args = ops[0]._inbound_nodes[0].arguments
+    if len(args.args) != 1 or args.kwargs:
+        return None
+    if key == "ops.Gelu":
+        return "gelu_approximate" if op.approximate else "gelu"
+    name = key.removeprefix("ops.")
+    return ACTIVATIONS.get(name) if name in ACTIVATIONS and not vars_beyond_name(op) else None
+
+
+def vars_beyond_name(op) -> bool:
+    """An activation operation with a parameter (ELU's alpha, leaky ReLU's slope) set."""
+    return any(
+        not k.startswith("_") and k not in ("name", "built") and v not in (None, 1.0)
+        for k, v in vars(op).items()
+        if isinstance(v, int | float) and not isinstance(v, bool)
+    )

@@ -86,7 +86,12 @@ def moveaxis(op, ctx):
     """``moveaxis(x, source, destination)`` as the permutation numpy gives it (rotary
     embeddings move the sequence axis)."""
     rank = len(ctx.in_shapes[0])
-    axes = np.moveaxis(np.arange(rank), op.source, op.destination).tolist()
+    src, dst = (
+        [a % rank for a in ([v] if isinstance(v, int) else v)] for v in (op.source, op.destination)
+    )
+    axes = [a for a in range(rank) if a not in src]
+    for d, a in sorted(zip(dst, src)):  # numpy's rule
+        axes.insert(d, a)
     if axes[0] != 0 or len(ctx.inputs) != 1:
         raise refuse(op, f"source={op.source!r}, destination={op.destination!r} move the batch")
     return ctx.node(Permute, dims=axes[1:])
