@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnspec.spec.errors import ConversionError
+from nnspec.spec.ops import elementwise as E
+from nnspec.spec.ops.activation import Softmax
 from nnspec.spec.ops.conv import Conv1D, Conv2D, Conv3D
 from nnspec.spec.ops.permute import Permute
 from nnspec.spec.ops.reshape import Reshape
@@ -95,3 +98,22 @@ def moveaxis(op, ctx):
     if axes[0] != 0 or len(ctx.inputs) != 1:
         raise refuse(op, f"source={op.source!r}, destination={op.destination!r} move the batch")
     return ctx.node(Permute, dims=axes[1:])
+
+
+def masked_softmax(ctx, axis: int):
+    """``keras.layers.Softmax()(x, mask=m)`` as Keras computes it: masked positions get
+    -1e9 before the softmax and 0 after it (a mask that is not boolean means ``m > 0.5``)."""
+    kwargs = ctx.call_kwargs
+    if len(ctx.inputs) != 2 or kwargs.get("mask") is None or len(ctx.call_args) != 1:
+        raise ConversionError(
+            f"layer {ctx.layer.name!r} (Softmax): expected softmax(x, mask=m)",
+            node=ctx.layer.name,
+        )
+    x, mask = ctx.inputs
+    if str(kwargs["mask"].dtype) != "bool":
+        mask = ctx.node(E.Greater, suffix="mask", inputs=[mask], scalar=0.5).name
+    if str(ctx.call_args[0].dtype) == "float16":
+        raise ConversionError(f"layer {ctx.layer.name!r} (Softmax): a float16 masked softmax")
+    kept = ctx.node(E.Where, suffix="masked", inputs=[mask, x], b_scalar=-1e9)
+    probs = ctx.node(Softmax, suffix="probs", inputs=[kept.name], axis=axis)
+    return ctx.node(E.Where, inputs=[mask, probs.name], b_scalar=0.0)
