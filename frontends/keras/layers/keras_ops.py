@@ -12,7 +12,7 @@ import keras
 import numpy as np
 
 from nnspec.spec.errors import ConversionError
-from nnspec.spec.ops.elementwise import Clip
+from nnspec.spec.ops.elementwise import Cast, Clip
 from nnspec.spec.ops.merge import Add, Maximum, Minimum, Multiply, Subtract
 from nnspec.spec.ops.rescaling import Rescaling
 
@@ -87,7 +87,24 @@ def _tensor_op(op, ctx):
     if "number" in kinds:
         raise _refuse(ctx, "a number operand is supported for +, -, *, /, maximum and minimum")
     refs = [args.ref(0), args.ref(1)]
-    return ctx.node(_MERGE[name], inputs=refs)
+    return ctx.node(_MERGE[name], inputs=_promoted(op, ctx, args, refs))
+
+
+def _promoted(op, ctx, args, refs: list[str]) -> list[str]:
+    """Operands cast to the dtype Keras computes in (``minimum(int32 mask, bool mask)`` is
+    int32): a merge op takes operands of one dtype."""
+    out = str(op._inbound_nodes[0].outputs[0].dtype) if op._inbound_nodes else None
+    kinds = [(kind, v) for kind, v, _ in args.items]
+    dtypes = [
+        str(v.dtype) if kind in ("array", "variable") else str(a.dtype)
+        for (kind, v), a in zip(kinds, ctx.call_args)
+    ]
+    if out is None or all(d == out for d in dtypes):
+        return refs
+    return [
+        r if d == out else ctx.node(Cast, suffix=f"cast{k}", inputs=[r], dtype=out).name
+        for k, (r, d) in enumerate(zip(refs, dtypes))
+    ]
 
 
 @from_layer(*(f"ops.{name}" for name in _SYMBOLS))

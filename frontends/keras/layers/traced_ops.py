@@ -103,16 +103,16 @@ def moveaxis(op, ctx):
 def masked_softmax(ctx, axis: int):
     """``keras.layers.Softmax()(x, mask=m)`` as Keras computes it: masked positions get
     -1e9 before the softmax and 0 after it (a mask that is not boolean means ``m > 0.5``)."""
-    kwargs = ctx.call_kwargs
-    if len(ctx.inputs) != 2 or kwargs.get("mask") is None or len(ctx.call_args) != 1:
+    given = [*ctx.call_args, *ctx.call_kwargs.values()]
+    if len(ctx.inputs) != 2 or len(given) != 2 or set(ctx.call_kwargs) - {"mask"}:
         raise ConversionError(
-            f"layer {ctx.layer.name!r} (Softmax): expected softmax(x, mask=m)",
+            f"layer {ctx.layer.name!r} (Softmax): expected softmax(x, mask)",
             node=ctx.layer.name,
         )
     x, mask = ctx.inputs
-    if str(kwargs["mask"].dtype) != "bool":
+    if str(given[1].dtype) != "bool":
         mask = ctx.node(E.Greater, suffix="mask", inputs=[mask], scalar=0.5).name
-    if str(ctx.call_args[0].dtype) == "float16":
+    if str(given[0].dtype) == "float16":
         raise ConversionError(f"layer {ctx.layer.name!r} (Softmax): a float16 masked softmax")
     kept = ctx.node(E.Where, suffix="masked", inputs=[mask, x], b_scalar=-1e9)
     probs = ctx.node(Softmax, suffix="probs", inputs=[kept.name], axis=axis)
