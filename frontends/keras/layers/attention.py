@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nnspec.spec.errors import ConversionError
 from nnspec.spec.ops.attention import AdditiveAttention, Attention, MultiHeadAttention
+from nnspec.spec.ops.elementwise import Cast
 
 from ..registry import from_layer
 from .masking import tensor_refs
@@ -63,7 +64,9 @@ def multi_head_attention(layer, ctx):
     inputs = [refs[id(query)], refs[id(value)]]
     if key is not None and key is not value:
         inputs.append(refs[id(key)])
-    if mask is not None:
+    if mask is not None and str(mask.dtype) != "bool":  # Keras casts it: nonzero is kept
+        inputs.append(ctx.node(Cast, suffix="mask", inputs=[refs[id(mask)]], dtype="bool").name)
+    elif mask is not None:
         inputs.append(refs[id(mask)])
     out = cfg.get("output_shape")
     if isinstance(out, list | tuple):
