@@ -27,7 +27,8 @@ def _static(backbone, seq: int = SEQ):
         k: keras.Input(batch_shape=(None, seq), dtype=t.dtype, name=k)
         for k, t in backbone.input.items()
     }
-    return keras.models.clone_model(backbone, input_tensors=inputs, clone_function=lambda x: x)
+    clone = keras.models.clone_model(backbone, input_tensors=inputs, clone_function=lambda x: x)
+    return keras.Model(clone.inputs, clone.outputs, name=backbone.name)  # positional inputs
 
 
 def _randomize(model, seed: int = 0) -> None:
