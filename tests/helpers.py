@@ -153,6 +153,21 @@ def torch_param_count(module) -> int:
     )
 
 
+def keras_count_of(module, spec, model) -> int:
+    """What Keras' count_params() counts, from the PyTorch module of a traced model: its
+    parameters and statistics, less the constants that are no Keras variable (a causal mask)
+    or were computed from one (a position table; the spec's ``folded_variables``), plus
+    those variables."""
+    buffers = sum(
+        spec.params[f"{n.name}/value"].size
+        for n in spec.nodes
+        if n.op == "constant" and not n.trainable
+    )
+    paths = set(spec.metadata.get("folded_variables", ()))
+    folded = sum(int(np.prod(v.shape)) for v in model.weights if v.path in paths)
+    return torch_param_count(module) - buffers + folded
+
+
 def assert_close(ref: list[np.ndarray], got: list[np.ndarray], atol: float = TOLERANCE):
     assert len(ref) == len(got), f"{len(ref)} reference outputs, {len(got)} converted"
     per = getattr(ref, "per_input", 0) or len(ref)

@@ -298,6 +298,9 @@ def from_keras(model) -> Model:
             "keras_version": keras.__version__,
         },
     )
+    folded = sorted({path for t in traces.values() for path in t.folded})
+    if folded:  # custom-layer variables whose values are buffers, not parameters (trace.py)
+        spec.metadata["folded_variables"] = folded
     spec.nodes = canonical_order(spec)
     spec.params = imp.params
     spec.training = training_from_keras(model, spec)
