@@ -65,7 +65,10 @@ def _check(model, make_inputs):
         assert_close(ref, got)
         outputs.append(ref[0])
     assert not np.allclose(outputs[0], outputs[1])
-    assert keras_count_of(module, spec, model) == model.count_params()
+    # an untied ReversibleEmbedding's reverse_embeddings serve the LM head only, not the
+    # backbone's forward: the spec has no node that reads them
+    unused = sum(int(np.prod(v.shape)) for v in model.weights if "reverse_embeddings" in v.path)
+    assert keras_count_of(module, spec, model) == model.count_params() - unused
     return spec
 
 
