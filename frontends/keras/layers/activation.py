@@ -58,7 +58,7 @@ def softmax(layer, ctx):
             raise ctx.refuse("axis", "a softmax over several axes at once")
         axis = axis[0]
     if len(ctx.inputs) > 1:  # softmax(x, mask=...): attention code inside a traced layer
-        from .traced_ops import masked_softmax
+        from .traced_ops import explicit_masked_softmax
 
-        return masked_softmax(ctx, int(axis))
+        return explicit_masked_softmax(ctx, int(axis))
     return ctx.node(Softmax, axis=int(axis))

@@ -100,7 +100,7 @@ def moveaxis(op, ctx):
     return ctx.node(Permute, dims=axes[1:])
 
 
-def masked_softmax(ctx, axis: int):
+def explicit_masked_softmax(ctx, axis: int):
     """``keras.layers.Softmax()(x, mask=m)`` as Keras computes it: masked positions get
     -1e9 before the softmax and 0 after it (a mask that is not boolean means ``m > 0.5``)."""
     given = [*ctx.call_args, *ctx.call_kwargs.values()]
