@@ -18,6 +18,7 @@ changes more than its dropout, or that overrides ``__call__`` (which tracing wou
 
 from __future__ import annotations
 
+import itertools
 import sys
 import traceback
 from contextlib import contextmanager
@@ -89,7 +90,7 @@ def _seed_states(layer) -> dict[int, np.ndarray | None]:
 
 def _calls_tensorflow(files: list[str]) -> bool:
     """Code outside Keras called into TensorFlow (not Keras' backend doing so)."""
-    for caller, callee in zip(files, files[1:]):
+    for caller, callee in itertools.pairwise(files):
         if "/tensorflow/" in callee and "/keras/" not in caller and "/tensorflow/" not in caller:
             return True
     return False
