@@ -293,7 +293,7 @@ def model_inputs(model) -> list[keras.KerasTensor]:
     ):
         raise TraceRefused(f"its input shape {shape!r} is not one tensor's shape")
     dtype = keras.config.floatx()
-    return [keras.Input(batch_shape=(None, *tuple(shape)[1:]), dtype=dtype)]
+    return [keras.Input(batch_shape=(None, *tuple(shape)[1:]), dtype=dtype, name="input")]
 
 
 def unbroadcast(arr: np.ndarray, batch: int | None, where: str) -> np.ndarray:

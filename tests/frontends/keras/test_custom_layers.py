@@ -315,6 +315,7 @@ def test_subclassed_model_converts():
     model(np.zeros((1, 5), "float32"))
     _randomize_biases(model)
     spec = nnspec.from_keras(model)
+    assert [i.shape for i in spec.inputs.values()] == [["batch", 5]]  # from its build shape
     module = nnspec.to_torch(spec)
     for scale in (1.0, 2.5):
         x = [(np.random.default_rng(7).normal(0, scale, (2, 5))).astype("float32")]
