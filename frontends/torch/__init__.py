@@ -40,13 +40,13 @@ def load_module(spec: str, weights_path=None, **init_kwargs):
     """Import ``path.py:ClassName`` (this executes the file: only use code you trust),
     instantiate it with ``init_kwargs`` and load ``weights_path``, a safetensors state dict
     (pickle-based files are refused). Returns the module in eval mode."""
-    from .importer import load_module as load
+    from .user_code import load_module as load
 
     return load(spec, weights_path, **init_kwargs)
 
 
 def load_weights(module, weights_path) -> None:
     """Load a safetensors state dict into ``module`` (strict)."""
-    from .importer import load_weights as load
+    from .user_code import load_weights as load
 
     load(module, weights_path)

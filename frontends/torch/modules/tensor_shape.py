@@ -140,7 +140,7 @@ def chunk(ctx):
 
 @from_function("unbind")
 def unbind(ctx):
-    from .reshape import reshape_to
+    from ._reshaping import reshape_to
 
     x = ctx.input()
     dim = x.dim(ctx.arg(1, "dim", 0))
@@ -243,7 +243,7 @@ def narrow(ctx):
 def slice_index(ctx, x: Tensor, items: list) -> Tensor:
     """``x[...]`` with slices (any steps), integers and fixed index lists (one per dim,
     ``None`` and ``...`` already expanded); the result in PyTorch's shape."""
-    from .reshape import reshape_to
+    from ._reshaping import reshape_to
 
     x = ctx.plain(x)
     axes, starts, stops, steps, takes = [], [], [], [], []
@@ -434,9 +434,9 @@ def like(ctx):
 
         return zeros(ctx) if ctx.op in ("zeros_like", "new_zeros") else ctx.tensor(x)
     x = ctx.tensor(x)
-    from ..importer import _DTYPES
+    from ..example_run import DTYPES
 
-    dtype = _DTYPES.get(ctx.meta.dtype)
+    dtype = DTYPES.get(ctx.meta.dtype)
     dtype = None if dtype == x.dtype else dtype
     kind = ctx.op.replace("new_", "").replace("_like", "")
     if kind == "full":
