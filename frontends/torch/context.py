@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from torch import fx
 
-from nnspec.spec.errors import ConversionError
+from nnspec.frontends._errors import refusal
 
 from .example_run import DTYPES
 from .node_names import describe, op_name
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import numpy as np
     import torch
 
+    from nnspec.spec.errors import ConversionError
     from nnspec.spec.node import Node
 
     from .spec_builder import SpecBuilder
@@ -155,4 +156,5 @@ class Ctx:
         return self._imp.modules.get(n.target) if n.op == "call_module" else None
 
     def refuse(self, why: str, hint: str | None = None) -> ConversionError:
-        return ConversionError(f"{self.what}: {why}", node=self.name, hint=hint)
+        """``module 'fc' (nn.Linear): why``, filed under this node's name."""
+        return refusal(self.what, why, node=self.name, hint=hint)

@@ -12,6 +12,7 @@ from typing import Any
 import torch
 from torch import fx
 
+from nnspec.frontends._errors import unsupported_parts
 from nnspec.spec.errors import ConversionError
 from nnspec.spec.model import InputSpec, Model
 from nnspec.spec.ops.dropout import Identity
@@ -109,8 +110,10 @@ def from_torch(
 
     bad = _unsupported(gm)
     if bad:
-        raise ConversionError(
-            f"{root} has {len(bad)} unsupported operation(s): " + "; ".join(bad),
+        raise unsupported_parts(
+            root,
+            "operation",
+            bad,
             hint="see the README's support table for what converts from PyTorch",
         )
 

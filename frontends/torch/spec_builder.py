@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import ValidationError
 
-from nnspec.spec.errors import ConversionError
+from nnspec.frontends._errors import inexpressible, refusal
 from nnspec.spec.names import Namespace
 from nnspec.spec.ops.flatten import Flatten
 from nnspec.spec.ops.permute import Permute
@@ -62,12 +62,7 @@ class SpecBuilder:
         try:
             node = cls(name=name, inputs=list(inputs), **(attrs or {}))
         except ValidationError as e:
-            errs = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()
-            )
-            raise ConversionError(
-                f"{what}: cannot be written as a {cls.tag()!r} node ({errs})", node=base
-            ) from None
+            raise inexpressible(what, cls.tag(), e, node=base) from None
         owner = self.owners.get(share_key) if share_key is not None else None
         if owner is not None and owner.attrs() == node.attrs():
             node.shares, params = owner.name, None  # a module called again: one set of weights
@@ -92,10 +87,10 @@ class SpecBuilder:
         if t.perm == perm:
             return t.ref
         if perm[0] != t.perm[0]:
-            raise ConversionError(
-                f"{what}: needs PyTorch dim {perm[0]} as the batch axis, but the batch is on "
-                f"dim {t.perm[0]} of its input (shape {t.shape}); the spec keeps the batch "
-                "on axis 0",
+            raise refusal(
+                what,
+                f"needs PyTorch dim {perm[0]} as the batch axis, but the batch is on dim "
+                f"{t.perm[0]} of its input (shape {t.shape}); the spec keeps the batch on axis 0",
                 hint="keep the batch first (batch_first=True), or transpose back before this",
             )
         key = (t.ref, perm)

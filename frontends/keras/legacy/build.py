@@ -11,6 +11,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from nnspec.frontends._errors import refusal
 from nnspec.spec.errors import ConversionError
 
 from .translate import KERAS2_HARD_SIGMOID, Call, LayerDef, ModelDef, _call_refs
@@ -28,10 +29,8 @@ class _Builder:
     def __init__(self, file: str | None):
         self.file = file
 
-    def fail(self, layer: str, cls: str, message: str, attr: str | None = None):
-        return ConversionError(
-            f"layer {layer!r} ({cls}): {message}", file=self.file, node=layer, attr=attr
-        )
+    def fail(self, layer: str, cls: str, message: str, attr: str | None = None) -> ConversionError:
+        return refusal(f"layer {layer!r} ({cls})", message, file=self.file, node=layer, attr=attr)
 
     def layer(self, ld: LayerDef):
         if ld.model is not None:
