@@ -23,6 +23,7 @@ from pathlib import Path
 
 from nnspec.review_cli import REVIEW_COMMANDS
 from nnspec.spec.errors import Issue, SpecError
+from nnspec.spec.extras import framework_import
 from nnspec.spec.text import printable
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -486,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # argparse: usage errors exit 2, --help exits 0
         return e.code if isinstance(e.code, int) else EXIT_USAGE
     try:
-        with _few_gc_passes():
+        with _few_gc_passes(), framework_import(f"nnspec {args.command}"):
             return COMMANDS[args.command].run(args)
     except SpecError as e:
         _print_issues(e.issues, sys.stderr)
