@@ -1,5 +1,5 @@
 """PyTorch's data-movement functions -> the spec's shape and indexing ops: expand, repeat,
-repeat_interleave, split / chunk / unbind, stack, flip, roll, gather, index_select, narrow,
+repeat_interleave, split / chunk / unbind, GLU (split, sigmoid, multiply), stack, flip, roll, gather, index_select, narrow,
 slicing with steps, pad modes, pixel (un)shuffle, instance norm, adaptive pooling to any size,
 bilinear interpolation with ``align_corners``, and ``*_like`` creation.
 
@@ -15,7 +15,8 @@ from nnspec.spec.ops import constant as K
 from nnspec.spec.ops import indexing as I
 from nnspec.spec.ops import shape_ops as S
 from nnspec.spec.ops import spatial_ops as P
-from nnspec.spec.ops.merge import Add
+from nnspec.spec.ops.activation import Activation
+from nnspec.spec.ops.merge import Add, Multiply
 
 from ..constants import as_tensor
 from ..registry import from_function, from_module
@@ -136,6 +137,25 @@ def chunk(ctx):
     dim = ctx.arg(2, "dim", 0)
     sizes = [t[x.dim(dim)] for t in (m.shape for m in ctx.meta)]
     return tuple(_split(ctx, x, sizes, dim))
+
+
+def _glu(ctx, x: Tensor, dim: int) -> Tensor:
+    """``a * sigmoid(b)`` with ``a, b`` the two halves of ``x`` along ``dim``."""
+    n = x.shape[x.dim(dim)]
+    a, b = _split(ctx, x, [n // 2, n - n // 2], dim)
+    gate = ctx.emit(Activation, [b.ref], suffix="gate", activation="sigmoid")
+    out = ctx.emit(Multiply, [a.ref, gate], suffix="product")
+    return ctx.result(out, a.perm, dtype=a.dtype)
+
+
+@from_module("GLU")
+def glu_module(m, ctx):
+    return _glu(ctx, ctx.input(), m.dim)
+
+
+@from_function("glu")
+def glu(ctx):
+    return _glu(ctx, ctx.input(), ctx.arg(1, "dim", -1))
 
 
 @from_function("unbind")
