@@ -393,7 +393,7 @@ def quiet_tensorflow() -> None:
 
 
 def convert(args: argparse.Namespace) -> int:
-    from nnspec.convert import Progress, TorchSource, format_report
+    from nnspec.convert import Progress, UserTorchModule, format_report
     from nnspec.convert import convert as run
 
     torch_source = None
@@ -410,7 +410,7 @@ def convert(args: argparse.Namespace) -> int:
                 "nnspec convert: error: give --input-dtype once per --input-shape", file=sys.stderr
             )
             return EXIT_USAGE
-        torch_source = TorchSource(
+        torch_source = UserTorchModule(
             args.src, args.weights, args.input_shape, args.input_layout, dtypes
         )
     target = args.to or ("keras" if torch_source else "torch")
