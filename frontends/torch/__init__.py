@@ -7,17 +7,20 @@ layouts. ``load_module`` imports a user's ``file.py:ClassName`` and loads safete
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from nnspec.spec.extras import framework_import
 
 if TYPE_CHECKING:
+    import torch
+
     from nnspec.spec.model import Model
 
 
 def from_torch(
-    module,
-    example_inputs,
+    module: torch.nn.Module,
+    example_inputs: Any,
     *,
     input_layout: str = "channels_first",
     output_layout: str | None = None,
@@ -39,7 +42,9 @@ def from_torch(
     )
 
 
-def load_module(spec: str, weights_path=None, **init_kwargs):
+def load_module(
+    spec: str, weights_path: str | Path | None = None, **init_kwargs: Any
+) -> torch.nn.Module:
     """Import ``path.py:ClassName`` (this executes the file: only use code you trust),
     instantiate it with ``init_kwargs`` and load ``weights_path``, a safetensors state dict
     (pickle-based files are refused). Returns the module in eval mode."""
@@ -49,7 +54,7 @@ def load_module(spec: str, weights_path=None, **init_kwargs):
     return load(spec, weights_path, **init_kwargs)
 
 
-def load_weights(module, weights_path) -> None:
+def load_weights(module: torch.nn.Module, weights_path: str | Path) -> None:
     """Load a safetensors state dict into ``module`` (strict)."""
     with framework_import("load_weights"):
         from .user_code import load_weights as load
