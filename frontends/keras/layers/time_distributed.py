@@ -16,7 +16,7 @@ from ..registry import converter_for, from_layer, layer_key
 from .masking import tensor_refs
 
 if TYPE_CHECKING:
-    from nnspec.spec.errors import ConversionError
+    from nnspec.spec.node import Node
 
 # Ops that act on the last axis only, so they need no time_distributed wrapper.
 _PER_STEP = ("dense",)
@@ -46,33 +46,34 @@ class _InnerCtx(LayerCtx):
         return node
 
 
-def _wrapped_refusal(ctx: LayerCtx, inner: Any, why: str) -> ConversionError:
-    """``layer 'td' (TimeDistributed) around 'dense' (Dense): why``."""
-    where = f"{layer_where(ctx.layer)} around {inner.name!r} ({type(inner).__name__})"
-    return refusal(where, why, node=ctx.layer.name, attr="layer")
-
-
 @from_layer("TimeDistributed")
-def time_distributed(layer, ctx):
+def time_distributed(layer: Any, ctx: LayerCtx) -> Node | str:
     inner = layer.layer
+    where = f"{layer_where(layer)} around {inner.name!r} ({type(inner).__name__})"
     if ctx.call_kwargs.get("mask") is not None and inner._call_has_mask_arg:
-        raise _wrapped_refusal(
-            ctx, inner, "a Keras mask into a layer that uses masks is not supported"
+        raise refusal(
+            where,
+            "a Keras mask into a layer that uses masks is not supported",
+            node=layer.name,
+            attr="layer",
         )
     x = ctx.call_args[0] if ctx.call_args else ctx.call_kwargs["inputs"]
     x_ref = tensor_refs(ctx)[id(x)]
     convert = converter_for(layer_key(inner))
     if convert is None:
-        raise _wrapped_refusal(ctx, inner, "nnspec has no converter for the wrapped layer")
+        raise refusal(
+            where, "nnspec has no converter for the wrapped layer", node=layer.name, attr="layer"
+        )
     sub = _InnerCtx(ctx, inner, x_ref, tuple(x.shape))
     result = convert(inner, sub)
     if isinstance(result, str):  # an identity at inference (Dropout, ...)
         return x_ref
     if len(sub.created) != 1:
-        raise _wrapped_refusal(
-            ctx,
-            inner,
+        raise refusal(
+            where,
             f"the layer converts to {len(sub.created)} nodes; time_distributed wraps one",
+            node=layer.name,
+            attr="layer",
         )
     node, params = sub.created[0]
     if node.op in _PER_STEP:
