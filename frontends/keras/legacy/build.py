@@ -188,8 +188,9 @@ def _assign(layer, entries: list[tuple[str, np.ndarray]], file) -> None:
     targets = list(layer.weights)
     where = f"layer {layer.name!r} ({cls})"
     if len(entries) != len(targets):
-        raise ConversionError(
-            f"{where}: the file has {len(entries)} weight(s) "
+        raise refusal(
+            where,
+            f"the file has {len(entries)} weight(s) "
             f"({', '.join(n for n, _ in entries) or 'none'}) but the config builds "
             f"{len(targets)} ({', '.join(v.path for v in targets) or 'none'})",
             file=file,
@@ -205,9 +206,10 @@ def _assign(layer, entries: list[tuple[str, np.ndarray]], file) -> None:
     for variable, (name, value) in zip(targets, ordered):
         value = np.asarray(value)
         if tuple(value.shape) != tuple(variable.shape):
-            raise ConversionError(
-                f"{where}: weight {name!r} has shape {tuple(value.shape)}, but the config "
-                f"implies {tuple(variable.shape)} for {variable.path!r}",
+            raise refusal(
+                where,
+                f"weight {name!r} has shape {tuple(value.shape)}, but the config implies "
+                f"{tuple(variable.shape)} for {variable.path!r}",
                 file=file,
                 node=layer.name,
             )
