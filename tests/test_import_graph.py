@@ -137,6 +137,16 @@ def test_no_module_level_import_cycle():
     assert not cycles, "module-level import cycles: " + "; ".join(" <-> ".join(c) for c in cycles)
 
 
+def test_frontends_have_no_cycle_even_through_functions():
+    """Within the frontends even a function-level cycle is a sign that a helper lives in the
+    wrong converter module (it did: flatten/reshape, merge/tensor_ops, masking/tensor_ops)."""
+    eager, lazy = import_graphs()
+    both = nx.compose(eager, lazy)
+    frontends = both.subgraph(m for m in both if m.startswith("nnspec.frontends"))
+    cycles = _cycles(frontends)
+    assert not cycles, "frontend import cycles: " + "; ".join(" <-> ".join(c) for c in cycles)
+
+
 def test_cycle_detection_fails_on_a_cycle(tmp_path):
     """The same reader, on a package whose modules import each other at module level."""
     visitor_a = _Imports("pkg.a", False, {"pkg", "pkg.a", "pkg.b"})

@@ -34,6 +34,15 @@ def operation_refusal(op: Any, why: str, *, hint: str | None = None) -> Conversi
     return refusal(operation_where(op), why, node=op.name, hint=hint)
 
 
+def tensor_refs(ctx: Any) -> dict[int, str]:
+    """id(input KerasTensor) -> spec reference, for the layer call being converted."""
+    import keras
+
+    flat = keras.tree.flatten((tuple(ctx.call_args), ctx.call_kwargs))
+    tensors = [t for t in flat if isinstance(t, keras.KerasTensor)]
+    return {id(t): r for t, r in zip(tensors, ctx.inputs)}
+
+
 def activation_name(value: Any, ctx: Any, key: str = "activation") -> str:
     """A Keras activation config value as a spec activation name, or a clear refusal."""
     if isinstance(value, dict):  # serialized function: {"class_name": "function", "config": "relu"}

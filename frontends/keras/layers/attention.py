@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from nnspec.spec.ops.attention import AdditiveAttention, Attention, MultiHeadAttention
 
+from .._common import tensor_refs
 from ..registry import from_layer
-from .masking import tensor_refs
 
 
 def _argument(ctx, index: int, key: str):

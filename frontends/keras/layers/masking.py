@@ -111,13 +111,6 @@ def masking(layer, ctx):
     return ctx.node(Masking, mask_value=float(value))
 
 
-def tensor_refs(ctx) -> dict[int, str]:
-    """id(input KerasTensor) -> spec reference, for the layer call being converted."""
-    flat = keras.tree.flatten((tuple(ctx.call_args), ctx.call_kwargs))
-    tensors = [t for t in flat if isinstance(t, keras.KerasTensor)]
-    return {id(t): r for t, r in zip(tensors, ctx.inputs)}
-
-
 def mask_source(ctx, mask, refs: dict[int, str]) -> tuple[str, float]:
     """(mask source reference, mask_value) for a layer's Keras mask argument."""
     op = mask._keras_history.operation

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from nnspec.spec.ops.recurrent import GRU, LSTM, SimpleRNN
 
-from .._common import activation_name
+from .._common import activation_name, tensor_refs
 from ..registry import from_layer
-from .masking import mask_source, tensor_refs
+from .masking import mask_source
 
 OPS = {"LSTM": LSTM, "GRU": GRU, "SimpleRNN": SimpleRNN}
 CELLS = {"LSTMCell": LSTM, "GRUCell": GRU, "SimpleRNNCell": SimpleRNN}

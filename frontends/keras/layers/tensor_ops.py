@@ -25,9 +25,8 @@ from nnspec.spec.ops.merge import Concatenate
 from nnspec.spec.ops.permute import Permute
 from nnspec.spec.ops.reshape import Reshape
 
-from .._common import layer_refusal, operation_refusal
+from .._common import layer_refusal, operation_refusal, tensor_refs
 from ..registry import from_layer
-from .masking import tensor_refs
 
 
 def _number(v) -> bool:

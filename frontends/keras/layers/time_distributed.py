@@ -10,10 +10,9 @@ from pydantic import ValidationError
 from nnspec.frontends._errors import inexpressible, refusal
 from nnspec.spec.ops.time_distributed import TimeDistributed, layer_attrs
 
-from .._common import layer_where
+from .._common import layer_where, tensor_refs
 from ..context import LayerCtx
 from ..registry import converter_for, from_layer, layer_key
-from .masking import tensor_refs
 
 if TYPE_CHECKING:
     from nnspec.spec.node import Node
