@@ -42,6 +42,30 @@ def random_params(model: Model, seed: int = 0) -> dict[str, np.ndarray]:
     return out
 
 
+def random_weights(model, seed: int = 0, std: float = 0.5) -> None:
+    """Random values for every float weight of a Keras ``model``, in place: N(0, std), and
+    variances in U(0.5, 1.5), so that biases, moving means and PReLU slopes are non-zero and
+    every conversion error shows. A Normalization layer keeps its (adapted) statistics.
+    (:func:`random_params` does the same for a spec; :func:`randomize` keeps a deep network
+    as well conditioned as a trained one.)"""
+    rng = np.random.default_rng(seed)
+    fixed = {
+        id(v)
+        for layer in model._flatten_layers(include_self=False)
+        if type(layer).__name__ == "Normalization"
+        for v in layer.weights
+    }
+    for v in model.weights:
+        if id(v) in fixed or not str(v.dtype).startswith("float"):
+            continue
+        shape = tuple(v.shape)
+        if "variance" in v.path.split("/")[-1]:
+            value = rng.uniform(0.5, 1.5, shape)
+        else:
+            value = rng.normal(0.0, std, shape)
+        v.assign(value.astype(str(v.dtype)))
+
+
 def random_inputs(model: Model, shapes, sample: Sample | None = None, seed: int = 1):
     rng = np.random.default_rng(seed)
     arrays = []

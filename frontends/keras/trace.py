@@ -23,6 +23,7 @@ import sys
 import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import keras
 import numpy as np
@@ -305,34 +306,26 @@ def unbroadcast(arr: np.ndarray, batch: int | None, where: str) -> np.ndarray:
     return arr[:1]
 
 
-def traced_activation(fn) -> str | None:
-    """The spec activation a Python activation function computes (keras-hub's registered
-    ``gelu_approximate``), read from the one keras.ops operation it records; None if it is
-    not a single known activation."""
-    from .layers.tensor_ops import ACTIVATIONS
+# keras.ops activation operations without parameters -> spec activations (Gelu: below)
+_ACTIVATION_OPS = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Silu": "silu"}
 
+
+def traced_activation(fn: Any) -> str | None:
+    """The spec activation a Python activation function computes (keras-hub's registered
+    ``gelu_approximate``), read from the one keras.ops operation it records on its input;
+    None if it is not a single known activation."""
     x = keras.Input((4,))
     try:
         y = fn(x)
         ops = [o for o in Function([x], [y]).operations if layer_key(o) != "InputLayer"]
     except Exception:  # noqa: BLE001 (user code: not traceable means not known)
         return None
-    if len(ops) != 1 or ops[0]._inbound_nodes[0].arguments.args[0] is not x:
+    if len(ops) != 1:
         return None
-    op, key = ops[0], layer_key(ops[0])
     args = ops[0]._inbound_nodes[0].arguments
-    if len(args.args) != 1 or args.kwargs:
+    if len(args.args) != 1 or args.args[0] is not x or args.kwargs:
         return None
-    if key == "ops.Gelu":
-        return "gelu_approximate" if op.approximate else "gelu"
-    name = key.removeprefix("ops.")
-    return ACTIVATIONS.get(name) if name in ACTIVATIONS and not vars_beyond_name(op) else None
-
-
-def vars_beyond_name(op) -> bool:
-    """An activation operation with a parameter (ELU's alpha, leaky ReLU's slope) set."""
-    return any(
-        not k.startswith("_") and k not in ("name", "built") and v not in (None, 1.0)
-        for k, v in vars(op).items()
-        if isinstance(v, int | float) and not isinstance(v, bool)
-    )
+    key = layer_key(ops[0]).removeprefix("ops.")
+    if key == "Gelu":
+        return "gelu_approximate" if ops[0].approximate else "gelu"
+    return _ACTIVATION_OPS.get(key)

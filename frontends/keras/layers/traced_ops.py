@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnspec.spec.errors import ConversionError
 from nnspec.spec.ops import elementwise as E
 from nnspec.spec.ops.activation import Softmax
 from nnspec.spec.ops.conv import Conv1D, Conv2D, Conv3D
 from nnspec.spec.ops.permute import Permute
 from nnspec.spec.ops.reshape import Reshape
 
+from .._common import layer_refusal
+from .._common import operation_refusal as refuse
 from ..registry import from_layer
-from .tensor_ops import Operands, refuse
+from .tensor_ops import Operands
 
 _CONV = {3: Conv1D, 4: Conv2D, 5: Conv3D}
 
@@ -105,15 +106,12 @@ def explicit_masked_softmax(ctx, axis: int):
     -1e9 before the softmax and 0 after it (a mask that is not boolean means ``m > 0.5``)."""
     given = [*ctx.call_args, *ctx.call_kwargs.values()]
     if len(ctx.inputs) != 2 or len(given) != 2 or set(ctx.call_kwargs) - {"mask"}:
-        raise ConversionError(
-            f"layer {ctx.layer.name!r} (Softmax): expected softmax(x, mask)",
-            node=ctx.layer.name,
-        )
+        raise layer_refusal(ctx.layer, "expected softmax(x, mask)")
     x, mask = ctx.inputs
     if str(given[1].dtype) != "bool":
         mask = ctx.node(E.Greater, suffix="mask", inputs=[mask], scalar=0.5).name
     if str(given[0].dtype) == "float16":
-        raise ConversionError(f"layer {ctx.layer.name!r} (Softmax): a float16 masked softmax")
+        raise layer_refusal(ctx.layer, "a float16 masked softmax")
     kept = ctx.node(E.Where, suffix="masked", inputs=[mask, x], b_scalar=-1e9)
     probs = ctx.node(Softmax, suffix="probs", inputs=[kept.name], axis=axis)
     return ctx.node(E.Where, inputs=[mask, probs.name], b_scalar=0.0)
