@@ -19,8 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnspec.spec.passes.identities import INFERENCE_IDENTITIES
-
 if TYPE_CHECKING:
     from nnspec.spec.model import Model
 
@@ -149,7 +147,7 @@ def node_report(spec: Model, kmodel, module, arrays: list[np.ndarray]) -> NodeRe
     for node in spec.nodes:
         tv = tvals.get(node.name)
         source = node.name
-        while tv is None and spec_op(spec, source) in INFERENCE_IDENTITIES:
+        while tv is None and _inference_identity(spec, source):
             # Identities get no line in forward: their value is their input's.
             source = (spec.node(source).inputs or [None])[0]
             tv = tvals.get(source) if source is not None else None
@@ -184,11 +182,11 @@ def node_report(spec: Model, kmodel, module, arrays: list[np.ndarray]) -> NodeRe
     return report
 
 
-def spec_op(spec: Model, name: str | None) -> str | None:
+def _inference_identity(spec: Model, name: str | None) -> bool:
     try:
-        return spec.node(name).op if name is not None else None
+        return name is not None and type(spec.node(name)).inference_identity
     except KeyError:
-        return None
+        return False
 
 
 def format_node_report(report: NodeReport) -> str:

@@ -8,6 +8,9 @@ b 4). ``gelu`` is the exact (erf) form, ``gelu_approximate`` the tanh form; ``sw
 ``0.2·x + 0.5`` that Keras 2 and tf.keras 2.x files mean by ``hard_sigmoid``. Keras'
 ``glu``, ``sparsemax`` and ``threshold`` are not in the list (``glu`` halves the last axis,
 ``threshold`` has no defaults).
+
+This is the one list of activations: each backend maps every name here (a test checks it),
+and a frontend maps framework functions to these names.
 """
 
 from __future__ import annotations
@@ -49,6 +52,10 @@ ACTIVATION_NAMES = (
 )
 
 ALIASES = {"swish": "silu", "hard_swish": "hard_silu", None: "linear"}
+
+# Activations that read the channel (last) axis rather than each element alone: a backend
+# running the tensor channels-first applies them over its channel dim.
+READS_CHANNEL_AXIS = frozenset({"softmax", "log_softmax"})
 
 Activation = Annotated[
     Literal[ACTIVATION_NAMES],

@@ -5,9 +5,10 @@
 
 Everything comes from the declarations: the class docstring, each attribute's type, default
 and description, the weights (shapes for the op's first sample, initialiser and layout note),
-and which converters map to the op. Converters are found by reading the backend and frontend
-source with ``ast`` (a ``@converter(Dense)`` decorator, a ``@from_layer("Dense")`` function
-that builds a ``Dense`` node), so generating the reference imports neither torch nor Keras.
+the op's properties (``fuses_activation`` and the other class attributes), and which converters map
+to the op. Converters are found by reading the backend and frontend source with ``ast`` (a
+``@converter(Dense)`` decorator, a ``@from_layer("Dense")`` function that builds a ``Dense``
+node), so generating the reference imports neither torch nor Keras.
 """
 
 from __future__ import annotations
@@ -46,13 +47,36 @@ NAMED_ENUMS = {
     frozenset(INITIALIZERS): "[initializer](#initializers)",
 }
 
-# (heading, folder, decorator) for each place a converter can map to an op.
+# (heading, package, decorator) for each place a converter can map to an op.
 CONVERTER_DIRS = (
-    ("PyTorch backend", "backends/torch/ops", "converter"),
-    ("Keras backend", "backends/keras/ops", "converter"),
-    ("from Keras", "frontends/keras/layers", "from_layer"),
-    ("from PyTorch", "frontends/torch/modules", "from_module"),
+    ("PyTorch backend", "nnspec.backends.torch.ops", "converter"),
+    ("Keras backend", "nnspec.backends.keras.ops", "converter"),
+    ("from Keras", "nnspec.frontends.keras.layers", "from_layer"),
+    ("from PyTorch", "nnspec.frontends.torch.modules", "from_module"),
 )
+
+
+# The op properties (class attributes of Node) the reference states, when set.
+PROPERTIES = {
+    "fuses_activation": "a following activation node fuses into it (`fuses_activation`)",
+    "inference_identity": "the identity at inference, removed by the identities pass "
+    "(`inference_identity`)",
+    "folds_batch_norm": "a following batch norm folds into its kernel and bias "
+    "(`folds_batch_norm`)",
+    "channel_axis_only": "reads only the channel axis, so it applies per time step as it is "
+    "(`channel_axis_only`)",
+}
+
+
+def _source_files(package: str) -> list[Path]:
+    """The converter package's files, from every folder of its ``__path__`` (the package
+    ``__init__`` imports no framework)."""
+    import importlib
+
+    folders = importlib.import_module(package).__path__
+    return sorted(
+        (p for folder in folders for p in Path(folder).glob("*.py")), key=lambda p: p.name
+    )
 
 
 def _decorator_args(fn: ast.FunctionDef, decorator: str) -> list[ast.expr] | None:
@@ -112,8 +136,9 @@ def _expand(names: set[str], values: dict[str, ast.AST]) -> set[str]:
 
 def _frontend_targets(fn: ast.FunctionDef, registered: str, values: dict[str, ast.AST]) -> set[str]:
     """The op classes a frontend function builds for one framework class: the entry of a
-    ``{"Conv2D": Conv2D, ...}`` table it reads, else every name it uses."""
-    used = _names_in(fn)
+    ``{"Conv2D": Conv2D, ...}`` table it reads, else every name its body uses (not its
+    annotations: ``layer: Any`` is typing's Any, not the spec's ``any`` op)."""
+    used = set().union(*(_names_in(stmt) for stmt in fn.body))
     for name in used & values.keys():
         table = values[name]
         if isinstance(table, ast.Dict):
@@ -123,13 +148,13 @@ def _frontend_targets(fn: ast.FunctionDef, registered: str, values: dict[str, as
     return _expand(used, values)
 
 
-def converters_by_class(root: Path = ROOT) -> dict[str, dict[str, list[str]]]:
+def converters_by_class() -> dict[str, dict[str, list[str]]]:
     """Op class name -> place -> what maps to it (``"yes"`` for a backend converter, the
     framework class names for a frontend)."""
     classes = {cls.__name__ for cls in catalog().values()}
     found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for place, folder, decorator in CONVERTER_DIRS:
-        for path in sorted((root / folder).glob("*.py")):
+    for place, package, decorator in CONVERTER_DIRS:
+        for path in _source_files(package):
             tree = ast.parse(path.read_text(encoding="utf-8"))
             values = {
                 t.id: node.value
@@ -219,6 +244,9 @@ def _op_section(tag: str, cls: type[Node], module, maps: dict[str, list[str]]) -
             lines.append(f"| `{key}` | {_type_text(props[key])} | {_default_text(field)} | {doc} |")
         lines.append("")
     lines += _weights_text(cls, module)
+    props = [text for attr, text in PROPERTIES.items() if getattr(cls, attr)]
+    if props:
+        lines += [f"Properties: {'; '.join(props)}.", ""]
     mapped = []
     for place, _, _ in CONVERTER_DIRS:
         names = maps.get(place)

@@ -269,8 +269,6 @@ def _parse_node(raw: Any, i: int, marks, file, issues: list[Issue]) -> Node | No
             )
         )
         return None
-    if isinstance(raw.get("inputs"), str):  # `inputs: x` is shorthand for `inputs: [x]`
-        raw = {**raw, "inputs": [raw["inputs"]]}
     try:
         return cls.model_validate(raw)
     except ValidationError as e:

@@ -12,10 +12,14 @@ from pydantic import (
     Field,
     PrivateAttr,
     SerializeAsAny,
+    WrapValidator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
-from .node import Node
+from .errors import SchemaError
+from .names import Namespace
+from .node import Node, one_or_list
 from .training import Training
 from .types import DType, SpecDim
 
@@ -27,6 +31,26 @@ def _has_batch_axis(v: object) -> object:
     if isinstance(v, list | tuple) and not v:
         raise ValueError("a shape includes the batch axis, so it has at least one dimension")
     return v
+
+
+def _as_op(value: Any, handler: Any) -> Any:
+    """A node given as a mapping is validated as the op its ``op`` names (so ``Model`` reads
+    its own dump and any dict), importing only that op's module; a node object stays as it is."""
+    if not isinstance(value, dict):
+        return handler(value)
+    from .ops import op_adapter
+
+    if "op" not in value:
+        raise PydanticCustomError("missing_op", "a node needs an `op` naming its op")
+    try:
+        adapter = op_adapter(value.get("op"))
+    except SchemaError as e:
+        raise PydanticCustomError("unknown_op", "{message}", {"message": str(e)}) from None
+    return adapter.validate_python(value)
+
+
+# A node of any op: the op-discriminated union, resolved per node (see ``_as_op``).
+AnyNode = SerializeAsAny[Annotated[Node, WrapValidator(_as_op)]]
 
 
 class InputSpec(BaseModel):
@@ -51,8 +75,10 @@ class Model(BaseModel):
     name: str = "model"
     metadata: dict[str, Any] = Field(default_factory=dict)
     inputs: dict[str, InputSpec]
-    nodes: list[SerializeAsAny[Node]]
-    outputs: list[str] = Field(default_factory=list)
+    nodes: list[AnyNode] = Field(
+        description="The nodes; one without `inputs` reads the previous node's output."
+    )
+    outputs: Annotated[list[str], BeforeValidator(one_or_list)] = Field(default_factory=list)
     weights: str | None = Field(None, description="safetensors file beside the YAML.")
     training: Training | None = Field(None, description="Optimizer, losses, regularisers.")
 
@@ -66,18 +92,11 @@ class Model(BaseModel):
     @model_validator(mode="after")
     def _fill_shorthand(self) -> Model:
         """Sequential shorthand: generated names, implicit inputs, last node as output."""
-        taken = set(self.inputs) | {n.name for n in self.nodes if n.name}
-        counters: dict[str, int] = {}
+        names = Namespace([*self.inputs, *(n.name for n in self.nodes if n.name)])
         previous = next(iter(self.inputs), None)
         for node in self.nodes:
             if node.name is None:
-                while True:
-                    counters[node.op] = counters.get(node.op, 0) + 1
-                    candidate = f"{node.op}_{counters[node.op]}"
-                    if candidate not in taken:
-                        break
-                taken.add(candidate)
-                node.name = candidate
+                node.name = names.name(node.op, numbered=True)
             if node.inputs is None:
                 node.inputs = [previous] if previous is not None else []
             previous = node.name

@@ -87,6 +87,11 @@ Int2 = ntuple(2)
 Int3 = ntuple(3)
 
 
+def one_or_list(v: Any) -> Any:
+    """``inputs: x`` is shorthand for ``inputs: [x]`` (and ``outputs: y`` for ``[y]``)."""
+    return [v] if isinstance(v, str) else v
+
+
 class Node(BaseModel):
     """A node of the graph. Subclasses set ``op`` to a ``Literal`` and add attributes."""
 
@@ -94,7 +99,7 @@ class Node(BaseModel):
 
     op: str
     name: str | None = Field(None, description="Unique node name; generated when absent.")
-    inputs: list[str] | None = Field(
+    inputs: Annotated[list[str] | None, BeforeValidator(one_or_list)] = Field(
         None,
         description="Names of the tensors this node reads (a node, `node:k` for its k-th "
         "output, or a model input). Absent: the previous node's output.",
@@ -107,6 +112,20 @@ class Node(BaseModel):
 
     # How many inputs the op takes: an int, or (min, max) with max None for "any".
     arity: ClassVar[int | tuple[int, int | None]] = 1
+
+    # Properties of the op the passes and converters read: class attributes, set in the op's
+    # class (one line, ``fuses_activation = True``), never YAML fields.
+    # Its ``activation`` is applied to its output (Keras' Dense/Conv), so a following activation
+    # node can be fused into it (recurrent ops' activation acts inside the cell: not fusable).
+    fuses_activation: ClassVar[bool] = False
+    # The identity at inference (dropout and its relatives): the identities pass removes it.
+    inference_identity: ClassVar[bool] = False
+    # Its kernel's last axis is its output channels (dense, conv; not grouped-by-input ops such
+    # as depthwise conv): a following batch norm folds into its kernel and bias.
+    folds_batch_norm: ClassVar[bool] = False
+    # Reads only the channel (last) axis of each position (dense): applied to any leading axes,
+    # per time step included, it computes the same, so TimeDistributed(op) is the op itself.
+    channel_axis_only: ClassVar[bool] = False
 
     @model_validator(mode="before")
     @classmethod

@@ -53,3 +53,16 @@ def test_validate_without_weights_skips_numpy():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_validate_imports_only_the_op_modules_the_spec_uses():
+    """The generated tag index (spec/ops/_index.py) points each op at its module."""
+    code = (
+        "import sys\nfrom nnspec.cli import main\n"
+        f"main(['validate', {str(EXAMPLE)!r}])\n"
+        "print(sorted(m.rsplit('.', 1)[1] for m in sys.modules "
+        "if m.startswith('nnspec.spec.ops.') and m != 'nnspec.spec.ops._index'))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    ops = proc.stdout.strip().splitlines()[-1]
+    assert ops == "['conv', 'dense', 'dropout', 'flatten', 'pooling']"

@@ -2,14 +2,10 @@
 
 from ..registry import ConverterRegistry
 
+# Ops this backend refuses on purpose: op tag -> the reason shown to the user.
+UNSUPPORTED: dict[str, str] = {}
 
-def _modules() -> tuple[str, ...]:
-    from .ops import KERAS_OP_MODULES
-
-    return KERAS_OP_MODULES
-
-
-REGISTRY = ConverterRegistry("Keras", __package__, _modules)
+REGISTRY = ConverterRegistry("Keras", __package__, UNSUPPORTED)
 converter = REGISTRY.converter
 converter_for = REGISTRY.converter_for
 supported = REGISTRY.supported

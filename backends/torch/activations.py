@@ -8,6 +8,8 @@ lambda where there are extra arguments). The activations PyTorch lacks are funct
 
 from __future__ import annotations
 
+from nnspec.spec.activations import READS_CHANNEL_AXIS
+
 ACTIVATIONS: dict[str, tuple[str, str]] = {
     "relu": ("F.relu", ""),
     "relu6": ("F.relu6", ""),
@@ -39,9 +41,8 @@ ACTIVATIONS: dict[str, tuple[str, str]] = {
     "sparse_sigmoid": ("sparse_sigmoid", ""),
 }
 
-# Activations that are functions of runtime.py.
-RUNTIME = {"squareplus", "sparse_plus", "sparse_sigmoid", "hard_sigmoid_keras2"}
-AXIS_DEPENDENT = {"softmax", "log_softmax"}  # read the last (channels) axis
+# Activations that are functions of runtime.py: those written without a module prefix.
+RUNTIME = frozenset(name for name, (fn, _) in ACTIVATIONS.items() if "." not in fn)
 
 
 def apply_activation(name: str, x: str, dim: int | None = None) -> str:
@@ -49,7 +50,7 @@ def apply_activation(name: str, x: str, dim: int | None = None) -> str:
     if name == "linear":
         return x
     fn, extra = ACTIVATIONS[name]
-    if name in AXIS_DEPENDENT and dim is not None:
+    if name in READS_CHANNEL_AXIS and dim is not None:
         extra = f", dim={dim}"
     return f"{fn}({x}{extra})"
 

@@ -17,12 +17,12 @@ import numpy as np
 from nnspec.spec.errors import ConversionError
 from nnspec.spec.graph import topological_nodes
 from nnspec.spec.model import Model
+from nnspec.spec.names import Namespace
 from nnspec.spec.node import Node
 from nnspec.spec.types import TensorType
 
 from ..codegen_common import (
     VERSION,
-    Namespace,
     call,
     checked_analysis,
     class_name,
@@ -34,7 +34,7 @@ from ..codegen_common import (
 from .activations import RUNTIME, apply_activation
 from .describe import Module, Op, Tensor, as_op
 from .layout import CF, CL, Layout, Plan, assign, convert, suffix, torch_dim
-from .registry import converter_for, layout_rule
+from .registry import converter_for, layout_rule, takes_padding
 from .reserved import FILE_NAMES, MODULE_ATTRIBUTES
 
 
@@ -143,12 +143,10 @@ def _f32(a) -> np.ndarray:
     return np.require(a, requirements="C")  # ascontiguousarray would make a 0-d array 1-d
 
 
-FOLDABLE = ("conv1d", "conv2d", "conv3d", "depthwise_conv1d", "depthwise_conv2d")
-
-
 def foldable_padding(model: Model) -> dict[str, str]:
-    """zero_padding nodes whose symmetric padding their only reader, a 'valid' convolution,
-    takes as its own ``padding=``: {conv node: padding node}."""
+    """zero_padding nodes whose symmetric padding their only reader, a 'valid' convolution
+    (a converter registered with ``absorbs_padding``), takes as its own ``padding=``:
+    {conv node: padding node}."""
     readers: dict[str, list[Node]] = {}
     for n in model.nodes:
         for r in n.inputs or []:
@@ -164,7 +162,7 @@ def foldable_padding(model: Model) -> dict[str, str]:
             continue
         conv = by_name[users[0].name]
         if (
-            conv.op in FOLDABLE
+            takes_padding(conv)
             and conv.padding == "valid"
             and conv.shares is None
             and conv.name not in shared
@@ -184,9 +182,10 @@ class Generator:
         self.channels_first = channels_first
         self.plan: Plan = assign(model, self.a, layout_rule, channels_first)
         reserved_locals = ("self", *FILE_NAMES, *runtime_functions())
-        self.attrs = Namespace(MODULE_ATTRIBUTES)  # `self.x` never meets a global name
-        self.locals = Namespace((*reserved_locals, "_"))  # `_`: outputs nobody reads
-        self.class_name = Namespace(reserved_locals).name(class_name(model.name))
+        # `self.x` never meets a global name; `_` is for outputs nobody reads
+        self.attrs = Namespace(MODULE_ATTRIBUTES, identifiers=True)
+        self.locals = Namespace((*reserved_locals, "_"), identifiers=True)
+        self.class_name = Namespace(reserved_locals, identifiers=True).name(class_name(model.name))
         self.locals.reserve(self.class_name)
         self._attr: dict[tuple[str, str], str] = {}
         self.init_lines: list[str] = []

@@ -2,17 +2,14 @@
 
 from ..registry import ConverterRegistry
 
+# Ops this backend refuses on purpose: op tag -> the reason shown to the user.
+UNSUPPORTED: dict[str, str] = {}
 
-def _modules() -> tuple[str, ...]:
-    from .ops import TORCH_OP_MODULES
-
-    return TORCH_OP_MODULES
-
-
-REGISTRY = ConverterRegistry("PyTorch", __package__, _modules)
+REGISTRY = ConverterRegistry("PyTorch", __package__, UNSUPPORTED)
 converter = REGISTRY.converter
 converter_for = REGISTRY.converter_for
 supported = REGISTRY.supported
+takes_padding = REGISTRY.takes_padding
 
 
 def layout_rule(node):

@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable
 from functools import cache
 
+from nnspec.spec.discover import public_modules
+
 _MODULES: dict[str, Callable] = {}
 _FUNCTIONS: dict[str, Callable] = {}
 
@@ -50,7 +52,6 @@ REFUSED = {
     "Softmin": "the spec has no softmin; write softmax(-x)",
     "Softmax2d": "use Softmax(dim=-3)",
     "Threshold": "the spec has no threshold op with a replacement value",
-    "GLU": "the spec has no split op for gated linear units",
     "ChannelShuffle": "the spec has no channel shuffle op",
     "CosineSimilarity": "use the spec's dot op with normalize (not converted from torch yet)",
     "PairwiseDistance": "the spec has no distance op",
@@ -86,9 +87,7 @@ def from_function(*names: str):
 
 @cache
 def _load_builtin() -> None:
-    from .modules import TORCH_MODULE_MODULES
-
-    for mod in TORCH_MODULE_MODULES:
+    for mod in public_modules(f"{__package__}.modules"):
         importlib.import_module(f"{__package__}.modules.{mod}")
 
 

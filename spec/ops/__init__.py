@@ -1,9 +1,11 @@
-"""The op catalog. Adding an op: one module here, its line in OP_MODULES, and its converters.
+"""The op catalog: every public module of this package, each listing its node classes in ``OPS``.
 
-Each module lists its node classes in ``OPS``; a module holds one op or one family sharing
-attributes and a shape rule (``pooling`` holds max/avg pooling in 1-3 D). OP_MODULES names
-the tags of each module so that loading a spec imports only the modules it uses (a test
-checks the table against the classes).
+Adding an op is adding its module here (and its converters); nothing lists it by hand. A
+module holds one op or one family sharing attributes and a shape rule (``pooling`` holds
+max/avg pooling in 1-3 D). ``_index.py``, generated from the modules' ``OPS`` by
+``python -m nnspec.spec.gen_index``, says which module declares each tag, so that loading a
+spec imports only the modules it uses; a tag it lacks is still found, by importing them all
+(a test fails while the index is stale).
 """
 
 from __future__ import annotations
@@ -11,153 +13,49 @@ from __future__ import annotations
 import difflib
 import importlib
 from functools import cache
+from typing import Annotated, Any, Union
 
+from pydantic import Field, TypeAdapter
+
+from ..discover import public_modules
 from ..errors import SchemaError
 from ..node import Node
-
-OP_MODULES: dict[str, tuple[str, ...]] = {
-    "constant": ("constant", "zeros_like", "ones_like", "full_like"),
-    "elementwise": (
-        "abs",
-        "neg",
-        "sign",
-        "exp",
-        "log",
-        "log1p",
-        "log2",
-        "log10",
-        "sqrt",
-        "rsqrt",
-        "square",
-        "reciprocal",
-        "sin",
-        "cos",
-        "tanh",
-        "erf",
-        "floor",
-        "ceil",
-        "round",
-        "log_sigmoid",
-        "tanh_shrink",
-        "clip",
-        "softplus",
-        "shrink",
-        "logical_not",
-        "cast",
-        "divide",
-        "floor_divide",
-        "mod",
-        "power",
-        "equal",
-        "not_equal",
-        "less",
-        "less_equal",
-        "greater",
-        "greater_equal",
-        "logical_and",
-        "logical_or",
-        "logical_xor",
-        "where",
-    ),
-    "reduce": (
-        "sum",
-        "mean",
-        "max",
-        "min",
-        "prod",
-        "var",
-        "std",
-        "logsumexp",
-        "norm",
-        "any",
-        "all",
-        "argmax",
-        "argmin",
-        "cumsum",
-    ),
-    "linalg": ("matmul", "einsum", "scaled_dot_product_attention"),
-    "shape_ops": (
-        "squeeze",
-        "expand_dims",
-        "broadcast_to",
-        "tile",
-        "repeat_interleave",
-        "split",
-        "stack",
-        "flip",
-        "roll",
-        "pad",
-        "depth_to_space",
-        "space_to_depth",
-    ),
-    "indexing": ("slice", "take", "take_along_axis"),
-    "spatial_ops": ("instance_norm", "adaptive_avg_pool2d", "adaptive_max_pool2d", "interpolate"),
-    "activation": ("activation", "relu", "leaky_relu", "prelu", "elu", "softmax"),
-    "attention": ("multi_head_attention", "attention", "additive_attention"),
-    "batch_norm": ("batch_norm",),
-    "conv": ("conv1d", "conv2d", "conv3d"),
-    "conv_transpose": ("conv1d_transpose", "conv2d_transpose", "conv3d_transpose"),
-    "cropping": ("cropping1d", "cropping2d", "cropping3d"),
-    "dense": ("dense",),
-    "depthwise_conv": ("depthwise_conv1d", "depthwise_conv2d"),
-    "dropout": (
-        "identity",
-        "dropout",
-        "spatial_dropout",
-        "gaussian_noise",
-        "gaussian_dropout",
-        "alpha_dropout",
-        "activity_regularization",
-    ),
-    "embedding": ("embedding",),
-    "flatten": ("flatten",),
-    "global_pool": (
-        "global_max_pool1d",
-        "global_max_pool2d",
-        "global_max_pool3d",
-        "global_avg_pool1d",
-        "global_avg_pool2d",
-        "global_avg_pool3d",
-    ),
-    "group_norm": ("group_norm",),
-    "layer_norm": ("layer_norm",),
-    "layer_scale": ("layer_scale",),
-    "masking": ("masking",),
-    "merge": ("add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot"),
-    "normalization": ("normalization",),
-    "permute": ("permute",),
-    "pooling": ("max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d"),
-    "recurrent": ("lstm", "gru", "simple_rnn"),
-    "repeat_vector": ("repeat_vector",),
-    "rescaling": ("rescaling",),
-    "reshape": ("reshape",),
-    "rms_norm": ("rms_norm",),
-    "resizing": ("resizing", "center_crop"),
-    "separable_conv": ("separable_conv1d", "separable_conv2d"),
-    "time_distributed": ("time_distributed",),
-    "unit_norm": ("unit_norm",),
-    "upsampling": ("upsampling1d", "upsampling2d", "upsampling3d"),
-    "zero_padding": ("zero_padding1d", "zero_padding2d", "zero_padding3d"),
-}
+from ._index import MODULE_OF
 
 _user_ops: dict[str, type[Node]] = {}
 
 
-_MODULE_OF = {tag: mod for mod, tags in OP_MODULES.items() for tag in tags}
+@cache
+def op_module_names() -> tuple[str, ...]:
+    """The op modules: every public module of this package (found, not listed)."""
+    return public_modules(__name__)
 
 
 @cache
 def _module_ops(mod: str) -> dict[str, type[Node]]:
-    ops = {cls.tag(): cls for cls in importlib.import_module(f"{__name__}.{mod}").OPS}
-    if tuple(ops) != OP_MODULES[mod]:
-        raise RuntimeError(
-            f"OP_MODULES[{mod!r}] lists {OP_MODULES[mod]}, the module declares {tuple(ops)}"
-        )
-    return ops
+    return {cls.tag(): cls for cls in importlib.import_module(f"{__name__}.{mod}").OPS}
+
+
+def tag_index() -> dict[str, str]:
+    """Op tag -> the module declaring it, from every module's ``OPS`` (imports them all);
+    ``_index.py`` is this table, generated, so that loading a spec needs only its own ops."""
+    index: dict[str, str] = {}
+    for mod in op_module_names():
+        for tag in _module_ops(mod):
+            if tag in index:
+                raise RuntimeError(f"op {tag!r} is declared twice: in {index[tag]} and in {mod}")
+            index[tag] = mod
+    return index
 
 
 def _builtin() -> dict[str, type[Node]]:
-    return {tag: cls for mod in OP_MODULES for tag, cls in _module_ops(mod).items()}
+    return {tag: _module_ops(mod)[tag] for tag, mod in tag_index().items()}
+
+
+def reset() -> None:
+    """Forget the modules found so far (a test that adds a folder to ``__path__``)."""
+    op_module_names.cache_clear()
+    _module_ops.cache_clear()
 
 
 def catalog() -> dict[str, type[Node]]:
@@ -191,9 +89,29 @@ def op_class(tag: object) -> type[Node]:
     """The node class for a tag, or a SchemaError suggesting the nearest known names."""
     if isinstance(tag, str) and tag in _user_ops:
         return _user_ops[tag]
-    if isinstance(tag, str) and tag in _MODULE_OF:
-        return _module_ops(_MODULE_OF[tag])[tag]
-    ops = catalog()
+    indexed = MODULE_OF.get(tag) if isinstance(tag, str) else None
+    if indexed in op_module_names() and tag in (ops := _module_ops(indexed)):
+        return ops[tag]
+    ops = catalog()  # a tag missing from the index (not regenerated yet) is still found
+    if isinstance(tag, str) and tag in ops:
+        return ops[tag]
     near = difflib.get_close_matches(str(tag), list(ops), n=3, cutoff=0.6)
     hint = f"did you mean {', '.join(repr(n) for n in near)}?" if near else None
     raise SchemaError(f"unknown op {tag!r}", attr="op", hint=hint)
+
+
+def op_union(classes: tuple[type[Node], ...]) -> Any:
+    """The node type discriminated on ``op`` over ``classes``: the JSON Schema uses the union of
+    every op; ``Model`` validates a mapping with the union of its own op alone (op_adapter)."""
+    return Annotated[Union[classes], Field(discriminator="op")]  # noqa: UP007 (a runtime tuple)
+
+
+@cache
+def _adapter(cls: type[Node]) -> TypeAdapter:
+    return TypeAdapter(op_union((cls,)))
+
+
+def op_adapter(tag: object) -> TypeAdapter:
+    """Validates a mapping as the op it names (errors located ``(tag, attribute)``, as in the
+    union of every op); imports only that op's module."""
+    return _adapter(op_class(tag))

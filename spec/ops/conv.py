@@ -16,6 +16,8 @@ class _Conv(Node):
     """Shared rule for conv1d/2d/3d. Kernel layout (*kernel_size, C // groups, filters)."""
 
     rank: ClassVar[int]
+    fuses_activation = True
+    folds_batch_norm = True
 
     filters: PositiveInt = Field(description="Number of output channels.")
     padding: Literal["valid", "same"] = Field(

@@ -60,6 +60,7 @@ class _ConvTranspose(Node):
     """Shared rule for conv1d_transpose and conv2d_transpose."""
 
     rank: ClassVar[int]
+    fuses_activation = True
 
     filters: PositiveInt = Field(description="Number of output channels.")
     padding: Literal["valid", "same"] = "valid"

@@ -18,6 +18,9 @@ class Dense(Node):
     Weights: ``kernel`` (F, units); ``bias`` (units,) when ``use_bias``.
     """
 
+    fuses_activation = True
+    folds_batch_norm = True
+    channel_axis_only = True
     op: Literal["dense"] = "dense"
     units: PositiveInt = Field(description="Output features.")
     activation: Activation = Field("linear", description="Activation applied after the bias.")

@@ -37,6 +37,7 @@ class _DepthwiseConv(Node):
     """Shared rule for depthwise_conv1d and depthwise_conv2d."""
 
     rank: ClassVar[int]
+    fuses_activation = True
 
     padding: Literal["valid", "same"] = Field(
         "valid", description="'same' pads as TensorFlow does: the odd extra cell goes after."

@@ -21,6 +21,8 @@ Rate = Annotated[float, Field(ge=0, le=1, description="Fraction of the units to 
 class _Identity(Node):
     """Shared rule: output = input."""
 
+    inference_identity = True
+
     def infer(self, x: TensorType) -> TensorType:
         return x
 

@@ -38,6 +38,7 @@ class _SeparableConv(Node):
     """Shared rule for separable_conv1d and separable_conv2d."""
 
     rank: ClassVar[int]
+    fuses_activation = True
 
     filters: PositiveInt = Field(description="Number of output channels.")
     padding: Literal["valid", "same"] = Field(

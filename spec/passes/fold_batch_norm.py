@@ -5,8 +5,8 @@ per output channel, so with ``x = in @ kernel + bias`` it folds into a new kerne
 ``kernel * s`` and ``(bias - mean) * s + beta`` with ``s = gamma / sqrt(var + epsilon)``.
 
 Folded when the batch norm normalises the last axis, its input is the main output of a
-dense/conv1d/conv2d/conv3d node with a linear activation, and the batch norm is that node's
-only reader. The folded node keeps its name (or takes the batch norm's when that was a
+node whose class sets ``folds_batch_norm`` (dense, conv1d/2d/3d) with a linear activation,
+and the batch norm is that node's only reader. The folded node keeps its name (or takes the batch norm's when that was a
 model output) and gets ``use_bias: true``.
 
 A model without weights (initialiser-only) is returned unchanged: folding is arithmetic on
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from ..model import Model
     from ..node import Node
 
-FOLDS_INTO = frozenset({"dense", "conv1d", "conv2d", "conv3d"})
 BATCH_NORM_OP = "batch_norm"
 
 
@@ -63,7 +62,7 @@ def _over_last_axis(bn: Node, rank: int) -> bool:
 
 
 def _folds_into(node: Node) -> bool:
-    return node.op in FOLDS_INTO and getattr(node, "activation", None) == "linear"
+    return type(node).folds_batch_norm and getattr(node, "activation", None) == "linear"
 
 
 def _folded(layer: dict, norm: dict, bn: Node) -> dict[str, np.ndarray] | None:

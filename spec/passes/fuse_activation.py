@@ -1,8 +1,8 @@
 """Fold a standalone ``activation`` node into the dense/conv node before it, and back.
 
 ``fuse_activation``: ``conv -> activation(relu)`` becomes ``conv(activation=relu)`` when the
-conv's activation is linear and the activation node is the conv's only reader. ``relu``,
-``elu`` and ``softmax`` nodes fuse too when their settings equal the named activation's. The fused
+conv's activation is linear and the activation node is the conv's only reader (dense/conv:
+the op classes that set ``fuses_activation``). ``relu``, ``elu`` and ``softmax`` nodes fuse too when their settings equal the named activation's. The fused
 node keeps the conv's name and weights; readers of the activation node read it instead
 (when the activation node was a model output, the fused node takes its name).
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..names import Namespace
 from ..ops import catalog
 from ._rewrite import Rewrite, Uses, rebuild
 
@@ -28,27 +29,9 @@ if TYPE_CHECKING:
 
 ACTIVATION_OP = "activation"
 
-# Ops whose `activation` attribute is applied to their output, as Keras' Dense/Conv do.
-# (Recurrent ops also have an `activation`, but it acts inside the cell.)
-FUSABLE = frozenset(
-    {
-        "dense",
-        "conv1d",
-        "conv2d",
-        "conv3d",
-        "depthwise_conv1d",
-        "depthwise_conv2d",
-        "separable_conv1d",
-        "separable_conv2d",
-        "conv1d_transpose",
-        "conv2d_transpose",
-        "conv3d_transpose",
-    }
-)
-
 
 def _fusable(node: Node) -> bool:
-    return node.op in FUSABLE and getattr(node, "activation", None) == "linear"
+    return type(node).fuses_activation and getattr(node, "activation", None) == "linear"
 
 
 # Activation layers with parameters, and the settings under which a named activation says
@@ -95,7 +78,7 @@ def fuse_activation(model: Model) -> Model:
 
 def split_activation(model: Model) -> Model:
     activation_cls = catalog()[ACTIVATION_OP]
-    taken = {n.name for n in model.nodes} | set(model.inputs)
+    names = Namespace([*(n.name for n in model.nodes), *model.inputs])
     outputs = set(model.outputs)
     readers_move: dict[str, str] = {}  # split node -> its activation node (not an output)
     params_move: dict[str, str] = {}  # split output node -> new name of its linear part
@@ -104,15 +87,15 @@ def split_activation(model: Model) -> Model:
     for node in model.nodes:
         linear = node.model_copy(deep=True)
         nodes.append(linear)
-        if node.op not in FUSABLE or getattr(node, "activation", "linear") == "linear":
+        if not type(node).fuses_activation or getattr(node, "activation", "linear") == "linear":
             continue
         linear.activation = "linear"
         if node.name in outputs:
             # The activation keeps the output's name; the linear part moves aside.
-            linear.name = params_move[node.name] = _fresh(f"{node.name}_linear", taken)
+            linear.name = params_move[node.name] = names.name(f"{node.name}_linear")
             act_name = node.name
         else:
-            act_name = readers_move[node.name] = _fresh(f"{node.name}_{node.activation}", taken)
+            act_name = readers_move[node.name] = names.name(f"{node.name}_{node.activation}")
         act = activation_cls(name=act_name, inputs=[linear.name], activation=node.activation)
         nodes.append(act)
         added.add(id(act))
@@ -128,13 +111,3 @@ def split_activation(model: Model) -> Model:
         node, param = key.split("/", 1)
         params[f"{params_move.get(node, node)}/{param}"] = value
     return rebuild(model, nodes, list(model.outputs), params)
-
-
-def _fresh(name: str, taken: set[str]) -> str:
-    """``name``, or ``name_1``, ``name_2``... whichever is free (and now taken)."""
-    candidate, k = name, 0
-    while candidate in taken:
-        k += 1
-        candidate = f"{name}_{k}"
-    taken.add(candidate)
-    return candidate

@@ -1,4 +1,5 @@
-"""Remove ops that are identities at inference: dropout and its relatives.
+"""Remove ops that are identities at inference: dropout and its relatives (the op classes
+that set ``inference_identity``).
 
 Readers of a removed node read its input instead. A removed node that is a model output
 keeps its name: the node before it takes that name (with its weights), so the model's
@@ -16,18 +17,6 @@ from ._rewrite import Rewrite, Uses
 if TYPE_CHECKING:
     from ..model import Model
 
-INFERENCE_IDENTITIES = frozenset(
-    {
-        "dropout",
-        "spatial_dropout",
-        "gaussian_noise",
-        "gaussian_dropout",
-        "alpha_dropout",
-        "activity_regularization",
-        "identity",
-    }
-)
-
 
 def identities(model: Model) -> Model:
     uses = Uses(model)
@@ -35,7 +24,7 @@ def identities(model: Model) -> Model:
     # Topological order, so a chain of identities resolves to the first real tensor.
     for node in topological_nodes(model):
         if (
-            node.op in INFERENCE_IDENTITIES
+            type(node).inference_identity
             and len(node.inputs or ()) == 1
             and node.name not in uses.shared
         ):

@@ -37,3 +37,11 @@ def test_check_mode_reports_a_stale_file(tmp_path, capsys):
     assert main(["--check", "--output", str(stale)]) == 1
     assert main(["--output", str(stale)]) == 0
     assert main(["--check", "--output", str(stale)]) == 0
+
+
+def test_op_properties_are_stated():
+    text = render()
+    dense = text.split("## `dense`\n", 1)[1].split("\n## ", 1)[0]
+    dropout = text.split("## `dropout`\n", 1)[1].split("\n## ", 1)[0]
+    assert "(`fuses_activation`)" in dense and "(`inference_identity`)" not in dense
+    assert "(`inference_identity`)" in dropout

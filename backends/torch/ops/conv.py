@@ -82,7 +82,7 @@ def conv_module(node, ctx, cls: str, c_in: int, c_out: int, padding, weights, gr
     )
 
 
-@converter(Conv1D, Conv2D, Conv3D, layout=channels_first)
+@converter(Conv1D, Conv2D, Conv3D, layout=channels_first, absorbs_padding=True)
 def conv(node, ctx) -> Op:
     x, padding = padded_input(node, ctx)
     weights = {"weight": kernel_to_torch(ctx.params["kernel"])}

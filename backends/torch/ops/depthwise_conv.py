@@ -33,7 +33,7 @@ def depthwise_module(node, ctx, kernel: str, *, bias: bool) -> tuple[str, Module
     return x, conv_module(node, ctx, cls, channels, out, padding, weights, groups=channels)
 
 
-@converter(DepthwiseConv1D, DepthwiseConv2D, layout=channels_first)
+@converter(DepthwiseConv1D, DepthwiseConv2D, layout=channels_first, absorbs_padding=True)
 def depthwise_conv(node, ctx) -> Op:
     x, module = depthwise_module(node, ctx, "kernel", bias=node.use_bias)
     layer = ctx.attr()

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from nnspec.spec.errors import ConversionError
 from nnspec.spec.ops.attention import AdditiveAttention, Attention, MultiHeadAttention
+from nnspec.spec.ops.elementwise import Cast
 
+from .._common import tensor_refs
 from ..registry import from_layer
 from .attention_ops import attention_nodes
-from .masking import tensor_refs
-
-
-def _fail(ctx, key: str, value, why: str) -> ConversionError:
-    return ConversionError(
-        f"layer {ctx.layer.name!r} ({type(ctx.layer).__name__}): {key}={value!r} is not "
-        f"supported ({why})",
-        node=ctx.layer.name,
-        attr=key,
-    )
 
 
 def _argument(ctx, index: int, key: str):
@@ -35,31 +26,40 @@ def _mask_kwargs(ctx) -> dict[str, str]:
     }
 
 
+def _explicit_mask(ctx, mask) -> str | None:
+    """The attention_mask argument as a reference (Keras casts a non-boolean one)."""
+    if mask is None:
+        return None
+    ref = tensor_refs(ctx)[id(mask)]
+    if str(mask.dtype) != "bool":  # Keras casts it: nonzero is kept
+        return ctx.node(Cast, suffix="mask", inputs=[ref], dtype="bool").name
+    return ref
+
+
 @from_layer("GroupedQueryAttention")
 def grouped_query_attention(layer, ctx):
     cfg = ctx.config
     for key in ("use_gate", "sliding_window"):
         if cfg.get(key) not in (None, False):
-            raise _fail(ctx, key, cfg[key], "no nnspec equivalent yet")
+            raise ctx.refuse(key, "no nnspec equivalent yet")
     if ctx.call_kwargs.get("return_attention_scores"):
-        raise _fail(ctx, "return_attention_scores", True, "one output per layer only")
-    refs = tensor_refs(ctx)
+        raise ctx.refuse("return_attention_scores", "one output per layer only", value=True)
     query, value = _argument(ctx, 0, "query"), _argument(ctx, 1, "value")
     key, mask = _argument(ctx, 2, "key"), ctx.call_kwargs.get("attention_mask")
     causal = bool(ctx.call_kwargs.get("use_causal_mask", False))
-    mask_ref = refs[id(mask)] if mask is not None else None
-    return attention_nodes(layer, ctx, query, value, key, mask_ref, causal, _mask_kwargs(ctx))
+    explicit = _explicit_mask(ctx, mask)
+    return attention_nodes(layer, ctx, query, value, key, explicit, causal, _mask_kwargs(ctx))
 
 
 @from_layer("MultiHeadAttention")
 def multi_head_attention(layer, ctx):
     cfg = ctx.config
     if cfg.get("use_gate"):
-        raise _fail(ctx, "use_gate", True, "gated attention has no nnspec op yet")
+        raise ctx.refuse("use_gate", "gated attention has no nnspec op yet", value=True)
     if cfg.get("sliding_window") is not None:
-        raise _fail(ctx, "sliding_window", cfg["sliding_window"], "no nnspec op yet")
+        raise ctx.refuse("sliding_window", "no nnspec op yet", value=cfg["sliding_window"])
     if ctx.call_kwargs.get("return_attention_scores"):
-        raise _fail(ctx, "return_attention_scores", True, "one output per layer only")
+        raise ctx.refuse("return_attention_scores", "one output per layer only", value=True)
     refs = tensor_refs(ctx)
     query, value = _argument(ctx, 0, "query"), _argument(ctx, 1, "value")
     key, mask = _argument(ctx, 2, "key"), ctx.call_kwargs.get("attention_mask")
@@ -70,18 +70,20 @@ def multi_head_attention(layer, ctx):
         ctx.call_kwargs.get(k) is not None for k in ("value_mask", "key_mask")
     )
     if masked or cfg.get("attention_axes") not in (None, (1,), [1]) or len(query.shape) != 3:
-        mask_ref = refs[id(mask)] if mask is not None else None
-        return attention_nodes(layer, ctx, query, value, key, mask_ref, causal, _mask_kwargs(ctx))
+        explicit = _explicit_mask(ctx, mask)
+        return attention_nodes(layer, ctx, query, value, key, explicit, causal, _mask_kwargs(ctx))
     inputs = [refs[id(query)], refs[id(value)]]
     if key is not None and key is not value:
         inputs.append(refs[id(key)])
-    if mask is not None:
+    if mask is not None and str(mask.dtype) != "bool":  # Keras casts it: nonzero is kept
+        inputs.append(ctx.node(Cast, suffix="mask", inputs=[refs[id(mask)]], dtype="bool").name)
+    elif mask is not None:
         inputs.append(refs[id(mask)])
     ctx._importer.masks_cleared.update(id(t) for t in (query, value, key) if t is not None)
     out = cfg.get("output_shape")
     if isinstance(out, list | tuple):
         if len(out) != 1:
-            raise _fail(ctx, "output_shape", out, "only one output axis (an int)")
+            raise ctx.refuse("output_shape", "only one output axis (an int)", value=out)
         out = out[0]
     weights = {}
     for name, sub in (
@@ -114,16 +116,15 @@ def attention(layer, ctx):
     cfg = ctx.config
     for key in ("mask", "return_attention_scores"):
         if ctx.call_kwargs.get(key) not in (None, False):
-            raise _fail(ctx, key, "given", "masks and attention scores are not supported")
+            raise ctx.refuse(key, "masks and attention scores are not supported", value="given")
     refs = tensor_refs(ctx)
     tensors = _argument(ctx, 0, "inputs")
     if any(getattr(t, "_keras_mask", None) is not None for t in tensors):  # read in call
-        raise _fail(
-            ctx,
+        raise ctx.refuse(
             "mask",
-            "Keras mask",
             "its inputs carry a padding mask (Masking or Embedding(mask_zero=True) "
             "upstream), which nnspec does not apply inside Attention yet",
+            value="Keras mask",
         )
     inputs = [refs[id(t)] for t in tensors]
     attrs = dict(

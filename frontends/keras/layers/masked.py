@@ -10,7 +10,15 @@ from nnspec.spec.ops import reduce as R
 from nnspec.spec.ops import shape_ops as S
 from nnspec.spec.ops.activation import Softmax
 
-from .masking import mask_source, tensor_refs
+from .._common import tensor_refs
+from .masking import mask_source
+
+
+def keras_made_mask(mask) -> bool:
+    """The mask Keras computes for Embedding(mask_zero=True) (``not_equal``) or Masking
+    (``any(not_equal)``), as opposed to a mask tensor a traced layer's code computes."""
+    history = getattr(mask, "_keras_history", None)
+    return history is not None and type(history.operation).__name__ in ("NotEqual", "Any")
 
 
 def keras_mask(ctx) -> str | None:

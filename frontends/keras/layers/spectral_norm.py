@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from nnspec.spec.errors import ConversionError
 
-from ..importer import LayerCtx
+from ..context import LayerCtx
 from ..registry import converter_for, from_layer, layer_key
 
 

@@ -1,26 +1,2 @@
-"""PyTorch converters, one module per spec op module (same names as spec/ops/)."""
-
-TORCH_MODULE_MODULES = (
-    "activation",
-    "attention",
-    "batch_norm",
-    "conv",
-    "conv_transpose",
-    "cropping",
-    "dense",
-    "dropout",
-    "embedding",
-    "flatten",
-    "global_pool",
-    "group_norm",
-    "layer_norm",
-    "merge",
-    "permute",
-    "pooling",
-    "recurrent",
-    "reshape",
-    "tensor_ops",
-    "tensor_shape",
-    "upsampling",
-    "zero_padding",
-)
+"""PyTorch module and function converters, one module per spec op module or family of
+PyTorch calls; every public module here is loaded by the registry, none is listed."""

@@ -20,7 +20,7 @@ from nnspec.spec.ops.merge import Maximum, Minimum
 from ..constants import as_tensor
 from ..registry import from_function, from_module
 from ..values import Const, Tensor, identity
-from .merge import common_layout
+from ._common import common_layout
 
 _NUMBER = (int, float, bool)
 
