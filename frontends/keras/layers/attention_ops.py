@@ -42,9 +42,7 @@ class _Steps:
 
 
 def _fail(ctx, why: str) -> ConversionError:
-    return ConversionError(
-        f"layer {ctx.layer.name!r} ({type(ctx.layer).__name__}): {why}", node=ctx.layer.name
-    )
+    return ctx.fail(why)
 
 
 def has_mask(ctx, tensor) -> bool:

@@ -4,7 +4,6 @@ each returns its images unchanged, converted to the layer's compute dtype (Keras
 changes nothing: ``model.predict`` and ``model(x, training=False)`` pass ``training=False`` to
 every layer, overriding it."""
 
-from nnspec.spec.errors import ConversionError
 from nnspec.spec.ops.dropout import Identity
 from nnspec.spec.ops.elementwise import Cast
 
@@ -62,12 +61,11 @@ def random_crop(layer, ctx):
     shape = ctx.in_shapes[0]
     have = tuple(shape[a] for a in axes)
     if have != (cfg["height"], cfg["width"]):
-        raise ConversionError(
-            f"layer {layer.name!r} (RandomCrop): its input is {have[0]}x{have[1]}, not the "
+        raise ctx.fail(
+            f"its input is {have[0]}x{have[1]}, not the "
             f"crop size {cfg['height']}x{cfg['width']}; Keras 3.15 declares a "
             f"{cfg['height']}x{cfg['width']} output but returns the input unchanged at "
             "inference, so the model has no one meaning",
-            node=layer.name,
             attr="height",
             hint="use CenterCrop (or Resizing) for a crop at inference",
         )

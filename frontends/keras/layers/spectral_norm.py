@@ -6,8 +6,6 @@ and is not carried (the converted model has that many fewer parameters)."""
 
 from __future__ import annotations
 
-from nnspec.spec.errors import ConversionError
-
 from ..context import LayerCtx
 from ..registry import converter_for, from_layer, layer_key
 
@@ -33,10 +31,9 @@ def spectral_norm(layer, ctx):
     inner = layer.layer
     convert = converter_for(layer_key(inner))
     if convert is None:
-        raise ConversionError(
-            f"layer {layer.name!r} (SpectralNormalization) around {inner.name!r} "
-            f"({type(inner).__name__}): nnspec has no converter for the wrapped layer",
-            node=layer.name,
+        raise ctx.fail(
+            f"around {inner.name!r} ({type(inner).__name__}): nnspec has no converter for "
+            "the wrapped layer",
             attr="layer",
         )
     return convert(inner, _WrappedCtx(ctx, inner))
