@@ -357,6 +357,8 @@ def from_dict(
             top_issue(f"'{key}' must be a string, got {data[key]!r}", key)
     if "metadata" in data and not isinstance(data["metadata"], dict):
         top_issue("'metadata' must be a mapping", "metadata")
+    elif not all(isinstance(k, str) for k in data.get("metadata", {})):
+        top_issue("'metadata' keys must be strings", "metadata")
     training = None
     if data.get("training") is not None:
         from .training import Training
@@ -367,7 +369,9 @@ def from_dict(
             issues.extend(_pydantic_issues(e, ("training",), marks, file))
     if issues:
         raise SchemaError(issues=issues)
-    model = Model(
+    # Every part is validated above, so the Model is assembled without validating it again
+    # (which would build its whole schema, Training's included: start-up time of `validate`).
+    model = Model.model_construct(
         nnspec=1,
         name=data.get("name", Path(file).stem if file else "model"),
         metadata=data.get("metadata", {}),
@@ -377,6 +381,7 @@ def from_dict(
         weights=data.get("weights"),
         training=training,
     )
+    model._fill_shorthand()
     model._marks = marks
     model._file = file
     return model
