@@ -2,7 +2,7 @@
 against the Keras original (``fit``) and a hand-written PyTorch loop over the same module.
 
     python bench/training.py [--quick] [--models lstm,cnn,...,resnet50] [--batch 32]
-                             [--rounds 7] [--steps 4]
+                             [--rounds 7] [--steps 4] [--threads N]
 
 Every route trains the same spec (Adam, categorical crossentropy on softmax outputs, the
 models' L2 penalties) on the same batches. "hand-written" is what a person writes without
@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "training
 
 
 def seed_models() -> dict:
-    import test_parity
+    import test_training_parity
 
-    return dict(test_parity.MODELS)
+    return dict(test_training_parity.MODELS)
 
 
 def resnet50(size: int):
@@ -121,8 +121,18 @@ def main(argv=None) -> None:
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--rounds", type=int, default=None)
     p.add_argument("--steps", type=int, default=4)
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch intra-op threads (default: torch's); 1 keeps a loaded machine's figures steady",
+    )
     args = p.parse_args(argv)
     quiet_tf()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     import keras
 
     builders = seed_models()
