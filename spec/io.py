@@ -20,6 +20,7 @@ from .nesting import check_depth
 from .node import Node
 from .ops import op_class
 from .weights_file import WeightsFileError, read_arrays
+from .yaml_events import NOT_PLAIN, load_plain
 
 if TYPE_CHECKING:
     import numpy as np
@@ -80,6 +81,9 @@ _StrictLoader.add_constructor(_INT_TAG, _StrictLoader.construct_yaml_int)
 def _compose(text: str, file: str | None) -> tuple[Any, Marks]:
     """Parse YAML safely, returning the data and (line, column) of every mapping key/item."""
     check_depth(text, file, _SafeLoader)
+    data = load_plain(text, _SafeLoader)
+    if data is not NOT_PLAIN:
+        return data, Marks(text)
     loader = _StrictLoader(text)
     try:
         root = loader.get_single_node()
