@@ -39,12 +39,19 @@ def _tag(value: str) -> str:
     return _STR
 
 
-def _scalar(event: Any) -> Any:
+def _scalar(event: Any, seen: dict[str, Any]) -> Any:
     if event.anchor is not None or event.tag is not None:
         raise _NotPlain
     value = event.value
     if not event.implicit[0]:  # quoted: a string
         return value
+    if value in seen:  # op names, sizes and activations repeat through a spec
+        return seen[value]
+    seen[value] = out = _plain_value(value)
+    return out
+
+
+def _plain_value(value: str) -> Any:
     tag = _tag(value)
     if tag == _STR:
         return value
@@ -81,11 +88,12 @@ def _build(loader: Any) -> Any:
     stack: list[list] = []
     root: Any = None
     done = False
+    seen: dict[str, Any] = {}
     while True:
         event = get()
         kind = type(event)
         if kind is events.ScalarEvent:
-            value = _scalar(event)
+            value = _scalar(event, seen)
         elif kind is events.MappingStartEvent or kind is events.SequenceStartEvent:
             if event.anchor is not None or event.tag is not None:
                 raise _NotPlain
