@@ -51,6 +51,7 @@ def test_rename_with_an_attribute_change_is_a_rename(tmp_path, capsys):
     assert by_name["features"].attrs == [("filters", 64, 48)]
     assert by_name["pool2"].inputs is None  # pool2 still reads the same (renamed) node
     code, out, _ = run(capsys, "diff", a, b)
+    assert code == 1
     assert "features (conv2d): renamed from 'conv2'" in out and "filters: 64 -> 48" in out
 
 
