@@ -368,7 +368,8 @@ def diff_sides(a: Side, b: Side) -> Diff:
 
 def _compare_node(ra: NodeRec, rb: NodeRec, mapping: dict[str, str], a: Side) -> NodeChange | None:
     c = NodeChange(rb.name, ra.name, rb.op, ra.op, b_index=rb.index)
-    for k in sorted(set(ra.attrs) | set(rb.attrs), key=_attr_order(ra, rb)):
+    same = ra.attrs == rb.attrs  # most nodes of a big diff: no value to look at one by one
+    for k in () if same else sorted(set(ra.attrs) | set(rb.attrs), key=_attr_order(ra, rb)):
         old = _plain(ra.attrs[k]) if k in ra.attrs else _missing(ra, k)
         new = _plain(rb.attrs[k]) if k in rb.attrs else _missing(rb, k)
         if old != new:
