@@ -84,8 +84,13 @@ class TorchTraining:
         return total
 
     def _data_loss(self, outputs, targets) -> torch.Tensor:
-        outputs, targets = _as_list(outputs), _as_list(targets)
-        return sum(w * fn(p, y) for (_, fn, w), p, y in zip(self._losses, outputs, targets))
+        """The weighted sum of the outputs' losses; no ``0 +`` and no ``1.0 *`` (exact, and
+        each would be one more node to run backward through)."""
+        total = None
+        for (_, fn, w), p, y in zip(self._losses, _as_list(outputs), _as_list(targets)):
+            term = fn(p, y) if w == 1.0 else w * fn(p, y)
+            total = term if total is None else total + term
+        return total
 
     @torch.no_grad()
     def _add_penalties(self, total: torch.Tensor) -> torch.Tensor:
