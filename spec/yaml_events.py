@@ -35,7 +35,7 @@ def _tag(value: str) -> str:
     """The tag PyYAML's Resolver gives a plain scalar (the first matching implicit rule)."""
     for tag, regexp in (*_RESOLVERS.get(value[0] if value else "", ()), *_WILDCARD):
         if regexp.match(value):
-            return tag
+            return str(tag)
     return _STR
 
 
@@ -85,7 +85,7 @@ def _build(loader: Any) -> Any:
     if isinstance(event, events.StreamEndEvent):
         return NOT_PLAIN  # an empty file: the full loader says so
     # stack of [container, pending key (mappings), is_mapping]
-    stack: list[list] = []
+    stack: list[list[Any]] = []
     root: Any = None
     done = False
     seen: dict[str, Any] = {}

@@ -90,6 +90,7 @@ class TorchTraining:
         for (_, fn, w), p, y in zip(self._losses, _as_list(outputs), _as_list(targets)):
             term = fn(p, y) if w == 1.0 else w * fn(p, y)
             total = term if total is None else total + term
+        assert total is not None, "a spec has at least one output"
         return total
 
     @torch.no_grad()
@@ -107,6 +108,8 @@ class TorchTraining:
             if r.l2:
                 total = total + r.l2 * p.square().sum()
                 grad = p * (2 * r.l2) if grad is None else grad + p * (2 * r.l2)
+            if grad is None:
+                continue
             if p.grad is None:
                 p.grad = grad
             else:
