@@ -16,15 +16,20 @@ import json
 import math
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from nnspec.review_cli import REVIEW_COMMANDS
 from nnspec.spec.errors import Issue, SpecError
 from nnspec.spec.extras import framework_import
 from nnspec.spec.text import printable
+
+if TYPE_CHECKING:
+    from nnspec.spec.model import Model
+    from nnspec.spec.validate import Analysis
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -81,7 +86,7 @@ def github_annotation(issue: Issue, file: str) -> str:
     return f"::{level} {fields}::{_github_escape(describe(issue))}"
 
 
-def _print_issues(issues: list[Issue], stream=None) -> None:
+def _print_issues(issues: list[Issue], stream: TextIO | None = None) -> None:
     for issue in issues:
         print(printable(str(issue), keep_newlines=True), file=stream or sys.stdout)
 
@@ -168,28 +173,28 @@ def _size(nbytes: int) -> str:
     return f"{nbytes} B" if unit == "B" else f"{size:.2f} {unit}"
 
 
-def summary_table(model, analysis) -> str:
+def summary_table(model: Model, analysis: Analysis) -> str:
     """A table like Keras' ``model.summary()``: node, op, output shape, params, inputs."""
     from nnspec.spec.budget import ITEMSIZE
 
-    rows = [("Node", "Op", "Output shape", "Params", "Inputs")]
+    rows: list[tuple[str, ...]] = [("Node", "Op", "Output shape", "Params", "Inputs")]
     total = nbytes = 0
     for node in model.nodes:
-        weights = analysis.weights.get(node.name, {}).values()
+        weights = analysis.weights.get(node.id, {}).values()
         count = sum(math.prod(w.shape) for w in weights)
         total += count
         nbytes += sum(math.prod(w.shape) * ITEMSIZE.get(w.dtype, 4) for w in weights)
-        shapes = " ".join(str(t) for t in analysis.outputs.get(node.name, ()))
+        shapes = " ".join(str(t) for t in analysis.outputs.get(node.id, ()))
         rows.append(
             tuple(
                 printable(c)
-                for c in (node.name, node.op, shapes, f"{count:,}", ", ".join(node.inputs or ()))
+                for c in (node.id, node.op, shapes, f"{count:,}", ", ".join(node.inputs or ()))
             )
         )
     widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
     rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
 
-    def line(row):
+    def line(row: tuple[str, ...]) -> str:
         cells = [c.rjust(w) if k == 3 else c.ljust(w) for k, (c, w) in enumerate(zip(row, widths))]
         return "  ".join(cells).rstrip()
 
@@ -457,18 +462,44 @@ COMMANDS: dict[str, Command] = {
 COMMANDS.update({name: Command(*parts) for name, parts in REVIEW_COMMANDS.items()})
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``only``, the arguments of that command alone (some of them import
+    what their help lists: a hook running `validate` should not pay for `optimize`)."""
     parser = argparse.ArgumentParser(
         prog="nnspec", description="A framework-neutral model spec: validate, inspect, optimise."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, command in COMMANDS.items():
-        command.add_arguments(sub.add_parser(name, help=command.help, description=command.help))
+        p = sub.add_parser(name, help=command.help, description=command.help)
+        if only is None or name == only:
+            command.add_arguments(p)
     return parser
 
 
+def _command_named(argv: list[str]) -> str | None:
+    """The subcommand argparse will pick: the first argument, when it names one."""
+    return argv[0] if argv and argv[0] in COMMANDS else None
+
+
 @contextmanager
-def _few_gc_passes():
+def _no_pydantic_plugin_scan() -> Iterator[None]:
+    """Pydantic looks for plugins in the entry points of every installed distribution the
+    first time it builds a validator: 20-50 ms, the largest single cost of `nnspec validate`
+    on a machine with TensorFlow and torch installed. The command line's own models are no
+    business of such plugins; a user's PYDANTIC_DISABLE_PLUGINS setting is kept."""
+    key = "PYDANTIC_DISABLE_PLUGINS"
+    if key in os.environ:
+        yield
+        return
+    os.environ[key] = "__all__"
+    try:
+        yield
+    finally:
+        os.environ.pop(key, None)
+
+
+@contextmanager
+def _few_gc_passes() -> Iterator[None]:
     """Loading a spec allocates millions of small objects that reference counting frees;
     the cyclic collector's default passes over them nearly doubled the time of a big spec.
     As mypy does, collect rarely while a command runs."""
@@ -481,13 +512,18 @@ def _few_gc_passes():
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command_named(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse: usage errors exit 2, --help exits 0
         return e.code if isinstance(e.code, int) else EXIT_USAGE
     try:
-        with _few_gc_passes(), framework_import(f"nnspec {args.command}"):
+        with (
+            _few_gc_passes(),
+            _no_pydantic_plugin_scan(),
+            framework_import(f"nnspec {args.command}"),
+        ):
             return COMMANDS[args.command].run(args)
     except SpecError as e:
         _print_issues(e.issues, sys.stderr)

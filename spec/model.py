@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
@@ -10,6 +12,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetPydanticSchema,
     PrivateAttr,
     SerializeAsAny,
     WrapValidator,
@@ -20,11 +23,23 @@ from pydantic_core import PydanticCustomError
 from .errors import SchemaError
 from .names import Namespace
 from .node import Node, one_or_list
-from .training import Training
 from .types import DType, SpecDim
 
 if TYPE_CHECKING:  # numpy is imported only when weights are used: `validate` starts faster
     import numpy as np
+
+    from .errors import Issue, Report
+    from .training import Training
+
+    LazyTraining = Training | None
+else:
+    # spec/training.py is imported when a Model's schema is built, not by every `validate`.
+    def _training_schema(_source, handler):
+        from .training import Training
+
+        return handler(Training | None)
+
+    LazyTraining = Annotated[Any, GetPydanticSchema(_training_schema)]
 
 
 def _has_batch_axis(v: object) -> object:
@@ -53,10 +68,17 @@ def _as_op(value: Any, handler: Any) -> Any:
 AnyNode = SerializeAsAny[Annotated[Node, WrapValidator(_as_op)]]
 
 
+def _set_valid(node: Node, field: str, value: object) -> None:
+    """Set a field to a value known to be valid, without the node's assignment validation
+    (a third of the time of loading a big Sequential spec)."""
+    node.__dict__[field] = value
+    node.__pydantic_fields_set__.add(field)
+
+
 class InputSpec(BaseModel):
     """A model input: shape (batch included) with symbolic names or null for free dims."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     shape: Annotated[list[SpecDim], BeforeValidator(_has_batch_axis)] = Field(
         min_length=1,
@@ -69,7 +91,8 @@ class InputSpec(BaseModel):
 class Model(BaseModel):
     """A whole model. ``params`` holds weights keyed ``node/param`` (not part of the YAML)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+    # Built on first use: loading a file assembles a Model from parts it validated (spec/io.py).
+    model_config = ConfigDict(extra="forbid", validate_assignment=False, defer_build=True)
 
     nnspec: Literal[1] = Field(1, description="Spec format version.")
     name: str = "model"
@@ -80,14 +103,14 @@ class Model(BaseModel):
     )
     outputs: Annotated[list[str], BeforeValidator(one_or_list)] = Field(default_factory=list)
     weights: str | None = Field(None, description="safetensors file beside the YAML.")
-    training: Training | None = Field(None, description="Optimizer, losses, regularisers.")
+    training: LazyTraining = Field(None, description="Optimizer, losses, regularisers.")
 
     _params: dict[str, np.ndarray] = PrivateAttr(default_factory=dict)
     # Where each part of the YAML was: path tuple -> (line, column), both 1-based.
-    _marks: dict[tuple, tuple[int, int]] = PrivateAttr(default_factory=dict)
+    _marks: Mapping[tuple[Any, ...], tuple[int, int]] = PrivateAttr(default_factory=dict)
     _file: str | None = PrivateAttr(None)
     # Warnings from reading the weights (bfloat16 widened to float32), reported by validation.
-    _load_notes: list = PrivateAttr(default_factory=list)
+    _load_notes: list[Issue] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
     def _fill_shorthand(self) -> Model:
@@ -96,12 +119,12 @@ class Model(BaseModel):
         previous = next(iter(self.inputs), None)
         for node in self.nodes:
             if node.name is None:
-                node.name = names.name(node.op, numbered=True)
+                _set_valid(node, "name", names.name(node.op, numbered=True))
             if node.inputs is None:
-                node.inputs = [previous] if previous is not None else []
+                _set_valid(node, "inputs", [previous] if previous is not None else [])
             previous = node.name
         if not self.outputs and self.nodes:
-            self.outputs = [self.nodes[-1].name]
+            self.outputs = [self.nodes[-1].id]
         return self
 
     # --- weights ---------------------------------------------------------------------------
@@ -116,11 +139,11 @@ class Model(BaseModel):
         self._params = dict(value)
 
     @property
-    def load_notes(self) -> list:
+    def load_notes(self) -> list[Issue]:
         return self._load_notes
 
     @load_notes.setter
-    def load_notes(self, value: list) -> None:
+    def load_notes(self, value: list[Issue]) -> None:
         self._load_notes = list(value)
 
     def node_params(self, node: str) -> dict[str, np.ndarray]:
@@ -140,7 +163,7 @@ class Model(BaseModel):
                 return n
         raise KeyError(name)
 
-    def mark(self, *path) -> tuple[int, int] | None:
+    def mark(self, *path: Any) -> tuple[int, int] | None:
         """YAML (line, column) of a path such as ("nodes", 3, "kernel_size"), or nearest parent."""
         while path:
             if path in self._marks:
@@ -154,7 +177,7 @@ class Model(BaseModel):
 
     # --- I/O ---------------------------------------------------------------------------------
 
-    def save(self, path, *, weights: bool = True) -> None:
+    def save(self, path: str | os.PathLike[str], *, weights: bool = True) -> None:
         from .io import save
 
         save(self, path, weights=weights)
@@ -164,7 +187,7 @@ class Model(BaseModel):
 
         return dump_yaml(self)
 
-    def validate_spec(self, *, check_weights: bool = True):
+    def validate_spec(self, *, check_weights: bool = True) -> Report:
         """Run every check; returns a Report (see :func:`nnspec.spec.validate.validate`)."""
         from .validate import validate
 

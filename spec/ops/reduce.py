@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -75,7 +76,7 @@ class Var(_Reduce):
 class Std(Var):
     """Standard deviation: the square root of ``var`` with the same ``correction``."""
 
-    op: Literal["std"] = "std"
+    op: Literal["std"] = "std"  # type: ignore[assignment]  # var's rules, its own tag
 
 
 class Logsumexp(_Reduce):
@@ -148,7 +149,7 @@ class Cumsum(TensorOp):
 OPS = (Sum, Mean, Max, Min, Prod, Var, Std, Logsumexp, Norm, Any, All, Argmax, Argmin, Cumsum)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     for tag in ("sum", "mean", "max", "min", "prod", "logsumexp"):
         yield Sample(f"{tag}_axis", dict(op=tag, axis=1), inputs=[(2, 3, 4)])
         yield Sample(
@@ -173,7 +174,7 @@ def samples():
     yield Sample("cumsum_negative", dict(op="cumsum", axis=-1), inputs=[(2, 5, 3)])
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(op="sum", axis=0), inputs=[(2, 3)], match="batch")
     yield ErrorSample(dict(op="mean", axis=3), inputs=[(2, 3)], match="out of range")
     yield ErrorSample(dict(op="any", axis=1), inputs=[(2, 3)], match="bool")

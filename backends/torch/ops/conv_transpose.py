@@ -16,6 +16,7 @@ from nnspec.spec.ops.conv_transpose import (
 )
 
 from ...codegen_common import non_default, squeeze
+from ...contexts import TorchContext
 from .._common import kernel_to_torch
 from ..describe import Module, Op
 from ..layout import channels_first
@@ -41,7 +42,7 @@ def torch_padding(node) -> tuple[tuple[int, ...], tuple[int, ...], tuple[bool, .
 
 
 @converter(Conv1DTranspose, Conv2DTranspose, Conv3DTranspose, layout=channels_first)
-def conv_transpose(node, ctx) -> Op:
+def conv_transpose(node, ctx: TorchContext) -> Op:
     padding, output_padding, crop = torch_padding(node)
     weights = {"weight": kernel_to_torch(ctx.params["kernel"])}  # (*k, out, in) -> (in, out, *k)
     if node.use_bias:

@@ -9,6 +9,7 @@ from nnspec.spec.ops.global_pool import (
     GlobalMaxPool3D,
 )
 
+from ...contexts import KerasLayerContext
 from .._common import require_channels_last
 from ..registry import from_layer
 from .masked import masked_average
@@ -24,7 +25,7 @@ _CLASSES = {
 
 
 @from_layer(*_CLASSES)
-def global_pool(layer, ctx):
+def global_pool(layer, ctx: KerasLayerContext):
     require_channels_last(ctx)
     keepdims = bool(ctx.config.get("keepdims"))
     if ctx.call_kwargs.get("mask") is not None and type(layer).__name__ == "GlobalAveragePooling1D":

@@ -9,6 +9,7 @@ from nnspec.frontends._errors import refusal
 from nnspec.spec.node import Initializer
 from nnspec.spec.ops.layer_scale import LayerScale
 
+from ...contexts import KerasLayerContext
 from ..registry import from_layer
 
 EQUATION = "...c,c->...c"
@@ -25,7 +26,7 @@ def _initializer(value) -> str:
 
 
 @from_layer("LayerScale")
-def layer_scale(layer, ctx):
+def layer_scale(layer, ctx: KerasLayerContext):
     module = type(layer).__module__
     w = list(ctx.weights().values())  # one unnamed weight ("variable"): gamma
     if not module.startswith("keras.src.applications.") or len(w) != 1 or w[0].ndim != 1:

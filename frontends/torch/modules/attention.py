@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from nnspec.spec.ops.attention import MultiHeadAttention
 
+from ...contexts import TorchNodeContext
 from ..registry import from_module
 from ..values import Const
 from ._common import array
 
 
 @from_module("MultiheadAttention")
-def multi_head_attention(m, ctx):
+def multi_head_attention(m, ctx: TorchNodeContext):
     if m.bias_k is not None or m.add_zero_attn:
         raise ctx.refuse("add_bias_kv / add_zero_attn are not supported")
     for i, key in ((4, "key_padding_mask"), (6, "attn_mask")):

@@ -8,6 +8,7 @@ import numpy as np
 from nnspec.spec.ops.conv_transpose import Conv1DTranspose, Conv2DTranspose, deconv_length
 from nnspec.spec.ops.cropping import Cropping1D, Cropping2D
 
+from ...contexts import TorchNodeContext
 from ..registry import from_module
 from ..values import channels_last
 from ._common import array
@@ -35,7 +36,7 @@ def _same_output_padding(n, k, s, d, p, op):
 
 
 @from_module("ConvTranspose1d", "ConvTranspose2d")
-def conv_transpose(m, ctx):
+def conv_transpose(m, ctx: TorchNodeContext):
     rank = len(m.kernel_size)
     if m.padding_mode != "zeros":
         raise ctx.refuse(f"padding_mode={m.padding_mode!r} is not supported")
@@ -78,9 +79,9 @@ def conv_transpose(m, ctx):
             if all(c is None for c in same)
             else tuple(c if c is not None else -1 for c in same)
         )
-        if output_padding is not None and -1 in output_padding:
-            output_padding = False  # mixing "absent" and explicit per axis: use 'valid'
-        if output_padding is not False:
+        # Mixing "absent" and explicit per axis: use 'valid'.
+        mixed = output_padding is not None and -1 in output_padding
+        if not mixed:
             out = ctx.emit(
                 _CLASSES[rank], [ref], padding="same", output_padding=output_padding, **common
             )
