@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import Field
@@ -54,14 +55,14 @@ class RMSNorm(Node):
 OPS = (RMSNorm,)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("last_axis", dict(), inputs=[(2, 5, 8)])
     yield Sample("features_eps", dict(epsilon=1e-3), inputs=[(2, 6)])
     yield Sample("two_last_axes", dict(axis=[-2, -1]), inputs=[(2, 3, 4, 5)])
     yield Sample("image_hwc", dict(axis=[1, 2, 3]), inputs=[(2, 3, 4, 5)])
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(axis=3), inputs=[(2, 5, 4)], match="out of range")
     yield ErrorSample(dict(axis=[0, 1]), inputs=[(2, 5, 4)], match="batch axis")
     yield ErrorSample(dict(axis=1), inputs=[(2, 5, 4)], match="trailing")

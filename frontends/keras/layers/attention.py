@@ -81,7 +81,7 @@ def multi_head_attention(layer, ctx: KerasLayerContext):
         inputs.append(ctx.node(Cast, suffix="mask", inputs=[refs[id(mask)]], dtype="bool").id)
     elif mask is not None:
         inputs.append(refs[id(mask)])
-    ctx._importer.masks_cleared.update(id(t) for t in (query, value, key) if t is not None)
+    ctx.take_masks(query, value, key)
     out = cfg.get("output_shape")
     if isinstance(out, list | tuple):
         if len(out) != 1:

@@ -50,7 +50,7 @@ def has_mask(ctx, tensor) -> bool:
     return (
         tensor is not None
         and getattr(tensor, "_keras_mask", None) is not None
-        and id(tensor) not in ctx._importer.masks_cleared
+        and not ctx.mask_taken(tensor)
     )
 
 
@@ -61,7 +61,7 @@ def keras_mask_ref(ctx, step: _Steps, tensor, suffix: str) -> str | None:
     if not has_mask(ctx, tensor):
         return None
     mask = tensor._keras_mask
-    refs = ctx._importer.tensor_refs
+    refs = ctx.graph_refs
     op = mask._keras_history.operation
     key = layer_key(op)
     if key == "ops.NotEqual":
@@ -116,7 +116,7 @@ def attention_nodes(
     layer, ctx, query, value, key, explicit_mask: str | None, causal: bool, given: dict
 ):
     """The layer's output node, built from tensor ops (see the module docstring)."""
-    refs = ctx._importer.tensor_refs
+    refs = ctx.graph_refs
     step = _Steps(ctx)
     grouped = type(layer).__name__ == "GroupedQueryAttention"
     dropout = layer.dropout if grouped else layer._dropout
@@ -142,7 +142,7 @@ def attention_nodes(
         raise _fail(ctx, "padding and causal masks are supported on (batch, time, features) inputs")
     mask = _attention_mask(ctx, step, query, value, key, explicit_mask, causal, given)
     if not grouped:  # MultiHeadAttention.call clears them; GroupedQueryAttention does not
-        ctx._importer.masks_cleared.update(id(t) for t in (query, value, key) if t is not None)
+        ctx.take_masks(query, value, key)
     scale_row = constant_node(ctx, "scale", np.full((1,) * rank, scale, np.float32), False)
     if dropout == 0.0 and rank == 4:  # ops.dot_product_attention
         scores = step(Einsum, "scores", q, k, equation="btnh,bsnh->bnts")
