@@ -32,6 +32,13 @@ from nnspec.spec.ops.reshape import Reshape
 from nnspec.spec.passes.dead_nodes import dead_nodes
 from nnspec.spec.passes.fuse_activation import fuse_activation
 
+from .boundary import (
+    batch_dims,
+    batch_perm,
+    check_no_merged,
+    layout_note,
+    stack_output,
+)
 from .constants import constant_nodes, constant_value
 from .mutation import MutationLog, functionalize
 from .registry import (
@@ -504,6 +511,8 @@ class _Importer:
         self.expected: dict[str, tuple[int, ...]] = {}
         self._perm_cache: dict[tuple[str, tuple[int, ...]], str] = {}
         self._plain_cache: dict[str, Tensor] = {}
+        # inputs and outputs whose batch is not PyTorch's dim 0 (boundary.py)
+        self.torch_layout: dict[str, dict] = {}
 
     def value(self, n: fx.Node):
         return self.env[n]
@@ -627,17 +636,26 @@ def _unsupported(gm: fx.GraphModule) -> list[str]:
     return found
 
 
-def _example_list(example_inputs) -> list[torch.Tensor]:
+def _example_list(example_inputs) -> list:
+    """One entry per forward argument: a tensor, or a tuple of tensors (``(h0, c0)``)."""
     if isinstance(example_inputs, torch.Tensor):
         return [example_inputs]
-    if isinstance(example_inputs, (tuple, list)) and all(
-        isinstance(x, torch.Tensor) for x in example_inputs
-    ):
+
+    def ok(x) -> bool:
+        return isinstance(x, torch.Tensor) or (
+            isinstance(x, tuple) and len(x) > 0 and all(isinstance(t, torch.Tensor) for t in x)
+        )
+
+    if isinstance(example_inputs, (tuple, list)) and all(ok(x) for x in example_inputs):
         return list(example_inputs)
     raise ConversionError(
-        "example_inputs must be a tensor or a tuple of tensors, one per forward argument; "
-        f"got {type(example_inputs).__name__}"
+        "example_inputs must be a tensor or a tuple of tensors, one per forward argument "
+        f"(a tuple of tensors for a tuple argument); got {type(example_inputs).__name__}"
     )
+
+
+def _clone(x):
+    return tuple(t.clone() for t in x) if isinstance(x, tuple) else x.clone()
 
 
 def from_torch(
@@ -647,6 +665,7 @@ def from_torch(
     input_layout: str = "channels_first",
     output_layout: str | None = None,
     name: str | None = None,
+    batch_dim: int | tuple[int, ...] = 0,
 ) -> Model:
     """See :func:`nnspec.frontends.torch.from_torch`. The module is traced and run once in
     eval mode, without gradients; its training flags are restored afterwards."""
@@ -657,6 +676,12 @@ def from_torch(
             raise ConversionError(f"{key} must be one of {LAYOUTS}, got {value!r}", attr=key)
     output_layout = output_layout or input_layout
     examples = _example_list(example_inputs)
+    batches = batch_dims(batch_dim, examples)
+    if input_layout == "channels_last" and any(batches):
+        raise ConversionError(
+            "input_layout='channels_last' with a batch_dim other than 0 is not supported",
+            attr="batch_dim",
+        )
     root = type(module).__name__
 
     training = {m: m.training for m in module.modules()}
@@ -666,7 +691,7 @@ def from_torch(
         _check_placeholders(gm, examples, root)
         log = MutationLog(gm)
         with torch.no_grad():  # on copies: an in-place op must not change the caller's inputs
-            _Recorder(gm, log).run(*[x.clone() for x in examples])
+            _Recorder(gm, log).run(*[_clone(x) for x in examples])
         functionalize(gm, log, lambda n: describe(n, _module_of(gm, n)))
         del log  # the example run's tensors
         simplify(gm)
@@ -685,18 +710,14 @@ def from_torch(
     imp.modules = modules = dict(gm.named_modules())
     inputs: dict[str, InputSpec] = {}
     outputs: list[str] = []
+    placeholders: list[fx.Node] = []
     for n in gm.graph.nodes:
         if n.op == "placeholder" and n.args:  # a parameter fixed to its default
             imp.env[n] = n.args[0]
         elif n.op == "placeholder":
-            x = examples[len(inputs)]
-            rank = x.dim()
-            moved = input_layout == "channels_last" and x.is_floating_point()
-            perm = channels_last(rank) if moved else identity(rank)
-            ref = imp.unique(str(n.target))
-            t = Tensor(ref, tuple(x.shape), _DTYPES[x.dtype], perm)
-            inputs[ref] = InputSpec(shape=["batch", *t.spec_shape[1:]], dtype=t.dtype)
-            imp.env[n] = t
+            k = len(placeholders)
+            placeholders.append(n)
+            imp.env[n] = _input(imp, str(n.target), examples[k], batches[k], input_layout, inputs)
         elif n.op == "output":
             outputs = _outputs(imp, n, output_layout, inputs)
         else:
@@ -711,6 +732,7 @@ def from_torch(
             "source": "torch",
             "torch_version": torch.__version__.split("+")[0],
             "input_layout": input_layout,
+            **({"torch_layout": imp.torch_layout} if imp.torch_layout else {}),
         },
     )
     spec.params = imp.params
@@ -729,15 +751,41 @@ def _check_placeholders(gm: fx.GraphModule, examples: list[torch.Tensor], root: 
             f"{root}.forward takes {len(placeholders)} input(s) ({names}), "
             f"example_inputs has {len(examples)}"
         )
-    for p, x in zip(placeholders, examples):
-        if x.dtype not in _DTYPES:
-            raise ConversionError(
-                f"input {p.target!r} has dtype {x.dtype}; nnspec inputs are float32, int32 "
-                "or int64",
-                hint="pass example inputs as .float() or .long()",
-            )
-        if x.dim() < 1:
-            raise ConversionError(f"input {p.target!r} is a scalar; inputs need a batch axis")
+    for p, example in zip(placeholders, examples):
+        for x in example if isinstance(example, tuple) else (example,):
+            _check_example(p, x)
+
+
+def _check_example(p: fx.Node, x: torch.Tensor) -> None:
+    if x.dtype not in _DTYPES:
+        raise ConversionError(
+            f"input {p.target!r} has dtype {x.dtype}; nnspec inputs are float32, int32 or int64",
+            hint="pass example inputs as .float() or .long()",
+        )
+    if x.dim() < 1:
+        raise ConversionError(f"input {p.target!r} is a scalar; inputs need a batch axis")
+
+
+def _input(imp: _Importer, name: str, example, batch: int, layout: str, inputs: dict):
+    """The value of a forward argument: one spec input per tensor (``hidden_0``,
+    ``hidden_1`` for a tuple ``hidden``), batch first."""
+    if isinstance(example, tuple):
+        return tuple(
+            _input(imp, f"{name}_{i}", x, batch, layout, inputs) for i, x in enumerate(example)
+        )
+    rank = example.dim()
+    if batch:
+        perm = batch_perm(name, rank, batch)
+    elif layout == "channels_last" and example.is_floating_point():
+        perm = channels_last(rank)
+    else:
+        perm = identity(rank)
+    ref = imp.unique(name)
+    t = Tensor(ref, tuple(example.shape), _DTYPES[example.dtype], perm)
+    inputs[ref] = InputSpec(shape=["batch", *t.spec_shape[1:]], dtype=t.dtype)
+    if perm[0] != 0:
+        imp.torch_layout[ref] = layout_note(t.shape, perm)
+    return t
 
 
 def _convert(imp: _Importer, n: fx.Node, modules: dict[str, torch.nn.Module]):
@@ -755,6 +803,9 @@ def _convert(imp: _Importer, n: fx.Node, modules: dict[str, torch.nn.Module]):
             return container[n.args[1]]
     module = modules[n.target] if n.op == "call_module" else None
     ctx = Ctx(imp, n, module)
+    kind = type(module).__name__ if module is not None else op_name(n)
+    if kind not in _MERGED_OK:
+        check_no_merged(ctx.what, _flat_values((ctx.args, ctx.kwargs)))
     if module is not None:
         fn = module_converter(module)
         out = fn(module, ctx)
@@ -762,6 +813,18 @@ def _convert(imp: _Importer, n: fx.Node, modules: dict[str, torch.nn.Module]):
         fn = function_converter(op_name(n))
         out = fn(ctx)
     return out
+
+
+# Ops that read a merged view (boundary.py) correctly: over its kept trailing dims.
+_MERGED_OK = {"softmax", "log_softmax", "Softmax", "LogSoftmax"}
+
+
+def _flat_values(v) -> list:
+    if isinstance(v, (tuple, list)):
+        return [x for item in v for x in _flat_values(item)]
+    if isinstance(v, dict):
+        return _flat_values(list(v.values()))
+    return [v]
 
 
 def _outputs(imp: _Importer, n: fx.Node, layout: str, inputs) -> list[str]:
@@ -777,8 +840,24 @@ def _outputs(imp: _Importer, n: fx.Node, layout: str, inputs) -> list[str]:
 
     collect(value)
     refs = []
+    moved_batch = bool(imp.torch_layout)  # batch_dim was given: outputs may move theirs too
     for k, v in enumerate(flat):
         what = f"output {k} of {imp.root_name}.forward"
+        if moved_batch and isinstance(v, Stack):
+            ref, perm = stack_output(imp, v, what)
+            refs.append(ref)
+            imp.torch_layout[f"output {k}"] = layout_note(v.shape, perm)
+            continue
+        if isinstance(v, Tensor) and v.merged is not None:
+            shape, perm = v.merged
+            refs.append(v.ref)
+            note = layout_note(shape, perm)
+            imp.torch_layout[f"output {k}"] = {**note, "then_view": list(v.shape)}
+            continue
+        if moved_batch and isinstance(v, Tensor) and v.perm[0] != 0 and v.flat is None:
+            refs.append(v.ref)
+            imp.torch_layout[f"output {k}"] = layout_note(v.shape, v.perm)
+            continue
         if not isinstance(v, Tensor):
             kind = v.what if isinstance(v, (Const, Stack)) else f"{type(v).__name__} {v!r}"
             raise ConversionError(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from nnspec.spec.ops.reshape import Reshape
 
+from ..boundary import merged_view, merges_batch
 from ..registry import from_function, from_module
 from ..values import Stack, identity
 from .flatten import flatten_from_1
@@ -56,6 +57,9 @@ def reshape_to(ctx, x, shape):
     mapping = _size_one_mapping(x.shape, shape, x.perm[0])
     if mapping is not None:
         return squeeze_unsqueeze(ctx, x, shape, mapping)
+    merged = merges_batch(x, shape)
+    if merged is not None:  # decoded.view(-1, ntoken) of a time-major sequence
+        return merged_view(ctx, x, shape, merged)
     if x.perm[0] != 0 or not shape or shape[0] != x.shape[0]:
         raise ctx.refuse(
             f"reshapes {x.shape} to {shape}, which does not keep the batch on dim 0 (the spec "
