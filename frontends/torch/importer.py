@@ -40,6 +40,7 @@ from .boundary import (
     stack_output,
 )
 from .constants import constant_nodes, constant_value
+from .creation import recording_factories
 from .mutation import MutationLog, functionalize
 from .registry import (
     REFUSED,
@@ -48,7 +49,8 @@ from .registry import (
     module_converter,
     namesake_reason,
 )
-from .values import Const, Stack, Tensor, channels_last, identity, permute_dims
+from .shape_values import shape_nodes, shape_value
+from .values import Const, Stack, Tensor, Zeros, channels_last, identity, permute_dims
 
 LAYOUTS = ("channels_first", "channels_last")
 _DTYPES = {torch.float32: "float32", torch.int64: "int64", torch.int32: "int32", torch.bool: "bool"}
@@ -184,7 +186,8 @@ def trace(
     state = {**dict(module.named_parameters()), **dict(module.named_buffers())}
     versions = {k: t._version for k, t in state.items()}
     try:
-        graph = tracer.trace(module, concrete_args=concrete)
+        with recording_factories():
+            graph = tracer.trace(module, concrete_args=concrete)
     except Exception as e:  # noqa: BLE001 (user code: any failure becomes a ConversionError)
         where = tracer.failed_at or []
         path = " > ".join(f"{q!r} ({c})" for q, c in where) if where else None
@@ -293,6 +296,7 @@ class _Recorder(fx.Interpreter):
         super().__init__(gm)
         self.extra_traceback = False  # our message says which node failed
         self.constants = constant_nodes(gm)
+        self.shapes = shape_nodes(gm, self.constants)
         self.log = log
 
     def run_node(self, n: fx.Node):
@@ -312,6 +316,9 @@ class _Recorder(fx.Interpreter):
         n.meta["nnspec"] = _summarize(result)
         if n in self.constants and isinstance(result, torch.Tensor):
             n.meta["nnspec_value"] = result.detach().cpu().numpy().copy()
+        elif n in self.shapes and isinstance(result, torch.Tensor):  # see shape_values.py
+            n.meta["nnspec_value"] = result.detach().cpu().numpy().copy()
+            n.meta["nnspec_shapes"] = self.shapes
         if self.log is not None:
             self.log.after(n, result)
         return result
@@ -408,6 +415,10 @@ class Ctx:
             from .constants import as_tensor
 
             return as_tensor(self, v, None, what)
+        if isinstance(v, Const) and v.value is not None:  # made from the batch size
+            from .shape_values import batch_tensor
+
+            return batch_tensor(self, v)
         if isinstance(v, Const):
             raise self.refuse(
                 f"its {what} is {v.what} (shape {tuple(v.shape)}), a tensor that does not "
@@ -513,6 +524,8 @@ class _Importer:
         self._plain_cache: dict[str, Tensor] = {}
         # inputs and outputs whose batch is not PyTorch's dim 0 (boundary.py)
         self.torch_layout: dict[str, dict] = {}
+        self.first_input: Tensor | None = None  # the batch of tensors made from shapes
+        self.example_batch = 0
 
     def value(self, n: fx.Node):
         return self.env[n]
@@ -625,8 +638,10 @@ def _unsupported(gm: fx.GraphModule) -> list[str]:
                 why = "no converter (a custom leaf module)"
             found.append(f"{describe(n, m)}: {why}")
         elif n.op in ("call_function", "call_method"):
-            if "nnspec_value" in n.meta:
-                continue  # computed from parameters and constants only: a constant
+            if "nnspec_value" in n.meta and (
+                "nnspec_shapes" not in n.meta or function_converter(op_name(n)) is None
+            ):
+                continue  # computed from parameters, constants and shapes only: a constant
             if not _has_tensor(n.meta.get("nnspec")):
                 continue  # a value computed from shapes: taken from the example run
             if n.op == "call_function" and n.target is operator.getitem:
@@ -783,6 +798,8 @@ def _input(imp: _Importer, name: str, example, batch: int, layout: str, inputs: 
     ref = imp.unique(name)
     t = Tensor(ref, tuple(example.shape), _DTYPES[example.dtype], perm)
     inputs[ref] = InputSpec(shape=["batch", *t.spec_shape[1:]], dtype=t.dtype)
+    if imp.first_input is None:
+        imp.first_input, imp.example_batch = t, t.shape[perm[0]]
     if perm[0] != 0:
         imp.torch_layout[ref] = layout_note(t.shape, perm)
     return t
@@ -792,7 +809,11 @@ def _convert(imp: _Importer, n: fx.Node, modules: dict[str, torch.nn.Module]):
     meta = n.meta.get("nnspec")
     if not _has_tensor(meta) and n.op != "get_attr":
         return meta  # computed from shapes and constants: the example run's value
-    if "nnspec_value" in n.meta:  # a parameter, a buffer, or computed from them only
+    if "nnspec_shapes" in n.meta:  # made from shapes (and constants) in forward
+        made = _shape_made(imp, n)
+        if made is not None:
+            return made
+    elif "nnspec_value" in n.meta:  # a parameter, a buffer, or computed from them only
         return constant_value(imp, n)
     if n.op == "get_attr":
         shape = tuple(meta.shape) if isinstance(meta, TensorMeta) else ()
@@ -827,6 +848,27 @@ def _flat_values(v) -> list:
     return [v]
 
 
+def _shape_made(imp: _Importer, n: fx.Node):
+    """A tensor made from shapes: its value (see shape_values.py), the converter's
+    (``torch.zeros(L, B, H)``, an initial state), or None to convert it as any node."""
+    c = shape_value(Ctx(imp, n), n, n.meta["nnspec_shapes"], imp.example_batch)
+    name = op_name(n)
+    if c is not None and c.batch and name in ("zeros", "new_zeros"):
+        return Zeros(c.what, c.shape, value=c.value, batch=True)  # also an initial state
+    if c is not None:
+        return c
+    if function_converter(name) is not None:
+        return None
+    raise ConversionError(
+        f"{describe(n)} makes a tensor of shape {n.meta['nnspec_value'].shape} from the batch "
+        "size whose values differ along the batch, or whose batch is not dim 0 (or a dim "
+        "of another size); the spec cannot make it",
+        node=n.name,
+        hint="make it from the inputs (torch.zeros_like(x)), or use a batch size unlike "
+        "the model's other dims in example_inputs",
+    )
+
+
 def _outputs(imp: _Importer, n: fx.Node, layout: str, inputs) -> list[str]:
     value = fx.node.map_arg(n.args[0], imp.value)
     flat: list = []
@@ -858,6 +900,8 @@ def _outputs(imp: _Importer, n: fx.Node, layout: str, inputs) -> list[str]:
             refs.append(v.ref)
             imp.torch_layout[f"output {k}"] = layout_note(v.shape, v.perm)
             continue
+        if isinstance(v, Const) and v.batch and v.value is not None:
+            v = Ctx(imp, n).tensor(v, what)  # made from the batch size, returned
         if not isinstance(v, Tensor):
             kind = v.what if isinstance(v, (Const, Stack)) else f"{type(v).__name__} {v!r}"
             raise ConversionError(
