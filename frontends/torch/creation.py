@@ -5,11 +5,13 @@ parses its arguments in C++ and rejects a Proxy (``zeros() takes 1 positional ar
 were given``). While tracing, :func:`recording_factories` puts wrappers in ``torch``'s place
 that record such a call as a graph node (calls without traced arguments run as before), as
 ``torch.fx.wrap`` does for module-level functions. What the recorded tensor becomes is
-decided in shape_values.py (a constant, a batch-broadcast value, or a refusal: random ones).
+decided in shape_values.py. ``len(x)`` is recorded the same way (the builtin is swapped for the
+duration of the trace; it behaves as before on anything but a traced value), (a constant, a batch-broadcast value, or a refusal: random ones).
 """
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import functools
 from collections.abc import Iterator
@@ -55,14 +57,27 @@ def _recording(fn):
     return wrapper
 
 
+_len = builtins.len
+
+
+def _traced_len(obj):
+    """``len(x)`` of a traced tensor: a graph node (dim 0 of ``x``), not a TraceError."""
+    if isinstance(obj, fx.Proxy):
+        return obj.tracer.create_proxy("call_function", _len, (obj,), {})
+    return _len(obj)
+
+
 @contextlib.contextmanager
 def recording_factories() -> Iterator[None]:
-    """Within the block, ``torch.<factory>`` records calls with traced sizes."""
+    """Within the block, ``torch.<factory>`` records calls with traced sizes, and ``len``
+    of a traced tensor is recorded too."""
     saved = {name: getattr(torch, name) for name in FACTORIES}
     try:
         for name, fn in saved.items():
             setattr(torch, name, _recording(fn))
+        builtins.len = _traced_len
         yield
     finally:
+        builtins.len = _len
         for name, fn in saved.items():
             setattr(torch, name, fn)

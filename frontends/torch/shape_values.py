@@ -93,7 +93,7 @@ def shape_nodes(gm: fx.GraphModule, constants: set) -> set:
             if not ins or all(i in found or i in constants for i in ins):
                 found.add(n)
         elif any(i in found for i in ins) and all(i in found or i in constants for i in ins):
-            found.add(n)
+            found.add(n)  # (a buffer sliced by a shape, self.mask[:T, :T], is the slice)
     return found
 
 

@@ -52,11 +52,11 @@ class WithParameter(nn.Module):
 class Unsupported(nn.Module):
     def __init__(self):
         super().__init__()
-        self.block = nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
+        self.block = nn.TransformerDecoderLayer(8, 2, 16, batch_first=True)
         self.pool = nn.LPPool1d(2, 2)
 
     def forward(self, x):
-        y = self.block(x)
+        y = self.block(x, x)
         return self.pool(y)
 
 
@@ -83,7 +83,7 @@ def test_control_flow_names_the_submodule():
 
 def test_unsupported_modules_are_all_listed():
     msg = _refused(Unsupported(), torch.randn(2, 6, 8), match="2 unsupported operation")
-    assert "'block' (nn.TransformerEncoderLayer): its forward takes fused fast paths" in msg
+    assert "'block' (nn.TransformerDecoderLayer): its forward takes fused fast paths" in msg
     assert "'pool' (nn.LPPool1d): the spec has no power-average pooling" in msg
 
 

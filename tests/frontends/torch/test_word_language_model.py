@@ -11,6 +11,8 @@ The spec keeps the batch first: a (T, N) input is a (N, T) spec input, a state (
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from helpers import assert_close, torch_param_count
@@ -111,3 +113,102 @@ def test_rnn_model_to_keras(rnn_type):
         assert got[1].std() > 0  # the returned state is a real computation
     summed = _BIASES[rnn_type] * NHID * NLAYERS
     assert kmodel.count_params() == torch_param_count(model) - summed
+
+
+class PositionalEncoding(nn.Module):
+    def __init__(self, d_model, dropout=0.1, max_len=64):
+        super().__init__()
+        self.dropout = nn.Dropout(p=dropout)
+        pe = torch.zeros(max_len, d_model)
+        position = torch.arange(0, max_len, dtype=torch.float).unsqueeze(1)
+        div_term = torch.exp(torch.arange(0, d_model, 2).float() * (-math.log(10000.0) / d_model))
+        pe[:, 0::2] = torch.sin(position * div_term)
+        pe[:, 1::2] = torch.cos(position * div_term)
+        pe = pe.unsqueeze(0).transpose(0, 1)
+        self.register_buffer("pe", pe)
+
+    def forward(self, x):
+        x = x + self.pe[: x.size(0), :]
+        return self.dropout(x)
+
+
+class TransformerModel(nn.Module):
+    """The example's container: an encoder-only Transformer over time-major token ids."""
+
+    def __init__(self, ntoken, ninp, nhead, nhid, nlayers, dropout=0.5, norm_first=False):
+        super().__init__()
+        self.pos_encoder = PositionalEncoding(ninp, dropout)
+        layer = nn.TransformerEncoderLayer(ninp, nhead, nhid, dropout, norm_first=norm_first)
+        self.transformer_encoder = nn.TransformerEncoder(layer, nlayers)
+        self.encoder = nn.Embedding(ntoken, ninp)
+        self.ninp = ninp
+        self.decoder = nn.Linear(ninp, ntoken)
+
+    def forward(self, src, has_mask: bool = True):
+        mask = None
+        if has_mask:
+            mask = nn.Transformer.generate_square_subsequent_mask(len(src))
+        src = self.encoder(src) * math.sqrt(self.ninp)
+        src = self.pos_encoder(src)
+        output = self.transformer_encoder(src, mask)
+        output = self.decoder(output)
+        return F.log_softmax(output, dim=-1)
+
+
+@pytest.mark.parametrize("norm_first", [False, True], ids=["post_norm", "norm_first"])
+def test_transformer_model_to_keras(norm_first):
+    torch.manual_seed(0)
+    model = TransformerModel(NTOKEN, 8, 2, 16, 2, norm_first=norm_first).eval()
+    spec = nnspec.from_torch(model, torch.from_numpy(_tokens(0)), batch_dim=1)
+    attention = [n for n in spec.nodes if n.op == "multi_head_attention"]
+    assert len(attention) == 2 and all(n.causal for n in attention)
+    kmodel = nnspec.to_keras(spec)
+    for seed in (0, 1):
+        tokens = _tokens(seed)
+        with torch.no_grad():
+            want = model(torch.from_numpy(tokens)).numpy().swapaxes(0, 1)
+        got = np.asarray(kmodel(tokens.T, training=False))
+        assert_close([want], [got])
+    # the spec holds the rows of the positional-encoding buffer that forward reads (T of 64)
+    pe = [n for n in spec.nodes if n.op == "constant" and not n.trainable]
+    assert [spec.params[f"{n.name}/value"].size for n in pe] == [T * 8]
+    pe_buffer = model.pos_encoder.pe.numel()
+    assert kmodel.count_params() == torch_param_count(model) - pe_buffer + T * 8
+
+
+class _Masked(nn.Module):
+    def __init__(self, mask=None, padding=False):
+        super().__init__()
+        self.encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16), 1)
+        self.mask, self.padding = mask, padding
+
+    def forward(self, x):
+        pad = torch.zeros(x.size(1), x.size(0), dtype=torch.bool) if self.padding else None
+        return self.encoder(x, self.mask, src_key_padding_mask=pad)
+
+
+@pytest.mark.parametrize(
+    "module, match",
+    [
+        pytest.param(_Masked(mask=torch.zeros(T, T)), "only causal attention masks", id="mask"),
+        pytest.param(_Masked(padding=True), "src_key_padding_mask", id="padding_mask"),
+    ],
+)
+def test_transformer_refusals_name_the_module(module, match):
+    with pytest.raises(nnspec.ConversionError, match=match) as info:
+        nnspec.from_torch(module.eval(), torch.randn(T, N, 8), batch_dim=1)
+    assert "'encoder' (nn.TransformerEncoder)" in str(info.value)
+
+
+def test_merged_view_reaches_only_ops_over_its_last_dim():
+    class Merged(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = nn.GRU(4, 5)
+
+        def forward(self, x):
+            y = self.rnn(x)[0].view(-1, 5)
+            return y.sum(0)  # sums over time and batch: the spec keeps samples apart
+
+    with pytest.raises(nnspec.ConversionError, match="merges the batch"):
+        nnspec.from_torch(Merged().eval(), torch.randn(T, N, 4), batch_dim=1)
