@@ -202,6 +202,7 @@ def trace(
                 hint="build the tensor with torch.cat or torch.where instead",
             ) from None
         data_dependent = isinstance(e, fx.proxy.TraceError) or "Proxy" in str(e)
+        retry = True  # torch.export may trace it (export_trace.py)
         hint = (
             "torch.fx traces forward symbolically: Python control flow (if/for/while, "
             "assert, len(), bool()) on tensors, or on their shapes, cannot be recorded; "
@@ -209,12 +210,14 @@ def trace(
             if data_dependent
             else None
         )
-        raise ConversionError(
+        error = ConversionError(
             f"cannot trace {root} with torch.fx: {loc} raised {type(e).__name__}: {reason}"
             + (" (data-dependent control flow)" if data_dependent else ""),
             node=where[-1][0] if where else None,
             hint=hint,
-        ) from None
+        )
+        error.retry_export = retry
+        raise error from None
     changed = [k for k, t in state.items() if t._version != versions[k]]
     if changed:  # fx runs code on buffers (not traced values) while tracing
         raise ConversionError(
@@ -341,6 +344,10 @@ def describe(n: fx.Node, module: torch.nn.Module | None = None, *, node: bool = 
     where = f" (node {n.name!r})" if node else ""
     if n.op == "call_method":
         return f"method .{n.target}(){where}"
+    if n.op == "call_function" and isinstance(n.target, torch._ops.OpOverload):
+        from .export_trace import describe_aten
+
+        return describe_aten(n)
     if n.op == "call_function":
         mod = getattr(n.target, "__module__", None) or ""
         name = getattr(n.target, "__name__", repr(n.target))
@@ -702,7 +709,13 @@ def from_torch(
     training = {m: m.training for m in module.modules()}
     module.eval()  # trace and run as at inference (``if self.training:`` branches)
     try:
-        gm = trace(_wrap_leaf_root(module, len(examples)), len(examples), simplify=False)
+        try:
+            gm = trace(_wrap_leaf_root(module, len(examples)), len(examples), simplify=False)
+        except ConversionError as e:
+            if not getattr(e, "retry_export", False):
+                raise
+            gm = _export(module, examples, batches, e)
+            examples, batches = _flat_examples(examples, batches)
         _check_placeholders(gm, examples, root)
         log = MutationLog(gm)
         with torch.no_grad():  # on copies: an in-place op must not change the caller's inputs
@@ -756,6 +769,31 @@ def from_torch(
     # conv -> relu as conv(activation=relu), as Keras writes it (and the backends emit it);
     # padding merged into a 'same' convolution leaves its zero_padding node unused.
     return dead_nodes(fuse_activation(spec)).check()
+
+
+def _export(
+    module, examples: list, batches: list[int], fx_error: ConversionError
+) -> fx.GraphModule:
+    """The module through torch.export, where fx failed; both reasons when export fails."""
+    from .export_trace import export_graph
+
+    try:
+        return export_graph(module, examples, batches)
+    except ConversionError as e:
+        issue = fx_error.issues[0]
+        raise ConversionError(
+            f"{issue.message}; {e.message}", node=issue.node, hint=issue.hint
+        ) from None
+
+
+def _flat_examples(examples: list, batches: list[int]) -> tuple[list, list[int]]:
+    """One example per input tensor (the exported graph takes a tuple's tensors apart)."""
+    flat, flat_batches = [], []
+    for x, b in zip(examples, batches):
+        for t in x if isinstance(x, tuple) else (x,):
+            flat.append(t)
+            flat_batches.append(b)
+    return flat, flat_batches
 
 
 def _check_placeholders(gm: fx.GraphModule, examples: list[torch.Tensor], root: str) -> None:

@@ -171,10 +171,11 @@ def shape_value(ctx, n: fx.Node, found: set, example_batch: int):
 def batch_tensor(ctx, c: Const) -> Tensor:
     """A batch-broadcast constant with no tensor beside it (``torch.zeros(x.size(0), 4)``
     used alone): zeros shaped (batch, 1, ...) from the model's first input, plus the value."""
-    from nnspec.spec.ops.constant import ZerosLike
+    from nnspec.spec.ops.constant import FullLike, OnesLike, ZerosLike
     from nnspec.spec.ops.indexing import Slice
     from nnspec.spec.ops.merge import Add
     from nnspec.spec.ops.reshape import Reshape
+    from nnspec.spec.ops.shape_ops import BroadcastTo
 
     from .constants import constant_ref
 
@@ -196,6 +197,18 @@ def batch_tensor(ctx, c: Const) -> Tensor:
         )
     ref = ctx.emit(Reshape, [ref], suffix="batch_ones", target_shape=[1] * (rank - 1))
     dtype = "float32" if value.dtype.kind == "f" else str(value.dtype)
+    flat = value.reshape(-1)
+    if flat.size and np.all(flat == flat[0]):  # zeros, ones, a fill value: no weights
+        if rank > 1 and any(d != 1 for d in value.shape[1:]):
+            ref = ctx.emit(BroadcastTo, [ref], suffix="batch_shape", shape=list(value.shape[1:]))
+        fill = flat[0].item()
+        if fill == 0:
+            out = ctx.emit(ZerosLike, [ref], suffix="batch", dtype=dtype)
+        elif fill == 1:
+            out = ctx.emit(OnesLike, [ref], suffix="batch", dtype=dtype)
+        else:
+            out = ctx.emit(FullLike, [ref], suffix="batch", value=fill, dtype=dtype)
+        return ctx.result(out, tuple(range(rank)), shape=c.shape, dtype=dtype)
     zeros = ctx.emit(ZerosLike, [ref], suffix="batch_zeros", dtype=dtype)
     const = constant_ref(ctx, Const(c.what, value.shape, value=value), rank, tuple(range(rank)))
     out = ctx.emit(Add, [zeros, const], suffix="batch")
