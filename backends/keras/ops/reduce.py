@@ -52,6 +52,30 @@ def arg(node, ctx) -> str:
     return f"ops.cast(ops.{node.op}({ctx.x}, axis={a}{_keep(node)}), 'int64')"
 
 
-@converter(R.Cumsum)
+@converter(R.Cumsum, R.Cumprod)
 def cumsum(node: R.Cumsum, ctx) -> str:
-    return f"ops.cumsum({ctx.x}, axis={sample_axis(node.axis, ctx.in_types[0].rank)})"
+    return f"ops.{node.op}({ctx.x}, axis={sample_axis(node.axis, ctx.in_types[0].rank)})"
+
+
+@converter(R.Sort)
+def sort(node: R.Sort, ctx) -> str:
+    a = sample_axis(node.axis, ctx.in_types[0].rank)
+    if node.descending:  # stable on the negation: equal elements keep their order
+        x = f"ops.negative({ctx.x})"
+        return f"(ops.negative(ops.sort({x}, axis={a})), ops.cast(ops.argsort({x}, axis={a}), 'int64'))"
+    return f"(ops.sort({ctx.x}, axis={a}), ops.cast(ops.argsort({ctx.x}, axis={a}), 'int64'))"
+
+
+@converter(R.TopK)
+def top_k(node: R.TopK, ctx) -> str:
+    rank = ctx.in_types[0].rank
+    a = sample_axis(node.axis, rank)
+    x = ctx.x if a == rank - 1 else f"ops.moveaxis({ctx.x}, {a}, -1)"
+    x = x if node.largest else f"ops.negative({x})"
+    pair = f"ops.top_k({x}, {node.k})"
+    value = "v" if node.largest else "ops.negative(v)"
+    if a != rank - 1:
+        value, index = f"ops.moveaxis({value}, -1, {a})", f"ops.moveaxis(i, -1, {a})"
+    else:
+        index = "i"
+    return f"(lambda v, i: ({value}, ops.cast({index}, 'int64')))(*{pair})"

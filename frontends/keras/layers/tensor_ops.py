@@ -310,11 +310,38 @@ def arg(op, ctx):
     return _single(op, ctx, cls, axis=_axis(op, ctx), keepdims=bool(op.keepdims))
 
 
-@from_layer("ops.Cumsum")
+@from_layer("ops.Cumsum", "ops.Cumprod")
 def cumsum(op, ctx):
     if op.axis is None:
         raise refuse(op, "axis=None flattens the batch")
-    return _single(op, ctx, R.Cumsum, axis=_axis(op, ctx))
+    cls = R.Cumsum if type(op).__name__ == "Cumsum" else R.Cumprod
+    return _single(op, ctx, cls, axis=_axis(op, ctx))
+
+
+@from_layer("ops.Sort", "ops.Argsort")
+def sort(op, ctx):
+    node = _single(op, ctx, R.Sort, axis=_axis(op, ctx))
+    return node if type(op).__name__ == "Sort" else f"{node.name}:1"  # argsort: the indices
+
+
+@from_layer("ops.TopK")
+def top_k(op, ctx):
+    if not op.sorted:
+        raise refuse(op, "sorted=False leaves the order of the k values to the backend")
+    return _single(op, ctx, R.TopK, k=int(op.k))
+
+
+@from_layer("ops.Moveaxis")
+def moveaxis(op, ctx):
+    rank = len(ctx.in_shapes[0])
+    src = [a % rank for a in op.source]
+    dst = [a % rank for a in op.destination]
+    rest = iter(a for a in range(rank) if a not in src)
+    moved = dict(zip(dst, src))
+    axes = [moved[i] if i in moved else next(rest) for i in range(rank)]
+    if axes[0] != 0:
+        raise refuse(op, f"source={op.source}, destination={op.destination} move the batch axis")
+    return _single(op, ctx, Permute, dims=axes[1:])
 
 
 @from_layer("ops.Norm")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from nnspec.spec.ops.merge import Add, Concatenate, Maximum, Minimum, Multiply, Subtract
 from nnspec.spec.ops.rescaling import Rescaling
 
+from ..broadcast import ranks_aligned
 from ..registry import from_function
 from ..values import Const, Tensor, identity
 
@@ -23,6 +24,7 @@ def _is_number(v) -> bool:
 def common_layout(ctx, xs: list[Tensor]):
     """(refs, perm, flat): every input in one layout. Inputs flattened in the same spec order
     stay so (an elementwise op does not care in which order the features are)."""
+    xs = ranks_aligned(ctx, xs)
     ranks = {x.rank for x in xs}
     if len(ranks) > 1:
         raise ctx.refuse(

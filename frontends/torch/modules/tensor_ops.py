@@ -17,6 +17,7 @@ from nnspec.spec.ops import linalg as L
 from nnspec.spec.ops import reduce as R
 from nnspec.spec.ops.merge import Maximum, Minimum
 
+from ..broadcast import ranks_aligned
 from ..constants import as_tensor
 from ..registry import from_function, from_module
 from ..values import Const, Tensor, identity
@@ -39,6 +40,10 @@ def same_layout(ctx, values: list) -> tuple[list[str], tuple[int, ...], list[Ten
     tensors = [v for v in values if isinstance(v, Tensor)]
     if not tensors:
         raise ctx.refuse("has no operand computed from the inputs")
+    if len({t.rank for t in tensors}) > 1:
+        aligned = iter(ranks_aligned(ctx, tensors))
+        values = [next(aligned) if isinstance(v, Tensor) else v for v in values]
+        tensors = [v for v in values if isinstance(v, Tensor)]
     if len({t.rank for t in tensors}) > 1:
         raise ctx.refuse(
             "broadcasts tensors of different ranks ("
@@ -340,6 +345,7 @@ def reduce(ctx, cls, x: Tensor, dims, keepdims: bool, shape=None, **attrs) -> Te
     "norm",
     "vector_norm",
     "cumsum",
+    "cumprod",
     "argmax",
     "argmin",
     "min",
@@ -354,12 +360,13 @@ def reduction(ctx):
             return extremum(ctx, x, other)
     if ctx.kwargs.get("dtype") is not None:
         raise ctx.refuse("dtype= is not supported")
-    if op == "cumsum":
+    if op in ("cumsum", "cumprod"):
         x = ctx.plain(ctx.tensor(x))
         d = x.dim(ctx.arg(1, "dim"))
         if d == x.perm[0]:
             raise ctx.refuse("accumulates along the batch dim")
-        out = ctx.emit(R.Cumsum, [x.ref], axis=x.spec_axis(d))
+        cls = R.Cumsum if op == "cumsum" else R.Cumprod
+        out = ctx.emit(cls, [x.ref], axis=x.spec_axis(d))
         return ctx.result(out, x.perm, dtype=ctx.out_dtype())
     if op in ("argmax", "argmin"):
         dim = ctx.arg(1, "dim", None)
@@ -502,3 +509,39 @@ def activation_module(m, ctx):
         return unary_node(ctx, E.TanhShrink, ctx.input())
     kind = "hard" if name == "Hardshrink" else "soft"
     return unary_node(ctx, E.Shrink, ctx.input(), kind=kind, lambd=float(m.lambd))
+
+
+@from_function("sort", "argsort", "topk", "msort")
+def sort(ctx):
+    """torch.sort / argsort / msort / topk -> sort or top_k (values and int64 indices).
+
+    The spec's sort is stable; PyTorch leaves the order of equal elements open unless
+    ``stable=True``, so either is PyTorch's answer. ``topk(sorted=False)`` is refused: its
+    order is PyTorch's implementation detail."""
+    x = ctx.plain(ctx.input())
+    op = ctx.op
+    if op == "topk":
+        k, dim = ctx.arg(1, "k"), ctx.arg(2, "dim", -1)
+        largest, ordered = ctx.arg(3, "largest", True), ctx.arg(4, "sorted", True)
+        if not ordered:
+            raise ctx.refuse("sorted=False leaves the order of the k values to PyTorch")
+    else:
+        dim = 0 if op == "msort" else ctx.arg(1, "dim", -1)
+        descending = bool(ctx.arg(2, "descending", False)) if op != "msort" else False
+    d = x.dim(dim)
+    if d == x.perm[0]:
+        raise ctx.refuse(f"{op} along the batch dim (the spec keeps samples apart)")
+    axis = x.spec_axis(d)
+    if op == "topk":
+        out = ctx.emit(R.TopK, [x.ref], k=int(k), axis=axis, largest=bool(largest))
+        shape = ctx.out_shape(0)
+    else:
+        out = ctx.emit(R.Sort, [x.ref], axis=axis, descending=descending)
+        shape = x.shape
+    values = ctx.result(out, x.perm, shape=shape, dtype=x.dtype)
+    indices = ctx.result(f"{out}:1", x.perm, shape=shape, dtype="int64")
+    if op == "argsort":
+        return indices
+    if op == "msort":
+        return values
+    return (values, indices)

@@ -375,9 +375,10 @@ def pixel_unshuffle_function(ctx):
 @from_module("InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d")
 def instance_norm(m, ctx):
     if m.track_running_stats:
-        raise ctx.refuse(
-            "track_running_stats=True normalises with running statistics at inference, which instance_norm does not model"
-        )
+        # at inference PyTorch normalises with the running statistics: a batch norm
+        from .batch_norm import batch_norm
+
+        return batch_norm(m, ctx)
     x = ctx.input()
     if x.rank < 3:
         raise ctx.refuse("needs (N, C, L...) input")
