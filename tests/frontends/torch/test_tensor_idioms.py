@@ -71,6 +71,17 @@ CASES = {
         SEQ,
         {"rnn": nn.GRU(6, 6, num_layers=2)},
     ),
+    # grouped transposed convolutions
+    "conv_transpose2d_groups": (
+        lambda s, x: s.up(x),
+        (3, 4, 5, 6),
+        {"up": nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2)},
+    ),
+    "conv_transpose1d_groups": (
+        lambda s, x: s.up(x),
+        (3, 6, 7),
+        {"up": nn.ConvTranspose1d(6, 3, 4, stride=2, groups=3, bias=False)},
+    ),
     # indexing
     "flip_then_step": (lambda s, x: x.flip(1)[:, ::2] + x[:, ::2].flip(-1), SEQ),
 }

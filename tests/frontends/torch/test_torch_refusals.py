@@ -114,10 +114,10 @@ def test_parameter_used_in_forward_is_a_constant():
             id="conv_stride_and_dilation",
         ),
         pytest.param(
-            nn.ConvTranspose2d(4, 4, 3, groups=2),
+            nn.ConvTranspose2d(4, 4, 3, stride=2, dilation=2),
             (2, 4, 5, 5),
-            "groups=2",
-            id="conv_transpose_groups",
+            "with dilation",
+            id="conv_transpose_stride_and_dilation",
         ),
         pytest.param(
             nn.MaxPool2d(3, 2, 1),
