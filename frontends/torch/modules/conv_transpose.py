@@ -45,8 +45,7 @@ def conv_transpose(m, ctx):
     x = ctx.input()
     if x.rank != rank + 2:
         raise ctx.refuse(f"input of shape {x.shape} has no batch axis")
-    kernel, strides = tuple(m.kernel_size), tuple(m.stride)
-    dilation, pads, ops = tuple(m.dilation), tuple(m.padding), tuple(m.output_padding)
+    strides, dilation = tuple(m.stride), tuple(m.dilation)
     if max(strides) > 1 and max(dilation) > 1:
         raise ctx.refuse(
             f"stride={strides} with dilation={dilation} is not supported (Keras "

@@ -60,9 +60,9 @@ class Unsupported(nn.Module):
         return self.pool(y)
 
 
-class Cumprod(nn.Module):
+class Cummax(nn.Module):
     def forward(self, x):
-        return torch.cumprod(x, 1)
+        return torch.cummax(x, 1)[0]
 
 
 def _refused(module, *inputs, match, **kw):
@@ -88,8 +88,8 @@ def test_unsupported_modules_are_all_listed():
 
 
 def test_unsupported_function():
-    msg = _refused(Cumprod(), torch.randn(2, 4), match="unsupported")
-    assert "function torch.cumprod (node 'cumprod'): no converter" in msg
+    msg = _refused(Cummax(), torch.randn(2, 4), match="unsupported")
+    assert "function torch.cummax (node 'cummax'): no converter" in msg
 
 
 def test_parameter_used_in_forward_is_a_constant():
