@@ -194,13 +194,17 @@ def test_recurrent_state_output_must_be_indexed():
 
 def test_bad_example_inputs():
     _refused(nn.Linear(4, 2), torch.randn(2, 4), torch.randn(2, 4), match="takes 1 input")
-    _refused(Cumprod(), torch.randn(2, 4), torch.randn(2, 4), match="takes 1 input")
+    _refused(Cummax(), torch.randn(2, 4), torch.randn(2, 4), match="takes 1 input")
     _refused(nn.Linear(4, 2), torch.randn(2, 5), match="failed on the example inputs")
     _refused(nn.Linear(4, 2), torch.randn(2, 4).double(), match="dtype")
     with pytest.raises(ConversionError, match="tensor or a tuple"):
         nnspec.from_torch(nn.Linear(4, 2), np.zeros((2, 4), np.float32))
     with pytest.raises(ConversionError, match="input_layout"):
         nnspec.from_torch(nn.Linear(4, 2), torch.randn(2, 4), input_layout="NCHW")
+    with pytest.raises(ConversionError, match="batch_dim"):
+        nnspec.from_torch(nn.Linear(4, 2), torch.randn(2, 4), batch_dim=(1, 0))
+    with pytest.raises(ConversionError, match="batch_dim 3"):
+        nnspec.from_torch(nn.Linear(4, 2), torch.randn(2, 4), batch_dim=3)
 
 
 def test_module_state_is_kept():
