@@ -84,6 +84,8 @@ CASES = {
     ),
     # indexing
     "flip_then_step": (lambda s, x: x.flip(1)[:, ::2] + x[:, ::2].flip(-1), SEQ),
+    "paired_index_lists": (lambda s, x: x[:, [0, 2, 4], [1, 5, 0]] + x[:, 1, [2, 3, 4]], SEQ),
+    "paired_lists_sliced": (lambda s, x: x[:, 1:, [0, 1], [3, 2]] * 2, (3, 3, 4, 5)),
 }
 
 
@@ -132,6 +134,7 @@ REFUSED = {
     "cumprod_batch": (lambda s, x: torch.cumprod(x, 0), "batch"),
     # (N, C) + (N,) with N == C: PyTorch broadcasts the batch along the features
     "rank_broadcast_misaligned": (lambda s, x: x + x[:, 0], "different ranks", (3, 3)),
+    "lists_apart": (lambda s, x: x[:, [0, 1], :, 1], "separated by a slice", (3, 4, 5, 6)),
 }
 
 
