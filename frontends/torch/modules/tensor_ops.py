@@ -545,3 +545,21 @@ def sort(ctx):
     if op == "msort":
         return values
     return (values, indices)
+
+
+@from_function("normalize")
+def normalize(ctx):
+    """F.normalize: x / max(||x||_p over dim, eps)."""
+    x = ctx.plain(ctx.input())
+    p, dim, eps = ctx.arg(1, "p", 2.0), ctx.arg(2, "dim", 1), ctx.arg(3, "eps", 1e-12)
+    ords = {1: 1, 2: 2, float("inf"): "inf"}
+    if p not in ords:
+        raise ctx.refuse(f"p={p!r} is not supported (1, 2 and inf)")
+    d = x.dim(dim)
+    shape = tuple(1 if i == d else n for i, n in enumerate(x.shape))
+    norm = reduce(ctx, R.Norm, x, d, True, shape=shape, ord=ords[p])
+    out = ctx.emit(E.Clip, [norm.ref], suffix="eps", min=float(eps), max=None)
+    clipped = ctx.result(out, norm.perm, shape=shape, dtype=x.dtype)
+    refs, perm, _ = same_layout(ctx, [x, clipped])
+    out = ctx.emit(_BINARY_CLASSES["divide"], refs, suffix="divide")
+    return ctx.result(out, perm, dtype=x.dtype)

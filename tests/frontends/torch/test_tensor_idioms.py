@@ -59,6 +59,7 @@ CASES = {
     "argsort": (lambda s, x: torch.argsort(x, dim=1), SEQ),
     "topk": (lambda s, x: torch.topk(x, 3), SEQ),
     "topk_smallest_dim1": (lambda s, x: x.topk(2, dim=1, largest=False)[0], SEQ),
+    "normalize": (lambda s, x: F.normalize(x, dim=-1) + F.normalize(x, p=1, dim=1), SEQ),
     # normalisation with running statistics
     "instance_norm_running_stats": (
         lambda s, x: s.norm(x),
