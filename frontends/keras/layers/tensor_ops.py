@@ -513,7 +513,8 @@ def depth_to_space(op, ctx):
 
 @from_layer("ops.GetItem")
 def get_item(op, ctx):
-    """``x[...]`` with slices, integers, ``None`` and ``...`` -> slice, squeeze, expand_dims."""
+    """``x[...]`` with slices (negative steps: a flip first), integers, ``None`` and ``...`` ->
+    flip, slice, squeeze, expand_dims."""
     key = ctx.call_args[1]
     key = key if isinstance(key, tuple) else (key,)
     rank = len(ctx.in_shapes[0])
@@ -527,7 +528,7 @@ def get_item(op, ctx):
         full += [slice(None)] * (rank - used) if k is Ellipsis else [k]
     if Ellipsis not in key:
         full += [slice(None)] * (rank - used)
-    axes, starts, stops, steps, drop, new = [], [], [], [], [], []
+    axes, starts, stops, steps, drop, new, flips = [], [], [], [], [], [], []
     axis = 0  # axis of the input
     out_axis = 0
     for k in full:
@@ -539,8 +540,13 @@ def get_item(op, ctx):
             if k != slice(None):
                 if axis == 0:
                     raise refuse(op, "slices the batch axis")
-                if k.step is not None and k.step < 1:
-                    raise refuse(op, f"step {k.step}: positive steps only")
+                if k.step is not None and k.step < 0:  # x[:, ::-1]: a flip, then a slice
+                    n = ctx.in_shapes[0][axis]
+                    picked = list(range(*k.indices(n))) if isinstance(n, int) else []
+                    if not picked:
+                        raise refuse(op, f"step {k.step} on an axis of size {n}")
+                    flips.append(axis)
+                    k = slice(n - 1 - picked[0], n - picked[-1], -k.step)
                 axes.append(axis)
                 starts.append(k.start)
                 stops.append(k.stop)
@@ -559,6 +565,9 @@ def get_item(op, ctx):
         axis += 1
     ref = ctx.inputs[0]
     last = None
+    if flips:
+        last = ctx.node(S.Flip, suffix="flip", inputs=[ref], axis=flips)
+        ref = last.name
     if axes:
         last = ctx.node(
             I.Slice,
