@@ -472,9 +472,9 @@ def adaptive_any(ctx, kind: str, x: Tensor, size) -> Tensor:
     return ctx.result(out, channels_last(4), nonneg=x.nonneg)
 
 
-def interpolate_bilinear(ctx, x: Tensor, align_corners, scale) -> Tensor:
+def interpolate_bilinear(ctx, x: Tensor, align_corners, scale, mode: str = "bilinear") -> Tensor:
     if x.rank != 4:
-        raise ctx.refuse("bilinear interpolation of a tensor that is not (N, C, H, W)")
+        raise ctx.refuse(f"{mode} interpolation of a tensor that is not (N, C, H, W)")
     size = tuple(ctx.out_shape()[2:])
     if scale is not None and not align_corners:
         scale = (scale, scale) if isinstance(scale, int | float) else tuple(scale)
@@ -487,6 +487,7 @@ def interpolate_bilinear(ctx, x: Tensor, align_corners, scale) -> Tensor:
         size=size,
         align_corners=bool(align_corners),
         scale=scale,
+        mode=mode,
     )
     return ctx.result(out, channels_last(4))
 

@@ -83,6 +83,17 @@ CASES = {
         (3, 6, 7),
         {"up": nn.ConvTranspose1d(6, 3, 4, stride=2, groups=3, bias=False)},
     ),
+    # bicubic resizes (PyTorch's kernel, a = -0.75)
+    "bicubic_scale": (lambda s, x: F.interpolate(x, scale_factor=2, mode="bicubic"), (3, 2, 5, 6)),
+    "bicubic_align_size": (
+        lambda s, x: F.interpolate(x, size=(7, 4), mode="bicubic", align_corners=True),
+        (3, 2, 5, 6),
+    ),
+    "upsample_bicubic_module": (
+        lambda s, x: s.up(x),
+        (3, 2, 4, 4),
+        {"up": nn.Upsample(scale_factor=1.5, mode="bicubic")},
+    ),
     # indexing
     "flip_then_step": (lambda s, x: x.flip(1)[:, ::2] + x[:, ::2].flip(-1), SEQ),
     "paired_index_lists": (lambda s, x: x[:, [0, 2, 4], [1, 5, 0]] + x[:, 1, [2, 3, 4]], SEQ),
