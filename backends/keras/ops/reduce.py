@@ -59,23 +59,23 @@ def cumsum(node: R.Cumsum, ctx) -> str:
 
 @converter(R.Sort)
 def sort(node: R.Sort, ctx) -> str:
+    # a full top_k: Keras' top_k puts the earlier of equal elements first, a stable sort
     a = sample_axis(node.axis, ctx.in_types[0].rank)
-    if node.descending:  # stable on the negation: equal elements keep their order
-        x = f"ops.negative({ctx.x})"
-        return f"(ops.negative(ops.sort({x}, axis={a})), ops.cast(ops.argsort({x}, axis={a}), 'int64'))"
-    return f"(ops.sort({ctx.x}, axis={a}), ops.cast(ops.argsort({ctx.x}, axis={a}), 'int64'))"
+    return _top_k(ctx, ctx.in_types[0].shape[a], a, node.descending)
 
 
 @converter(R.TopK)
 def top_k(node: R.TopK, ctx) -> str:
+    return _top_k(ctx, node.k, sample_axis(node.axis, ctx.in_types[0].rank), node.largest)
+
+
+def _top_k(ctx, k: int, a: int, largest: bool) -> str:
+    """(values, int64 indices) of the k largest (or smallest) along axis ``a``."""
     rank = ctx.in_types[0].rank
-    a = sample_axis(node.axis, rank)
     x = ctx.x if a == rank - 1 else f"ops.moveaxis({ctx.x}, {a}, -1)"
-    x = x if node.largest else f"ops.negative({x})"
-    pair = f"ops.top_k({x}, {node.k})"
-    value = "v" if node.largest else "ops.negative(v)"
+    x = x if largest else f"ops.negative({x})"
+    value = "v" if largest else "ops.negative(v)"
+    index = "i"
     if a != rank - 1:
         value, index = f"ops.moveaxis({value}, -1, {a})", f"ops.moveaxis(i, -1, {a})"
-    else:
-        index = "i"
-    return f"(lambda v, i: ({value}, ops.cast({index}, 'int64')))(*{pair})"
+    return f"(lambda v, i: ({value}, ops.cast({index}, 'int64')))(*ops.top_k({x}, {k}))"
