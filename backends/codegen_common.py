@@ -1,13 +1,12 @@
 """Pieces both code generators share: safe identifiers and safe literals.
 
-No string from a spec ever reaches generated source except through ``Namespace`` (as an
-identifier) or ``literal`` (as a ``repr``).
+No string from a spec ever reaches generated source except through a ``Namespace`` made
+with ``identifiers=True`` (spec/names.py: as an identifier) or ``literal`` (as a ``repr``).
 """
 
 from __future__ import annotations
 
 import ast
-import builtins
 import keyword
 import math
 import re
@@ -15,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from nnspec._version import __version__
+from nnspec.spec.names import Namespace
 
 if TYPE_CHECKING:
     import numpy as np
@@ -26,38 +26,6 @@ if TYPE_CHECKING:
 VERSION = __version__
 
 _BAD = re.compile(r"[^0-9A-Za-z_]")
-_LEADING = re.compile(r"^__+")
-
-
-class Namespace:
-    """Unique, valid Python identifiers for arbitrary strings (after torch.fx's _Namespace)."""
-
-    def __init__(self, reserved=()):
-        self._used: set[str] = set(reserved)
-        self._by_key: dict[object, str] = {}
-
-    def reserve(self, name: str) -> None:
-        self._used.add(name)
-
-    def name(self, text: str, key: object = None) -> str:
-        """A fresh identifier looking like ``text``; the same ``key`` gives the same name."""
-        if key is not None and key in self._by_key:
-            return self._by_key[key]
-        base = _BAD.sub("_", str(text)) or "_"
-        if base[0].isdigit():
-            base = "_" + base
-        base = _LEADING.sub("_", base)  # `__x` would be name-mangled inside the class
-        if keyword.iskeyword(base) or hasattr(builtins, base):
-            base += "_1"
-        sep = "" if base.endswith("_") else "_"
-        candidate, n = base, 1
-        while candidate in self._used:
-            candidate = f"{base}{sep}{n}"
-            n += 1
-        self._used.add(candidate)
-        if key is not None:
-            self._by_key[key] = candidate
-        return candidate
 
 
 def literal(v) -> str:

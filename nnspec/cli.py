@@ -23,6 +23,7 @@ from pathlib import Path
 
 from nnspec.review_cli import REVIEW_COMMANDS
 from nnspec.spec.errors import Issue, SpecError
+from nnspec.spec.extras import framework_import
 from nnspec.spec.text import printable
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -392,7 +393,7 @@ def quiet_tensorflow() -> None:
 
 
 def convert(args: argparse.Namespace) -> int:
-    from nnspec.convert import Progress, TorchSource, format_report
+    from nnspec.convert import Progress, UserTorchModule, format_report
     from nnspec.convert import convert as run
 
     torch_source = None
@@ -409,7 +410,7 @@ def convert(args: argparse.Namespace) -> int:
                 "nnspec convert: error: give --input-dtype once per --input-shape", file=sys.stderr
             )
             return EXIT_USAGE
-        torch_source = TorchSource(
+        torch_source = UserTorchModule(
             args.src, args.weights, args.input_shape, args.input_layout, dtypes
         )
     target = args.to or ("keras" if torch_source else "torch")
@@ -486,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # argparse: usage errors exit 2, --help exits 0
         return e.code if isinstance(e.code, int) else EXIT_USAGE
     try:
-        with _few_gc_passes():
+        with _few_gc_passes(), framework_import(f"nnspec {args.command}"):
             return COMMANDS[args.command].run(args)
     except SpecError as e:
         _print_issues(e.issues, sys.stderr)

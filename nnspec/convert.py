@@ -92,8 +92,10 @@ class _Stage:
 
 
 @dataclass
-class TorchSource:
-    """A PyTorch module named as ``path/to/model.py:ClassName`` (this imports user code)."""
+class UserTorchModule:
+    """A user's PyTorch module to convert, named as ``path/to/model.py:ClassName`` (this
+    imports user code), with its weights and example input shapes (the generated source of a
+    module is backends/torch/codegen.py's ``TorchSource``)."""
 
     target: str
     weights: Path | None
@@ -102,7 +104,7 @@ class TorchSource:
     input_dtypes: list[str] | None = None
 
 
-def read_torch_source(src: TorchSource, progress: Progress):
+def read_torch_source(src: UserTorchModule, progress: Progress):
     import torch
 
     from nnspec.frontends.torch import from_torch, load_module
@@ -208,7 +210,7 @@ def convert(
     to: str = "torch",
     check: bool = True,
     progress: Progress | None = None,
-    torch_source: TorchSource | None = None,
+    torch_source: UserTorchModule | None = None,
     force: bool = False,
     report: bool = False,
     channels_first: bool = False,

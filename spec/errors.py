@@ -148,6 +148,10 @@ class ConversionError(SpecError):
     """A model could not be converted (a framework construct nnspec refuses)."""
 
 
+class MissingDependencyError(SpecError, ImportError):
+    """A framework an optional extra installs is missing (see :mod:`.extras`)."""
+
+
 @dataclass
 class Report:
     """What validation found: errors and warnings, in node order."""
@@ -184,5 +188,6 @@ _ERROR_TYPES = {
         WeightsError,
         UnsupportedOpError,
         ConversionError,
+        MissingDependencyError,
     )
 }

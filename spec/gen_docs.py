@@ -136,8 +136,9 @@ def _expand(names: set[str], values: dict[str, ast.AST]) -> set[str]:
 
 def _frontend_targets(fn: ast.FunctionDef, registered: str, values: dict[str, ast.AST]) -> set[str]:
     """The op classes a frontend function builds for one framework class: the entry of a
-    ``{"Conv2D": Conv2D, ...}`` table it reads, else every name it uses."""
-    used = _names_in(fn)
+    ``{"Conv2D": Conv2D, ...}`` table it reads, else every name its body uses (not its
+    annotations: ``layer: Any`` is typing's Any, not the spec's ``any`` op)."""
+    used = set().union(*(_names_in(stmt) for stmt in fn.body))
     for name in used & values.keys():
         table = values[name]
         if isinstance(table, ast.Dict):

@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from .errors import SchemaError
+from .names import Namespace
 from .node import Node, one_or_list
 from .training import Training
 from .types import DType, SpecDim
@@ -91,18 +92,11 @@ class Model(BaseModel):
     @model_validator(mode="after")
     def _fill_shorthand(self) -> Model:
         """Sequential shorthand: generated names, implicit inputs, last node as output."""
-        taken = set(self.inputs) | {n.name for n in self.nodes if n.name}
-        counters: dict[str, int] = {}
+        names = Namespace([*self.inputs, *(n.name for n in self.nodes if n.name)])
         previous = next(iter(self.inputs), None)
         for node in self.nodes:
             if node.name is None:
-                while True:
-                    counters[node.op] = counters.get(node.op, 0) + 1
-                    candidate = f"{node.op}_{counters[node.op]}"
-                    if candidate not in taken:
-                        break
-                taken.add(candidate)
-                node.name = candidate
+                node.name = names.name(node.op, numbered=True)
             if node.inputs is None:
                 node.inputs = [previous] if previous is not None else []
             previous = node.name

@@ -42,6 +42,30 @@ def random_params(model: Model, seed: int = 0) -> dict[str, np.ndarray]:
     return out
 
 
+def random_weights(model, seed: int = 0, std: float = 0.5) -> None:
+    """Random values for every float weight of a Keras ``model``, in place: N(0, std), and
+    variances in U(0.5, 1.5), so that biases, moving means and PReLU slopes are non-zero and
+    every conversion error shows. A Normalization layer keeps its (adapted) statistics.
+    (:func:`random_params` does the same for a spec; :func:`randomize` keeps a deep network
+    as well conditioned as a trained one.)"""
+    rng = np.random.default_rng(seed)
+    fixed = {
+        id(v)
+        for layer in model._flatten_layers(include_self=False)
+        if type(layer).__name__ == "Normalization"
+        for v in layer.weights
+    }
+    for v in model.weights:
+        if id(v) in fixed or not str(v.dtype).startswith("float"):
+            continue
+        shape = tuple(v.shape)
+        if "variance" in v.path.split("/")[-1]:
+            value = rng.uniform(0.5, 1.5, shape)
+        else:
+            value = rng.normal(0.0, std, shape)
+        v.assign(value.astype(str(v.dtype)))
+
+
 def random_inputs(model: Model, shapes, sample: Sample | None = None, seed: int = 1):
     rng = np.random.default_rng(seed)
     arrays = []
@@ -151,6 +175,21 @@ def torch_param_count(module) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad) + sum(
         b.numel() for name, b in module.named_buffers() if not name.endswith("num_batches_tracked")
     )
+
+
+def keras_count_of(module, spec, model) -> int:
+    """What Keras' count_params() counts, from the PyTorch module of a traced model: its
+    parameters and statistics, less the constants that are no Keras variable (a causal mask)
+    or were computed from one (a position table; the spec's ``folded_variables``), plus
+    those variables."""
+    buffers = sum(
+        spec.params[f"{n.name}/value"].size
+        for n in spec.nodes
+        if n.op == "constant" and not n.trainable
+    )
+    paths = set(spec.metadata.get("folded_variables", ()))
+    folded = sum(int(np.prod(v.shape)) for v in model.weights if v.path in paths)
+    return torch_param_count(module) - buffers + folded
 
 
 def assert_close(ref: list[np.ndarray], got: list[np.ndarray], atol: float = TOLERANCE):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from nnspec.spec.extras import framework_import
+
 if TYPE_CHECKING:
     from nnspec.spec.model import Model
 
@@ -15,7 +17,8 @@ def emit_source(model: Model) -> str:
 
 
 def build_model(model: Model, *, seed: int | None = 0):
-    from .build import instantiate
+    with framework_import("building a Keras model"):
+        from .build import instantiate
     from .codegen import generate
 
     built = instantiate(generate(model, seed=seed))

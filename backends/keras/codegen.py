@@ -8,12 +8,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnspec.spec.model import Model
+from nnspec.spec.names import Namespace, identifier
 from nnspec.spec.node import Node
 from nnspec.spec.types import TensorType
 
 from ..codegen_common import (
     VERSION,
-    Namespace,
     call,
     checked_analysis,
     emit_nodes,
@@ -115,8 +115,8 @@ class NodeCtx:
 
 class _Generator:
     def __init__(self):
-        self.locals = Namespace(LOCAL_RESERVED)
-        self.layer_names = Namespace()
+        self.locals = Namespace(LOCAL_RESERVED, identifiers=True)
+        self.layer_names = Namespace(identifiers=True)
         self.lines: list[str] = []
         self.weights: dict[str, list[np.ndarray]] = {}
         self.shared: dict[tuple[str, str], str] = {}  # (node, suffix) -> layer variable
@@ -154,7 +154,7 @@ def generate(model: Model, *, seed: int | None = 0) -> KerasSource:
     in_src = inputs[0] if len(inputs) == 1 else "[" + ", ".join(inputs) + "]"
     gen.lines.append(
         f"return keras.Model(inputs={in_src}, outputs={out_src}, "
-        f"name={literal(Namespace().name(model.name))})"
+        f"name={literal(identifier(model.name))})"
     )
     body = "\n".join(["def build_model():", *(f"    {line}" for line in gen.lines)])
     helpers = [_helper_source(h) for h in gen.helpers]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from nnspec.spec.extras import framework_import
+
 if TYPE_CHECKING:
     from nnspec.spec.model import Model
 
@@ -15,7 +17,8 @@ def emit_source(model: Model, *, channels_first: bool = False) -> str:
 
 
 def build_module(model: Model, *, channels_first: bool = False, seed: int | None = 0):
-    from .build import instantiate
+    with framework_import("building a PyTorch module"):
+        from .build import instantiate
     from .codegen import generate
 
     return instantiate(generate(model, channels_first=channels_first, seed=seed))

@@ -17,12 +17,12 @@ import numpy as np
 from nnspec.spec.errors import ConversionError
 from nnspec.spec.graph import topological_nodes
 from nnspec.spec.model import Model
+from nnspec.spec.names import Namespace
 from nnspec.spec.node import Node
 from nnspec.spec.types import TensorType
 
 from ..codegen_common import (
     VERSION,
-    Namespace,
     call,
     checked_analysis,
     class_name,
@@ -182,9 +182,10 @@ class Generator:
         self.channels_first = channels_first
         self.plan: Plan = assign(model, self.a, layout_rule, channels_first)
         reserved_locals = ("self", *FILE_NAMES, *runtime_functions())
-        self.attrs = Namespace(MODULE_ATTRIBUTES)  # `self.x` never meets a global name
-        self.locals = Namespace((*reserved_locals, "_"))  # `_`: outputs nobody reads
-        self.class_name = Namespace(reserved_locals).name(class_name(model.name))
+        # `self.x` never meets a global name; `_` is for outputs nobody reads
+        self.attrs = Namespace(MODULE_ATTRIBUTES, identifiers=True)
+        self.locals = Namespace((*reserved_locals, "_"), identifiers=True)
+        self.class_name = Namespace(reserved_locals, identifiers=True).name(class_name(model.name))
         self.locals.reserve(self.class_name)
         self._attr: dict[tuple[str, str], str] = {}
         self.init_lines: list[str] = []

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from nnspec.frontends._errors import refusal
 from nnspec.spec.activations import ACTIVATION_NAMES, ALIASES
 from nnspec.spec.errors import ConversionError
 
@@ -9,7 +12,38 @@ from nnspec.spec.errors import ConversionError
 KERAS2_HARD_SIGMOID = "nnspec>hard_sigmoid_keras2"
 
 
-def activation_name(value, ctx, key: str = "activation") -> str:
+def layer_where(layer: Any) -> str:
+    """How messages name a layer: ``layer 'conv1' (Conv2D)``."""
+    return f"layer {layer.name!r} ({type(layer).__name__})"
+
+
+def layer_refusal(
+    layer: Any, why: str, *, attr: str | None = None, hint: str | None = None
+) -> ConversionError:
+    """``layer 'conv1' (Conv2D): why``, filed under the layer's name."""
+    return refusal(layer_where(layer), why, node=layer.name, attr=attr, hint=hint)
+
+
+def operation_where(op: Any) -> str:
+    """How messages name a keras.ops call in the graph: ``operation 'add' (keras.ops Add)``."""
+    return f"operation {op.name!r} (keras.ops {type(op).__name__})"
+
+
+def operation_refusal(op: Any, why: str, *, hint: str | None = None) -> ConversionError:
+    """``operation 'add' (keras.ops Add): why``, filed under the operation's name."""
+    return refusal(operation_where(op), why, node=op.name, hint=hint)
+
+
+def tensor_refs(ctx: Any) -> dict[int, str]:
+    """id(input KerasTensor) -> spec reference, for the layer call being converted."""
+    import keras
+
+    flat = keras.tree.flatten((tuple(ctx.call_args), ctx.call_kwargs))
+    tensors = [t for t in flat if isinstance(t, keras.KerasTensor)]
+    return {id(t): r for t, r in zip(tensors, ctx.inputs)}
+
+
+def activation_name(value: Any, ctx: Any, key: str = "activation") -> str:
     """A Keras activation config value as a spec activation name, or a clear refusal."""
     if isinstance(value, dict):  # serialized function: {"class_name": "function", "config": "relu"}
         value = value.get("config") if isinstance(value.get("config"), str) else value
@@ -21,15 +55,21 @@ def activation_name(value, ctx, key: str = "activation") -> str:
         name = ALIASES.get(value, value)
         if name in ACTIVATION_NAMES:
             return name
-    raise ConversionError(
-        f"layer {ctx.layer.name!r} ({type(ctx.layer).__name__}): activation {value!r} is not "
-        f"supported; known: {', '.join(ACTIVATION_NAMES)}",
-        node=ctx.layer.name,
+    fn = getattr(ctx.layer, key, None)
+    if callable(fn) and not isinstance(fn, type):  # a registered function (keras-hub's gelu)
+        from .trace import traced_activation
+
+        name = traced_activation(fn)
+        if name is not None:
+            return name
+    raise layer_refusal(
+        ctx.layer,
+        f"activation {value!r} is not supported; known: {', '.join(ACTIVATION_NAMES)}",
         attr=key,
     )
 
 
-def bias_params(ctx, use_bias: bool) -> dict:
+def bias_params(ctx: Any, use_bias: bool) -> dict[str, Any]:
     w = ctx.weights()
     out = {"kernel": w["kernel"]}
     if use_bias:
@@ -37,7 +77,7 @@ def bias_params(ctx, use_bias: bool) -> dict:
     return out
 
 
-def require_channels_last(ctx) -> None:
+def require_channels_last(ctx: Any) -> None:
     """Refuse ``data_format="channels_first"``: the spec is channels-last, and TensorFlow
     cannot run most channels-first layers on the CPU."""
     if ctx.config.get("data_format") not in (None, "channels_last"):

@@ -2,7 +2,7 @@
 
 A name is not an identity: a layer reaches a converter only when its class is Keras' own
 (``stock_class``), so a user's ``class Conv2D(keras.layers.Conv2D)`` with its own ``call``
-is refused, never converted as the stock layer.
+is traced (trace.py), never converted as the stock layer.
 """
 
 from __future__ import annotations
@@ -113,9 +113,8 @@ def custom_class_reason(operation) -> str | None:
     _load_builtin()
     mro = cls.__mro__
     base = next(b for b in mro[1:] if stock_class(b) or b is object)
-    later = "custom-layer tracing is not supported yet"
     if base.__name__ in _BASES:
-        return f"a custom layer (class {cls.__qualname__} from {cls.__module__}); {later}"
+        return f"a custom layer (class {cls.__qualname__} from {cls.__module__})"
     own = {k for c in mro[: mro.index(base)] for k in vars(c)}
     changed = sorted(own - _CONFIG_ONLY)
     what = (
@@ -125,7 +124,7 @@ def custom_class_reason(operation) -> str | None:
     )
     return (
         f"class {cls.__qualname__} from {cls.__module__} subclasses keras {base.__name__} "
-        f"and {what}; {later}"
+        f"and {what}"
     )
 
 

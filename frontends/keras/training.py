@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import warnings
 
-from nnspec.spec.errors import ConversionError
+from nnspec.frontends._errors import refusal
 from nnspec.spec.model import Model
 from nnspec.spec.training import Training
+
+from ._common import layer_refusal
 
 OPTIMIZERS = {
     "SGD": "sgd",
@@ -108,20 +110,21 @@ def _class_and_config(obj, what: str) -> tuple[str, dict]:
         return obj, {}
     if isinstance(obj, dict) and "class_name" in obj:
         return obj["class_name"], dict(obj.get("config") or {})
-    raise ConversionError(f"compile(): cannot read the {what} {obj!r}")
+    raise refusal("compile()", f"cannot read the {what} {obj!r}")
 
 
 def _optimizer(obj) -> dict:
     cls, config = _class_and_config(obj, "optimizer")
     if cls not in OPTIMIZERS:
-        raise ConversionError(
-            f"compile(): optimizer {cls!r} has no PyTorch equivalent in nnspec "
-            f"(supported: {', '.join(OPTIMIZERS)})"
+        raise refusal(
+            "compile()",
+            f"optimizer {cls!r} has no PyTorch equivalent in nnspec "
+            f"(supported: {', '.join(OPTIMIZERS)})",
         )
     for key, what in _REFUSED_OPTIONS.items():
         if config.get(key):
-            raise ConversionError(
-                f"compile(): optimizer {cls} with {key}={config[key]!r}: {what} is not supported"
+            raise refusal(
+                "compile()", f"optimizer {cls} with {key}={config[key]!r}: {what} is not supported"
             )
     from nnspec.spec import training
 
@@ -136,9 +139,9 @@ def _optimizer(obj) -> dict:
 def _schedule(obj: dict) -> dict:
     cls, config = _class_and_config(obj, "learning-rate schedule")
     if cls not in SCHEDULES:
-        raise ConversionError(
-            f"compile(): learning-rate schedule {cls!r} is not supported "
-            f"(supported: {', '.join(SCHEDULES)})"
+        raise refusal(
+            "compile()",
+            f"learning-rate schedule {cls!r} is not supported (supported: {', '.join(SCHEDULES)})",
         )
     config.pop("name", None)
     return {"schedule": SCHEDULES[cls], **config}
@@ -147,17 +150,18 @@ def _schedule(obj: dict) -> dict:
 def _loss(obj) -> dict:
     cls, config = _class_and_config(obj, "loss")
     if cls not in LOSSES:
-        raise ConversionError(
-            f"compile(): loss {cls!r} is not supported (supported: {', '.join(sorted(LOSSES))})"
+        raise refusal(
+            "compile()", f"loss {cls!r} is not supported (supported: {', '.join(sorted(LOSSES))})"
         )
     if config.get("axis", -1) != -1:
-        raise ConversionError(f"compile(): loss {cls} with axis={config['axis']}: only -1")
+        raise refusal("compile()", f"loss {cls} with axis={config['axis']}: only -1")
     if config.get("ignore_class") is not None:
-        raise ConversionError(f"compile(): loss {cls} with ignore_class: not supported")
+        raise refusal("compile()", f"loss {cls} with ignore_class: not supported")
     if config.get("reduction", "sum_over_batch_size") not in ("sum_over_batch_size", "sum"):
-        raise ConversionError(
-            f"compile(): loss {cls} with reduction={config['reduction']!r}: "
-            "only 'sum_over_batch_size' and 'sum'"
+        raise refusal(
+            "compile()",
+            f"loss {cls} with reduction={config['reduction']!r}: "
+            "only 'sum_over_batch_size' and 'sum'",
         )
     keep = ("from_logits", "label_smoothing", "delta", "reduction")
     return {"name": LOSSES[cls], **{k: config[k] for k in keep if k in config}}
@@ -165,7 +169,7 @@ def _loss(obj) -> dict:
 
 def _losses(obj, outputs: list[str]):
     if obj is None:
-        raise ConversionError("compile(): the model was compiled without a loss")
+        raise refusal("compile()", "the model was compiled without a loss")
     if isinstance(obj, list) or (isinstance(obj, dict) and "class_name" not in obj):
         return {o: _loss(v) for o, v in _per_output(obj, outputs, "loss").items()}
     return _loss(obj)
@@ -176,18 +180,16 @@ def _per_output(obj, outputs: list[str], what: str) -> dict | None:
         return None
     if isinstance(obj, list):
         if len(obj) != len(outputs):
-            raise ConversionError(
-                f"compile(): {what} has {len(obj)} entries for {len(outputs)} outputs"
-            )
+            raise refusal("compile()", f"{what} has {len(obj)} entries for {len(outputs)} outputs")
         return dict(zip(outputs, obj))
     if isinstance(obj, dict):
         unknown = set(obj) - set(outputs)
         if unknown:
-            raise ConversionError(
-                f"compile(): {what} names {sorted(unknown)}, which are not outputs {outputs}"
+            raise refusal(
+                "compile()", f"{what} names {sorted(unknown)}, which are not outputs {outputs}"
             )
         return dict(obj)
-    raise ConversionError(f"compile(): cannot read {what}={obj!r}")
+    raise refusal("compile()", f"cannot read {what}={obj!r}")
 
 
 def _metric_list(items, loss: dict) -> list[str]:
@@ -234,13 +236,18 @@ def _layer_settings(model, spec: Model) -> tuple[dict, dict, list[str]]:
         if not found:
             continue
         if layer.name not in names:
-            raise ConversionError(
-                f"layer {layer.name!r} ({type(layer).__name__}) has training settings "
-                f"({', '.join(sorted(found))}) but is not one node of the spec (a nested model?); "
-                "nnspec does not carry them there"
+            raise layer_refusal(
+                layer,
+                f"has training settings ({', '.join(sorted(found))}) but is not one node of "
+                "the spec (a nested model?); nnspec does not carry them there",
             )
         if getattr(layer, "activity_regularizer", None) is not None:
-            _refuse_activity(layer)
+            raise layer_refusal(
+                layer,
+                "has an activity regulariser: a loss term on its output, which nnspec's "
+                "training section does not carry",
+                attr="activity_regularizer",
+            )
         if not layer.trainable:
             frozen.append(layer.name)
         for v in layer.weights:
@@ -286,20 +293,14 @@ def _settings_of(layer) -> set[str]:
     return found
 
 
-def _refuse_activity(layer) -> None:
-    raise ConversionError(
-        f"layer {layer.name!r} ({type(layer).__name__}) has an activity regulariser: a loss term "
-        "on its output, which nnspec's training section does not carry"
-    )
-
-
 def _regularizer(layer, v) -> dict:
     value = v.regularizer
     config = value.get_config()
     if set(config) - {"l1", "l2"}:
-        raise ConversionError(
-            f"layer {layer.name!r}: the regulariser of {v.name!r}, {type(value).__name__}"
-            f"({config}), is not an L1/L2 penalty; nnspec carries only L1, L2 and L1L2"
+        raise layer_refusal(
+            layer,
+            f"the regulariser of {v.name!r}, {type(value).__name__}({config}), is not an "
+            "L1/L2 penalty; nnspec carries only L1, L2 and L1L2",
         )
     return {k: _f32(v) for k, v in config.items()}
 
@@ -308,7 +309,5 @@ def _constraint(layer, v) -> dict:
     value = v.constraint
     cls = type(value).__name__
     if cls not in _CONSTRAINTS:
-        raise ConversionError(
-            f"layer {layer.name!r}: constraint {cls} on {v.name!r} is not supported"
-        )
+        raise layer_refusal(layer, f"constraint {cls} on {v.name!r} is not supported")
     return {"name": _CONSTRAINTS[cls], **value.get_config()}

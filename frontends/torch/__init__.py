@@ -7,15 +7,20 @@ layouts. ``load_module`` imports a user's ``file.py:ClassName`` and loads safete
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nnspec.spec.extras import framework_import
 
 if TYPE_CHECKING:
+    import torch
+
     from nnspec.spec.model import Model
 
 
 def from_torch(
-    module,
-    example_inputs,
+    module: torch.nn.Module,
+    example_inputs: Any,
     *,
     input_layout: str = "channels_first",
     output_layout: str | None = None,
@@ -31,7 +36,8 @@ def from_torch(
     does the same for the outputs and defaults to ``input_layout``. ``batch_dim`` names the
     PyTorch dim holding the batch (see :mod:`.boundary`).
     """
-    from .importer import from_torch as convert
+    with framework_import("from_torch"):
+        from .importer import from_torch as convert
 
     return convert(
         module,
@@ -43,17 +49,21 @@ def from_torch(
     )
 
 
-def load_module(spec: str, weights_path=None, **init_kwargs):
+def load_module(
+    spec: str, weights_path: str | Path | None = None, **init_kwargs: Any
+) -> torch.nn.Module:
     """Import ``path.py:ClassName`` (this executes the file: only use code you trust),
     instantiate it with ``init_kwargs`` and load ``weights_path``, a safetensors state dict
     (pickle-based files are refused). Returns the module in eval mode."""
-    from .importer import load_module as load
+    with framework_import("load_module"):
+        from .user_code import load_module as load
 
     return load(spec, weights_path, **init_kwargs)
 
 
-def load_weights(module, weights_path) -> None:
+def load_weights(module: torch.nn.Module, weights_path: str | Path) -> None:
     """Load a safetensors state dict into ``module`` (strict)."""
-    from .importer import load_weights as load
+    with framework_import("load_weights"):
+        from .user_code import load_weights as load
 
     load(module, weights_path)

@@ -8,7 +8,7 @@ Imports no torch at module level (the importer passes values as numpy arrays).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,10 +20,13 @@ from .values import Const, Tensor
 if TYPE_CHECKING:
     from torch import fx
 
+    from .context import Ctx
+    from .spec_builder import SpecBuilder
 
-def constant_nodes(gm) -> set:
+
+def constant_nodes(gm: fx.GraphModule) -> set[fx.Node]:
     """Graph nodes computed from parameters and buffers only (numbers aside)."""
-    const: set = set()
+    const: set[fx.Node] = set()
     for n in gm.graph.nodes:
         if n.op == "get_attr":
             const.add(n)
@@ -35,7 +38,7 @@ def constant_nodes(gm) -> set:
     return const
 
 
-def constant_value(imp, n: fx.Node) -> Const:
+def constant_value(imp: SpecBuilder, n: fx.Node) -> Const:
     value = n.meta["nnspec_value"]
     trainable = False
     what = f"self.{n.target}" if n.op == "get_attr" else f"a constant computed at node {n.name!r}"
@@ -48,7 +51,7 @@ def constant_value(imp, n: fx.Node) -> Const:
     return Const(what, tuple(value.shape), value=value, trainable=trainable)
 
 
-def constant_ref(ctx, c: Const, rank: int, perm: tuple[int, ...]) -> str:
+def constant_ref(ctx: Ctx, c: Const, rank: int, perm: tuple[int, ...]) -> str:
     """A ``constant`` node holding ``c`` broadcast-ready against a tensor of ``rank`` held in
     layout ``perm`` (leading size-1 axes added, then the spec's axis order)."""
     if c.value is None:
@@ -77,7 +80,7 @@ def constant_ref(ctx, c: Const, rank: int, perm: tuple[int, ...]) -> str:
     return cache[key]
 
 
-def as_tensor(ctx, v, like: Tensor | None = None, what: str = "input") -> Tensor:
+def as_tensor(ctx: Ctx, v: Any, like: Tensor | None = None, what: str = "input") -> Tensor:
     """``v`` as a Tensor; a Const becomes a constant node in ``like``'s layout (or PyTorch's
     order). A batch-broadcast Const needs a partner (see ``batch_broadcast``)."""
     if isinstance(v, Const) and v.value is not None and (like is not None or not v.batch):

@@ -14,7 +14,9 @@ used later, ``x[...] = v``, ``out=``, a parameter or buffer changed) is refused 
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from itertools import chain
+from typing import Any
 
 import torch
 from torch import fx
@@ -24,7 +26,7 @@ from nnspec.spec.errors import ConversionError
 _HINT = "write the out-of-place form (torch.relu(x), y = y * 2, torch.where) and use its result"
 
 
-def _tensors(value) -> list[torch.Tensor]:
+def _tensors(value: Any) -> list[torch.Tensor]:
     if isinstance(value, torch.Tensor):
         return [value]
     if isinstance(value, (tuple, list)):
@@ -50,7 +52,7 @@ class MutationLog:
     one (a view, its base, ``.data``) changed with it. So each node costs its inputs, not
     the whole graph."""
 
-    def __init__(self, gm: fx.GraphModule):
+    def __init__(self, gm: fx.GraphModule) -> None:
         self._gm = gm
         self._by_memory: dict[int, list[fx.Node]] = {}  # storage -> nodes whose tensor is there
         self._state_names = {
@@ -73,7 +75,7 @@ class MutationLog:
         self._watched = self._inputs_of(n)
         self._versions = [t._version for t in self._watched]
 
-    def after(self, n: fx.Node, result) -> None:
+    def after(self, n: fx.Node, result: Any) -> None:
         memory = {_memory(t) for t, v in zip(self._watched, self._versions) if t._version != v} - {
             0
         }
@@ -88,7 +90,7 @@ class MutationLog:
             self._by_memory.setdefault(_memory(t), []).append(n)
 
 
-def functionalize(gm: fx.GraphModule, log: MutationLog, describe) -> None:
+def functionalize(gm: fx.GraphModule, log: MutationLog, describe: Callable[[fx.Node], str]) -> None:
     """Rewire the later uses of every tensor changed in place to the op's result, or raise
     a ConversionError naming each change the spec cannot carry."""
     order = {n: i for i, n in enumerate(gm.graph.nodes)}

@@ -47,7 +47,6 @@ REFUSED = {
     "Softmin": "the spec has no softmin; write softmax(-x)",
     "Softmax2d": "use Softmax(dim=-3)",
     "Threshold": "the spec has no threshold op with a replacement value",
-    "GLU": "the spec has no split op for gated linear units",
     "ChannelShuffle": "the spec has no channel shuffle op",
     "CosineSimilarity": "use the spec's dot op with normalize (not converted from torch yet)",
     "PairwiseDistance": "the spec has no distance op",

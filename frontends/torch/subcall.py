@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import torch
 
-from .importer import Ctx
+from .context import Ctx
 
 
 class SubCtx(Ctx):

@@ -11,6 +11,7 @@ hyperparameters reproduce them: they are refused rather than approximated.
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import torch
 
@@ -22,7 +23,9 @@ _STATISTICS = ("moving_mean", "moving_variance")
 _RECURRENT = ("lstm", "gru", "simple_rnn")
 
 
-def training_from_torch(spec: Model, optimizer, loss) -> Training:
+def training_from_torch(
+    spec: Model, optimizer: torch.optim.Optimizer | None, loss: torch.nn.Module | None
+) -> Training:
     if loss is None:
         raise ConversionError("from_torch: optimizer= needs loss= too (the spec's loss)")
     opt, l2 = _optimizer(optimizer, spec) if optimizer is not None else ({"name": "sgd"}, 0.0)
@@ -39,7 +42,7 @@ def training_from_torch(spec: Model, optimizer, loss) -> Training:
     )
 
 
-def _optimizer(optimizer, spec: Model) -> tuple[dict, float]:
+def _optimizer(optimizer: torch.optim.Optimizer, spec: Model) -> tuple[dict[str, Any], float]:
     name = type(optimizer).__name__
     if type(optimizer) is not torch.optim.SGD:
         raise ConversionError(
@@ -70,7 +73,7 @@ def _optimizer(optimizer, spec: Model) -> tuple[dict, float]:
     return opt, wd / 2.0
 
 
-def _loss(loss) -> dict:
+def _loss(loss: torch.nn.Module) -> dict[str, Any]:
     name = type(loss).__name__
     reduction = getattr(loss, "reduction", None)
     if reduction != "mean":

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..names import Namespace
 from ..ops import catalog
 from ._rewrite import Rewrite, Uses, rebuild
 
@@ -77,7 +78,7 @@ def fuse_activation(model: Model) -> Model:
 
 def split_activation(model: Model) -> Model:
     activation_cls = catalog()[ACTIVATION_OP]
-    taken = {n.name for n in model.nodes} | set(model.inputs)
+    names = Namespace([*(n.name for n in model.nodes), *model.inputs])
     outputs = set(model.outputs)
     readers_move: dict[str, str] = {}  # split node -> its activation node (not an output)
     params_move: dict[str, str] = {}  # split output node -> new name of its linear part
@@ -91,10 +92,10 @@ def split_activation(model: Model) -> Model:
         linear.activation = "linear"
         if node.name in outputs:
             # The activation keeps the output's name; the linear part moves aside.
-            linear.name = params_move[node.name] = _fresh(f"{node.name}_linear", taken)
+            linear.name = params_move[node.name] = names.name(f"{node.name}_linear")
             act_name = node.name
         else:
-            act_name = readers_move[node.name] = _fresh(f"{node.name}_{node.activation}", taken)
+            act_name = readers_move[node.name] = names.name(f"{node.name}_{node.activation}")
         act = activation_cls(name=act_name, inputs=[linear.name], activation=node.activation)
         nodes.append(act)
         added.add(id(act))
@@ -110,13 +111,3 @@ def split_activation(model: Model) -> Model:
         node, param = key.split("/", 1)
         params[f"{params_move.get(node, node)}/{param}"] = value
     return rebuild(model, nodes, list(model.outputs), params)
-
-
-def _fresh(name: str, taken: set[str]) -> str:
-    """``name``, or ``name_1``, ``name_2``... whichever is free (and now taken)."""
-    candidate, k = name, 0
-    while candidate in taken:
-        k += 1
-        candidate = f"{name}_{k}"
-    taken.add(candidate)
-    return candidate

@@ -10,8 +10,9 @@ import pytest
 from helpers import assert_close, random_params, run_keras, run_torch
 
 import nnspec
-from nnspec.backends.codegen_common import Namespace, literal
+from nnspec.backends.codegen_common import literal
 from nnspec.spec.model import InputSpec, Model
+from nnspec.spec.names import Namespace
 from nnspec.spec.ops.conv import Conv2D
 from nnspec.spec.ops.dense import Dense
 
@@ -35,7 +36,7 @@ def _model(names: list[str]) -> Model:
 
 
 def test_namespace_sanitises_and_deduplicates():
-    ns = Namespace(["self"])
+    ns = Namespace(["self"], identifiers=True)
     assert [ns.name(s) for s in ("conv-1", "class", "1x1", "conv-1", "self", "")] == [
         "conv_1",
         "class_1",

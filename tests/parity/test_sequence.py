@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import TOLERANCE, assert_close, run_keras, run_torch, torch_param_count
+from helpers import (
+    TOLERANCE,
+    assert_close,
+    random_weights,
+    run_keras,
+    run_torch,
+    torch_param_count,
+)
 
 import nnspec
 from nnspec.spec.errors import ConversionError
@@ -26,18 +33,11 @@ def _seeded():
     keras.utils.set_random_seed(0)
 
 
-def randomize(model, seed: int = 0) -> None:
-    """Random weights everywhere, biases included (Keras initialises those to zero)."""
-    rng = np.random.default_rng(seed)
-    for w in model.weights:
-        w.assign(rng.normal(0.0, 0.5, tuple(w.shape)).astype(w.dtype))
-
-
 def check(model, arrays, *, atol: float = TOLERANCE, randomize_weights: bool = True):
     """Keras -> spec -> torch and spec -> Keras agree with the Keras model; returns the spec and
     the generated torch source."""
     if randomize_weights:
-        randomize(model)
+        random_weights(model)
     spec = nnspec.from_keras(model)
     ref = run_keras(model, arrays)
     module = nnspec.to_torch(spec)
@@ -153,7 +153,7 @@ def test_rnn_with_cell():
 
 def check_numbers_only(model, arrays):
     """Keras -> spec -> torch only (spec -> Keras builds the plain layer, not RNN(cell))."""
-    randomize(model)
+    random_weights(model)
     spec = nnspec.from_keras(model)
     module = nnspec.to_torch(spec)
     assert_close(run_keras(model, arrays), run_torch(module, arrays))
@@ -176,7 +176,7 @@ def test_pytorch_layer_or_loop(options, fused):
     """The fused PyTorch layers where they compute what Keras does; a loop elsewhere."""
     options = dict(options)
     model = sequence_model(getattr(layers, options.pop("op"))(4, **options))
-    randomize(model)
+    random_weights(model)
     source = nnspec.emit(nnspec.from_keras(model), "torch")
     assert fused in source
     assert ("keras_rnn(" in source) == fused.endswith("_step(")
@@ -483,7 +483,7 @@ def test_time_distributed_dense_is_dense():
     model = keras.Sequential(
         [keras.Input((5, 3)), layers.TimeDistributed(layers.Dense(4, activation="tanh"))]
     )
-    randomize(model)
+    random_weights(model)
     spec, _ = check_numbers_only(model, [data(2, 5, 3)])
     assert [n.op for n in spec.nodes] == ["dense"]
 

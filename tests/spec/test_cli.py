@@ -8,7 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from spec_helpers import EXAMPLES, random_params
+from helpers import random_params
+from spec_helpers import EXAMPLES
 
 from nnspec.cli import COMMANDS, github_annotation, main
 from nnspec.spec.errors import Issue

@@ -7,7 +7,8 @@ import textwrap
 
 import numpy as np
 import pytest
-from spec_helpers import EXAMPLES, random_params
+from helpers import random_params
+from spec_helpers import EXAMPLES
 
 from nnspec.spec.errors import SpecError, WeightsError
 from nnspec.spec.io import atomic_write, load, loads, save, to_dict

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nnspec.spec.ops import linalg as L
 
-from ..codegen import literal
+from ...codegen_common import literal
 from ._canonical import Canonical, canonical
 
 

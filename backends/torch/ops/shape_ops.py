@@ -5,7 +5,7 @@ from __future__ import annotations
 from nnspec.spec.ops import shape_ops as S
 from nnspec.spec.ops._tensor import sample_axes, sample_axis
 
-from ..codegen import literal
+from ...codegen_common import literal
 from ._canonical import Canonical, canonical
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from nnspec.spec.ops import spatial_ops as P
 
-from ..codegen import literal
+from ...codegen_common import literal
 from ._canonical import Canonical, canonical
 
 

@@ -57,4 +57,8 @@ def softmax(layer, ctx):
         if len(axis) != 1:
             raise ctx.refuse("axis", "a softmax over several axes at once")
         axis = axis[0]
+    if len(ctx.inputs) > 1:  # softmax(x, mask=...): attention code inside a traced layer
+        from .traced_ops import explicit_masked_softmax
+
+        return explicit_masked_softmax(ctx, int(axis))
     return ctx.node(Softmax, axis=int(axis))

@@ -8,7 +8,7 @@ Other libraries have layers with these class names and other meanings (keras_cv'
 ``StochasticDepth`` adds its two inputs), so only the keras.applications classes convert.
 """
 
-from nnspec.spec.errors import ConversionError
+from nnspec.frontends._errors import refusal
 from nnspec.spec.ops.dropout import Dropout
 from nnspec.spec.ops.merge import Add
 from nnspec.spec.ops.rescaling import Rescaling
@@ -19,9 +19,9 @@ from ..registry import from_layer
 def _require_applications(layer) -> None:
     module = type(layer).__module__
     if not module.startswith("keras.src.applications."):
-        raise ConversionError(
-            f"layer {layer.name!r} ({type(layer).__name__} from {module}): only the layer of "
-            "this name defined in keras.applications is supported",
+        raise refusal(
+            f"layer {layer.name!r} ({type(layer).__name__} from {module})",
+            "only the layer of this name defined in keras.applications is supported",
             node=layer.name,
             hint="register an op for it (nnspec.register_op)",
         )
@@ -40,10 +40,7 @@ def stochastic_depth(layer, ctx):
 def custom_scale(layer, ctx):
     _require_applications(layer)
     if len(ctx.inputs) != 2:
-        raise ConversionError(
-            f"layer {layer.name!r} (CustomScaleLayer): expected 2 inputs, got {len(ctx.inputs)}",
-            node=layer.name,
-        )
+        raise ctx.fail(f"expected 2 inputs, got {len(ctx.inputs)}")
     x, residual = ctx.inputs
     scaled = ctx.node(
         Rescaling, suffix="scale", inputs=[residual], scale=float(ctx.config["scale"])

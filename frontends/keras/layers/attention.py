@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from nnspec.spec.errors import ConversionError
 from nnspec.spec.ops.attention import AdditiveAttention, Attention, MultiHeadAttention
+from nnspec.spec.ops.elementwise import Cast
 
+from .._common import tensor_refs
 from ..registry import from_layer
-from .masking import tensor_refs
-
-
-def _fail(ctx, key: str, value, why: str) -> ConversionError:
-    return ConversionError(
-        f"layer {ctx.layer.name!r} ({type(ctx.layer).__name__}): {key}={value!r} is not "
-        f"supported ({why})",
-        node=ctx.layer.name,
-        attr=key,
-    )
 
 
 def _argument(ctx, index: int, key: str):
@@ -27,48 +18,47 @@ def _argument(ctx, index: int, key: str):
 def multi_head_attention(layer, ctx):
     cfg = ctx.config
     if cfg.get("use_gate"):
-        raise _fail(ctx, "use_gate", True, "gated attention has no nnspec op yet")
+        raise ctx.refuse("use_gate", "gated attention has no nnspec op yet", value=True)
     if cfg.get("sliding_window") is not None:
-        raise _fail(ctx, "sliding_window", cfg["sliding_window"], "no nnspec op yet")
+        raise ctx.refuse("sliding_window", "no nnspec op yet", value=cfg["sliding_window"])
     if cfg.get("attention_axes") not in (None, (1,), [1]):
-        raise _fail(
-            ctx,
+        raise ctx.refuse(
             "attention_axes",
-            cfg["attention_axes"],
             "only attention over the time axis of (batch, time, features) inputs",
+            value=cfg["attention_axes"],
         )
     for key in ("return_attention_scores", "query_mask", "value_mask", "key_mask"):
         if ctx.call_kwargs.get(key) not in (None, False):
-            raise _fail(
-                ctx,
+            raise ctx.refuse(
                 key,
-                "given",
                 "padding masks into attention are not supported; "
                 "pass an explicit attention_mask instead",
+                value="given",
             )
     refs = tensor_refs(ctx)
     query, value = _argument(ctx, 0, "query"), _argument(ctx, 1, "value")
     key, mask = _argument(ctx, 2, "key"), ctx.call_kwargs.get("attention_mask")
     for name, t in (("query", query), ("value", value), ("key", key)):
         if getattr(t, "_keras_mask", None) is not None:  # MultiHeadAttention reads it itself
-            raise _fail(
-                ctx,
+            raise ctx.refuse(
                 f"{name}_mask",
-                "Keras mask",
                 "the layer's inputs carry a padding "
                 "mask (Masking or Embedding(mask_zero=True) upstream), which nnspec "
                 "does not apply inside attention yet; pass an explicit "
                 "attention_mask instead",
+                value="Keras mask",
             )
     inputs = [refs[id(query)], refs[id(value)]]
     if key is not None and key is not value:
         inputs.append(refs[id(key)])
-    if mask is not None:
+    if mask is not None and str(mask.dtype) != "bool":  # Keras casts it: nonzero is kept
+        inputs.append(ctx.node(Cast, suffix="mask", inputs=[refs[id(mask)]], dtype="bool").name)
+    elif mask is not None:
         inputs.append(refs[id(mask)])
     out = cfg.get("output_shape")
     if isinstance(out, list | tuple):
         if len(out) != 1:
-            raise _fail(ctx, "output_shape", out, "only one output axis (an int)")
+            raise ctx.refuse("output_shape", "only one output axis (an int)", value=out)
         out = out[0]
     weights = {}
     for name, sub in (
@@ -101,7 +91,7 @@ def attention(layer, ctx):
     cfg = ctx.config
     for key in ("mask", "return_attention_scores"):
         if ctx.call_kwargs.get(key) not in (None, False):
-            raise _fail(ctx, key, "given", "masks and attention scores are not supported")
+            raise ctx.refuse(key, "masks and attention scores are not supported", value="given")
     refs = tensor_refs(ctx)
     tensors = _argument(ctx, 0, "inputs")
     inputs = [refs[id(t)] for t in tensors]

@@ -1,6 +1,5 @@
 """Keras GlobalMax/GlobalAveragePooling1D/2D/3D -> global_max/avg_pool1d/2d/3d."""
 
-from nnspec.spec.errors import ConversionError
 from nnspec.spec.ops.global_pool import (
     GlobalAvgPool1D,
     GlobalAvgPool2D,
@@ -10,7 +9,7 @@ from nnspec.spec.ops.global_pool import (
     GlobalMaxPool3D,
 )
 
-from .._common import require_channels_last
+from .._common import layer_refusal, require_channels_last
 from ..registry import from_layer
 
 _CLASSES = {
@@ -27,11 +26,10 @@ _CLASSES = {
 def global_pool(layer, ctx):
     require_channels_last(ctx)
     if ctx.call_kwargs.get("mask") is not None and type(layer).__name__.startswith("GlobalAv"):
-        raise ConversionError(
-            f"layer {layer.name!r} ({type(layer).__name__}): its input carries a mask (from "
-            "an Embedding with mask_zero or a Masking layer), and the masked average over the "
-            "kept steps is not supported yet",
-            node=layer.name,
+        raise layer_refusal(
+            layer,
+            "its input carries a mask (from an Embedding with mask_zero or a Masking layer), "
+            "and the masked average over the kept steps is not supported yet",
             attr="mask",
         )
     return ctx.node(_CLASSES[type(layer).__name__], keepdims=bool(ctx.config.get("keepdims")))

@@ -12,12 +12,15 @@ import keras
 import numpy as np
 
 from nnspec.spec.errors import ConversionError
-from nnspec.spec.ops.elementwise import Clip
+from nnspec.spec.ops.elementwise import Cast, Clip
 from nnspec.spec.ops.merge import Add, Maximum, Minimum, Multiply, Subtract
 from nnspec.spec.ops.rescaling import Rescaling
 
+from .._common import operation_refusal
 from ..registry import from_layer
 from .tensor_ops import Operands, binary_node
+
+_LAYERS_HINT = "build the model from layers (keras.layers.Add, Rescaling, ...)"
 
 _MERGE = {
     "Add": Add,
@@ -39,7 +42,7 @@ _SYMBOLS = {
 
 def _is_number_like(v) -> bool:
     """A number, or an array of up to one axis (per channel) that ``rescaling`` can hold."""
-    return np.ndim(v) <= 1 and not _is_tensor(v)
+    return np.ndim(v) <= 1 and not _is_tensor(v) and not isinstance(v, keras.Variable)
 
 
 def _is_tensor(v) -> bool:
@@ -56,19 +59,11 @@ def _constant(value, ctx, channels):
         return float(flat[0])
     if fits and a.shape[-1] == flat.size and (channels is None or flat.size == channels):
         return [float(v) for v in flat]
-    raise _refuse(
-        ctx,
+    raise operation_refusal(
+        ctx.layer,
         f"a constant of shape {a.shape} (only a number or one value per "
         "channel, the last axis, is supported)",
-    )
-
-
-def _refuse(ctx, why: str) -> ConversionError:
-    op = type(ctx.layer).__name__
-    return ConversionError(
-        f"operation {ctx.layer.name!r} (keras.ops {op}): {why}",
-        node=ctx.layer.name,
-        hint="build the model from layers (keras.layers.Add, Rescaling, ...)",
+        hint=_LAYERS_HINT,
     )
 
 
@@ -85,9 +80,30 @@ def _tensor_op(op, ctx):
         bound = {"min": value} if name == "Maximum" else {"max": value}
         return ctx.node(Clip, inputs=[x], **bound)
     if "number" in kinds:
-        raise _refuse(ctx, "a number operand is supported for +, -, *, /, maximum and minimum")
+        raise operation_refusal(
+            ctx.layer,
+            "a number operand is supported for +, -, *, /, maximum and minimum",
+            hint=_LAYERS_HINT,
+        )
     refs = [args.ref(0), args.ref(1)]
-    return ctx.node(_MERGE[name], inputs=refs)
+    return ctx.node(_MERGE[name], inputs=_promoted(op, ctx, args, refs))
+
+
+def _promoted(op, ctx, args, refs: list[str]) -> list[str]:
+    """Operands cast to the dtype Keras computes in (``minimum(int32 mask, bool mask)`` is
+    int32): a merge op takes operands of one dtype."""
+    out = str(op._inbound_nodes[0].outputs[0].dtype) if op._inbound_nodes else None
+    kinds = [(kind, v) for kind, v, _ in args.items]
+    dtypes = [
+        str(v.dtype) if kind in ("array", "variable") else str(a.dtype)
+        for (kind, v), a in zip(kinds, ctx.call_args)
+    ]
+    if out is None or all(d == out for d in dtypes):
+        return refs
+    return [
+        r if d == out else ctx.node(Cast, suffix=f"cast{k}", inputs=[r], dtype=out).name
+        for k, (r, d) in enumerate(zip(refs, dtypes))
+    ]
 
 
 @from_layer(*(f"ops.{name}" for name in _SYMBOLS))
@@ -95,14 +111,15 @@ def keras_ops(op, ctx):
     name = type(op).__name__
     args = list(ctx.call_args)
     if ctx.call_kwargs or len(args) != 2:
-        raise _refuse(
-            ctx,
+        raise operation_refusal(
+            ctx.layer,
             f"expected two positional operands, got {len(args)} and keywords "
             f"{sorted(ctx.call_kwargs)}",
+            hint=_LAYERS_HINT,
         )
     tensors = [_is_tensor(a) for a in args]
     if not any(tensors):
-        raise _refuse(ctx, "no tensor operand")
+        raise operation_refusal(ctx.layer, "no tensor operand", hint=_LAYERS_HINT)
     if all(tensors) and name in _MERGE and len(set(map(len, ctx.in_shapes))) == 1:
         return ctx.node(_MERGE[name])
     if all(tensors) or not all(_is_number_like(a) for a, t in zip(args, tensors) if not t):

@@ -4,7 +4,7 @@ and ``EinsumDense`` with the equation ``...c,c->...c`` (what the Keras backend e
 import re
 import typing
 
-from nnspec.spec.errors import ConversionError
+from nnspec.frontends._errors import refusal
 from nnspec.spec.node import Initializer
 from nnspec.spec.ops.layer_scale import LayerScale
 
@@ -29,9 +29,10 @@ def layer_scale(layer, ctx):
     module = type(layer).__module__
     w = list(ctx.weights().values())  # one unnamed weight ("variable"): gamma
     if not module.startswith("keras.src.applications.") or len(w) != 1 or w[0].ndim != 1:
-        raise ConversionError(
-            f"layer {layer.name!r} (LayerScale from {module}): only keras.applications "
-            "ConvNeXt's LayerScale (x * gamma, one weight per channel) is supported",
+        raise refusal(
+            f"layer {layer.name!r} (LayerScale from {module})",
+            "only keras.applications ConvNeXt's LayerScale (x * gamma, one weight per "
+            "channel) is supported",
             node=layer.name,
             hint="register an op for it (nnspec.register_op)",
         )

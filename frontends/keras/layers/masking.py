@@ -12,18 +12,15 @@ from __future__ import annotations
 
 import keras
 
-from nnspec.spec.errors import ConversionError
+from nnspec.frontends._errors import refusal
 from nnspec.spec.ops.masking import Masking
 
+from .._common import operation_refusal, operation_where
 from ..registry import from_layer, layer_key
 
 # Layers whose converters read a Keras mask (from their `mask` call argument). A mask reaching
 # any other layer is refused rather than silently dropped.
 MASK_CONSUMERS = {"LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional", "TimeDistributed"}
-
-
-def _where(op) -> str:
-    return f"keras.ops.{type(op).__name__} operation {op.name!r}"
 
 
 def _produced_by(tensor, op) -> bool:
@@ -36,10 +33,10 @@ def _check_mask_use(op, ctx) -> None:
     of a Masking layer's mask)."""
     readers = list(op._outbound_nodes)
     if not readers:
-        raise ConversionError(
-            f"{_where(op)}: only masks (from Masking or Embedding with "
-            "mask_zero) are supported, and this result is not used as one",
-            node=op.name,
+        raise operation_refusal(
+            op,
+            "only masks (from Masking or Embedding with mask_zero) are supported, and this "
+            "result is not used as one",
         )
     for node in readers:
         reader = node.operation
@@ -53,15 +50,16 @@ def _check_mask_use(op, ctx) -> None:
             if k.endswith("mask") and any(_produced_by(t, op) for t in keras.tree.flatten(v))
         ]
         if not as_mask:
-            raise ConversionError(
-                f"{_where(op)} feeds layer {reader.name!r} ({key}) as data; nnspec supports "
-                "keras.ops comparisons only as the masks Keras computes itself",
-                node=op.name,
+            raise operation_refusal(
+                op,
+                f"feeds layer {reader.name!r} ({key}) as data; nnspec supports keras.ops "
+                "comparisons only as the masks Keras computes itself",
             )
         if key not in MASK_CONSUMERS:
-            raise ConversionError(
-                f"layer {reader.name!r} ({key}) receives a Keras mask (from Masking or "
-                "Embedding(mask_zero=True)), which nnspec supports for recurrent layers only",
+            raise refusal(
+                f"layer {reader.name!r} ({key})",
+                "receives a Keras mask (from Masking or Embedding(mask_zero=True)), which "
+                "nnspec supports for recurrent layers only",
                 node=reader.name,
                 attr="mask",
                 hint="remove the mask (mask_zero=False / no Masking layer) before this layer, "
@@ -90,9 +88,7 @@ def mask_not_equal(op, ctx):
         return binary_node(op, ctx, "not_equal")
     args = ctx.call_args
     if len(args) != 2 or not isinstance(args[1], int | float) or isinstance(args[1], bool):
-        raise ConversionError(
-            f"{_where(op)}: only a comparison with a number (a mask) is supported", node=op.name
-        )
+        raise operation_refusal(op, "only a comparison with a number (a mask) is supported")
     _check_mask_use(op, ctx)
     return ctx.inputs[0]  # consumers take the compared tensor as their mask source
 
@@ -113,13 +109,6 @@ def masking(layer, ctx):
     if not isinstance(value, int | float):
         raise ctx.refuse("mask_value", "only a number is supported")
     return ctx.node(Masking, mask_value=float(value))
-
-
-def tensor_refs(ctx) -> dict[int, str]:
-    """id(input KerasTensor) -> spec reference, for the layer call being converted."""
-    flat = keras.tree.flatten((tuple(ctx.call_args), ctx.call_kwargs))
-    tensors = [t for t in flat if isinstance(t, keras.KerasTensor)]
-    return {id(t): r for t, r in zip(tensors, ctx.inputs)}
 
 
 def mask_source(ctx, mask, refs: dict[int, str]) -> tuple[str, float]:
@@ -144,10 +133,8 @@ def mask_source(ctx, mask, refs: dict[int, str]) -> tuple[str, float]:
             return ref, float(value)
     elif mask.dtype == "bool" and len(mask.shape) == 2:
         return ref, 0.0  # a boolean (batch, time) tensor is the mask itself
-    raise ConversionError(
-        f"layer {ctx.layer.name!r} ({type(ctx.layer).__name__}): its mask comes from "
-        f"{_where(op)}, not from a Masking layer, an Embedding with mask_zero or a boolean "
-        "(batch, time) tensor",
-        node=ctx.layer.name,
+    raise ctx.fail(
+        f"its mask comes from {operation_where(op)}, not from a Masking layer, an Embedding "
+        "with mask_zero or a boolean (batch, time) tensor",
         attr="mask",
     )

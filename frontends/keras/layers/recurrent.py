@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from nnspec.spec.errors import ConversionError
 from nnspec.spec.ops.recurrent import GRU, LSTM, SimpleRNN
 
-from .._common import activation_name
+from .._common import activation_name, tensor_refs
 from ..registry import from_layer
-from .masking import mask_source, tensor_refs
+from .masking import mask_source
 
 OPS = {"LSTM": LSTM, "GRU": GRU, "SimpleRNN": SimpleRNN}
 CELLS = {"LSTMCell": LSTM, "GRUCell": GRU, "SimpleRNNCell": SimpleRNN}
@@ -15,25 +14,15 @@ CELLS = {"LSTMCell": LSTM, "GRUCell": GRU, "SimpleRNNCell": SimpleRNN}
 _DIRECTION_KEYS = ("name", "go_backwards", "zero_output_for_mask")
 
 
-def _fail(ctx, key: str, value, why: str) -> ConversionError:
-    return ConversionError(
-        f"layer {ctx.layer.name!r} ({type(ctx.layer).__name__}): {key}={value!r} is not "
-        f"supported ({why})",
-        node=ctx.layer.name,
-        attr=key,
-    )
-
-
 def _attrs(ctx, cls, cfg: dict, cell_cfg: dict | None = None) -> dict:
     """Spec attributes from a recurrent layer's config (and its cell's, for RNN(cell))."""
     cell_cfg = cell_cfg or cfg
     if cfg.get("stateful"):
-        raise _fail(
-            ctx,
+        raise ctx.refuse(
             "stateful",
-            True,
             "a stateful layer carries its state from one batch "
             "to the next; the spec describes one call, from zero or given states",
+            value=True,
         )
     attrs = dict(
         units=cell_cfg["units"],
@@ -71,11 +60,7 @@ def _inputs(ctx, layer) -> tuple[list[str], float | None]:
     states = kwargs.get("initial_state", args[1] if len(args) > 1 else None)
     mask = kwargs.get("mask", args[2] if len(args) > 2 else None)
     if isinstance(x, list | tuple):
-        raise ConversionError(
-            f"layer {layer.name!r} ({type(layer).__name__}): nested "
-            "sequence inputs are not supported",
-            node=layer.name,
-        )
+        raise ctx.fail("nested sequence inputs are not supported")
     inputs = [refs[id(x)]]
     value = None
     if mask is not None:
@@ -111,12 +96,11 @@ def rnn(layer, ctx):
     cell = layer.cell
     cls = CELLS.get(type(cell).__name__)
     if cls is None:
-        raise _fail(
-            ctx,
+        raise ctx.refuse(
             "cell",
-            type(cell).__name__,
             "only a single LSTMCell, GRUCell or "
             "SimpleRNNCell is supported; stack cells as separate recurrent layers",
+            value=type(cell).__name__,
         )
     return _convert(layer, ctx, cls, ctx.config, ctx.config_of(cell))
 
@@ -127,18 +111,17 @@ def bidirectional(layer, ctx):
     kind = type(fwd).__name__
     cls = OPS.get(kind)
     if cls is None:
-        raise _fail(ctx, "layer", kind, "Bidirectional supports LSTM, GRU and SimpleRNN")
+        raise ctx.refuse("layer", "Bidirectional supports LSTM, GRU and SimpleRNN", value=kind)
     fcfg, bcfg = ctx.config_of(fwd), ctx.config_of(bwd)
     differ = sorted(
         k for k in set(fcfg) | set(bcfg) if k not in _DIRECTION_KEYS and fcfg.get(k) != bcfg.get(k)
     )
     if type(bwd) is not type(fwd) or differ:
-        raise _fail(
-            ctx,
+        raise ctx.refuse(
             "backward_layer",
-            type(bwd).__name__,
             "the backward layer must be the forward layer's mirror; these settings "
             f"differ: {', '.join(differ) or 'the layer class'}",
+            value=type(bwd).__name__,
         )
     inputs, mask_value = _inputs(ctx, layer)
     attrs = _attrs(ctx, cls, fcfg)
@@ -151,9 +134,7 @@ def bidirectional(layer, ctx):
 
 @from_layer("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
 def conv_lstm(layer, ctx):
-    raise ConversionError(
-        f"layer {layer.name!r} ({type(layer).__name__}) is not supported: nnspec has no "
-        "convolutional recurrent op yet",
-        node=layer.name,
+    raise ctx.fail(
+        "not supported: nnspec has no convolutional recurrent op yet",
         hint="see the README's support table",
     )

@@ -13,7 +13,6 @@ import itertools
 import keras
 import numpy as np
 
-from nnspec.spec.errors import ConversionError
 from nnspec.spec.ops import constant as K
 from nnspec.spec.ops import elementwise as E
 from nnspec.spec.ops import indexing as I
@@ -22,18 +21,23 @@ from nnspec.spec.ops import reduce as R
 from nnspec.spec.ops import shape_ops as S
 from nnspec.spec.ops import spatial_ops as P
 from nnspec.spec.ops.activation import Activation, LeakyReLU, Softmax
-from nnspec.spec.ops.merge import Concatenate
+from nnspec.spec.ops.merge import Add, Concatenate
 from nnspec.spec.ops.permute import Permute
 from nnspec.spec.ops.reshape import Reshape
 
+from .._common import layer_refusal, operation_refusal, tensor_refs
 from ..registry import from_layer
-from .masking import tensor_refs
 
 
-def refuse(op, why: str) -> ConversionError:
-    return ConversionError(
-        f"operation {op.name!r} (keras.ops {type(op).__name__}): {why}", node=op.name
-    )
+def _one_sample(arr: np.ndarray, op, ctx) -> np.ndarray:
+    """A constant a custom layer computed at its trace's batch size (trace.py) as one
+    sample, which broadcasts against any batch."""
+    from ..trace import TraceRefused, unbroadcast
+
+    try:
+        return unbroadcast(arr, getattr(ctx, "trace_batch", None), "")
+    except TraceRefused:
+        raise operation_refusal(op, "a constant operand differs across the batch") from None
 
 
 def _number(v) -> bool:
@@ -50,6 +54,8 @@ class Operands:
         for a in ctx.call_args:
             if isinstance(a, keras.KerasTensor):
                 self.items.append(("tensor", refs[id(a)], tuple(a.shape)))
+            elif isinstance(a, keras.Variable):  # a traced custom layer's own weight
+                self.items.append(("variable", a, tuple(a.shape)))
             elif _number(a):
                 self.items.append(("number", a.item() if hasattr(a, "item") else a, ()))
             else:
@@ -60,6 +66,7 @@ class Operands:
                 else:
                     if arr.dtype == np.float64:  # numpy's default; Keras computes in float32
                         arr = arr.astype(np.float32)
+                    arr = _one_sample(arr, op, ctx)
                     if arr.ndim == 0:
                         self.items.append(("number", arr.item(), ()))
                     else:
@@ -69,14 +76,19 @@ class Operands:
     def rank(self) -> int:
         return max(len(s) for kind, _, s in self.items if kind == "tensor")
 
-    def ref(self, k: int) -> str:
-        """Operand ``k`` as a reference (an array becomes a constant node)."""
+    def ref(self, k: int, broadcast: bool = True) -> str:
+        """Operand ``k`` as a reference (an array becomes a constant node, of the other
+        operands' rank unless ``broadcast`` is false: an einsum operand keeps its axes)."""
         kind, v, _ = self.items[k]
         if kind == "tensor":
             return v
+        if kind == "variable":
+            return self.ctx.variable(v, max(self.rank(), len(v.shape)) if broadcast else 0)
         if kind != "array":
-            raise refuse(self.op, f"operand {k} is {type(v).__name__} {v!r}, expected a tensor")
-        arr = v.reshape((1,) * (self.rank() - v.ndim) + v.shape)
+            raise operation_refusal(
+                self.op, f"operand {k} is {type(v).__name__} {v!r}, expected a tensor"
+            )
+        arr = v.reshape((1,) * ((self.rank() if broadcast else v.ndim) - v.ndim) + v.shape)
         dtype = "bool" if arr.dtype == bool else str(arr.dtype)
         self._constants += 1
         node = self.ctx.node(
@@ -93,7 +105,7 @@ class Operands:
 
 def _single(op, ctx, cls, **attrs):
     if len(ctx.inputs) != 1:
-        raise refuse(op, f"expected one tensor operand, got {len(ctx.inputs)}")
+        raise operation_refusal(op, f"expected one tensor operand, got {len(ctx.inputs)}")
     return ctx.node(cls, **attrs)
 
 
@@ -127,7 +139,9 @@ _UNARY_CLASSES = {cls.tag(): cls for cls in (*E.UNARY, E.LogicalNot)}
 @from_layer(*(f"ops.{n}" for n in UNARY))
 def unary(op, ctx):
     if type(op).__name__ == "Round" and getattr(op, "decimals", 0):
-        raise refuse(op, f"decimals={op.decimals} is not supported (rounding to integers only)")
+        raise operation_refusal(
+            op, f"decimals={op.decimals} is not supported (rounding to integers only)"
+        )
     return _single(op, ctx, _UNARY_CLASSES[UNARY[type(op).__name__]])
 
 
@@ -155,11 +169,13 @@ ACTIVATIONS = {
 def activation(op, ctx):
     name = type(op).__name__
     if name == "Elu" and getattr(op, "alpha", 1.0) != 1.0:
-        raise refuse(op, f"alpha={op.alpha} is not supported (the elu activation has alpha 1)")
+        raise operation_refusal(
+            op, f"alpha={op.alpha} is not supported (the elu activation has alpha 1)"
+        )
     if name == "Celu" and getattr(op, "alpha", 1.0) != 1.0:
-        raise refuse(op, f"alpha={op.alpha} is not supported")
+        raise operation_refusal(op, f"alpha={op.alpha} is not supported")
     if name == "Squareplus" and getattr(op, "b", 4) != 4:
-        raise refuse(op, f"b={op.b} is not supported")
+        raise operation_refusal(op, f"b={op.b} is not supported")
     return _single(op, ctx, Activation, activation=ACTIVATIONS[name])
 
 
@@ -172,10 +188,10 @@ def leaky_relu(op, ctx):
 def softmax(op, ctx):
     axis = op.axis if isinstance(op.axis, int) else None
     if axis is None:
-        raise refuse(op, f"axis={op.axis!r}: one axis only")
+        raise operation_refusal(op, f"axis={op.axis!r}: one axis only")
     if type(op).__name__ == "LogSoftmax":
         if axis not in (-1, len(ctx.in_shapes[0]) - 1):
-            raise refuse(op, f"axis={axis}: log_softmax over the last axis only")
+            raise operation_refusal(op, f"axis={axis}: log_softmax over the last axis only")
         return _single(op, ctx, Activation, activation="log_softmax")
     return _single(op, ctx, Softmax, axis=axis)
 
@@ -190,7 +206,7 @@ def shrink(op, ctx):
 def clip(op, ctx):
     lo, hi = op.x_min, op.x_max
     if not (_number(lo) or lo is None) or not (_number(hi) or hi is None):
-        raise refuse(op, "bounds must be numbers")
+        raise operation_refusal(op, "bounds must be numbers")
     return _single(
         op,
         ctx,
@@ -228,7 +244,7 @@ def binary_node(op, ctx, tag: str):
     """A binary op of a tensor with a tensor, an array or a number."""
     args = Operands(op, ctx)
     if len(args.items) != 2 or ctx.call_kwargs:
-        raise refuse(op, f"expected two positional operands, got {len(args.items)}")
+        raise operation_refusal(op, f"expected two positional operands, got {len(args.items)}")
     cls = _BINARY_CLASSES[tag]
     kinds = [k for k, _, _ in args.items]
     if kinds[0] == "number" or kinds[1] == "number":
@@ -248,7 +264,7 @@ def binary(op, ctx):
 def where(op, ctx):
     args = Operands(op, ctx)
     if len(args.items) != 3:
-        raise refuse(op, "expected where(condition, x1, x2)")
+        raise operation_refusal(op, "expected where(condition, x1, x2)")
     cond = args.ref(0)
     attrs, refs = {}, [cond]
     for k, key in ((1, "a_scalar"), (2, "b_scalar")):
@@ -265,12 +281,14 @@ def where(op, ctx):
 def _axis(op, ctx):
     axis = op.axis
     if axis is None:
-        raise refuse(op, "axis=None also reduces the batch; give the axes within a sample")
+        raise operation_refusal(
+            op, "axis=None also reduces the batch; give the axes within a sample"
+        )
     axis = list(axis) if isinstance(axis, list | tuple) else int(axis)
     rank = len(ctx.in_shapes[0])
     axes = [axis] if isinstance(axis, int) else axis
     if any(a % rank == 0 for a in axes):
-        raise refuse(op, f"axis={op.axis!r} reduces the batch axis")
+        raise operation_refusal(op, f"axis={op.axis!r} reduces the batch axis")
     return axis[0] if isinstance(axis, list) and len(axis) == 1 else axis
 
 
@@ -293,7 +311,7 @@ _REDUCE = {
 def reduce_node(op, ctx):
     name = type(op).__name__
     if getattr(op, "initial", None) is not None:
-        raise refuse(op, f"initial={op.initial!r} is not supported")
+        raise operation_refusal(op, f"initial={op.initial!r} is not supported")
     return _single(op, ctx, _REDUCE[name], axis=_axis(op, ctx), keepdims=bool(op.keepdims))
 
 
@@ -305,7 +323,7 @@ def reduce(op, ctx):
 @from_layer("ops.Argmax", "ops.Argmin")
 def arg(op, ctx):
     if op.axis is None:
-        raise refuse(op, "axis=None searches the flattened batch")
+        raise operation_refusal(op, "axis=None searches the flattened batch")
     cls = R.Argmax if type(op).__name__ == "Argmax" else R.Argmin
     return _single(op, ctx, cls, axis=_axis(op, ctx), keepdims=bool(op.keepdims))
 
@@ -313,7 +331,7 @@ def arg(op, ctx):
 @from_layer("ops.Cumsum", "ops.Cumprod")
 def cumsum(op, ctx):
     if op.axis is None:
-        raise refuse(op, "axis=None flattens the batch")
+        raise operation_refusal(op, "axis=None flattens the batch")
     cls = R.Cumsum if type(op).__name__ == "Cumsum" else R.Cumprod
     return _single(op, ctx, cls, axis=_axis(op, ctx))
 
@@ -327,7 +345,7 @@ def sort(op, ctx):
 @from_layer("ops.TopK")
 def top_k(op, ctx):
     if not op.sorted:
-        raise refuse(op, "sorted=False leaves the order of the k values to the backend")
+        raise operation_refusal(op, "sorted=False leaves the order of the k values to the backend")
     return _single(op, ctx, R.TopK, k=int(op.k))
 
 
@@ -340,7 +358,9 @@ def moveaxis(op, ctx):
     moved = dict(zip(dst, src))
     axes = [moved[i] if i in moved else next(rest) for i in range(rank)]
     if axes[0] != 0:
-        raise refuse(op, f"source={op.source}, destination={op.destination} move the batch axis")
+        raise operation_refusal(
+            op, f"source={op.source}, destination={op.destination} move the batch axis"
+        )
     return _single(op, ctx, Permute, dims=axes[1:])
 
 
@@ -349,7 +369,7 @@ def norm(op, ctx):
     ord_ = {None: 2, 2: 2, 1: 1, float("inf"): "inf", "inf": "inf"}.get(op.ord, "bad")
     axis = _axis(op, ctx)
     if ord_ == "bad" or isinstance(axis, list):
-        raise refuse(
+        raise operation_refusal(
             op, f"ord={op.ord!r}, axis={op.axis!r}: vector norms (1, 2, inf) over one axis"
         )
     return _single(op, ctx, R.Norm, axis=axis, keepdims=bool(op.keepdims), ord=ord_)
@@ -361,14 +381,17 @@ def norm(op, ctx):
 @from_layer("ops.Matmul")
 def matmul(op, ctx):
     args = Operands(op, ctx)
-    return ctx.node(L.Matmul, inputs=[args.ref(0), args.ref(1)])
+    # matmul broadcasts leading axes itself: a (in, out) operand stays (in, out)
+    return ctx.node(L.Matmul, inputs=[args.ref(0, broadcast=False), args.ref(1, broadcast=False)])
 
 
 @from_layer("ops.Einsum")
 def einsum(op, ctx):
     args = Operands(op, ctx)
     return ctx.node(
-        L.Einsum, inputs=[args.ref(k) for k in range(len(args.items))], equation=op.subscripts
+        L.Einsum,
+        inputs=[args.ref(k, broadcast=False) for k in range(len(args.items))],
+        equation=op.subscripts,
     )
 
 
@@ -376,9 +399,11 @@ def einsum(op, ctx):
 def dot_product_attention(op, ctx):
     kw = ctx.call_kwargs
     if any(kw.get(k) is not None for k in ("bias", "mask")) or op.attn_logits_soft_cap is not None:
-        raise refuse(op, "bias, mask and logit soft caps are not supported yet")
+        raise operation_refusal(op, "bias, mask and logit soft caps are not supported yet")
     if len(ctx.inputs) != 3 or any(len(s) != 4 for s in ctx.in_shapes):
-        raise refuse(op, "expected query, key and value of shape (batch, length, heads, features)")
+        raise operation_refusal(
+            op, "expected query, key and value of shape (batch, length, heads, features)"
+        )
     # Keras' layout is (N, L, heads, E): the spec's op runs heads first
     moved = [
         ctx.node(Permute, suffix=f"{n}_heads", inputs=[r], dims=[2, 1, 3]).name
@@ -407,7 +432,7 @@ def squeeze(op, ctx):
 def expand_dims(op, ctx):
     axis = op.axis
     if not isinstance(axis, int):
-        raise refuse(op, f"axis={axis!r}: one axis only")
+        raise operation_refusal(op, f"axis={axis!r}: one axis only")
     return _single(op, ctx, S.ExpandDims, axis=axis)
 
 
@@ -416,7 +441,7 @@ def reshape(op, ctx):
     shape = list(op.newshape)
     batch = ctx.in_shapes[0][0]
     if shape[0] not in (-1, None, batch) or -1 in shape[1:] and shape[0] == -1:
-        raise refuse(op, f"newshape={tuple(op.newshape)} does not keep the batch first")
+        raise operation_refusal(op, f"newshape={tuple(op.newshape)} does not keep the batch first")
     return _single(op, ctx, Reshape, target_shape=shape[1:])
 
 
@@ -430,7 +455,7 @@ def transpose(op, ctx):
     else:
         axes = list(range(rank))[::-1] if op.axes is None else [a % rank for a in op.axes]
     if axes[0] != 0:
-        raise refuse(op, f"axes={axes} move the batch axis")
+        raise operation_refusal(op, f"axes={axes} move the batch axis")
     return _single(op, ctx, Permute, dims=axes[1:])
 
 
@@ -440,14 +465,14 @@ def tile(op, ctx):
     rank = len(ctx.in_shapes[0])
     reps = [1] * (rank - len(reps)) + reps
     if len(reps) != rank or reps[0] != 1:
-        raise refuse(op, f"repeats={op.repeats!r} repeat the batch or add axes")
+        raise operation_refusal(op, f"repeats={op.repeats!r} repeat the batch or add axes")
     return _single(op, ctx, S.Tile, repeats=reps[1:])
 
 
 @from_layer("ops.Repeat")
 def repeat(op, ctx):
     if op.axis is None or not isinstance(op.repeats, int):
-        raise refuse(op, "needs an axis and one repeat count")
+        raise operation_refusal(op, "needs an axis and one repeat count")
     return _single(op, ctx, S.RepeatInterleave, repeats=op.repeats, axis=_axis(op, ctx))
 
 
@@ -458,7 +483,7 @@ def split(op, ctx):
     cuts = op.indices_or_sections
     if isinstance(cuts, int):
         if not isinstance(n, int) or n % cuts:
-            raise refuse(op, f"{cuts} equal sections of an axis of size {n}")
+            raise operation_refusal(op, f"{cuts} equal sections of an axis of size {n}")
         sizes = [n // cuts] * cuts
     else:
         bounds = [0, *cuts, n]
@@ -468,9 +493,48 @@ def split(op, ctx):
 
 @from_layer("ops.Stack", "ops.Concatenate")
 def stack(op, ctx):
-    axis = op.axis
+    """Every operand in order; a fixed array (a ViT class token) is broadcast to the batch
+    first, as ``zeros(batch) + array``, since a concatenation takes no broadcasting."""
     cls = S.Stack if type(op).__name__ == "Stack" else Concatenate
-    return ctx.node(cls, axis=axis)
+    items = ctx.call_args[0] if len(ctx.call_args) == 1 else ctx.call_args
+    if not isinstance(items, list | tuple):
+        raise operation_refusal(op, "expected a list of tensors")
+    refs = tensor_refs(ctx)
+    tensors = [refs[id(t)] for t in items if isinstance(t, keras.KerasTensor)]
+    if len(tensors) == len(items):
+        return ctx.node(cls, axis=op.axis)
+    first = next(t for t in items if isinstance(t, keras.KerasTensor))
+    rank, inputs = len(first.shape), []
+    for k, item in enumerate(items):
+        if isinstance(item, keras.KerasTensor):
+            inputs.append(refs[id(item)])
+            continue
+        arr = _one_sample(np.asarray(keras.ops.convert_to_numpy(item)), op, ctx)
+        if arr.ndim != rank or arr.shape[0] != 1:
+            raise operation_refusal(
+                op, f"operand {k}: an array of shape {arr.shape} is not one sample"
+            )
+        value = ctx.node(
+            K.Constant,
+            suffix=f"operand{k}",
+            inputs=[],
+            params={"value": arr.astype(np.float32) if arr.dtype == np.float64 else arr},
+            shape=list(arr.shape),
+            dtype=str(arr.dtype) if arr.dtype != np.float64 else "float32",
+            trainable=False,
+        )
+        zeros = ctx.node(K.ZerosLike, suffix=f"operand{k}_zeros", inputs=[refs[id(first)]])
+        batch = ctx.node(
+            R.Sum,
+            suffix=f"operand{k}_batch",
+            inputs=[zeros.name],
+            axis=list(range(1, rank)),
+            keepdims=True,
+        )
+        inputs.append(
+            ctx.node(Add, suffix=f"operand{k}_broadcast", inputs=[batch.name, value.name]).name
+        )
+    return ctx.node(cls, inputs=inputs, axis=op.axis)
 
 
 @from_layer("ops.Flip")
@@ -481,7 +545,7 @@ def flip(op, ctx):
 @from_layer("ops.Roll")
 def roll(op, ctx):
     if op.axis is None:
-        raise refuse(op, "axis=None rolls the flattened batch")
+        raise operation_refusal(op, "axis=None rolls the flattened batch")
     shifts = op.shift if isinstance(op.shift, list | tuple) else [op.shift]
     axes = op.axis if isinstance(op.axis, list | tuple) else [op.axis]
     _axis(op, ctx)
@@ -492,21 +556,23 @@ def roll(op, ctx):
 def pad(op, ctx):
     widths = [tuple(int(v) for v in p) for p in op.pad_width]
     if len(widths) != len(ctx.in_shapes[0]) or widths[0] != (0, 0):
-        raise refuse(op, f"pad_width={op.pad_width!r}: one pair per axis, none on the batch")
+        raise operation_refusal(
+            op, f"pad_width={op.pad_width!r}: one pair per axis, none on the batch"
+        )
     modes = {"constant": "constant", "reflect": "reflect", "edge": "replicate", "wrap": "circular"}
     if op.mode not in modes:
-        raise refuse(op, f"mode={op.mode!r} is not supported")
+        raise operation_refusal(op, f"mode={op.mode!r} is not supported")
     value = ctx.call_kwargs.get("constant_values")
     value = 0.0 if value is None else value
     if not _number(value):
-        raise refuse(op, "constant_values must be a number")
+        raise operation_refusal(op, "constant_values must be a number")
     return _single(op, ctx, S.Pad, pads=widths[1:], mode=modes[op.mode], value=float(value))
 
 
 @from_layer("ops.DepthToSpace", "ops.SpaceToDepth")
 def depth_to_space(op, ctx):
     if getattr(op, "data_format", "channels_last") != "channels_last":
-        raise refuse(op, "channels_first is not supported")
+        raise operation_refusal(op, "channels_first is not supported")
     cls = S.DepthToSpace if type(op).__name__ == "DepthToSpace" else S.SpaceToDepth
     return _single(op, ctx, cls, block_size=op.block_size)
 
@@ -519,10 +585,10 @@ def get_item(op, ctx):
     key = key if isinstance(key, tuple) else (key,)
     rank = len(ctx.in_shapes[0])
     if sum(k is Ellipsis for k in key) > 1:
-        raise refuse(op, "more than one ... in an index")
+        raise operation_refusal(op, "more than one ... in an index")
     used = sum(k is not None and k is not Ellipsis for k in key)
     if used > rank:
-        raise refuse(op, f"index {key!r} has more entries than rank {rank}")
+        raise operation_refusal(op, f"index {key!r} has more entries than rank {rank}")
     full = []
     for k in key:
         full += [slice(None)] * (rank - used) if k is Ellipsis else [k]
@@ -539,12 +605,12 @@ def get_item(op, ctx):
         if isinstance(k, slice):
             if k != slice(None):
                 if axis == 0:
-                    raise refuse(op, "slices the batch axis")
+                    raise operation_refusal(op, "slices the batch axis")
                 if k.step is not None and k.step < 0:  # x[:, ::-1]: a flip, then a slice
                     n = ctx.in_shapes[0][axis]
                     picked = list(range(*k.indices(n))) if isinstance(n, int) else []
                     if not picked:
-                        raise refuse(op, f"step {k.step} on an axis of size {n}")
+                        raise operation_refusal(op, f"step {k.step} on an axis of size {n}")
                     flips.append(axis)
                     k = slice(n - 1 - picked[0], n - picked[-1], -k.step)
                 axes.append(axis)
@@ -554,14 +620,16 @@ def get_item(op, ctx):
             out_axis += 1
         elif isinstance(k, int) and not isinstance(k, bool):
             if axis == 0:
-                raise refuse(op, "indexes the batch axis")
+                raise operation_refusal(op, "indexes the batch axis")
             axes.append(axis)
             starts.append(k)
             stops.append(k + 1 if k != -1 else None)
             steps.append(1)
             drop.append(axis)
         else:
-            raise refuse(op, f"index {k!r} (tensors and lists as indices are not supported)")
+            raise operation_refusal(
+                op, f"index {k!r} (tensors and lists as indices are not supported)"
+            )
         axis += 1
     ref = ctx.inputs[0]
     last = None
@@ -584,7 +652,7 @@ def get_item(op, ctx):
         ref = last.name
     for k, a in enumerate(new):
         if a == 0:
-            raise refuse(op, "adds an axis before the batch")
+            raise operation_refusal(op, "adds an axis before the batch")
         last = ctx.node(
             S.ExpandDims, suffix=f"expand{k}" if k < len(new) - 1 else "", inputs=[ref], axis=a
         )
@@ -596,17 +664,19 @@ def get_item(op, ctx):
 def take(op, ctx):
     indices = ctx.call_args[1]
     if isinstance(indices, keras.KerasTensor) or op.axis is None:
-        raise refuse(op, "needs fixed indices and an axis (tensor indices: take_along_axis)")
+        raise operation_refusal(
+            op, "needs fixed indices and an axis (tensor indices: take_along_axis)"
+        )
     flat = np.asarray(indices)
     if flat.ndim != 1:
-        raise refuse(op, "indices must be a flat list")
+        raise operation_refusal(op, "indices must be a flat list")
     return _single(op, ctx, I.Take, indices=[int(i) for i in flat], axis=_axis(op, ctx))
 
 
 @from_layer("ops.TakeAlongAxis")
 def take_along_axis(op, ctx):
     if op.axis is None:
-        raise refuse(op, "axis=None flattens the batch")
+        raise operation_refusal(op, "axis=None flattens the batch")
     return ctx.node(I.TakeAlongAxis, axis=_axis(op, ctx))
 
 
@@ -617,7 +687,7 @@ def like(op, ctx):
     if name == "FullLike":
         value = ctx.call_args[1]
         if not _number(value):
-            raise refuse(op, "fill_value must be a number")
+            raise operation_refusal(op, "fill_value must be a number")
         return _single(op, ctx, K.FullLike, value=value, dtype=dtype)
     return _single(op, ctx, K.ZerosLike if name == "ZerosLike" else K.OnesLike, dtype=dtype)
 
@@ -634,10 +704,8 @@ def adaptive_pool(layer, ctx):
 def constant_layer(layer, ctx):
     """nnspec's own ``Constant`` layer (generated Keras source), matched by registered name."""
     if keras.saving.get_registered_name(type(layer)) != "nnspec>Constant":
-        raise ConversionError(
-            f"layer {layer.name!r} (Constant): a custom layer named Constant that is not "
-            "nnspec's; its call cannot be read",
-            node=layer.name,
+        raise layer_refusal(
+            layer, "a custom layer named Constant that is not nnspec's; its call cannot be read"
         )
     value = np.asarray(layer.value.numpy())
     return ctx.node(

@@ -4,12 +4,19 @@ node wrapping the layer's node."""
 
 from __future__ import annotations
 
-from nnspec.spec.errors import ConversionError
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from nnspec.frontends._errors import inexpressible, refusal
 from nnspec.spec.ops.time_distributed import TimeDistributed, layer_attrs
 
-from ..importer import LayerCtx
+from .._common import layer_where, tensor_refs
+from ..context import LayerCtx
 from ..registry import converter_for, from_layer, layer_key
-from .masking import tensor_refs
+
+if TYPE_CHECKING:
+    from nnspec.spec.node import Node
 
 
 class _InnerCtx(LayerCtx):
@@ -29,44 +36,41 @@ class _InnerCtx(LayerCtx):
     def node(self, cls, *, suffix="", inputs=None, params=None, **attrs):
         try:
             node = cls(name=self.name, inputs=self.inputs, **attrs)
-        except ValueError as e:  # pydantic ValidationError: an attribute nnspec cannot express
-            raise ConversionError(
-                f"layer {self.layer.name!r} ({type(self.layer).__name__}) "
-                f"in {self._outer.layer.name!r}: {e}",
-                node=self._outer.layer.name,
-            ) from None
+        except ValidationError as e:  # an attribute nnspec cannot express
+            where = f"{layer_where(self.layer)} in {self._outer.layer.name!r}"
+            raise inexpressible(where, cls.tag(), e, node=self._outer.layer.name) from None
         self.created.append((node, params or {}))
         return node
 
 
-def _fail(ctx, inner, why: str) -> ConversionError:
-    return ConversionError(
-        f"layer {ctx.layer.name!r} (TimeDistributed) around {inner.name!r} "
-        f"({type(inner).__name__}): {why}",
-        node=ctx.layer.name,
-        attr="layer",
-    )
-
-
 @from_layer("TimeDistributed")
-def time_distributed(layer, ctx):
+def time_distributed(layer: Any, ctx: LayerCtx) -> Node | str:
     inner = layer.layer
+    where = f"{layer_where(layer)} around {inner.name!r} ({type(inner).__name__})"
     if ctx.call_kwargs.get("mask") is not None and inner._call_has_mask_arg:
-        raise _fail(ctx, inner, "a Keras mask into a layer that uses masks is not supported")
+        raise refusal(
+            where,
+            "a Keras mask into a layer that uses masks is not supported",
+            node=layer.name,
+            attr="layer",
+        )
     x = ctx.call_args[0] if ctx.call_args else ctx.call_kwargs["inputs"]
     x_ref = tensor_refs(ctx)[id(x)]
     convert = converter_for(layer_key(inner))
     if convert is None:
-        raise _fail(ctx, inner, "nnspec has no converter for the wrapped layer")
+        raise refusal(
+            where, "nnspec has no converter for the wrapped layer", node=layer.name, attr="layer"
+        )
     sub = _InnerCtx(ctx, inner, x_ref, tuple(x.shape))
     result = convert(inner, sub)
     if isinstance(result, str):  # an identity at inference (Dropout, ...)
         return x_ref
     if len(sub.created) != 1:
-        raise _fail(
-            ctx,
-            inner,
+        raise refusal(
+            where,
             f"the layer converts to {len(sub.created)} nodes; time_distributed wraps one",
+            node=layer.name,
+            attr="layer",
         )
     node, params = sub.created[0]
     if type(node).channel_axis_only:  # per step or not, the same (dense)

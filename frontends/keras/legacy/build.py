@@ -11,6 +11,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from nnspec.frontends._errors import refusal
 from nnspec.spec.errors import ConversionError
 
 from .translate import KERAS2_HARD_SIGMOID, Call, LayerDef, ModelDef, _call_refs
@@ -28,10 +29,8 @@ class _Builder:
     def __init__(self, file: str | None):
         self.file = file
 
-    def fail(self, layer: str, cls: str, message: str, attr: str | None = None):
-        return ConversionError(
-            f"layer {layer!r} ({cls}): {message}", file=self.file, node=layer, attr=attr
-        )
+    def fail(self, layer: str, cls: str, message: str, attr: str | None = None) -> ConversionError:
+        return refusal(f"layer {layer!r} ({cls})", message, file=self.file, node=layer, attr=attr)
 
     def layer(self, ld: LayerDef):
         if ld.model is not None:
@@ -189,8 +188,9 @@ def _assign(layer, entries: list[tuple[str, np.ndarray]], file) -> None:
     targets = list(layer.weights)
     where = f"layer {layer.name!r} ({cls})"
     if len(entries) != len(targets):
-        raise ConversionError(
-            f"{where}: the file has {len(entries)} weight(s) "
+        raise refusal(
+            where,
+            f"the file has {len(entries)} weight(s) "
             f"({', '.join(n for n, _ in entries) or 'none'}) but the config builds "
             f"{len(targets)} ({', '.join(v.path for v in targets) or 'none'})",
             file=file,
@@ -206,9 +206,10 @@ def _assign(layer, entries: list[tuple[str, np.ndarray]], file) -> None:
     for variable, (name, value) in zip(targets, ordered):
         value = np.asarray(value)
         if tuple(value.shape) != tuple(variable.shape):
-            raise ConversionError(
-                f"{where}: weight {name!r} has shape {tuple(value.shape)}, but the config "
-                f"implies {tuple(variable.shape)} for {variable.path!r}",
+            raise refusal(
+                where,
+                f"weight {name!r} has shape {tuple(value.shape)}, but the config implies "
+                f"{tuple(variable.shape)} for {variable.path!r}",
                 file=file,
                 node=layer.name,
             )

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nnspec.frontends._errors import refusal
 from nnspec.spec.errors import ConversionError
 
 from .build import Weights
@@ -197,8 +198,9 @@ def _named_value(
     )
     name = names.get(node_id, str(node_id))
     if key is None or not reader.has_tensor(key):
-        raise ConversionError(
-            f"layer {layer!r}: variable {name!r} is missing from the SavedModel's variables",
+        raise refusal(
+            f"layer {layer!r}",
+            f"variable {name!r} is missing from the SavedModel's variables",
             file=file,
             node=layer,
         )

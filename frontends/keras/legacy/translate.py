@@ -15,6 +15,7 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
+from nnspec.frontends._errors import refusal
 from nnspec.spec.errors import ConversionError
 
 from .._common import KERAS2_HARD_SIGMOID as KERAS2_HARD_SIGMOID_NAME
@@ -115,10 +116,8 @@ class _Translator:
         self.refused: list[tuple[str, str, str]] = []  # (layer, class, reason)
         self.known = {k for k in supported() if not k.startswith("ops.")}
 
-    def fail(self, layer: str, cls: str, message: str, attr: str | None = None):
-        return ConversionError(
-            f"layer {layer!r} ({cls}): {message}", file=self.file, node=layer, attr=attr
-        )
+    def fail(self, layer: str, cls: str, message: str, attr: str | None = None) -> ConversionError:
+        return refusal(f"layer {layer!r} ({cls})", message, file=self.file, node=layer, attr=attr)
 
     # --- models -----------------------------------------------------------------------
     def model(self, entry: dict, name_hint: str = "model") -> ModelDef:

@@ -1,12 +1,21 @@
-"""Helpers shared by the converters: weights as numpy, padding arithmetic, zero padding."""
+"""Helpers shared by the converters: weights as numpy, padding arithmetic, zero padding, one
+layout for the inputs of an elementwise op."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from nnspec.spec.ops.zero_padding import ZeroPadding1D, ZeroPadding2D, ZeroPadding3D
 from nnspec.spec.types import same_padding
+
+from ..values import identity
+
+if TYPE_CHECKING:
+    from ..context import Ctx
+    from ..values import Tensor
 
 _ZERO_PADDING = {1: ZeroPadding1D, 2: ZeroPadding2D, 3: ZeroPadding3D}
 
@@ -71,3 +80,29 @@ def perm_with_last_free(x, dims) -> tuple[int, ...] | None:
         return cl
     free = [d for d in x.perm[1:] if d not in dims]
     return move_to_end(x.perm, free[-1]) if free else None
+
+
+def common_layout(
+    ctx: Ctx, xs: list[Tensor]
+) -> tuple[list[str], tuple[int, ...], tuple[tuple[int, ...], tuple[int, ...]] | None]:
+    """(refs, perm, flat): every input in one layout. Inputs flattened in the same spec order
+    stay so (an elementwise op does not care in which order the features are)."""
+    from ..broadcast import ranks_aligned
+
+    xs = ranks_aligned(ctx, xs)
+    ranks = {x.rank for x in xs}
+    if len(ranks) > 1:
+        raise ctx.refuse(
+            "inputs of different ranks ("
+            + ", ".join(str(x.shape) for x in xs)
+            + ") are not supported; the spec broadcasts equal ranks only",
+            hint="reshape the smaller input to the same rank first",
+        )
+    flats = {x.flat for x in xs}
+    if len(flats) == 1 and None not in flats:
+        return [x.ref for x in xs], xs[0].perm, xs[0].flat
+    xs = [ctx.plain(x) for x in xs]
+    perm = xs[0].perm
+    if perm == identity(len(perm)):
+        perm = next((x.perm for x in xs if x.perm != perm), perm)
+    return [ctx.as_perm(x, perm) for x in xs], perm, None

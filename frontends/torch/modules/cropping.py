@@ -14,7 +14,7 @@ from nnspec.spec.ops.reshape import Reshape
 from ..registry import from_function
 from ..values import Const, Stack, Tensor
 from ._common import perm_with_last_free
-from .reshape import reshape_to
+from ._reshaping import reshape_to
 
 _CROPPING = {1: Cropping1D, 2: Cropping2D, 3: Cropping3D}
 

@@ -10,37 +10,15 @@ from __future__ import annotations
 from nnspec.spec.ops.merge import Add, Concatenate, Maximum, Minimum, Multiply, Subtract
 from nnspec.spec.ops.rescaling import Rescaling
 
-from ..broadcast import ranks_aligned
 from ..registry import from_function
-from ..values import Const, Tensor, identity
+from ..values import Const, Tensor
+from ._common import common_layout
 
 _NUMBER = (int, float)
 
 
 def _is_number(v) -> bool:
     return isinstance(v, _NUMBER) and not isinstance(v, bool)
-
-
-def common_layout(ctx, xs: list[Tensor]):
-    """(refs, perm, flat): every input in one layout. Inputs flattened in the same spec order
-    stay so (an elementwise op does not care in which order the features are)."""
-    xs = ranks_aligned(ctx, xs)
-    ranks = {x.rank for x in xs}
-    if len(ranks) > 1:
-        raise ctx.refuse(
-            "inputs of different ranks ("
-            + ", ".join(str(x.shape) for x in xs)
-            + ") are not supported; the spec broadcasts equal ranks only",
-            hint="reshape the smaller input to the same rank first",
-        )
-    flats = {x.flat for x in xs}
-    if len(flats) == 1 and None not in flats:
-        return [x.ref for x in xs], xs[0].perm, xs[0].flat
-    xs = [ctx.plain(x) for x in xs]
-    perm = xs[0].perm
-    if perm == identity(len(perm)):
-        perm = next((x.perm for x in xs if x.perm != perm), perm)
-    return [ctx.as_perm(x, perm) for x in xs], perm, None
 
 
 def rescale(ctx, x: Tensor, scale: float, offset: float):

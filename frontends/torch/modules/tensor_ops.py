@@ -21,7 +21,7 @@ from ..broadcast import ranks_aligned
 from ..constants import as_tensor
 from ..registry import from_function, from_module
 from ..values import Const, Tensor, identity
-from .merge import common_layout
+from ._common import common_layout
 
 _NUMBER = (int, float, bool)
 

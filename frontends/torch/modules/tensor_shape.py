@@ -1,5 +1,5 @@
 """PyTorch's data-movement functions -> the spec's shape and indexing ops: expand, repeat,
-repeat_interleave, split / chunk / unbind, stack, flip, roll, gather, index_select, narrow,
+repeat_interleave, split / chunk / unbind, GLU (split, sigmoid, multiply), stack, flip, roll, gather, index_select, narrow,
 slicing with steps, pad modes, pixel (un)shuffle, instance norm, adaptive pooling to any size,
 bilinear interpolation with ``align_corners``, and ``*_like`` creation.
 
@@ -15,7 +15,8 @@ from nnspec.spec.ops import constant as K
 from nnspec.spec.ops import indexing as I
 from nnspec.spec.ops import shape_ops as S
 from nnspec.spec.ops import spatial_ops as P
-from nnspec.spec.ops.merge import Add
+from nnspec.spec.ops.activation import Activation
+from nnspec.spec.ops.merge import Add, Multiply
 from nnspec.spec.ops.reshape import Reshape as S_Reshape
 
 from ..constants import as_tensor
@@ -139,9 +140,28 @@ def chunk(ctx):
     return tuple(_split(ctx, x, sizes, dim))
 
 
+def _glu(ctx, x: Tensor, dim: int) -> Tensor:
+    """``a * sigmoid(b)`` with ``a, b`` the two halves of ``x`` along ``dim``."""
+    n = x.shape[x.dim(dim)]
+    a, b = _split(ctx, x, [n // 2, n - n // 2], dim)
+    gate = ctx.emit(Activation, [b.ref], suffix="gate", activation="sigmoid")
+    out = ctx.emit(Multiply, [a.ref, gate], suffix="product")
+    return ctx.result(out, a.perm, dtype=a.dtype)
+
+
+@from_module("GLU")
+def glu_module(m, ctx):
+    return _glu(ctx, ctx.input(), m.dim)
+
+
+@from_function("glu")
+def glu(ctx):
+    return _glu(ctx, ctx.input(), ctx.arg(1, "dim", -1))
+
+
 @from_function("unbind")
 def unbind(ctx):
-    from .reshape import reshape_to
+    from ._reshaping import reshape_to
 
     x = ctx.input()
     dim = x.dim(ctx.arg(1, "dim", 0))
@@ -244,7 +264,7 @@ def narrow(ctx):
 def slice_index(ctx, x: Tensor, items: list) -> Tensor:
     """``x[...]`` with slices (any steps), integers and fixed index lists (one per dim,
     ``None`` and ``...`` already expanded); the result in PyTorch's shape."""
-    from .reshape import reshape_to
+    from ._reshaping import reshape_to
 
     x = ctx.plain(x)
     axes, starts, stops, steps, takes = [], [], [], [], []
@@ -506,9 +526,9 @@ def like(ctx):
 
         return zeros(ctx) if ctx.op in ("zeros_like", "new_zeros") else ctx.tensor(x)
     x = ctx.tensor(x)
-    from ..importer import _DTYPES
+    from ..example_run import DTYPES
 
-    dtype = _DTYPES.get(ctx.meta.dtype)
+    dtype = DTYPES.get(ctx.meta.dtype)
     dtype = None if dtype == x.dtype else dtype
     kind = ctx.op.replace("new_", "").replace("_like", "")
     if kind == "full":

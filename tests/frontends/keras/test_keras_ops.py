@@ -113,7 +113,19 @@ def test_einsum_dense_other_equation_is_refused():
         nnspec.from_keras(_model(layer, shape=(4, 3)))
 
 
-def test_layer_scale_of_another_library_is_refused():
+def _traced_matches(model) -> list[str]:
+    """Converted by tracing its own call (trace.py), not by the stock class of its name."""
+    import torch
+
+    spec = nnspec.from_keras(model)
+    x = np.random.default_rng(0).normal(size=(2, *model.inputs[0].shape[1:])).astype("float32")
+    with torch.no_grad():
+        got = nnspec.to_torch(spec)(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(got, np.asarray(model(x)), atol=1e-5)
+    return [n.op for n in spec.nodes]
+
+
+def test_layer_scale_of_another_library_is_traced():
     class LayerScale(keras.layers.Layer):  # same class name, not keras.applications'
         def build(self, shape):
             self.gamma = self.add_weight(shape=(shape[-1],), initializer="ones")
@@ -121,17 +133,15 @@ def test_layer_scale_of_another_library_is_refused():
         def call(self, x):
             return x * self.gamma + 1.0
 
-    with pytest.raises(ConversionError, match="custom layer"):
-        nnspec.from_keras(_model(LayerScale()))
+    assert "layer_scale" not in _traced_matches(_model(LayerScale()))
 
 
-def test_stochastic_depth_of_another_library_is_refused():
+def test_stochastic_depth_of_another_library_is_traced():
     class StochasticDepth(keras.layers.Layer):  # keras_cv's adds its two inputs
         def call(self, x):
-            return x
+            return x * 3.0
 
-    with pytest.raises(ConversionError, match="custom layer"):
-        nnspec.from_keras(_model(StochasticDepth()))
+    assert "identity" not in _traced_matches(_model(StochasticDepth()))
 
 
 def test_layer_scale_round_trip_uses_einsum_dense():

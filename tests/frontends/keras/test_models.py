@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import assert_close, run_keras, run_torch, torch_param_count
+from helpers import assert_close, random_weights, run_keras, run_torch, torch_param_count
 
 import nnspec
 
@@ -65,16 +65,6 @@ def shared_nested_multi_io():
 MODELS = [mnist_cnn, cnn_lstm, residual, shared_nested_multi_io]
 
 
-def _randomise(model: keras.Model, seed: int = 0) -> None:
-    """Random weights everywhere (non-zero biases, BN statistics), so errors show."""
-    rng = np.random.default_rng(seed)
-    for w in model.weights:
-        v = rng.normal(0, 0.3, w.shape)
-        if "variance" in w.path:
-            v = rng.uniform(0.5, 1.5, w.shape)
-        w.assign(v.astype("float32"))
-
-
 def _inputs(model: keras.Model, batch: int = 3):
     rng = np.random.default_rng(1)
     return [rng.normal(size=(batch, *x.shape[1:])).astype("float32") for x in model.inputs]
@@ -83,7 +73,7 @@ def _inputs(model: keras.Model, batch: int = 3):
 @pytest.fixture(params=MODELS, ids=lambda f: f.__name__)
 def case(request):
     model = request.param()
-    _randomise(model)
+    random_weights(model, std=0.3)
     return model, _inputs(model)
 
 
@@ -134,7 +124,7 @@ def test_optimizer_passes_keep_outputs(case):
 
 def test_channels_first_interface():
     model = mnist_cnn()
-    _randomise(model)
+    random_weights(model, std=0.3)
     x = _inputs(model)
     module = nnspec.to_torch(nnspec.from_keras(model), channels_first=True)
     nchw = [np.ascontiguousarray(a.transpose(0, 3, 1, 2)) for a in x]
@@ -145,9 +135,11 @@ def test_unsupported_layers_are_listed_together():
     x = keras.Input((4,))
     y = layers.Lambda(lambda t: t * 2, name="double")(x)
 
-    class Custom(layers.Layer):
+    class Custom(layers.Layer):  # traced, and refused: it calls TensorFlow on a tensor
         def call(self, t):
-            return t + 1
+            import tensorflow as tf
+
+            return tf.nn.relu(t)
 
     y = Custom(name="plus_one")(y)
     with pytest.raises(nnspec.ConversionError) as err:
