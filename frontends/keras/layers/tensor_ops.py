@@ -349,21 +349,6 @@ def top_k(op, ctx):
     return _single(op, ctx, R.TopK, k=int(op.k))
 
 
-@from_layer("ops.Moveaxis")
-def moveaxis(op, ctx):
-    rank = len(ctx.in_shapes[0])
-    src = [a % rank for a in op.source]
-    dst = [a % rank for a in op.destination]
-    rest = iter(a for a in range(rank) if a not in src)
-    moved = dict(zip(dst, src))
-    axes = [moved[i] if i in moved else next(rest) for i in range(rank)]
-    if axes[0] != 0:
-        raise operation_refusal(
-            op, f"source={op.source}, destination={op.destination} move the batch axis"
-        )
-    return _single(op, ctx, Permute, dims=axes[1:])
-
-
 @from_layer("ops.Norm")
 def norm(op, ctx):
     ord_ = {None: 2, 2: 2, 1: 1, float("inf"): "inf", "inf": "inf"}.get(op.ord, "bad")
