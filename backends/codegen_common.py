@@ -121,12 +121,12 @@ def model_params(model: Model, a: Analysis, seed: int | None = 0) -> dict[str, n
 
     if model.params:
         return model.params
-    return initial_params({n.name: a.weights[n.name] for n in model.nodes}, seed)
+    return initial_params({n.id: a.weights[n.id] for n in model.nodes}, seed)
 
 
 def node_params(node: Node, a: Analysis, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """A node's weights by short name (those of the node it ``shares``, if it does)."""
-    owner = node.shares or node.name
+    owner = node.shares or node.id
     return {k: params[f"{owner}/{k}"] for k in a.weights[owner]}
 
 
@@ -150,7 +150,7 @@ def emit_nodes(
 
     for node in topological_nodes(model):
         refs = node.inputs or []
-        outs = a.outputs[node.name]
+        outs = a.outputs[node.id]
         ctx = make_ctx(
             node,
             [var[r] for r in refs],
@@ -160,13 +160,13 @@ def emit_nodes(
         )
         expr = converter_for(node)(node, ctx)
         if len(outs) == 1 and (expr in var.values() or expr.isidentifier()):
-            var[node.name] = expr
+            var[node.id] = expr
             continue
         targets = [
-            names.name(node.name if k == 0 else f"{node.name}_{k}", key=(node.name, k))
+            names.name(node.id if k == 0 else f"{node.id}_{k}", key=(node.id, k))
             for k in range(len(outs))
         ]
         comment = f"  # {node.name!r}" if targets[0] != node.name else ""
         lines.append(f"{', '.join(targets)} = {expr}{comment}")
         for k, target in enumerate(targets):
-            var[node.name if k == 0 else f"{node.name}:{k}"] = target
+            var[node.id if k == 0 else f"{node.id}:{k}"] = target

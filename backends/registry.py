@@ -11,33 +11,40 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from nnspec.spec.discover import public_modules
 from nnspec.spec.errors import UnsupportedOpError
 from nnspec.spec.node import Node
 
+Ctx = TypeVar("Ctx")  # the backend's context protocol (backends/contexts.py)
+R = TypeVar("R")
+# ``fn(node, ctx) -> expression``; the node parameter is each converter's own op class.
+Converter = Callable[[Any, Ctx], Any]
+LayoutRule = Callable[..., Any]
 
-class ConverterRegistry:
-    def __init__(self, framework: str, package: str, unsupported: dict[str, str]):
+
+class ConverterRegistry(Generic[Ctx]):
+    def __init__(self, framework: str, package: str, unsupported: dict[str, str]) -> None:
         self.framework = framework
         self.package = package  # e.g. "nnspec.backends.torch"
         self.unsupported = unsupported  # op tag -> why this backend refuses it
-        self.converters: dict[type[Node], Callable] = {}
-        self.layouts: dict[type[Node], Callable] = {}  # layout rules (PyTorch: layout.py)
+        self.converters: dict[type[Node], Converter[Ctx]] = {}
+        self.layouts: dict[type[Node], LayoutRule] = {}  # layout rules (PyTorch: layout.py)
         # Converters that take a zero padding folded into them (``ctx.padding_before``).
         self.absorbs_padding: set[type[Node]] = set()
         self._loaded = False
 
     def converter(
-        self, *classes: type[Node], layout: Callable | None = None, absorbs_padding: bool = False
-    ):
+        self, *classes: type[Node], layout: LayoutRule | None = None, absorbs_padding: bool = False
+    ) -> Callable[[Callable[[Any, Ctx], R]], Callable[[Any, Ctx], R]]:
         """Register ``fn(node, ctx) -> expression`` for these node classes (once each).
         ``layout``: the rule saying which tensor layouts the converter reads and writes
         (a backend without layouts ignores it; absent: the spec's own layout).
         ``absorbs_padding``: a symmetric zero padding before a 'valid' node may be folded
         into it, as ``ctx.padding_before`` (PyTorch's convolutions take it as ``padding=``)."""
 
-        def register(fn):
+        def register(fn: Callable[[Any, Ctx], R]) -> Callable[[Any, Ctx], R]:
             for cls in classes:
                 if cls in self.converters:
                     raise RuntimeError(
@@ -67,7 +74,7 @@ class ConverterRegistry:
         self._loaded = False
         self._load_builtin()
 
-    def converter_for(self, node: Node) -> Callable:
+    def converter_for(self, node: Node) -> Converter[Ctx]:
         self._load_builtin()
         fn = self.converters.get(type(node))
         if fn is None:
@@ -81,7 +88,7 @@ class ConverterRegistry:
             )
         return fn
 
-    def layout_for(self, node: Node, default: Callable) -> Callable:
+    def layout_for(self, node: Node, default: LayoutRule) -> LayoutRule:
         self._load_builtin()
         return self.layouts.get(type(node), default)
 

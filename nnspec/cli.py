@@ -16,15 +16,20 @@ import json
 import math
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from nnspec.review_cli import REVIEW_COMMANDS
 from nnspec.spec.errors import Issue, SpecError
 from nnspec.spec.extras import framework_import
 from nnspec.spec.text import printable
+
+if TYPE_CHECKING:
+    from nnspec.spec.model import Model
+    from nnspec.spec.validate import Analysis
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -81,7 +86,7 @@ def github_annotation(issue: Issue, file: str) -> str:
     return f"::{level} {fields}::{_github_escape(describe(issue))}"
 
 
-def _print_issues(issues: list[Issue], stream=None) -> None:
+def _print_issues(issues: list[Issue], stream: TextIO | None = None) -> None:
     for issue in issues:
         print(printable(str(issue), keep_newlines=True), file=stream or sys.stdout)
 
@@ -168,28 +173,28 @@ def _size(nbytes: int) -> str:
     return f"{nbytes} B" if unit == "B" else f"{size:.2f} {unit}"
 
 
-def summary_table(model, analysis) -> str:
+def summary_table(model: Model, analysis: Analysis) -> str:
     """A table like Keras' ``model.summary()``: node, op, output shape, params, inputs."""
     from nnspec.spec.budget import ITEMSIZE
 
-    rows = [("Node", "Op", "Output shape", "Params", "Inputs")]
+    rows: list[tuple[str, ...]] = [("Node", "Op", "Output shape", "Params", "Inputs")]
     total = nbytes = 0
     for node in model.nodes:
-        weights = analysis.weights.get(node.name, {}).values()
+        weights = analysis.weights.get(node.id, {}).values()
         count = sum(math.prod(w.shape) for w in weights)
         total += count
         nbytes += sum(math.prod(w.shape) * ITEMSIZE.get(w.dtype, 4) for w in weights)
-        shapes = " ".join(str(t) for t in analysis.outputs.get(node.name, ()))
+        shapes = " ".join(str(t) for t in analysis.outputs.get(node.id, ()))
         rows.append(
             tuple(
                 printable(c)
-                for c in (node.name, node.op, shapes, f"{count:,}", ", ".join(node.inputs or ()))
+                for c in (node.id, node.op, shapes, f"{count:,}", ", ".join(node.inputs or ()))
             )
         )
     widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
     rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
 
-    def line(row):
+    def line(row: tuple[str, ...]) -> str:
         cells = [c.rjust(w) if k == 3 else c.ljust(w) for k, (c, w) in enumerate(zip(row, widths))]
         return "  ".join(cells).rstrip()
 
@@ -468,7 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 @contextmanager
-def _few_gc_passes():
+def _few_gc_passes() -> Iterator[None]:
     """Loading a spec allocates millions of small objects that reference counting frees;
     the cyclic collector's default passes over them nearly doubled the time of a big spec.
     As mypy does, collect rarely while a command runs."""

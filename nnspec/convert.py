@@ -7,11 +7,14 @@ place at the end (see ``output.py``), so a failed conversion leaves nothing behi
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
@@ -24,6 +27,14 @@ from nnspec.spec.text import printable
 
 from .keras_file_check import check_keras_file
 from .output import publish, refuse_overwrite, staging_folder
+
+if TYPE_CHECKING:
+    import keras
+    import torch
+
+# What a conversion builds or compares against: a keras.Model or a torch.nn.Module.
+Built: TypeAlias = "keras.Model | torch.nn.Module"
+Outputs = Callable[[Built, list[np.ndarray]], list[np.ndarray]]
 
 TARGETS = ("torch", "keras", "spec")
 TOLERANCE = 1e-4
@@ -68,24 +79,28 @@ class ConvertResult:
 class Progress:
     """One line per stage on stderr, with its duration."""
 
-    def __init__(self, enabled: bool = True):
+    def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
 
-    def stage(self, text: str):
+    def stage(self, text: str) -> _Stage:
         return _Stage(text, self.enabled)
 
 
 class _Stage:
-    def __init__(self, text, enabled):
+    def __init__(self, text: str, enabled: bool) -> None:
         self.text, self.enabled = text, enabled
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         self.t0 = time.perf_counter()
         if self.enabled:
             print(f"  {printable(self.text)} ...", end="", file=sys.stderr, flush=True)
-        return self
 
-    def __exit__(self, exc_type, *_):
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self.enabled:
             status = "failed" if exc_type else f"{time.perf_counter() - self.t0:.2f}s"
             print(f" {status}", file=sys.stderr, flush=True)
@@ -104,7 +119,7 @@ class UserTorchModule:
     input_dtypes: list[str] | None = None
 
 
-def read_torch_source(src: UserTorchModule, progress: Progress):
+def read_torch_source(src: UserTorchModule, progress: Progress) -> tuple[Model, torch.nn.Module]:
     import torch
 
     from nnspec.frontends.torch import from_torch, load_module
@@ -122,7 +137,7 @@ def read_torch_source(src: UserTorchModule, progress: Progress):
         return from_torch(module, examples, input_layout=src.input_layout), module
 
 
-def read_source(src: Path, progress: Progress):
+def read_source(src: Path, progress: Progress) -> tuple[Model, keras.Model | None]:
     """(spec, reference model or None) from a .keras/.h5 file or a spec YAML."""
     if src.suffix.lower() in (".yaml", ".yml"):
         with progress.stage(f"loading {src.name}"):
@@ -162,12 +177,12 @@ def sample_inputs(spec: Model, batch: int = 2, seed: int = 0) -> list[np.ndarray
     return arrays
 
 
-def _keras_outputs(kmodel, arrays):
+def _keras_outputs(kmodel: keras.Model, arrays: list[np.ndarray]) -> list[np.ndarray]:
     out = kmodel(arrays if len(arrays) > 1 else arrays[0], training=False)
     return [np.asarray(o) for o in (out if isinstance(out, list | tuple) else [out])]
 
 
-def _torch_outputs(module, arrays):
+def _torch_outputs(module: torch.nn.Module, arrays: list[np.ndarray]) -> list[np.ndarray]:
     import torch
 
     with torch.no_grad():
@@ -175,13 +190,13 @@ def _torch_outputs(module, arrays):
     return [o.numpy() for o in (out if isinstance(out, tuple) else (out,))]
 
 
-def _torch_outputs_nchw(module, arrays):
+def _torch_outputs_nchw(module: torch.nn.Module, arrays: list[np.ndarray]) -> list[np.ndarray]:
     """Outputs, in the spec's layout, of a module taking and returning images NCHW."""
     nchw = [np.ascontiguousarray(np.moveaxis(a, -1, 1)) if a.ndim >= 4 else a for a in arrays]
     return [np.moveaxis(o, 1, -1) if o.ndim >= 4 else o for o in _torch_outputs(module, nchw)]
 
 
-def _torch_count(module) -> int:
+def _torch_count(module: torch.nn.Module) -> int:
     """Trainable parameters plus running statistics: what Keras' count_params() counts."""
     trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
     stats = sum(b.numel() for n, b in module.named_buffers() if "num_batches" not in n)
@@ -204,8 +219,8 @@ def compare(spec: Model, ref: list[np.ndarray], got: list[np.ndarray]) -> list[O
 
 
 def convert(
-    src,
-    outdir,
+    src: str | os.PathLike[str] | None,
+    outdir: str | os.PathLike[str],
     *,
     to: str = "torch",
     check: bool = True,
@@ -228,11 +243,14 @@ def convert(
         raise ConversionError(f"--to must be one of {', '.join(TARGETS)}, got {to!r}")
     if outdir.exists() and not outdir.is_dir():
         raise ConversionError("the output is an existing file, not a folder", file=str(outdir))
+    reference: Built | None
     if torch_source is not None:
         sources = [Path(torch_source.target.rsplit(":", 1)[0])]
         sources += [torch_source.weights] if torch_source.weights else []
         spec, reference = read_torch_source(torch_source, progress)
     else:
+        if src is None:
+            raise ConversionError("convert needs a source file (or a torch_source)")
         sources = [Path(src)]
         spec, reference = read_source(Path(src), progress)
         if spec.weights and spec.source_file:
@@ -280,7 +298,15 @@ def planned_files(name: str, to: str) -> list[str]:
     return [f"{name}.yaml", f"{name}.safetensors"]
 
 
-def _write_target(spec, name, to, staging, progress, result, channels_first=False):
+def _write_target(
+    spec: Model,
+    name: str,
+    to: str,
+    staging: Path,
+    progress: Progress,
+    result: ConvertResult,
+    channels_first: bool = False,
+) -> Built | None:
     """Write the target files into ``staging``; returns the built model, if any."""
     spec_copy = spec.model_copy(deep=True)
     spec_copy.params = spec.params
@@ -289,10 +315,11 @@ def _write_target(spec, name, to, staging, progress, result, channels_first=Fals
         with progress.stage("writing the spec"):
             save(spec_copy, staging / f"{name}.yaml")
         return None
-    spec_copy.weights = f"{name}.spec.safetensors" if spec.params else None
+    weights_file = f"{name}.spec.safetensors"
+    spec_copy.weights = weights_file if spec.params else None
     with progress.stage("writing the spec"):
         if spec.params:
-            save_weights(spec.params, staging / spec_copy.weights)
+            save_weights(spec.params, staging / weights_file)
         save(spec_copy, staging / f"{name}.yaml", weights=False)
     if to == "torch":
         from nnspec.backends.torch.build import instantiate
@@ -313,10 +340,10 @@ def _write_target(spec, name, to, staging, progress, result, channels_first=Fals
     from nnspec.backends.keras.codegen import generate as keras_generate
 
     with progress.stage(f"generating Keras source ({len(spec.nodes)} nodes)"):
-        src = keras_generate(spec)
-        (staging / f"{name}_keras.py").write_text(src.source, encoding="utf-8")
+        ksrc = keras_generate(spec)
+        (staging / f"{name}_keras.py").write_text(ksrc.source, encoding="utf-8")
     with progress.stage("building and saving the Keras model"):
-        kmodel = keras_instantiate(src)
+        kmodel = keras_instantiate(ksrc)
         kmodel.save(staging / f"{name}.keras")
     return kmodel
 
@@ -326,7 +353,15 @@ def _write_target(spec, name, to, staging, progress, result, channels_first=Fals
 PARITY_SEEDS = (0, 1)
 
 
-def _check(spec, reference, built, to, progress, result, channels_first=False):
+def _check(
+    spec: Model,
+    reference: Built | None,
+    built: Built,
+    to: str,
+    progress: Progress,
+    result: ConvertResult,
+    channels_first: bool = False,
+) -> None:
     """Run the converted model and a reference on the same inputs, for each of two inputs;
     each output keeps its worst error."""
     with progress.stage("checking parity on two random inputs"):
@@ -350,25 +385,35 @@ def _check(spec, reference, built, to, progress, result, channels_first=False):
         result.problems = non_finite_weights(spec)
 
 
-def _outputs(reference, built, to, arrays, channels_first=False):
-    run_ref = _torch_outputs if _is_torch(reference) else _keras_outputs
-    run_got = _torch_outputs if to == "torch" else _keras_outputs
+def _outputs(
+    reference: Built,
+    built: Built,
+    to: str,
+    arrays: list[np.ndarray],
+    channels_first: bool = False,
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    run_ref: Outputs = _torch_outputs if _is_torch(reference) else _keras_outputs
+    run_got: Outputs = _torch_outputs if to == "torch" else _keras_outputs
     if channels_first and to == "torch":
         run_got = _torch_outputs_nchw
     return run_ref(reference, arrays), run_got(built, arrays)
 
 
-def _counts(reference, built, to, source: str) -> dict[str, int]:
+def _counts(reference: Built, built: Built, to: str, source: str) -> dict[str, int]:
     """Parameter counts of the reference and the converted model, by framework."""
     if _is_torch(reference):
         counts = {f"torch{source}": _torch_count(reference)}
     else:
-        counts = {f"keras{source if to != 'torch' else ''}": int(reference.count_params())}
+        counts = {f"keras{source if to != 'torch' else ''}": _keras_count(reference)}
     if to == "torch":
         counts["torch"] = _torch_count(built)
     else:
-        counts["keras"] = int(built.count_params())
+        counts["keras"] = _keras_count(built)
     return counts
+
+
+def _keras_count(kmodel: keras.Model) -> int:
+    return int(kmodel.count_params())
 
 
 def non_finite_weights(spec: Model) -> list[str]:
@@ -402,7 +447,7 @@ def check_inputs_fit(spec: Model, batch: int = 2) -> None:
         )
 
 
-def _is_torch(model) -> bool:
+def _is_torch(model: object) -> bool:
     torch = sys.modules.get("torch")
     return torch is not None and isinstance(model, torch.nn.Module)
 

@@ -12,12 +12,19 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nnspec.spec.errors import Issue, SchemaError, SpecError
-from nnspec.spec.node import RESERVED
+from nnspec.spec.node import RESERVED, Node
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from nnspec.spec.io import YamlPath
+    from nnspec.spec.model import Model
 
 
 class DiffUsageError(Exception):
@@ -50,12 +57,12 @@ class Side:
     file: str
     nodes: dict[str, NodeRec]
     top: dict[str, Any]
-    marks: Any
+    marks: Mapping[YamlPath, tuple[int, int]]
     issues: list[Issue] = field(default_factory=list)
-    weights: dict | None = None  # key -> numpy array, when the weights file was read
-    model: Any = None
+    weights: dict[str, np.ndarray] | None = None  # when the weights file was read
+    model: Model | None = None
 
-    def line(self, *path) -> int | None:
+    def line(self, *path: Any) -> int | None:
         while path:
             at = self.marks.get(path)
             if at:
@@ -94,8 +101,8 @@ class WeightChange:
     old_hash: str | None = None
     new_hash: str | None = None
     max_abs: float | None = None
-    old_shape: tuple | None = None
-    new_shape: tuple | None = None
+    old_shape: tuple[int, ...] | None = None
+    new_shape: tuple[int, ...] | None = None
 
 
 @dataclass
@@ -119,14 +126,14 @@ class Diff:
 
     def total_params(self, side: str) -> int | None:
         recs = (self.a if side == "a" else self.b).nodes.values()
-        counts = [r.params for r in recs]
-        return None if any(c is None for c in counts) else sum(counts)
+        counts = [r.params for r in recs if r.params is not None]
+        return None if len(counts) < len(recs) else sum(counts)
 
 
 # --- reading --------------------------------------------------------------------------------
 
 
-def _plain_attrs(node) -> dict[str, Any]:
+def _plain_attrs(node: Node) -> dict[str, Any]:
     from nnspec.spec.io import node_to_dict
 
     d = node_to_dict(node, None)
@@ -161,17 +168,19 @@ def read_side(path: str) -> tuple[Side, Any]:
     return model_side(model, path, marks), version
 
 
-def model_side(model, path: str, marks: Any = None) -> Side:
+def model_side(
+    model: Model, path: str, marks: Mapping[YamlPath, tuple[int, int]] | None = None
+) -> Side:
     """A Side from a parsed Model: validated, shapes and parameter counts inferred."""
     from nnspec.spec.validate import analyse
 
     analysis = analyse(model, check_weights=False)
     recs = {}
     for i, node in enumerate(model.nodes):
-        outs = analysis.outputs.get(node.name)
-        ws = analysis.weights.get(node.name)
-        recs[node.name] = NodeRec(
-            name=node.name,
+        outs = analysis.outputs.get(node.id)
+        ws = analysis.weights.get(node.id)
+        recs[node.id] = NodeRec(
+            name=node.id,
             op=node.op,
             inputs=list(node.inputs or ()),
             attrs=node.attrs(),
@@ -192,7 +201,12 @@ def model_side(model, path: str, marks: Any = None) -> Side:
     )
 
 
-def _raw_side(path: str, data: dict, marks: Any, issues: list[Issue]) -> Side:
+def _raw_side(
+    path: str,
+    data: dict[str, Any],
+    marks: Mapping[YamlPath, tuple[int, int]],
+    issues: list[Issue],
+) -> Side:
     """What can be compared of a spec that does not parse: each node that parses on its own
     in canonical form, the others as their raw YAML mapping."""
     from nnspec.spec.io import _parse_node
@@ -200,7 +214,7 @@ def _raw_side(path: str, data: dict, marks: Any, issues: list[Issue]) -> Side:
     recs: dict[str, NodeRec] = {}
     previous = next(iter(data.get("inputs") or {}), None)
     counters: dict[str, int] = {}
-    raw_nodes = data.get("nodes") if isinstance(data.get("nodes"), list) else []
+    raw_nodes = data["nodes"] if isinstance(data.get("nodes"), list) else []
     for i, raw in enumerate(raw_nodes):
         if not isinstance(raw, dict):
             continue
@@ -210,8 +224,8 @@ def _raw_side(path: str, data: dict, marks: Any, issues: list[Issue]) -> Side:
         if not isinstance(name, str):
             counters[op] = counters.get(op, 0) + 1
             name = f"{op}_{counters[op]}"
-        inputs = raw.get("inputs", [previous] if previous is not None else [])
-        inputs = [inputs] if isinstance(inputs, str) else list(inputs or [])
+        raw_inputs = raw.get("inputs", [previous] if previous is not None else [])
+        inputs = [raw_inputs] if isinstance(raw_inputs, str) else list(raw_inputs or [])
         attrs = (
             node.attrs()
             if node is not None
@@ -244,7 +258,7 @@ def _attach_weights(side: Side, notes: list[str]) -> None:
 # --- matching -------------------------------------------------------------------------------
 
 
-def _ref_name(ref: str, names) -> tuple[str, str]:
+def _ref_name(ref: str, names: Container[str]) -> tuple[str, str]:
     """``lstm:1`` -> ("lstm", ":1") when ``lstm`` is a name; otherwise (ref, "")."""
     if ref in names:
         return ref, ""
@@ -254,7 +268,7 @@ def _ref_name(ref: str, names) -> tuple[str, str]:
     return ref, ""
 
 
-def _key(attrs: dict) -> str:
+def _key(attrs: dict[str, Any]) -> str:
     return repr(sorted(attrs.items()))
 
 
@@ -266,15 +280,15 @@ def match(a: Side, b: Side) -> dict[str, str]:
     if not free_b:
         return mapping
 
-    def mapped_inputs(rec: NodeRec) -> tuple:
+    def mapped_inputs(rec: NodeRec) -> tuple[str, ...]:
         out = []
         for ref in rec.inputs:
             name, suffix = _ref_name(ref, a.nodes)
             out.append(mapping.get(name, "?" + name) + suffix)
         return tuple(out)
 
-    by_wiring: dict[tuple, list[str]] = {}
-    by_op: dict[tuple, list[str]] = {}
+    by_wiring: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
+    by_op: dict[tuple[str, str], list[str]] = {}
     for n in sorted(free_b, key=lambda n: b.nodes[n].index):
         rec = b.nodes[n]
         by_wiring.setdefault((rec.op, _key(rec.attrs), tuple(rec.inputs)), []).append(n)
@@ -316,11 +330,12 @@ def diff_sides(a: Side, b: Side) -> Diff:
             d.changed.append(change)
     d.changed.sort(key=lambda c: c.b_index)
     for key in ("name", "inputs", "outputs", "metadata"):
-        old, new = a.top.get(key), b.top.get(key)
-        if key == "outputs":
-            old = [mapping.get(_ref_name(o, a.nodes)[0], o) + _ref_name(o, a.nodes)[1] for o in old]
-        if old != new:
-            d.top.append((key, a.top.get(key), new))
+        before, after = a.top.get(key), b.top.get(key)
+        if key == "outputs" and isinstance(before, list):
+            refs = (_ref_name(str(o), a.nodes) for o in before)
+            before = [mapping.get(name, name) + suffix for name, suffix in refs]
+        if before != after:
+            d.top.append((key, a.top.get(key), after))
     _attach_weights(a, d.notes)
     _attach_weights(b, d.notes)
     if a.weights is not None and b.weights is not None:
@@ -328,7 +343,7 @@ def diff_sides(a: Side, b: Side) -> Diff:
     return d
 
 
-def _compare_node(ra: NodeRec, rb: NodeRec, mapping: dict, a: Side) -> NodeChange | None:
+def _compare_node(ra: NodeRec, rb: NodeRec, mapping: dict[str, str], a: Side) -> NodeChange | None:
     c = NodeChange(rb.name, ra.name, rb.op, ra.op, b_index=rb.index)
     for k in sorted(set(ra.attrs) | set(rb.attrs), key=_attr_order(ra, rb)):
         old = _plain(ra.attrs[k]) if k in ra.attrs else _missing(ra, k)
@@ -376,18 +391,20 @@ def _missing(rec: NodeRec, key: str) -> Any:
     return _plain(f.get_default(call_default_factory=True))
 
 
-def _attr_order(ra: NodeRec, rb: NodeRec):
+def _attr_order(ra: NodeRec, rb: NodeRec) -> Callable[[str], int]:
     order = {k: i for i, k in enumerate([*rb.attrs, *ra.attrs])}
     return lambda k: order[k]
 
 
-def _digest(arr) -> str:
+def _digest(arr: np.ndarray) -> str:
     h = hashlib.sha256(f"{arr.dtype}{tuple(arr.shape)}".encode())
     h.update(arr.tobytes())
     return h.hexdigest()[:12]
 
 
-def compare_weights(wa: dict, wb: dict, mapping: dict) -> list[WeightChange]:
+def compare_weights(
+    wa: dict[str, np.ndarray], wb: dict[str, np.ndarray], mapping: dict[str, str]
+) -> list[WeightChange]:
     """Per tensor: hash of each side and, when the shapes agree, the max abs difference."""
     import numpy as np
 
@@ -400,6 +417,7 @@ def compare_weights(wa: dict, wb: dict, mapping: dict) -> list[WeightChange]:
         old = wa.get(renamed[key]) if key in renamed else None
         new = wb.get(key)
         if old is None:
+            assert new is not None  # the key comes from one side or the other
             out.append(WeightChange(key, "added", new_hash=_digest(new), new_shape=new.shape))
             continue
         if new is None:

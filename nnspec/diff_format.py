@@ -152,11 +152,11 @@ def markdown(d: Diff) -> str:
 
 
 def as_json(d: Diff) -> str:
-    def rec(r: NodeRec) -> dict:
+    def rec(r: NodeRec) -> dict[str, Any]:
         keys = ("name", "op", "inputs", "shape", "params")
         return {**{k: getattr(r, k) for k in keys}, "attrs": r.written()}
 
-    def change(c: NodeChange) -> dict:
+    def change(c: NodeChange) -> dict[str, Any]:
         out: dict[str, Any] = {"name": c.name, "op": c.op}
         if c.renamed:
             out["renamed_from"] = c.old_name

@@ -12,9 +12,10 @@ fixed point: formatting it again changes nothing.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from nnspec.spec.io import _SafeLoader, _walk_marks, dump_yaml, loads
+from nnspec.spec.io import YamlPath, _SafeLoader, _walk_marks, dump_yaml, loads
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,11 @@ def find_comments(text: str) -> list[Comment]:
     return comments
 
 
-def _anchors(marks: dict[tuple, tuple[int, int]]) -> tuple[dict[int, tuple], list[tuple]]:
+def _anchors(
+    marks: Mapping[YamlPath, tuple[int, int]],
+) -> tuple[dict[int, YamlPath], list[YamlPath]]:
     """Per line, the shortest path written on it; and all paths in line order."""
-    by_line: dict[int, tuple] = {}
+    by_line: dict[int, YamlPath] = {}
     for path, (line, _) in marks.items():
         if path and (line not in by_line or len(path) < len(by_line[line])):
             by_line[line] = path
@@ -65,7 +68,7 @@ def _anchors(marks: dict[tuple, tuple[int, int]]) -> tuple[dict[int, tuple], lis
     return by_line, [p for _, p in ordered]
 
 
-def _out_line(path: tuple, out_marks: dict) -> int:
+def _out_line(path: YamlPath, out_marks: Mapping[YamlPath, tuple[int, int]]) -> int:
     while path and path not in out_marks:
         path = path[:-1]
     return out_marks[path][0] if path else 1
@@ -76,7 +79,7 @@ def reattach(original: str, formatted: str, comments: list[Comment]) -> str:
     if not comments:
         return formatted
 
-    def marks_of(text: str) -> dict:
+    def marks_of(text: str) -> dict[YamlPath, tuple[int, int]]:
         loader = _SafeLoader(text)
         try:
             root = loader.get_single_node()

@@ -9,8 +9,10 @@ summed first, and a file whose contents cannot fit in memory is refused.
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
+from typing import IO
 
 from nnspec.spec.budget import available_memory, format_bytes
 from nnspec.spec.errors import ConversionError
@@ -76,16 +78,24 @@ def _check_zip(path: Path, budget: int | None) -> None:
         raise _refuse(path, f"not a readable zip archive ({e})") from None
 
 
-def _check_h5(source, budget: int | None, path: Path | None = None, member: str = "") -> None:
+def _check_h5(
+    source: str | os.PathLike[str] | IO[bytes],
+    budget: int | None,
+    path: Path | None = None,
+    member: str = "",
+) -> None:
     """Sum the logical sizes of an HDF5 file's datasets (compressed ones inflate when read)."""
     try:
         import h5py
     except ImportError:
         return
-    path = path or Path(source)
+    if path is None:  # an archive member comes with the archive's path, for messages
+        if not isinstance(source, str | os.PathLike):
+            raise TypeError("_check_h5 needs the path of an open file")
+        path = Path(source)
     total = 0
 
-    def visit(_name, obj) -> None:
+    def visit(_name: str, obj: object) -> None:
         nonlocal total
         if isinstance(obj, h5py.Dataset):
             total += obj.size * obj.dtype.itemsize

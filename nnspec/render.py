@@ -14,10 +14,14 @@ import shutil
 import subprocess
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from nnspec.spec.errors import SpecError
 from nnspec.spec.io import node_to_dict
-from nnspec.spec.node import RESERVED
+from nnspec.spec.node import RESERVED, Node
+
+if TYPE_CHECKING:
+    from nnspec.spec.model import Model
 
 MIN_CLUSTER = 4  # nodes sharing a prefix before it becomes a box of its own
 MAX_ATTRS = 3
@@ -63,7 +67,7 @@ class Box:
     output: bool = False
 
 
-def _value(v) -> str:
+def _value(v: object) -> str:
     if isinstance(v, list) and v and all(isinstance(x, int) for x in v):
         return "x".join(str(x) for x in v)
     if isinstance(v, list):
@@ -71,7 +75,7 @@ def _value(v) -> str:
     return str(v)
 
 
-def key_attrs(node) -> str:
+def key_attrs(node: Node) -> str:
     d = node_to_dict(node, None)
     items = [(k, v) for k, v in d.items() if k not in RESERVED and not k.endswith(_NOISY)]
     # `activation: relu`, not `activation: activation=relu`
@@ -102,20 +106,17 @@ def clusters_of(names: list[str]) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def boxes(model) -> tuple[list[Box], list[tuple[str, str, str]]]:
+def boxes(model: Model) -> tuple[list[Box], list[tuple[str, str, str]]]:
     """The boxes (inputs, then nodes) and edges (from id, to id, label) of a valid spec."""
-    from nnspec.spec.graph import parse_ref
+    from nnspec.spec.graph import parse_ref, resolve_ref
     from nnspec.spec.validate import analyse
 
     analysis = analyse(model, check_weights=False)
     errors = [i for i in analysis.issues if i.severity == "error"]
     if errors:
         raise SpecError(issues=errors)
-    outputs = {
-        parse_ref(o, analysis.types)[0] if parse_ref(o, analysis.types) else o
-        for o in model.outputs
-    }
-    clusters = clusters_of([n.name for n in model.nodes])
+    outputs = {p[0] if (p := parse_ref(o, analysis.types)) else o for o in model.outputs}
+    clusters = clusters_of([n.id for n in model.nodes])
     ids: dict[str, str] = {}
     out = []
     for k, (name, spec) in enumerate(model.inputs.items()):
@@ -123,10 +124,10 @@ def boxes(model) -> tuple[list[Box], list[tuple[str, str, str]]]:
         shape = "(" + ", ".join("None" if d is None else str(d) for d in spec.shape) + ")"
         out.append(Box(f"i{k}", name, ["input", f"{shape} {spec.dtype}"], "#ffffff", (), "input"))
     for k, node in enumerate(model.nodes):
-        ids[node.name] = f"n{k}"
+        ids[node.id] = f"n{k}"
         lines = [node.op + (f": {key_attrs(node)}" if key_attrs(node) else "")]
-        lines.append(" ".join(str(t) for t in analysis.outputs.get(node.name, ())))
-        params = sum(math.prod(w.shape) for w in analysis.weights.get(node.name, {}).values())
+        lines.append(" ".join(str(t) for t in analysis.outputs.get(node.id, ())))
+        params = sum(math.prod(w.shape) for w in analysis.weights.get(node.id, {}).values())
         if params:
             lines.append(f"{params:,} params")
         if node.shares:
@@ -134,25 +135,29 @@ def boxes(model) -> tuple[list[Box], list[tuple[str, str, str]]]:
         out.append(
             Box(
                 f"n{k}",
-                node.name,
+                node.id,
                 lines,
                 _colour(node.op),
-                clusters[node.name],
-                output=node.name in outputs,
+                clusters[node.id],
+                output=node.id in outputs,
             )
         )
     edges = []
     names = set(ids)
     for node in model.nodes:
         for ref in node.inputs or ():
-            src, index = parse_ref(ref, names)
-            edges.append((ids[src], ids[node.name], str(index) if index else ""))
+            src, index = resolve_ref(ref, names)
+            edges.append((ids[src], ids[node.id], str(index) if index else ""))
     return out, edges
 
 
-def _tree(items: list[Box]) -> dict:
+# Nested {cluster: Tree, None: [boxes]}.
+Tree = dict[Any, Any]
+
+
+def _tree(items: list[Box]) -> Tree:
     """Nested {cluster: {...}, None: [boxes]} in first-appearance order."""
-    root: dict = {None: []}
+    root: Tree = {None: []}
     for box in items:
         level = root
         for c in box.clusters:
@@ -168,7 +173,7 @@ def _dot_str(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def to_dot(model) -> str:
+def to_dot(model: Model) -> str:
     items, edges = boxes(model)
     lines = [
         f"digraph {_dot_str(model.name)} {{",
@@ -179,7 +184,7 @@ def to_dot(model) -> str:
     ]
     counter = iter(range(1 << 30))
 
-    def emit(level: dict, indent: str) -> None:
+    def emit(level: Tree, indent: str) -> None:
         for box in level[None]:
             attrs = [f"label={_dot_str(chr(10).join([box.name, *box.lines]))}"]
             if box.colour != "#ffffff":
@@ -217,12 +222,12 @@ def _mermaid_str(text: str) -> str:
     return text
 
 
-def to_mermaid(model) -> str:
+def to_mermaid(model: Model) -> str:
     items, edges = boxes(model)
     lines = ["flowchart TD"]
     counter = iter(range(1 << 30))
 
-    def emit(level: dict, indent: str) -> None:
+    def emit(level: Tree, indent: str) -> None:
         for box in level[None]:
             label = "<br/>".join(
                 [f"<b>{_mermaid_str(box.name)}</b>", *map(_mermaid_str, box.lines)]
@@ -261,7 +266,7 @@ def run_dot(dot_text: str, fmt: str) -> bytes:
     return proc.stdout
 
 
-def render(model, fmt: str) -> bytes:
+def render(model: Model, fmt: str) -> bytes:
     if fmt == "mermaid":
         return to_mermaid(model).encode()
     dot_text = to_dot(model)

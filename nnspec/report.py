@@ -15,11 +15,15 @@ import json
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
+    import keras
+    import torch
+
     from nnspec.spec.model import Model
 
 TOLERANCE = 1e-4  # as the output check: max|a - b| <= TOLERANCE * max(1, max|keras|)
@@ -48,25 +52,28 @@ class NodeReport:
 # --- Keras ----------------------------------------------------------------------------------
 
 
-def keras_intermediates(kmodel, spec: Model, arrays: list[np.ndarray]) -> dict[str, list]:
+def keras_intermediates(
+    kmodel: keras.Model, spec: Model, arrays: list[np.ndarray]
+) -> dict[str, list[np.ndarray]]:
     """Node name -> its output arrays, from a multi-output model over the named layers."""
     import keras
 
-    tensors, owners = [], []
+    tensors: list[Any] = []
+    owners: list[tuple[str, int]] = []
     for node in spec.nodes:
         try:
-            out = kmodel.get_layer(node.name).output
+            out = kmodel.get_layer(node.id).output
         except (ValueError, AttributeError):  # no such layer, or a layer called twice
             continue
         outs = list(out) if isinstance(out, list | tuple) else [out]
         tensors += outs
-        owners += [(node.name, k) for k in range(len(outs))]
+        owners += [(node.id, k) for k in range(len(outs))]
     if not tensors:
         return {}
     probe = keras.Model(kmodel.inputs, tensors)
     values = probe(list(arrays), training=False)
     values = values if isinstance(values, list | tuple) else [values]
-    found: dict[str, list] = {}
+    found: dict[str, list[np.ndarray]] = {}
     for (name, _), v in zip(owners, values):
         found.setdefault(name, []).append(np.asarray(v))
     return found
@@ -75,7 +82,9 @@ def keras_intermediates(kmodel, spec: Model, arrays: list[np.ndarray]) -> dict[s
 # --- PyTorch --------------------------------------------------------------------------------
 
 
-def torch_intermediates(module, spec: Model, arrays: list[np.ndarray]) -> dict[str, list]:
+def torch_intermediates(
+    module: torch.nn.Module, spec: Model, arrays: list[np.ndarray]
+) -> dict[str, list[np.ndarray]]:
     """Node name -> output arrays: the generated forward's locals, read when it returns."""
     import torch
 
@@ -84,7 +93,7 @@ def torch_intermediates(module, spec: Model, arrays: list[np.ndarray]) -> dict[s
     node_ids = forward.__globals__.get("NODE_IDS", {})
     captured: dict[str, Any] = {}
 
-    def profile(frame, event, arg):
+    def profile(frame: FrameType, event: str, arg: object) -> None:
         if event == "return" and frame.f_code is code:
             captured.update(frame.f_locals)
 
@@ -98,12 +107,12 @@ def torch_intermediates(module, spec: Model, arrays: list[np.ndarray]) -> dict[s
     # Node id -> Python name: NODE_IDS for the names that differ, the id itself otherwise
     # (a temporary such as `x` is never taken for a node whose name had to change).
     local_of = {node_id: py for py, node_id in node_ids.items()}
-    found: dict[str, list] = {}
+    found: dict[str, list[np.ndarray]] = {}
     for node in spec.nodes:
-        value = captured.get(local_of.get(node.name, node.name))
+        value = captured.get(local_of.get(node.id, node.id))
         values = value if isinstance(value, tuple | list) else (value,)
         if values and all(isinstance(v, torch.Tensor) for v in values):
-            found[node.name] = [v.detach().numpy() for v in values]
+            found[node.id] = [v.detach().numpy() for v in values]
     return found
 
 
@@ -134,7 +143,9 @@ def canonical(
 # --- the report -----------------------------------------------------------------------------
 
 
-def node_report(spec: Model, kmodel, module, arrays: list[np.ndarray]) -> NodeReport:
+def node_report(
+    spec: Model, kmodel: keras.Model, module: torch.nn.Module, arrays: list[np.ndarray]
+) -> NodeReport:
     """Compare every node of ``spec`` between a Keras model and a generated PyTorch module."""
     from nnspec.spec.validate import infer_types
 
@@ -142,33 +153,38 @@ def node_report(spec: Model, kmodel, module, arrays: list[np.ndarray]) -> NodeRe
     kvals = keras_intermediates(kmodel, spec, arrays)
     tvals = torch_intermediates(module, spec, arrays)
     report = NodeReport()
-    channels_first: dict[str, tuple] = {}  # nodes whose PyTorch tensor had channels at axis 1
-    layout = dict.fromkeys(spec.inputs, "same")  # the module is fed the spec's layout
+    channels_first: dict[
+        str, tuple[int, ...]
+    ] = {}  # nodes whose PyTorch tensor had channels at axis 1
+    layout: dict[str, str | None] = dict.fromkeys(
+        spec.inputs, "same"
+    )  # the module is fed the spec's layout
     for node in spec.nodes:
-        tv = tvals.get(node.name)
-        source = node.name
-        while tv is None and _inference_identity(spec, source):
+        tv = tvals.get(node.id)
+        source: str | None = node.id
+        while tv is None and source is not None and _inference_identity(spec, source):
             # Identities get no line in forward: their value is their input's.
-            source = (spec.node(source).inputs or [None])[0]
+            inputs = spec.node(source).inputs
+            source = inputs[0] if inputs else None
             tv = tvals.get(source) if source is not None else None
-        kv = kvals.get(node.name)
-        shape = str(types.get(node.name)) if node.name in types else None
+        kv = kvals.get(node.id)
+        shape = str(types.get(node.id)) if node.id in types else None
         if kv is None or tv is None:
             missing = "no Keras layer" if kv is None else "no PyTorch local"
-            report.rows.append(NodeError(node.name, node.op, shape, None, None, missing))
+            report.rows.append(NodeError(node.id, node.op, shape, None, None, missing))
             continue
         feed = (node.inputs or [""])[0]
-        t0, layout[node.name] = canonical(tv[0], kv[0], layout.get(feed.split(":")[0]))
-        ambiguous = layout[node.name] == "ambiguous"
+        t0, layout[node.id] = canonical(tv[0], kv[0], layout.get(feed.split(":")[0]))
+        ambiguous = layout[node.id] == "ambiguous"
         if node.op == "flatten" and t0 is not None and feed in channels_first:
             # A flatten of a channels-first tensor orders elements C, H, W: reorder it.
             t0 = np.moveaxis(t0.reshape(channels_first[feed]), 1, -1).reshape(t0.shape)
         if t0 is not None and t0 is not tv[0] and t0.shape != tv[0].shape:
-            channels_first[node.name] = tv[0].shape
+            channels_first[node.id] = tv[0].shape
         if t0 is None:
             status = f"shapes differ: keras {kv[0].shape}, torch {tv[0].shape}"
-            report.rows.append(NodeError(node.name, node.op, shape, None, None, status))
-            report.first_divergence = report.first_divergence or node.name
+            report.rows.append(NodeError(node.id, node.op, shape, None, None, status))
+            report.first_divergence = report.first_divergence or node.id
             continue
         diff = np.abs(kv[0].astype(np.float64) - t0.astype(np.float64))
         worst = float(diff.max()) if diff.size else 0.0
@@ -176,9 +192,9 @@ def node_report(spec: Model, kmodel, module, arrays: list[np.ndarray]) -> NodeRe
         ok = worst <= TOLERANCE * max(1.0, scale)
         status = ("ok" if ok else "DIVERGES") + (" (layout ambiguous)" if ambiguous else "")
         rel = worst / scale if scale else worst
-        report.rows.append(NodeError(node.name, node.op, shape, worst, rel, status))
+        report.rows.append(NodeError(node.id, node.op, shape, worst, rel, status))
         if not ok and report.first_divergence is None:
-            report.first_divergence = node.name
+            report.first_divergence = node.id
     return report
 
 
@@ -191,8 +207,11 @@ def _inference_identity(spec: Model, name: str | None) -> bool:
 
 def format_node_report(report: NodeReport) -> str:
     rows = [("node", "op", "output", "max abs err", "max rel err", "status")]
+
+    def num(v: float | None) -> str:
+        return "" if v is None else f"{v:.3g}"
+
     for r in report.rows:
-        num = lambda v: "" if v is None else f"{v:.3g}"
         rows.append((r.node, r.op, r.shape or "", num(r.max_abs), num(r.max_rel), r.status))
     widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
     lines = [
@@ -209,7 +228,7 @@ def format_node_report(report: NodeReport) -> str:
     return "\n".join(lines)
 
 
-def build_report(spec: Model, models: list, arrays: list[np.ndarray]) -> NodeReport:
+def build_report(spec: Model, models: list[Any], arrays: list[np.ndarray]) -> NodeReport:
     """The per-node report for a conversion: the Keras and the PyTorch model among
     ``models`` (source and target); one missing, or a PyTorch source that is not nnspec's
     generated module, is built from the spec."""

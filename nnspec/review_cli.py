@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_USAGE = 0, 1, 2
 
@@ -82,9 +83,15 @@ def fmt(args: argparse.Namespace) -> int:
         if args.check:
             sys.stdout.write(unified(text, new, file))
         else:
-            atomic_write(path, lambda tmp, new=new: Path(tmp).write_text(new, encoding="utf-8"))
+            atomic_write(path, partial(_write_text, text=new))
             print(f"reformatted {file}")
     return status
+
+
+def _write_text(tmp: str, text: str) -> None:
+    from pathlib import Path
+
+    Path(tmp).write_text(text, encoding="utf-8")
 
 
 FMT_HELP = (

@@ -15,11 +15,12 @@ and a frontend maps framework functions to these names.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BeforeValidator
 
-ACTIVATION_NAMES = (
+# The Literal is written out so a type checker reads it; the tuple is derived from it.
+ActivationName = Literal[
     "linear",
     "relu",
     "relu6",
@@ -49,7 +50,8 @@ ACTIVATION_NAMES = (
     "squareplus",  # b 4
     "sparse_plus",
     "sparse_sigmoid",
-)
+]
+ACTIVATION_NAMES: tuple[str, ...] = get_args(ActivationName)
 
 ALIASES = {"swish": "silu", "hard_swish": "hard_silu", None: "linear"}
 
@@ -58,6 +60,6 @@ ALIASES = {"swish": "silu", "hard_swish": "hard_silu", None: "linear"}
 READS_CHANNEL_AXIS = frozenset({"softmax", "log_softmax"})
 
 Activation = Annotated[
-    Literal[ACTIVATION_NAMES],
+    ActivationName,
     BeforeValidator(lambda v: ALIASES.get(v, v) if v is None or isinstance(v, str) else v),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Issue:
             text += f"\n  hint: {self.hint}"
         return text
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
@@ -105,7 +106,7 @@ class SpecError(Exception):
     def file(self) -> str | None:
         return self.issues[0].file
 
-    def with_context(self, **fields) -> SpecError:
+    def with_context(self, **fields: Any) -> SpecError:
         """The same error with location fields filled in where they were unknown."""
         issues = [
             replace(i, **{k: v for k, v in fields.items() if getattr(i, k) is None})
@@ -121,7 +122,14 @@ class SchemaError(SpecError):
 class AttrError(SpecError):
     """An attribute value is not allowed (raised by an op's rules, without the node name)."""
 
-    def __init__(self, attr: str | None = None, message: str = "", *, issues=None, **fields):
+    def __init__(
+        self,
+        attr: str | None = None,
+        message: str = "",
+        *,
+        issues: list[Issue] | None = None,
+        **fields: Any,
+    ) -> None:
         if issues is not None:
             super().__init__(issues=issues)
         else:

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter, create_model
-from pydantic.json_schema import GenerateJsonSchema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core.core_schema import BeforeValidatorFunctionSchema
 
 from .generated import write_or_check
 from .model import Model
@@ -34,7 +35,8 @@ def _document_model() -> type[Model]:
         "nnspec",
         __base__=Model,
         __doc__="An nnspec model: inputs, nodes (one op each) and outputs.",
-        nodes=(list[op_union(classes)], Model.model_fields["nodes"]),
+        # A union built at run time from the catalog: no type checker can read it.
+        nodes=(list[op_union(classes)], Model.model_fields["nodes"]),  # type: ignore[misc]
     )
 
 
@@ -43,7 +45,7 @@ class _SpecJsonSchema(GenerateJsonSchema):
     validation (``kernel_size: 3`` for ``[3, 3]``), which pydantic cannot see through a
     BeforeValidator. They are recognised by the expanding function's origin in node.py."""
 
-    def function_before_schema(self, schema) -> dict:
+    def function_before_schema(self, schema: BeforeValidatorFunctionSchema) -> JsonSchemaValue:
         full = super().function_before_schema(schema)
         origin = getattr(schema["function"]["function"], "__qualname__", "")
         if origin.startswith("_tuple_of.") and "prefixItems" in full:
@@ -53,7 +55,7 @@ class _SpecJsonSchema(GenerateJsonSchema):
         return full
 
 
-def _pair_forms(full: dict) -> list[dict]:
+def _pair_forms(full: JsonSchemaValue) -> list[JsonSchemaValue]:
     """``1``, one int or (before, after) pair per axis, and with one axis ``[1, 2]``."""
     pair = full["prefixItems"][0]
     one = pair["prefixItems"][0]
@@ -62,7 +64,7 @@ def _pair_forms(full: dict) -> list[dict]:
     return [one, per_axis, pair] if n == 1 else [one, per_axis]
 
 
-def _allow_single_string(prop: dict) -> None:
+def _allow_single_string(prop: JsonSchemaValue) -> None:
     """The loader reads ``inputs: x`` and ``outputs: y`` as one-element lists."""
     if "anyOf" in prop:  # [array, null]
         prop["anyOf"] = [{"type": "string"}, *prop["anyOf"]]

@@ -8,17 +8,19 @@ more CPU than validating a 1,000-node spec (a pre-commit hook pays it on every c
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Container, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import networkx as nx
 
     from .model import Model
+    from .node import Node
 
 _INDEXED = re.compile(r"^(.*):(\d+)$")
 
 
-def parse_ref(ref: str, names) -> tuple[str, int] | None:
+def parse_ref(ref: str, names: Container[str]) -> tuple[str, int] | None:
     """``conv1`` -> ("conv1", 0); ``lstm:2`` -> ("lstm", 2); None when nothing matches."""
     if ref in names:
         return ref, 0
@@ -28,26 +30,33 @@ def parse_ref(ref: str, names) -> tuple[str, int] | None:
     return None
 
 
+def resolve_ref(ref: str, names: Container[str]) -> tuple[str, int]:
+    """:func:`parse_ref` of a reference validation has already resolved."""
+    parsed = parse_ref(ref, names)
+    if parsed is None:
+        raise KeyError(f"reference {ref!r} names no vertex (the spec was not validated)")
+    return parsed
+
+
 def format_ref(name: str, index: int) -> str:
     return name if index == 0 else f"{name}:{index}"
 
 
-def to_networkx(model: Model) -> nx.DiGraph:
+def to_networkx(model: Model) -> nx.DiGraph[str]:
     """Vertices carry ``kind`` ("input" or "node") and ``index``/``node``; edges carry
     ``port`` (input position of the consumer) and ``out`` (output index of the producer).
     Unknown references are left out (validation reports them)."""
     import networkx as nx
 
-    g = nx.DiGraph()
+    g: nx.DiGraph[str] = nx.DiGraph()
     # The bulk adds are several times faster than one call per vertex or edge.
     g.add_nodes_from(model.inputs, kind="input")
     g.add_nodes_from(
-        (node.name, {"kind": "node", "index": i, "node": node})
-        for i, node in enumerate(model.nodes)
+        (node.id, {"kind": "node", "index": i, "node": node}) for i, node in enumerate(model.nodes)
     )
     names = g.nodes
     g.add_edges_from(
-        (parsed[0], node.name, {"port": port, "out": parsed[1]})
+        (parsed[0], node.id, {"port": port, "out": parsed[1]})
         for node in model.nodes
         for port, ref in enumerate(node.inputs or ())
         if (parsed := parse_ref(ref, names)) is not None
@@ -60,31 +69,31 @@ class SpecGraph:
     ``nodes`` (vertex -> attributes, in insertion order), ``graph``, ``edges`` and
     ``predecessors``. :func:`to_networkx` gives the real one."""
 
-    def __init__(self, model: Model):
+    def __init__(self, model: Model) -> None:
         self.model = model
-        self.graph: dict = {}
-        self.nodes: dict[str, dict] = {name: {"kind": "input"} for name in model.inputs}
+        self.graph: dict[str, Any] = {}
+        self.nodes: dict[str, dict[str, Any]] = {name: {"kind": "input"} for name in model.inputs}
         self._pred: dict[str, dict[str, None]] = {}
         for i, node in enumerate(model.nodes):
-            self.nodes[node.name] = {"kind": "node", "index": i, "node": node}
+            self.nodes[node.id] = {"kind": "node", "index": i, "node": node}
         for node in model.nodes:
-            pred = self._pred.setdefault(node.name, {})
+            pred = self._pred.setdefault(node.id, {})
             for ref in node.inputs or ():
                 if (parsed := parse_ref(ref, self.nodes)) is not None:
                     pred[parsed[0]] = None
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self.nodes)
 
     @property
     def edges(self) -> list[tuple[str, str]]:
         return [(u, v) for v, pred in self._pred.items() for u in pred]
 
-    def predecessors(self, v: str):
+    def predecessors(self, v: str) -> Iterator[str]:
         return iter(self._pred.get(v, ()))
 
 
-def topological_order(g: nx.DiGraph | SpecGraph) -> list[str]:
+def topological_order(g: nx.DiGraph[str] | SpecGraph) -> list[str]:
     """Vertices with each node after its inputs: spec order when it is one, else the
     topological order nearest to it. Raises ``nx.NetworkXUnfeasible`` on a cycle.
 
@@ -102,13 +111,13 @@ def topological_order(g: nx.DiGraph | SpecGraph) -> list[str]:
     return list(nx.lexicographical_topological_sort(g, key=lambda v: g.nodes[v].get("index", -1)))
 
 
-def topological_nodes(model: Model):
+def topological_nodes(model: Model) -> list[Node]:
     """Nodes in an order where every node comes after its inputs (spec order when it is one)."""
     g = to_networkx(model)
     return [g.nodes[v]["node"] for v in topological_order(g) if g.nodes[v]["kind"] == "node"]
 
 
-def ancestors_of(g: nx.DiGraph | SpecGraph, names) -> set[str]:
+def ancestors_of(g: nx.DiGraph[str] | SpecGraph, names: Iterable[str]) -> set[str]:
     """``names`` and every vertex they depend on: one walk for all of them (calling
     ``nx.ancestors`` per output would cost outputs x nodes)."""
     seen = set(names)

@@ -57,7 +57,9 @@ def initial_value(w: Weight, rng: np.random.Generator) -> np.ndarray:
     return np.asarray(out, dtype=w.dtype)
 
 
-def initial_params(decls: dict[str, dict[str, Weight]], seed: int | None = 0) -> dict:
+def initial_params(
+    decls: dict[str, dict[str, Weight]], seed: int | None = 0
+) -> dict[str, np.ndarray]:
     """Arrays for every declared weight, keyed ``node/param``, drawn in spec order."""
     rng = np.random.default_rng(seed)
     return {

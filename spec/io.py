@@ -7,7 +7,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +31,12 @@ TOP_LEVEL = tuple(Model.model_fields)
 
 
 # libyaml's parser is several times faster than PyYAML's; the Python one is the fallback.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:  # the stubs type CSafeLoader apart; both construct the same objects
+    _SafeLoader = yaml.SafeLoader
+else:
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# A position in the YAML data: mapping keys and list indices from the root.
+YamlPath = tuple[Any, ...]
 _INT_TAG = "tag:yaml.org,2002:int"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
@@ -40,7 +45,8 @@ class _StrictLoader(_SafeLoader):
     """``safe_load`` that refuses what it would otherwise accept silently or crash on: a key
     given twice (the last one would win) and integers too long for ``int()``."""
 
-    def construct_mapping(self, node, deep=False):
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        # A tag (`!!map`) can hand it another kind of node; the base class refuses those.
         if not isinstance(node, yaml.MappingNode):
             return super().construct_mapping(node, deep=deep)
         pairs = list(node.value)  # before `<<` merges are flattened into it
@@ -59,7 +65,7 @@ class _StrictLoader(_SafeLoader):
                     )
         return mapping
 
-    def construct_yaml_int(self, node):
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         digits = len(node.value) > 1000 and sum(c.isdigit() for c in node.value)
         if digits > 1000:  # int() refuses more than 4,300 digits; no size needs 1,000
             raise yaml.constructor.ConstructorError(
@@ -99,14 +105,14 @@ def _compose(text: str, file: str | None) -> tuple[Any, Marks]:
     return data, Marks(text)
 
 
-def _check_aliases(root, text: str, file: str | None) -> None:
+def _check_aliases(root: yaml.Node, text: str, file: str | None) -> None:
     """Refuse YAML aliases that refer to themselves (``&a [*a]``, endless data) or expand
     far beyond the text (nested aliases, the "billion laughs"): both would hang or crash
     everything that walks the data. Only run when the text has an alias at all."""
     budget = 10 * len(text) + 1000
     visiting: set[int] = set()
 
-    def visit(node) -> None:
+    def visit(node: yaml.Node) -> None:
         nonlocal budget
         budget -= 1
         if budget < 0:
@@ -133,18 +139,18 @@ def _check_aliases(root, text: str, file: str | None) -> None:
     visit(root)
 
 
-class Marks(Mapping):
+class Marks(Mapping[YamlPath, tuple[int, int]]):
     """Path tuple -> (line, column), both 1-based, of every mapping key and list item.
 
     Found on first use by parsing the text again: a valid spec never asks, and keeping the
     composed YAML tree instead would hold about 4 KB per node of a big spec.
     """
 
-    def __init__(self, text: str):
-        self._text: str | None = text
-        self._marks: dict[tuple, tuple[int, int]] | None = None
+    def __init__(self, text: str) -> None:
+        self._text: str = text
+        self._marks: dict[YamlPath, tuple[int, int]] | None = None
 
-    def _all(self) -> dict[tuple, tuple[int, int]]:
+    def _all(self) -> dict[YamlPath, tuple[int, int]]:
         if self._marks is None:
             loader = _SafeLoader(self._text)
             try:
@@ -152,27 +158,27 @@ class Marks(Mapping):
             finally:
                 loader.dispose()
             self._marks = _walk_marks(root) if root is not None else {}
-            self._text = None
+            self._text = ""
         return self._marks
 
-    def __getitem__(self, path: tuple) -> tuple[int, int]:
+    def __getitem__(self, path: YamlPath) -> tuple[int, int]:
         return self._all()[path]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[YamlPath]:
         return iter(self._all())
 
     def __len__(self) -> int:
         return len(self._all())
 
-    def __deepcopy__(self, memo) -> Marks:  # read-only: copies of a Model may share it
+    def __deepcopy__(self, memo: object) -> Marks:  # read-only: copies of a Model may share it
         return self
 
 
-def _walk_marks(root) -> dict[tuple, tuple[int, int]]:
+def _walk_marks(root: yaml.Node) -> dict[YamlPath, tuple[int, int]]:
     constructor = yaml.SafeLoader("")  # turns key scalars into the values the data holds
-    marks: dict[tuple, tuple[int, int]] = {}
+    marks: dict[YamlPath, tuple[int, int]] = {}
 
-    def key_of(k):
+    def key_of(k: yaml.Node) -> Any:
         if not isinstance(k, yaml.ScalarNode):
             return None
         if k.tag == "tag:yaml.org,2002:str":
@@ -182,13 +188,13 @@ def _walk_marks(root) -> dict[tuple, tuple[int, int]]:
         except yaml.YAMLError:  # `<<` merge keys have no value of their own
             return k.value
 
-    def walk(node, path):
+    def walk(node: yaml.Node, path: YamlPath) -> None:
         marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.MappingNode):
             for k, v in node.value:
                 key = key_of(k)
-                marks[(*path, key)] = (k.start_mark.line + 1, k.start_mark.column + 1)
-                walk(v, (*path, key))
+                marks[path + (key,)] = (k.start_mark.line + 1, k.start_mark.column + 1)
+                walk(v, path + (key,))
         elif isinstance(node, yaml.SequenceNode):
             for i, v in enumerate(node.value):
                 walk(v, (*path, i))
@@ -198,8 +204,14 @@ def _walk_marks(root) -> dict[tuple, tuple[int, int]]:
 
 
 def _pydantic_issues(
-    err: ValidationError, prefix: tuple, marks, file, node=None, op=None, fields=()
-):
+    err: ValidationError,
+    prefix: YamlPath,
+    marks: Mapping[YamlPath, tuple[int, int]],
+    file: str | None,
+    node: str | None = None,
+    op: str | None = None,
+    fields: Iterable[str] = (),
+) -> list[Issue]:
     issues = []
     for e in err.errors(include_url=False):
         loc = tuple(e["loc"])
@@ -220,7 +232,7 @@ def _pydantic_issues(
             msg = "required attribute is missing" if node else "required field is missing"
         elif e["type"] == "value_error":  # our own validators' messages say what they got
             msg = msg.removeprefix("Value error, ")
-        elif "input" in e and e["type"] not in ("model_type", "dict_type", "wrong_kind"):
+        elif e["type"] not in ("model_type", "dict_type", "wrong_kind"):
             msg += f", got {e['input']!r}"
         if len(loc) > 1:
             attr = ".".join(str(p) for p in loc)
@@ -240,8 +252,14 @@ def _pydantic_issues(
     return issues
 
 
-def _parse_node(raw: Any, i: int, marks, file, issues: list[Issue]) -> Node | None:
-    def where():  # only looked up on an error: marks are built on first use
+def _parse_node(
+    raw: Any,
+    i: int,
+    marks: Mapping[YamlPath, tuple[int, int]],
+    file: str | None,
+    issues: list[Issue],
+) -> Node | None:
+    def where() -> dict[str, Any]:  # only looked up on an error: marks are built on first use
         at = marks.get(("nodes", i))
         return dict(file=file, line=at and at[0], column=at and at[1], kind="SchemaError")
 
@@ -279,12 +297,14 @@ def _parse_node(raw: Any, i: int, marks, file, issues: list[Issue]) -> Node | No
         return None
 
 
-def from_dict(data: Any, *, file: str | None = None, marks=None) -> Model:
+def from_dict(
+    data: Any, *, file: str | None = None, marks: Mapping[YamlPath, tuple[int, int]] | None = None
+) -> Model:
     """Build a Model from parsed YAML, reporting every schema problem with its location."""
-    marks = {} if marks is None else marks
+    marks = marks if marks is not None else {}
     issues: list[Issue] = []
 
-    def top_issue(msg, key=None):
+    def top_issue(msg: str, key: str | None = None) -> None:
         at = marks.get((key,) if key else ())
         issues.append(
             Issue(
@@ -425,7 +445,7 @@ def decode_text(data: bytes, file: str | None) -> str:
         ) from None
 
 
-def load(path, *, weights: bool = True) -> Model:
+def load(path: str | os.PathLike[str], *, weights: bool = True) -> Model:
     """Read a spec and, when it names one, its safetensors weights file beside it."""
     path = Path(path)
     model = loads(read_text(path), file=str(path))
@@ -449,6 +469,8 @@ def _weights_error(model: Model, message: str, hint: str | None = None) -> Weigh
 
 def weights_path(model: Model, folder: Path) -> Path:
     """Where the spec's weights file is; refuses a path that leaves the spec's folder."""
+    if model.weights is None:
+        raise _weights_error(model, "the spec names no weights file")
     if "\0" in model.weights:
         raise _weights_error(model, f"weights path {model.weights!r} holds a NUL character")
     rel = Path(model.weights)
@@ -462,7 +484,7 @@ def weights_path(model: Model, folder: Path) -> Path:
     return target
 
 
-def load_weights(model: Model, folder) -> dict[str, np.ndarray]:
+def load_weights(model: Model, folder: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     """The arrays of the spec's weights file. bfloat16 and float8 ones are widened to float32;
     the model keeps a warning for each (``model.load_notes``), which validation reports."""
     target = weights_path(model, Path(folder))
@@ -498,7 +520,7 @@ def load_weights(model: Model, folder) -> dict[str, np.ndarray]:
 # --- writing --------------------------------------------------------------------------------
 
 
-class _Flow(dict):
+class _Flow(dict[str, Any]):
     """A mapping written on one line: a node reads like `{op: dense, units: 10}`."""
 
 
@@ -528,7 +550,7 @@ _Dumper.add_representer(
 )
 
 
-def node_to_dict(node: Node, implicit_input: str | None) -> dict:
+def node_to_dict(node: Node, implicit_input: str | None) -> dict[str, Any]:
     """name, op, inputs (unless the implicit previous tensor), then non-default attributes."""
     out: dict[str, Any] = {"name": node.name, "op": node.op}
     if node.inputs != ([implicit_input] if implicit_input is not None else []):
@@ -546,7 +568,7 @@ def node_to_dict(node: Node, implicit_input: str | None) -> dict:
     return out
 
 
-def to_dict(model: Model) -> dict:
+def to_dict(model: Model) -> dict[str, Any]:
     data: dict[str, Any] = {"nnspec": 1, "name": model.name}
     if model.metadata:
         data["metadata"] = _plain(model.metadata)
@@ -596,7 +618,7 @@ def default_file_mode() -> int:
     return 0o666 & ~umask()
 
 
-def atomic_write(path: Path, write) -> None:
+def atomic_write(path: str | os.PathLike[str], write: Callable[[str], object]) -> None:
     """Call ``write(tmp_path)``, then move the file into place; nothing half-written remains."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -611,7 +633,7 @@ def atomic_write(path: Path, write) -> None:
         raise
 
 
-def save_weights(params: dict[str, np.ndarray], path) -> None:
+def save_weights(params: dict[str, np.ndarray], path: str | os.PathLike[str]) -> None:
     import numpy as np
     from safetensors import SafetensorError
     from safetensors.numpy import save_file
@@ -628,7 +650,7 @@ def save_weights(params: dict[str, np.ndarray], path) -> None:
         raise WeightsError(f"cannot write weights: {text}", file=str(path)) from None
 
 
-def save(model: Model, path, *, weights: bool = True) -> None:
+def save(model: Model, path: str | os.PathLike[str], *, weights: bool = True) -> None:
     """Write ``path`` (YAML) and, when the model has weights, ``<stem>.safetensors`` beside it."""
     path = Path(path)
     if weights and model.params:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
@@ -25,6 +27,8 @@ from .types import DType, SpecDim
 
 if TYPE_CHECKING:  # numpy is imported only when weights are used: `validate` starts faster
     import numpy as np
+
+    from .errors import Issue, Report
 
 
 def _has_batch_axis(v: object) -> object:
@@ -84,10 +88,10 @@ class Model(BaseModel):
 
     _params: dict[str, np.ndarray] = PrivateAttr(default_factory=dict)
     # Where each part of the YAML was: path tuple -> (line, column), both 1-based.
-    _marks: dict[tuple, tuple[int, int]] = PrivateAttr(default_factory=dict)
+    _marks: Mapping[tuple[Any, ...], tuple[int, int]] = PrivateAttr(default_factory=dict)
     _file: str | None = PrivateAttr(None)
     # Warnings from reading the weights (bfloat16 widened to float32), reported by validation.
-    _load_notes: list = PrivateAttr(default_factory=list)
+    _load_notes: list[Issue] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
     def _fill_shorthand(self) -> Model:
@@ -101,7 +105,7 @@ class Model(BaseModel):
                 node.inputs = [previous] if previous is not None else []
             previous = node.name
         if not self.outputs and self.nodes:
-            self.outputs = [self.nodes[-1].name]
+            self.outputs = [self.nodes[-1].id]
         return self
 
     # --- weights ---------------------------------------------------------------------------
@@ -116,11 +120,11 @@ class Model(BaseModel):
         self._params = dict(value)
 
     @property
-    def load_notes(self) -> list:
+    def load_notes(self) -> list[Issue]:
         return self._load_notes
 
     @load_notes.setter
-    def load_notes(self, value: list) -> None:
+    def load_notes(self, value: list[Issue]) -> None:
         self._load_notes = list(value)
 
     def node_params(self, node: str) -> dict[str, np.ndarray]:
@@ -140,7 +144,7 @@ class Model(BaseModel):
                 return n
         raise KeyError(name)
 
-    def mark(self, *path) -> tuple[int, int] | None:
+    def mark(self, *path: Any) -> tuple[int, int] | None:
         """YAML (line, column) of a path such as ("nodes", 3, "kernel_size"), or nearest parent."""
         while path:
             if path in self._marks:
@@ -154,7 +158,7 @@ class Model(BaseModel):
 
     # --- I/O ---------------------------------------------------------------------------------
 
-    def save(self, path, *, weights: bool = True) -> None:
+    def save(self, path: str | os.PathLike[str], *, weights: bool = True) -> None:
         from .io import save
 
         save(self, path, weights=weights)
@@ -164,7 +168,7 @@ class Model(BaseModel):
 
         return dump_yaml(self)
 
-    def validate_spec(self, *, check_weights: bool = True):
+    def validate_spec(self, *, check_weights: bool = True) -> Report:
         """Run every check; returns a Report (see :func:`nnspec.spec.validate.validate`)."""
         from .validate import validate
 

@@ -51,7 +51,7 @@ _OPEN = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 _CLOSE = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
 
-def check_depth(text: str, file: str | None, loader_cls) -> None:
+def check_depth(text: str, file: str | None, loader_cls: type[yaml.SafeLoader]) -> None:
     """Raise SchemaError, at the line where it happens, when ``text`` nests deeper than
     :data:`MAX_DEPTH` collections."""
     if depth_bound(text) <= MAX_DEPTH:
@@ -65,6 +65,7 @@ def check_depth(text: str, file: str | None, loader_cls) -> None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     mark = event.start_mark
+                    assert mark is not None  # a parser's events always carry their position
                     raise SchemaError(
                         f"the YAML nests deeper than {MAX_DEPTH} levels",
                         file=file,

@@ -6,8 +6,9 @@ An op is declared once, in ``spec/ops/<op>.py``: its attributes with defaults an
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, cast
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PositiveInt, model_validator
 from pydantic_core import PydanticCustomError
@@ -66,10 +67,10 @@ class ErrorSample:
     match: str
 
 
-def _tuple_of(n: int):
+def _tuple_of(n: int) -> Callable[[Any], Any]:
     """Accept ``3`` as shorthand for ``(3, 3, ...)``, as Keras does."""
 
-    def expand(v):
+    def expand(v: Any) -> Any:
         if isinstance(v, int) and not isinstance(v, bool):
             return (v,) * n
         return v
@@ -77,14 +78,13 @@ def _tuple_of(n: int):
     return expand
 
 
-def ntuple(n: int, positive: bool = True):
-    item = PositiveInt if positive else Annotated[int, Field(ge=0)]
-    return Annotated[tuple[(item,) * n], BeforeValidator(_tuple_of(n))]
-
-
-Int1 = ntuple(1)
-Int2 = ntuple(2)
-Int3 = ntuple(3)
+# Written out, not built by a function: a type checker reads only static aliases.
+_NonNegInt = Annotated[int, Field(ge=0)]
+Int1 = Annotated[tuple[PositiveInt], BeforeValidator(_tuple_of(1))]
+Int2 = Annotated[tuple[PositiveInt, PositiveInt], BeforeValidator(_tuple_of(2))]
+Int3 = Annotated[tuple[PositiveInt, PositiveInt, PositiveInt], BeforeValidator(_tuple_of(3))]
+NonNegInt1 = Annotated[tuple[_NonNegInt], BeforeValidator(_tuple_of(1))]
+NonNegInt2 = Annotated[tuple[_NonNegInt, _NonNegInt], BeforeValidator(_tuple_of(2))]
 
 
 def one_or_list(v: Any) -> Any:
@@ -138,17 +138,26 @@ class Node(BaseModel):
 
     @classmethod
     def tag(cls) -> str:
-        return cls.model_fields["op"].default
+        return cast(str, cls.model_fields["op"].default)
+
+    @property
+    def id(self) -> str:
+        """The node's name, which a :class:`Model` always fills in (``name`` may be absent
+        only on a node not yet in a model)."""
+        if self.name is None:
+            raise ValueError(f"this {self.op!r} node has no name yet: it is not in a Model")
+        return self.name
 
     def attrs(self) -> dict[str, Any]:
         """The op's own attributes (everything but name, op and inputs)."""
         return {k: getattr(self, k) for k in type(self).model_fields if k not in RESERVED}
 
-    def infer(self, *xs: TensorType) -> TensorType | tuple[TensorType, ...]:
+    # ``*args: Any``: each op declares the inputs it takes (``infer(self, x)``); ``arity`` checks.
+    def infer(self, *args: Any, **kwargs: Any) -> TensorType | tuple[TensorType, ...]:
         """Output type(s) from input types. Raise AttrError/ShapeError on a mismatch."""
         raise NotImplementedError(f"op {self.op!r} has no shape rule")
 
-    def weights(self, *xs: TensorType) -> dict[str, Weight]:
+    def weights(self, *args: Any, **kwargs: Any) -> dict[str, Weight]:
         """The weights this node owns, in canonical layout, given its input types."""
         return {}
 
@@ -188,8 +197,13 @@ def normalize_axes(axes: int | list[int], rank: int, attr: str = "axis") -> tupl
 
 
 def window_shape(
-    x: TensorType, kernel_size, strides, padding: str, dilation_rate=None, attr: str = "kernel_size"
-) -> list:
+    x: TensorType,
+    kernel_size: Sequence[int],
+    strides: Sequence[int],
+    padding: str,
+    dilation_rate: Sequence[int] | None = None,
+    attr: str = "kernel_size",
+) -> list[int | None]:
     """Spatial output dims of a sliding window over (N, *spatial, C); AttrError if it can't fit."""
     from .types import window_out
 
@@ -210,25 +224,27 @@ def window_shape(
     return spatial
 
 
-def _pairs_of(n: int):
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _pairs_of(n: int) -> Callable[[Any], Any]:
     """Keras' shorthands for (before, after) per spatial axis: ``1`` -> ((1, 1), ...); one int
     per axis ``(1, 2)`` -> ((1, 1), (2, 2)); and with one axis, ``(1, 2)`` -> ((1, 2),)."""
 
-    def is_int(v):
-        return isinstance(v, int) and not isinstance(v, bool)
-
-    def expand(v):
-        if is_int(v):
+    def expand(v: Any) -> Any:
+        if _is_int(v):
             return ((v, v),) * n
         if isinstance(v, (list, tuple)):
-            if n == 1 and len(v) == 2 and all(is_int(i) for i in v):
+            if n == 1 and len(v) == 2 and all(_is_int(i) for i in v):
                 return (tuple(v),)
-            return tuple((i, i) if is_int(i) else i for i in v)
+            return tuple((i, i) if _is_int(i) else i for i in v)
         return v
 
     return expand
 
 
-def npairs(n: int):
-    pair = tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]]
-    return Annotated[tuple[(pair,) * n], BeforeValidator(_pairs_of(n))]
+_Pair = tuple[_NonNegInt, _NonNegInt]
+Pairs1 = Annotated[tuple[_Pair], BeforeValidator(_pairs_of(1))]
+Pairs2 = Annotated[tuple[_Pair, _Pair], BeforeValidator(_pairs_of(2))]
+Pairs3 = Annotated[tuple[_Pair, _Pair, _Pair], BeforeValidator(_pairs_of(3))]

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BeforeValidator
+from pydantic import BaseModel, BeforeValidator
 
 # What a YAML value can be, as far as these checks care.
 BOOL, INT, STR = "bool", "int", "str"
@@ -82,20 +83,22 @@ _NOT_CHECKED = (type(None), dict)
 
 
 @cache
-def field_kinds(cls: type) -> dict[str, tuple[frozenset[str], frozenset[str], frozenset[type]]]:
+def field_kinds(
+    cls: type[BaseModel],
+) -> dict[str, tuple[frozenset[str], frozenset[str], frozenset[type]]]:
     """Field name -> (kinds of the value, kinds of its items if it is a list, the Python types
     a value may have without a closer look)."""
-    out = {}
+    out: dict[str, tuple[frozenset[str], frozenset[str], frozenset[type]]] = {}
     for name, f in cls.model_fields.items():
         allowed, allowed_items = kinds(f.annotation), items(f.annotation)
         if any(isinstance(m, BeforeValidator) for m in f.metadata):
             allowed |= allowed_items  # a shorthand, such as `kernel_size: 3` for (3, 3)
-        fine = {t for k in allowed for t in _TYPES[k]} | set(_NOT_CHECKED)
+        fine: set[type] = {t for k in allowed for t in _TYPES[k]} | set(_NOT_CHECKED)
         out[name] = (allowed, allowed_items, frozenset(fine))
     return out
 
 
-def wrong_kind(cls: type, data: dict) -> tuple[str, str] | None:
+def wrong_kind(cls: type[BaseModel], data: dict[str, Any]) -> tuple[str, str] | None:
     """(field, message) for the first value lax mode would coerce, else None."""
     table = field_kinds(cls)
     for key, value in data.items():
@@ -128,7 +131,7 @@ def _numeric(text: str) -> bool:
     return True
 
 
-def _flat(values):
+def _flat(values: Iterable[Any]) -> Iterator[Any]:
     for v in values:
         if isinstance(v, list | tuple):
             yield from _flat(v)

@@ -10,9 +10,13 @@ definition of "the learning rate at step t" (t counts optimizer steps from 0, as
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, model_validator
+
+if TYPE_CHECKING:
+    from .model import Model
+    from .node import Weight
 
 
 class _Strict(BaseModel):
@@ -97,7 +101,7 @@ Schedule = Annotated[
 LearningRate = PositiveFloat | Schedule
 
 
-def dump_training(t: Training) -> dict:
+def dump_training(t: Training) -> dict[str, Any]:
     """The section as YAML data, defaults left out (discriminators are required, so kept)."""
     return t.model_dump(mode="json", exclude_defaults=True)
 
@@ -283,10 +287,21 @@ class Training(_Strict):
         )
 
 
-def training_problems(model, decls: dict[str, dict]) -> list[str]:
+def training_of(model: Model) -> Training:
+    """The spec's ``training:`` section, for code that trains it; SpecError when absent."""
+    if model.training is None:
+        from .errors import SpecError
+
+        raise SpecError(f"spec {model.name!r} has no training: section", attr="training")
+    return model.training
+
+
+def training_problems(model: Model, decls: dict[str, dict[str, Weight]]) -> list[str]:
     """Names in ``training:`` that the model does not have (nodes, weights, outputs);
     ``decls`` is node -> declared weights."""
-    t: Training = model.training
+    t = model.training
+    if t is None:
+        return []
     problems = []
     for section in ("regularizers", "constraints"):
         for node, params in getattr(t, section).items():

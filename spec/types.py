@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BeforeValidator, Field
 
@@ -31,7 +32,7 @@ SpecDim = Annotated[
     BeforeValidator(_dim),
 ]
 DType = Literal["float32", "float16", "bfloat16", "float64", "int32", "int64", "bool"]
-DTYPES: tuple[str, ...] = DType.__args__
+DTYPES: tuple[str, ...] = get_args(DType)
 
 
 @dataclass(frozen=True)
@@ -43,20 +44,21 @@ class TensorType:
     def rank(self) -> int:
         return len(self.shape)
 
-    def with_shape(self, shape) -> TensorType:
+    def with_shape(self, shape: Iterable[Dim]) -> TensorType:
         return TensorType(tuple(shape), self.dtype)
 
     def __str__(self) -> str:
         return "(" + ", ".join("None" if d is None else str(d) for d in self.shape) + ")"
 
 
-def dim_product(dims) -> Dim:
+def dim_product(dims: Iterable[Dim]) -> int | None:
     """Product of dims; None unless every dim is a fixed integer."""
     dims = tuple(dims)
-    return math.prod(dims) if all(isinstance(d, int) for d in dims) else None
+    ints = [d for d in dims if isinstance(d, int)]
+    return math.prod(ints) if len(ints) == len(dims) else None
 
 
-def window_out(size: Dim, kernel: int, stride: int, padding: str, dilation: int = 1) -> Dim:
+def window_out(size: Dim, kernel: int, stride: int, padding: str, dilation: int = 1) -> int | None:
     """Output length of a sliding window (convolution, pooling), as Keras computes it."""
     if not isinstance(size, int):
         return None

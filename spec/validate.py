@@ -7,14 +7,23 @@ would only cascade from it); callers get a :class:`Report` or a :class:`SpecErro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import AttrError, Issue, Report, SpecError
-from .graph import SpecGraph, ancestors_of, parse_ref, to_networkx, topological_order
+from .graph import (
+    SpecGraph,
+    ancestors_of,
+    parse_ref,
+    resolve_ref,
+    to_networkx,
+    topological_order,
+)
 from .node import Node, Weight
 from .types import TensorType
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from .model import Model
 
 
@@ -28,9 +37,11 @@ class Analysis:
     issues: list[Issue] = field(default_factory=list)
 
 
-def _issue(model: Model, message: str, *, index: int | None = None, attr=None, **kw) -> Issue:
+def _issue(
+    model: Model, message: str, *, index: int | None = None, attr: str | None = None, **kw: Any
+) -> Issue:
     node = model.nodes[index] if index is not None else None
-    path = ("nodes", index, attr) if index is not None else ()
+    path: tuple[object, ...] = ("nodes", index, attr) if index is not None else ()
     if attr is None and index is not None:
         path = ("nodes", index)
     line_col = model.mark(*path) if path else None
@@ -52,7 +63,7 @@ def _locate(model: Model, index: int, err: SpecError) -> list[Issue]:
     out = []
     for i in err.issues:
         line_col = model.mark("nodes", index, i.attr) if i.attr else model.mark("nodes", index)
-        fields = dict(node=node.name, op=node.op, file=model.source_file)
+        fields: dict[str, object] = dict(node=node.name, op=node.op, file=model.source_file)
         if line_col:
             fields.update(line=line_col[0], column=line_col[1])
         out.append(
@@ -68,8 +79,8 @@ def _check_structure(model: Model, report: list[Issue]) -> SpecGraph | None:
     for name in model.inputs:
         seen[name] = -1
     for i, node in enumerate(model.nodes):
-        if node.name in seen:
-            where = "a model input" if seen[node.name] < 0 else f"node #{seen[node.name]}"
+        if node.id in seen:
+            where = "a model input" if seen[node.id] < 0 else f"node #{seen[node.id]}"
             report.append(
                 _issue(
                     model,
@@ -81,7 +92,7 @@ def _check_structure(model: Model, report: list[Issue]) -> SpecGraph | None:
             )
             fatal = duplicates = True
         else:
-            seen[node.name] = i
+            seen[node.id] = i
     for i, node in enumerate(model.nodes):
         arity = type(node).arity
         lo, hi = (arity, arity) if isinstance(arity, int) else arity
@@ -147,7 +158,7 @@ def _check_structure(model: Model, report: list[Issue]) -> SpecGraph | None:
         return None
     if fatal:
         return None
-    needed = ancestors_of(g, [parse_ref(ref, names)[0] for ref in model.outputs])
+    needed = ancestors_of(g, [resolve_ref(ref, names)[0] for ref in model.outputs])
     for i, node in enumerate(model.nodes):
         if node.name not in needed:
             report.append(
@@ -182,7 +193,7 @@ def analyse(model: Model, *, check_weights: bool = True) -> Analysis:
             continue
         i, node = data["index"], data["node"]
         refs = node.inputs or []
-        if any(parse_ref(r, g.nodes)[0] in failed for r in refs):
+        if any(resolve_ref(r, g.nodes)[0] in failed for r in refs):
             failed.add(node.name)
             continue
         try:
@@ -201,7 +212,7 @@ def analyse(model: Model, *, check_weights: bool = True) -> Analysis:
         for k, t in enumerate(outs):
             a.types[node.name if k == 0 else f"{node.name}:{k}"] = t
     for ref in model.outputs:
-        if ref not in a.types and parse_ref(ref, g.nodes)[0] not in failed:
+        if ref not in a.types and resolve_ref(ref, g.nodes)[0] not in failed:
             a.issues.append(
                 Issue(
                     f"output {ref!r} does not exist",
@@ -221,7 +232,9 @@ def analyse(model: Model, *, check_weights: bool = True) -> Analysis:
     return a
 
 
-def _own_weights(model: Model, node: Node, declared: dict[str, Weight], a: Analysis):
+def _own_weights(
+    model: Model, node: Node, declared: dict[str, Weight], a: Analysis
+) -> dict[str, Weight]:
     """A node sharing another's weights owns none; check the shared ones fit it."""
     if node.shares is None:
         return declared
@@ -235,7 +248,7 @@ def _own_weights(model: Model, node: Node, declared: dict[str, Weight], a: Analy
         raise AttrError(
             "shares", f"shares the weights of {node.shares!r}, but its op or attributes differ"
         )
-    theirs = a.weights.get(target.name)
+    theirs = a.weights.get(target.id)
     if theirs is None or target.shares is not None:
         raise AttrError("shares", f"{node.shares!r} must come earlier and own its weights")
     for key, w in declared.items():
@@ -252,16 +265,16 @@ class _BadOutputIndex(Exception):
     pass
 
 
-def _missing_output(a: Analysis, ref: str, g) -> TensorType:
+def _missing_output(a: Analysis, ref: str, g: SpecGraph) -> TensorType:
     """Raised for `node:k` when the node has no output k (the only way a ref is unresolved)."""
-    name, k = parse_ref(ref, g.nodes)
+    name, k = resolve_ref(ref, g.nodes)
     outs = a.outputs.get(name, ())
     raise _BadOutputIndex(
         f"input {ref!r}: node {name!r} has {len(outs)} output(s), so index {k} does not exist"
     )
 
 
-def non_finite(arr) -> str | None:
+def non_finite(arr: np.ndarray) -> str | None:
     """``"2 NaN and 1 infinite values"`` for a float array holding any, else None."""
     import numpy as np
 
@@ -349,7 +362,10 @@ def _check_implicit_masks(model: Model, a: Analysis) -> None:
     states masks explicitly, so a consumer able to use one must say where it comes from."""
     masked = {n.name for n in model.nodes if getattr(n, "mask_zero", False)}
     for i, node in enumerate(model.nodes):
-        if "mask_value" not in type(node).model_fields or node.mask_value is not None:
+        if (
+            getattr(node, "mask_value", None) is not None
+            or "mask_value" not in type(node).model_fields
+        ):
             continue
         for ref in (node.inputs or [])[:1]:
             if ref in masked:
@@ -370,14 +386,14 @@ def _check_implicit_masks(model: Model, a: Analysis) -> None:
 def _check_training(model: Model, a: Analysis) -> None:
     from .training import training_problems
 
-    decls = {n.name: a.weights.get(n.name, {}) for n in model.nodes}
+    decls = {n.id: a.weights.get(n.id, {}) for n in model.nodes}
     for text in training_problems(model, decls):
         a.issues.append(
             Issue(text, attr="training", file=model.source_file, line=_line(model, "training"))
         )
 
 
-def _line(model: Model, *path) -> int | None:
+def _line(model: Model, *path: object) -> int | None:
     mark = model.mark(*path)
     return mark[0] if mark else None
 
@@ -399,4 +415,4 @@ def infer_types(model: Model) -> dict[str, TensorType]:
 def weight_decls(model: Model) -> dict[str, dict[str, Weight]]:
     """Declared weights per node, in spec order (raises SpecError on an invalid spec)."""
     a = _raise(analyse(model, check_weights=False))
-    return {n.name: a.weights[n.name] for n in model.nodes}
+    return {n.id: a.weights[n.id] for n in model.nodes}

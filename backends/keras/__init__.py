@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from nnspec.spec.extras import framework_import
 
 if TYPE_CHECKING:
+    import keras
+
     from nnspec.spec.model import Model
 
 
@@ -16,7 +18,7 @@ def emit_source(model: Model) -> str:
     return generate(model).source
 
 
-def build_model(model: Model, *, seed: int | None = 0):
+def build_model(model: Model, *, seed: int | None = 0) -> keras.Model:
     with framework_import("building a Keras model"):
         from .build import instantiate
     from .codegen import generate

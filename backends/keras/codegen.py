@@ -64,7 +64,7 @@ class NodeCtx:
         A layer whose weights other nodes share is bound to a variable so they can call it."""
         if self.node.shares is not None:
             return self._gen.shared[(self.node.shares, suffix)]
-        name = self._gen.layer_names.name(self.node.name + (f"_{suffix}" if suffix else ""))
+        name = self._gen.layer_names.name(self.node.id + (f"_{suffix}" if suffix else ""))
         if weights:
             self._gen.weights[name] = [
                 np.asarray(w, dtype=np.float32) if w.dtype == np.float64 else np.asarray(w)
@@ -83,12 +83,12 @@ class NodeCtx:
         ``<node>_<suffix>``), or as the node itself (``suffix=""``)."""
         layer_name = self.op_name(suffix)
         return apply_activation(
-            name or getattr(self.node, "activation", "linear"), x, self, layer_name
+            name or str(getattr(self.node, "activation", "linear")), x, self, layer_name
         )
 
     def op_name(self, suffix: str = "") -> str:
         """A model-unique name for an operation of this node that is not a ``layer()``."""
-        return self._gen.layer_names.name(self.node.name + (f"_{suffix}" if suffix else ""))
+        return self._gen.layer_names.name(self.node.id + (f"_{suffix}" if suffix else ""))
 
     def fused_activation(self) -> tuple[str, str | None]:
         """(activation to pass to the layer, activation to apply after it, if any)."""

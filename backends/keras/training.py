@@ -3,11 +3,13 @@ constraints, and ``trainable=False`` layers, on a rebuilt ``keras.Model``."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 
 from nnspec.spec.errors import ConversionError
 from nnspec.spec.model import Model
-from nnspec.spec.training import Loss, Training
+from nnspec.spec.training import Loss, Training, training_of
 
 _OPTIMIZERS = {
     "sgd": keras.optimizers.SGD,
@@ -50,7 +52,7 @@ def optimizer(t: Training) -> keras.optimizers.Optimizer:
 
 
 def loss(spec_loss: Loss) -> keras.losses.Loss:
-    kwargs = {"reduction": spec_loss.reduction}
+    kwargs: dict[str, Any] = {"reduction": spec_loss.reduction}
     if "crossentropy" in spec_loss.name:
         kwargs["from_logits"] = spec_loss.from_logits
     if spec_loss.name in ("categorical_crossentropy", "binary_crossentropy"):
@@ -62,12 +64,12 @@ def loss(spec_loss: Loss) -> keras.losses.Loss:
 
 def compile_like_spec(model: keras.Model, spec: Model) -> keras.Model:
     """Attach regularisers, constraints and frozen flags, then ``compile`` as the spec says."""
-    t = spec.training
+    t = training_of(spec)
     for node, params in t.regularizers.items():
         for param, r in params.items():
             _variable(model, node, param).regularizer = keras.regularizers.L1L2(r.l1, r.l2)
-    for node, params in t.constraints.items():
-        for param, c in params.items():
+    for node, limits in t.constraints.items():
+        for param, c in limits.items():
             _variable(model, node, param).constraint = _CONSTRAINTS[c.name](c)
     for node in t.frozen:
         model.get_layer(node).trainable = False

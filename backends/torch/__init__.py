@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from nnspec.spec.extras import framework_import
 
 if TYPE_CHECKING:
+    import torch
+
     from nnspec.spec.model import Model
 
 
@@ -16,7 +18,9 @@ def emit_source(model: Model, *, channels_first: bool = False) -> str:
     return generate(model, channels_first=channels_first).source
 
 
-def build_module(model: Model, *, channels_first: bool = False, seed: int | None = 0):
+def build_module(
+    model: Model, *, channels_first: bool = False, seed: int | None = 0
+) -> torch.nn.Module:
     with framework_import("building a PyTorch module"):
         from .build import instantiate
     from .codegen import generate

@@ -44,7 +44,7 @@ def runtime_functions() -> dict[str, str]:
     path = Path(__file__).with_name("runtime.py")
     text = path.read_text(encoding="utf-8")
     return {
-        n.name: ast.get_source_segment(text, n)
+        n.name: ast.get_source_segment(text, n) or ""
         for n in ast.parse(text).body
         if isinstance(n, ast.FunctionDef)
     }
@@ -103,7 +103,7 @@ class NodeCtx:
     def attr(self, suffix: str = "") -> str:
         """``self.<name>`` for a submodule or weight of this node, to declare in ``Op.modules``
         or ``Op.tensors`` (a node that ``shares`` weights gets its owner's)."""
-        owner = self.node.shares or self.node.name
+        owner = self.node.shares or self.node.id
         return f"self.{self._gen.attr_name(owner, suffix)}"
 
     def temp(self, hint: str = "t") -> str:
@@ -120,7 +120,7 @@ class NodeCtx:
 
     def activation(self, x: str, name: str | None = None) -> str:
         """``x`` through the node's activation (softmax over the channels where they are)."""
-        name = name or getattr(self.node, "activation", "linear")
+        name = name or str(getattr(self.node, "activation", "linear"))
         if name in RUNTIME:
             self.helper(name)
         rank = self.out_types[0].rank if self.out_types else 2
@@ -143,6 +143,11 @@ def _f32(a) -> np.ndarray:
     return np.require(a, requirements="C")  # ascontiguousarray would make a 0-d array 1-d
 
 
+def _pads(node: Node) -> tuple[tuple[int, int], ...]:
+    """A zero_padding node's (before, after) cells per spatial axis."""
+    return tuple(getattr(node, "padding", ()))
+
+
 def foldable_padding(model: Model) -> dict[str, str]:
     """zero_padding nodes whose symmetric padding their only reader, a 'valid' convolution
     (a converter registered with ``absorbs_padding``), takes as its own ``padding=``:
@@ -157,18 +162,18 @@ def foldable_padding(model: Model) -> dict[str, str]:
     for n in model.nodes:
         if not n.op.startswith("zero_padding") or n.name in model.outputs:
             continue
-        users = readers.get(n.name, [])
+        users = readers.get(n.id, [])
         if len(users) != 1 or len(set(users[0].inputs or [])) != 1:
             continue
-        conv = by_name[users[0].name]
+        conv = by_name[users[0].id]
         if (
             takes_padding(conv)
-            and conv.padding == "valid"
+            and getattr(conv, "padding", None) == "valid"
             and conv.shares is None
             and conv.name not in shared
-            and all(a == b for a, b in n.padding)
+            and all(a == b for a, b in _pads(n))
         ):
-            out[conv.name] = n.name
+            out[conv.id] = n.id
     return out
 
 
@@ -258,13 +263,13 @@ class Generator:
     def node(self, node: Node) -> None:
         a = self.a
         refs = node.inputs or []
-        layouts = self.plan.reads[node.name]
-        out_layout = self.plan.have[node.name]
+        layouts = self.plan.reads[node.id]
+        out_layout = self.plan.have[node.id]
         if node.op.startswith("zero_padding") and node.name in self.folded.values():
-            self.value[(node.name, out_layout)] = self.read(refs[0], layouts[0])
+            self.value[(node.id, out_layout)] = self.read(refs[0], layouts[0])
             return
         inputs = [self.read(r, lay) for r, lay in zip(refs, layouts)]
-        outs = a.outputs[node.name]
+        outs = a.outputs[node.id]
         ctx = NodeCtx(
             self,
             node,
@@ -275,9 +280,9 @@ class Generator:
             layouts,
             out_layout,
         )
-        if node.name in self.folded:
-            pad = next(n for n in self.model.nodes if n.name == self.folded[node.name])
-            ctx.padding_before = tuple(before for before, _ in pad.padding)
+        if node.id in self.folded:
+            pad = next(n for n in self.model.nodes if n.name == self.folded[node.id])
+            ctx.padding_before = tuple(before for before, _ in _pads(pad))
         op = as_op(converter_for(node)(node, ctx))
         calls = op.calls
         if len(calls) not in (1, len(outs)):  # one call may give a tuple of every output
@@ -291,7 +296,7 @@ class Generator:
             if h not in self.helpers:
                 self.helpers.append(h)
         self.forward_lines.extend(op.statements)
-        keys = [node.name if k == 0 else f"{node.name}:{k}" for k in range(len(outs))]
+        keys = [node.id if k == 0 else f"{node.id}:{k}" for k in range(len(outs))]
         if len(outs) == 1 and calls[0] in inputs:  # an identity: no line
             if layouts[inputs.index(calls[0])] != out_layout:
                 raise ConversionError(
@@ -303,7 +308,7 @@ class Generator:
             self.value[(keys[0], out_layout)] = calls[0]
             return
         targets = [
-            self.local(node.name if k == 0 else f"{node.name}_{k}", node.name)
+            self.local(node.id if k == 0 else f"{node.id}_{k}", node.id)
             if k == 0 or key in self.read_refs
             else "_"
             for k, key in enumerate(keys)

@@ -116,9 +116,9 @@ def assign(
         if node.shares is not None or node.name in shared:
             # One set of weights for every call: a permuted kernel would fit one call only.
             wanted = tuple(CL if isinstance(w, FlatCF) else w for w in wanted)
-        reads[node.name] = wanted
-        for k, t in enumerate(a.outputs[node.name]):
-            have[node.name if k == 0 else f"{node.name}:{k}"] = settle(choice.output, t)
+        reads[node.id] = wanted
+        for k, t in enumerate(a.outputs[node.id]):
+            have[node.id if k == 0 else f"{node.id}:{k}"] = settle(choice.output, t)
     return Plan(reads, have)
 
 

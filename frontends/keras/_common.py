@@ -59,9 +59,9 @@ def activation_name(value: Any, ctx: Any, key: str = "activation") -> str:
     if callable(fn) and not isinstance(fn, type):  # a registered function (keras-hub's gelu)
         from .trace import traced_activation
 
-        name = traced_activation(fn)
-        if name is not None:
-            return name
+        traced = traced_activation(fn)
+        if traced is not None:
+            return traced
     raise layer_refusal(
         ctx.layer,
         f"activation {value!r} is not supported; known: {', '.join(ACTIVATION_NAMES)}",

@@ -11,10 +11,17 @@ import importlib
 import sys
 from collections.abc import Callable
 from functools import cache
+from typing import Any, TypeVar
 
 from nnspec.spec.discover import public_modules
 
-_CONVERTERS: dict[str, Callable] = {}
+from ..contexts import KerasLayerContext
+
+# ``fn(layer, ctx) -> Node | list[Node]``; the layer is a keras.Layer (untyped).
+LayerConverter = Callable[[Any, KerasLayerContext], Any]
+F = TypeVar("F", bound=LayerConverter)
+
+_CONVERTERS: dict[str, LayerConverter] = {}
 
 # Layers refused on purpose, with the reason shown to the user.
 REFUSED = {
@@ -24,10 +31,10 @@ REFUSED = {
 }
 
 
-def from_layer(*class_names: str):
+def from_layer(*class_names: str) -> Callable[[F], F]:
     """Register ``fn(layer, ctx) -> Node | list[Node]`` for Keras layer classes."""
 
-    def register(fn):
+    def register(fn: F) -> F:
         for name in class_names:
             if name in _CONVERTERS:
                 raise RuntimeError(f"a Keras layer converter for {name} is already registered")
@@ -77,7 +84,7 @@ def stock_class(cls: type) -> bool:
     module = getattr(cls, "__module__", None) or ""
     if not module.startswith("keras.src."):
         return _nnspec_runtime_class(cls)
-    obj = sys.modules.get(module)
+    obj: object = sys.modules.get(module)
     for part in getattr(cls, "__qualname__", "").split("."):
         obj = getattr(obj, part, None)
     return obj is cls
@@ -128,7 +135,7 @@ def custom_class_reason(operation) -> str | None:
     )
 
 
-def converter_for(class_name: str) -> Callable | None:
+def converter_for(class_name: str) -> LayerConverter | None:
     _load_builtin()
     return _CONVERTERS.get(class_name)
 

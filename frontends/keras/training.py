@@ -171,7 +171,7 @@ def _losses(obj, outputs: list[str]):
     if obj is None:
         raise refusal("compile()", "the model was compiled without a loss")
     if isinstance(obj, list) or (isinstance(obj, dict) and "class_name" not in obj):
-        return {o: _loss(v) for o, v in _per_output(obj, outputs, "loss").items()}
+        return {o: _loss(v) for o, v in (_per_output(obj, outputs, "loss") or {}).items()}
     return _loss(obj)
 
 
@@ -217,7 +217,8 @@ def _metrics(obj, losses, outputs: list[str]):
 
     if isinstance(obj, dict) or (isinstance(obj, list) and obj and isinstance(obj[0], list)):
         return {
-            o: _metric_list(v, loss_of(o)) for o, v in _per_output(obj, outputs, "metrics").items()
+            o: _metric_list(v, loss_of(o))
+            for o, v in (_per_output(obj, outputs, "metrics") or {}).items()
         }
     if len(outputs) > 1 and obj:
         return {o: _metric_list(obj, loss_of(o)) for o in outputs}
@@ -278,7 +279,7 @@ def _weight_name(layer, v) -> str:
 def _settings_of(layer) -> set[str]:
     """Which training settings a layer has. ActivityRegularization is an op of its own in
     the spec (and refused by torch_training)."""
-    found = set()
+    found: set[str] = set()
     if type(layer).__name__ == "ActivityRegularization":
         return found
     if not layer.trainable and layer.weights:

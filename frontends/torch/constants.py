@@ -8,7 +8,7 @@ Imports no torch at module level (the importer passes values as numpy arrays).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -20,6 +20,7 @@ from .values import Const, Tensor
 if TYPE_CHECKING:
     from torch import fx
 
+    from ..contexts import TorchNodeContext
     from .context import Ctx
     from .spec_builder import SpecBuilder
 
@@ -51,7 +52,7 @@ def constant_value(imp: SpecBuilder, n: fx.Node) -> Const:
     return Const(what, tuple(value.shape), value=value, trainable=trainable)
 
 
-def constant_ref(ctx: Ctx, c: Const, rank: int, perm: tuple[int, ...]) -> str:
+def constant_ref(ctx: TorchNodeContext, c: Const, rank: int, perm: tuple[int, ...]) -> str:
     """A ``constant`` node holding ``c`` broadcast-ready against a tensor of ``rank`` held in
     layout ``perm`` (leading size-1 axes added, then the spec's axis order)."""
     if c.value is None:
@@ -63,13 +64,14 @@ def constant_ref(ctx: Ctx, c: Const, rank: int, perm: tuple[int, ...]) -> str:
     if value.ndim > rank:
         raise ctx.refuse(f"{c.what} (shape {value.shape}) has more dims than the tensor it meets")
     value = value.reshape((1,) * (rank - value.ndim) + value.shape).transpose(perm)
-    cache = ctx._imp.__dict__.setdefault("constant_cache", {})
+    imp = cast("Ctx", ctx)._imp  # converters reach here with the importer's own context
+    cache = imp.__dict__.setdefault("constant_cache", {})
     key = (c.what, value.shape, perm, value.tobytes())
     if key not in cache:
         base = c.what[5:].replace(".", "_") if c.what.startswith("self.") else f"{ctx.name}_const"
         dtype = "bool" if value.dtype == bool else str(value.dtype)
         dtype = "float32" if dtype == "float64" else dtype
-        cache[key] = ctx._imp.emit(
+        cache[key] = imp.emit(
             Constant,
             base,
             [],
@@ -80,7 +82,9 @@ def constant_ref(ctx: Ctx, c: Const, rank: int, perm: tuple[int, ...]) -> str:
     return cache[key]
 
 
-def as_tensor(ctx: Ctx, v: Any, like: Tensor | None = None, what: str = "input") -> Tensor:
+def as_tensor(
+    ctx: TorchNodeContext, v: Any, like: Tensor | None = None, what: str = "input"
+) -> Tensor:
     """``v`` as a Tensor; a Const becomes a constant node in ``like``'s layout (or PyTorch's
     order). A batch-broadcast Const needs a partner (see ``batch_broadcast``)."""
     if isinstance(v, Const) and v.value is not None and (like is not None or not v.batch):

@@ -67,7 +67,7 @@ class MutationLog:
     def _inputs_of(self, n: fx.Node) -> list[torch.Tensor]:
         tensors = [t for m in n.all_input_nodes for t in _tensors(self.results.get(m))]
         if n.op == "call_module":
-            module = self._gm.get_submodule(n.target)
+            module = self._gm.get_submodule(str(n.target))  # a call_module target is a path
             tensors += list(module.parameters()) + list(module.buffers())
         return tensors
 

@@ -13,11 +13,20 @@ import importlib
 import sys
 from collections.abc import Callable
 from functools import cache
+from typing import Any, TypeVar
 
 from nnspec.spec.discover import public_modules
 
-_MODULES: dict[str, Callable] = {}
-_FUNCTIONS: dict[str, Callable] = {}
+from ..contexts import TorchNodeContext
+
+# ``fn(module, ctx) -> Value`` for nn modules, ``fn(ctx) -> Value`` for functions and methods.
+ModuleConverter = Callable[[Any, TorchNodeContext], Any]
+FunctionConverter = Callable[[TorchNodeContext], Any]
+M = TypeVar("M", bound=ModuleConverter)
+F = TypeVar("F", bound=FunctionConverter)
+
+_MODULES: dict[str, ModuleConverter] = {}
+_FUNCTIONS: dict[str, FunctionConverter] = {}
 
 # Modules refused on purpose, with the reason shown to the user (the README's support table).
 REFUSED = {
@@ -53,10 +62,10 @@ REFUSED = {
 }
 
 
-def from_module(*class_names: str):
+def from_module(*class_names: str) -> Callable[[M], M]:
     """Register ``fn(module, ctx) -> Value`` for PyTorch module classes (by class name)."""
 
-    def register(fn):
+    def register(fn: M) -> M:
         for name in class_names:
             if name in _MODULES:
                 raise RuntimeError(f"a converter for nn.{name} is already registered")
@@ -66,11 +75,11 @@ def from_module(*class_names: str):
     return register
 
 
-def from_function(*names: str):
+def from_function(*names: str) -> Callable[[F], F]:
     """Register ``fn(ctx) -> Value`` for functions and tensor methods by name (``relu``
     covers ``F.relu``, ``torch.relu`` and ``x.relu()``; ``add`` covers ``+`` too)."""
 
-    def register(fn):
+    def register(fn: F) -> F:
         for name in names:
             if name in _FUNCTIONS:
                 raise RuntimeError(f"a converter for function {name!r} is already registered")
@@ -97,13 +106,13 @@ def is_stock_class(cls: type) -> bool:
     return getattr(nn, cls.__name__, None) is cls
 
 
-def module_converter(module) -> Callable | None:
+def module_converter(module: object) -> ModuleConverter | None:
     _load_builtin()
     cls = type(module)
     return _MODULES.get(cls.__name__) if is_stock_class(cls) else None
 
 
-def namesake_reason(module) -> str | None:
+def namesake_reason(module: object) -> str | None:
     """Why a PyTorch class named like a converted ``torch.nn`` class is not converted."""
     _load_builtin()
     cls = type(module)
@@ -115,7 +124,7 @@ def namesake_reason(module) -> str | None:
     )
 
 
-def function_converter(name: str) -> Callable | None:
+def function_converter(name: str) -> FunctionConverter | None:
     _load_builtin()
     return _FUNCTIONS.get(name)
 

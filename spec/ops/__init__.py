@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import importlib
 from functools import cache
+from types import ModuleType
 from typing import Annotated, Any, Union
 
 from pydantic import Field, TypeAdapter
@@ -63,7 +64,7 @@ def catalog() -> dict[str, type[Node]]:
     return {**_builtin(), **_user_ops}
 
 
-def op_modules() -> dict[str, object]:
+def op_modules() -> dict[str, ModuleType]:
     """Op tag -> the module declaring it (for samples and docs)."""
     return {cls.tag(): importlib.import_module(cls.__module__) for cls in catalog().values()}
 
@@ -107,11 +108,11 @@ def op_union(classes: tuple[type[Node], ...]) -> Any:
 
 
 @cache
-def _adapter(cls: type[Node]) -> TypeAdapter:
+def _adapter(cls: type[Node]) -> TypeAdapter[Node]:
     return TypeAdapter(op_union((cls,)))
 
 
-def op_adapter(tag: object) -> TypeAdapter:
+def op_adapter(tag: object) -> TypeAdapter[Node]:
     """Validates a mapping as the op it names (errors located ``(tag, attribute)``, as in the
     union of every op); imports only that op's module."""
     return _adapter(op_class(tag))

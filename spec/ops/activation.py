@@ -3,6 +3,7 @@ parameters of their own (``relu``, ``leaky_relu``, ``prelu``, ``elu``, ``softmax
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import Field, PositiveInt
@@ -82,7 +83,7 @@ class PReLU(_Elementwise):
                     f"got {d!r} in input shape {x}",
                     hint=f"add {axis} to shared_axes",
                 )
-        return tuple(shape)
+        return tuple(d for d in shape if isinstance(d, int))  # all are, checked above
 
     def infer(self, x: TensorType) -> TensorType:
         self._alpha_shape(x)
@@ -114,7 +115,7 @@ class Softmax(Node):
 OPS = (Activation, ReLU, LeakyReLU, PReLU, ELU, Softmax)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("activation_relu", dict(op="activation", activation="relu"), inputs=[(2, 6)])
     yield Sample("activation_gelu", dict(op="activation", activation="gelu"), inputs=[(2, 3, 4)])
     yield Sample(
@@ -173,7 +174,7 @@ def samples():
     yield Sample("softmax_image_axis2", dict(op="softmax", axis=2), inputs=[(2, 3, 4, 5)])
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(op="prelu", shared_axes=[3]), inputs=[(2, 5, 4)], match="shared_axes")
     yield ErrorSample(dict(op="softmax", axis=2), inputs=[(2, 5)], match="out of range")
     yield ErrorSample(dict(op="prelu"), inputs=[(2, None, 4)], match="shared_axes")

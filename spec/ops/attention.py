@@ -8,6 +8,7 @@ values uniformly. Dropout rates are kept for training; at inference they are ide
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, PositiveInt
@@ -62,7 +63,9 @@ class MultiHeadAttention(Node):
     attention_mask: bool = Field(False, description="The last input is a boolean (N, Tq, Tk) mask.")
     dropout: Rate = 0.0
 
-    def _split(self, xs):
+    def _split(
+        self, xs: Sequence[TensorType]
+    ) -> tuple[TensorType, TensorType, TensorType, TensorType | None]:
         n = len(xs) - (1 if self.attention_mask else 0)
         if n not in (2, 3):
             mask = ", then the attention mask" if self.attention_mask else ""
@@ -155,7 +158,7 @@ class AdditiveAttention(_PairAttention):
 OPS = (MultiHeadAttention, Attention, AdditiveAttention)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample(
         "mha_self",
         dict(op="multi_head_attention", num_heads=2, key_dim=3),
@@ -197,7 +200,7 @@ def samples():
     )
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(op="attention"), inputs=[(2, 4, 3), (2, 5, 2)], match="features")
     yield ErrorSample(
         dict(op="multi_head_attention", num_heads=2, key_dim=2),

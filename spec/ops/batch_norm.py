@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import Field
@@ -65,7 +66,7 @@ class BatchNorm(Node):
 OPS = (BatchNorm,)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("conv_features", dict(), inputs=[(2, 5, 5, 4)])
     yield Sample("dense_features", dict(epsilon=1e-5), inputs=[(2, 6)])
     yield Sample("no_center_no_scale", dict(center=False, scale=False), inputs=[(2, 4, 4, 3)])
@@ -79,7 +80,7 @@ def samples():
     yield Sample("rank6_no_center", dict(center=False), inputs=[(2, 2, 3, 2, 2, 3)])
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(axis=3), inputs=[(2, 5, 4)], match="out of range")
     yield ErrorSample(dict(axis=0), inputs=[(2, 5, 4)], match="batch axis")
     yield ErrorSample(dict(), inputs=[(2, 5, None)], match="fixed size")

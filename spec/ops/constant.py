@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -66,7 +67,7 @@ class FullLike(_Like):
 OPS = (Constant, ZerosLike, OnesLike, FullLike)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("constant_broadcast", dict(op="constant", shape=[1, 3, 4]), inputs=[(2, 3, 4)])
     yield Sample("constant_vector", dict(op="constant", shape=[5]), inputs=[(2, 5)])
     yield Sample("zeros_like", dict(op="zeros_like"), inputs=[(2, 3, 4)])
@@ -74,5 +75,5 @@ def samples():
     yield Sample("full_like", dict(op="full_like", value=-2.5), inputs=[(2, 4, 3)])
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(op="constant", shape=[0, 3]), inputs=[], match="sizes")

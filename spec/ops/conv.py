@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field, PositiveInt
 
@@ -18,6 +19,10 @@ class _Conv(Node):
     rank: ClassVar[int]
     fuses_activation = True
     folds_batch_norm = True
+    if TYPE_CHECKING:  # each rank's subclass declares these, with its own tuple length
+        kernel_size: tuple[int, ...]
+        strides: tuple[int, ...]
+        dilation_rate: tuple[int, ...]
 
     filters: PositiveInt = Field(description="Number of output channels.")
     padding: Literal["valid", "same"] = Field(
@@ -81,7 +86,8 @@ class Conv1D(_Conv):
     kernel_size: Int1
     strides: Int1 = (1,)
     dilation_rate: Int1 = (1,)
-    padding: Literal["valid", "same", "causal"] = "valid"
+    # Only conv1d also pads causally; the other ranks keep the base's two choices.
+    padding: Literal["valid", "same", "causal"] = "valid"  # type: ignore[assignment]
 
 
 class Conv2D(_Conv):
@@ -107,7 +113,7 @@ class Conv3D(_Conv):
 OPS = (Conv1D, Conv2D, Conv3D)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("conv2d_basic", dict(op="conv2d", filters=4, kernel_size=3), inputs=[(2, 8, 8, 3)])
     yield Sample(
         "conv2d_same_stride2_even",

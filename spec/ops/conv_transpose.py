@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field, PositiveInt
 
@@ -14,9 +15,10 @@ from ..node import (
     Int1,
     Int2,
     Node,
+    NonNegInt1,
+    NonNegInt2,
     Sample,
     Weight,
-    ntuple,
     require_rank,
     static_dim,
 )
@@ -60,6 +62,11 @@ class _ConvTranspose(Node):
 
     rank: ClassVar[int]
     fuses_activation = True
+    if TYPE_CHECKING:  # each rank's subclass declares these, with its own tuple length
+        kernel_size: tuple[int, ...]
+        strides: tuple[int, ...]
+        dilation_rate: tuple[int, ...]
+        output_padding: tuple[int, ...] | None
 
     filters: PositiveInt = Field(description="Number of output channels.")
     padding: Literal["valid", "same"] = "valid"
@@ -84,9 +91,9 @@ class _ConvTranspose(Node):
                 f"strides {self.strides} and dilation_rate {self.dilation_rate} cannot both "
                 "be above 1 (Keras refuses it)",
             )
-        ops = self.output_padding or (None,) * self.rank
-        for k, r, op in zip(self.kernel_size, self.dilation_rate, ops):
-            if self.padding == "same" and op == 0 and ((k - 1) * r + 1) % 2 == 0:
+        pads: tuple[int | None, ...] = self.output_padding or (None,) * self.rank
+        for k, r, pad in zip(self.kernel_size, self.dilation_rate, pads):
+            if self.padding == "same" and pad == 0 and ((k - 1) * r + 1) % 2 == 0:
                 raise AttrError(
                     "output_padding",
                     f"with padding 'same', an output_padding of 0 and an even kernel "
@@ -97,7 +104,7 @@ class _ConvTranspose(Node):
         spatial = [
             deconv_length(d, k, s, self.padding, op, r)
             for d, k, s, r, op in zip(
-                x.shape[1:-1], self.kernel_size, self.strides, self.dilation_rate, ops
+                x.shape[1:-1], self.kernel_size, self.strides, self.dilation_rate, pads
             )
         ]
         return x.with_shape((x.shape[0], *spatial, self.filters))
@@ -122,7 +129,7 @@ class Conv1DTranspose(_ConvTranspose):
     op: Literal["conv1d_transpose"] = "conv1d_transpose"
     kernel_size: Int1
     strides: Int1 = (1,)
-    output_padding: ntuple(1, positive=False) | None = Field(None, description=_OUTPUT_PADDING)
+    output_padding: NonNegInt1 | None = Field(None, description=_OUTPUT_PADDING)
     dilation_rate: Int1 = (1,)
 
 
@@ -133,14 +140,14 @@ class Conv2DTranspose(_ConvTranspose):
     op: Literal["conv2d_transpose"] = "conv2d_transpose"
     kernel_size: Int2
     strides: Int2 = (1, 1)
-    output_padding: ntuple(2, positive=False) | None = Field(None, description=_OUTPUT_PADDING)
+    output_padding: NonNegInt2 | None = Field(None, description=_OUTPUT_PADDING)
     dilation_rate: Int2 = (1, 1)
 
 
 OPS = (Conv1DTranspose, Conv2DTranspose)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample(
         "conv2d_transpose_basic",
         dict(op="conv2d_transpose", filters=3, kernel_size=3),
@@ -215,7 +222,7 @@ def samples():
     )
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(
         dict(op="conv2d_transpose", filters=2, kernel_size=3, strides=2, output_padding=2),
         inputs=[(2, 4, 4, 3)],

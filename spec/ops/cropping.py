@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
 from ..errors import AttrError
-from ..node import ErrorSample, Node, Sample, npairs, require_rank
+from ..node import ErrorSample, Node, Pairs1, Pairs2, Pairs3, Sample, require_rank
 from ..types import TensorType
 
 _DOC = (
@@ -20,6 +21,8 @@ class _Cropping(Node):
     """Shared rule: each spatial axis loses before + after cells and must keep at least one."""
 
     rank: ClassVar[int]
+    if TYPE_CHECKING:  # each rank's subclass declares these, with its own tuple length
+        cropping: tuple[tuple[int, int], ...]
 
     def infer(self, x: TensorType) -> TensorType:
         require_rank(x, self.rank + 2)
@@ -42,7 +45,7 @@ class Cropping1D(_Cropping):
 
     rank: ClassVar[int] = 1
     op: Literal["cropping1d"] = "cropping1d"
-    cropping: npairs(1) = Field(((1, 1),), description=_DOC)
+    cropping: Pairs1 = Field(((1, 1),), description=_DOC)
 
 
 class Cropping2D(_Cropping):
@@ -50,7 +53,7 @@ class Cropping2D(_Cropping):
 
     rank: ClassVar[int] = 2
     op: Literal["cropping2d"] = "cropping2d"
-    cropping: npairs(2) = Field(((0, 0), (0, 0)), description=_DOC)
+    cropping: Pairs2 = Field(((0, 0), (0, 0)), description=_DOC)
 
 
 class Cropping3D(_Cropping):
@@ -58,13 +61,13 @@ class Cropping3D(_Cropping):
 
     rank: ClassVar[int] = 3
     op: Literal["cropping3d"] = "cropping3d"
-    cropping: npairs(3) = Field(((1, 1), (1, 1), (1, 1)), description=_DOC)
+    cropping: Pairs3 = Field(((1, 1), (1, 1), (1, 1)), description=_DOC)
 
 
 OPS = (Cropping1D, Cropping2D, Cropping3D)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("cropping1d", dict(op="cropping1d", cropping=(1, 2)), inputs=[(2, 8, 3)])
     yield Sample("cropping1d_int", dict(op="cropping1d", cropping=2), inputs=[(2, 8, 3)])
     yield Sample(
@@ -78,6 +81,6 @@ def samples():
     )
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(op="cropping1d", cropping=(2, 2)), inputs=[(2, 4, 3)], match="cropping")
     yield ErrorSample(dict(op="cropping2d", cropping=3), inputs=[(2, 8, 6, 3)], match="axis 2")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import Field, PositiveInt
@@ -44,7 +45,7 @@ class Dense(Node):
 OPS = (Dense,)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("basic", dict(units=5), inputs=[(3, 7)])
     yield Sample("relu_nobias", dict(units=4, activation="relu", use_bias=False), inputs=[(2, 6)])
     yield Sample("rank3", dict(units=3, activation="tanh"), inputs=[(2, 5, 4)])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field, PositiveInt
 
@@ -38,6 +39,10 @@ class _DepthwiseConv(Node):
 
     rank: ClassVar[int]
     fuses_activation = True
+    if TYPE_CHECKING:  # each rank's subclass declares these, with its own tuple length
+        kernel_size: tuple[int, ...]
+        strides: tuple[int, ...]
+        dilation_rate: tuple[int, ...]
 
     padding: Literal["valid", "same"] = Field(
         "valid", description="'same' pads as TensorFlow does: the odd extra cell goes after."
@@ -91,7 +96,7 @@ class DepthwiseConv2D(_DepthwiseConv):
 OPS = (DepthwiseConv1D, DepthwiseConv2D)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample(
         "depthwise_conv2d_basic", dict(op="depthwise_conv2d", kernel_size=3), inputs=[(2, 6, 6, 3)]
     )
@@ -131,7 +136,7 @@ def samples():
     )
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(
         dict(op="depthwise_conv2d", kernel_size=5), inputs=[(2, 4, 4, 3)], match="kernel_size"
     )

@@ -7,6 +7,7 @@ The identity-removal pass drops them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Annotated, Literal
 
 from pydantic import Field, PositiveInt
@@ -27,7 +28,7 @@ class _Identity(Node):
         return x
 
 
-def _check_noise_shape(noise_shape, x: TensorType) -> None:
+def _check_noise_shape(noise_shape: Sequence[int | None] | None, x: TensorType) -> None:
     if noise_shape is None:
         return
     if len(noise_shape) != x.rank:
@@ -129,7 +130,7 @@ OPS = (
 )
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("identity", dict(op="identity"), inputs=[(2, 5, 3)])
     yield Sample("dropout", dict(op="dropout", rate=0.5), inputs=[(2, 6)])
     yield Sample(
@@ -152,7 +153,7 @@ def samples():
     )
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(
         dict(op="dropout", rate=0.5, noise_shape=[None, 1]), inputs=[(2, 5, 4)], match="noise_shape"
     )

@@ -8,7 +8,8 @@ comparisons and logical ops give ``bool``.
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
@@ -76,6 +77,10 @@ UNARY_DOCS = {
 }
 UNARY = tuple(_unary(tag, doc, f) for tag, (doc, f) in UNARY_DOCS.items())
 globals().update({cls.__name__: cls for cls in UNARY})
+
+if TYPE_CHECKING:  # the classes made above (Abs, LogSigmoid...), as a type checker sees them
+
+    def __getattr__(name: str) -> type[_Unary]: ...
 
 
 class Clip(_Unary):
@@ -222,7 +227,7 @@ class Where(TensorOp):
 OPS = (*UNARY, Clip, Softplus, Shrink, LogicalNot, Cast, *BINARY, Where)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     positive = (0.1, 3.0)
     for cls in UNARY:
         tag = cls.tag()
@@ -244,9 +249,9 @@ def samples():
         input_dtype="int32",
     )
     yield Sample("logical_not", dict(op="logical_not"), inputs=[(2, 3, 4)], input_dtype="bool")
-    for cls in BINARY:
-        tag = cls.tag()
-        dtype = "bool" if cls.kind == "logical" else "float32"
+    for binary in BINARY:
+        tag = binary.tag()
+        dtype = "bool" if binary.kind == "logical" else "float32"
         rng = (0.5, 2.0) if tag in ("power", "divide", "floor_divide", "mod") else None
         yield Sample(
             f"{tag}_broadcast",
@@ -255,7 +260,7 @@ def samples():
             input_dtype=dtype,
             input_range=rng,
         )
-        if cls.kind != "logical":
+        if binary.kind != "logical":
             yield Sample(
                 f"{tag}_scalar", dict(op=tag, scalar=1.5), inputs=[(2, 3, 4)], input_range=rng
             )
@@ -281,7 +286,7 @@ def samples():
     )
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(op="divide"), inputs=[(2, 3, 4), (2, 5, 4)], match="broadcast")
     yield ErrorSample(dict(op="divide"), inputs=[(2, 3)], match="scalar")
     yield ErrorSample(dict(op="clip"), inputs=[(2, 3)], match="min")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import Field, PositiveInt
@@ -50,7 +51,7 @@ class Embedding(Node):
 OPS = (Embedding,)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample(
         "sequence",
         dict(input_dim=20, output_dim=4),
@@ -74,5 +75,5 @@ def samples():
     )
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(input_dim=5, output_dim=2), inputs=[()], match="rank >= 1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from ..errors import ShapeError
@@ -30,12 +31,12 @@ class Flatten(Node):
 OPS = (Flatten,)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("image", dict(), inputs=[(2, 4, 5, 3)])
     yield Sample("sequence", dict(), inputs=[(2, 6, 4)])
     yield Sample("already_flat", dict(), inputs=[(2, 7)])
     yield Sample("volume", dict(), inputs=[(2, 2, 3, 4, 2)])
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(), inputs=[()], match="rank >= 1")

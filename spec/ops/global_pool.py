@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -82,7 +83,7 @@ OPS = (
 )
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     for tag, shape in (
         ("global_max_pool1d", (2, 7, 3)),
         ("global_avg_pool1d", (2, 7, 3)),
@@ -104,5 +105,5 @@ def samples():
     )
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(op="global_avg_pool2d"), inputs=[(2, 7, 3)], match="rank 4")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import Field, PositiveInt
@@ -71,7 +72,7 @@ class GroupNorm(Node):
 OPS = (GroupNorm,)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("image", dict(groups=2), inputs=[(2, 4, 5, 6)])
     yield Sample("sequence", dict(groups=4, epsilon=1e-5), inputs=[(2, 7, 8)])
     yield Sample(
@@ -85,7 +86,7 @@ def samples():
     yield Sample("features", dict(groups=3), inputs=[(2, 6)])
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(groups=4), inputs=[(2, 5, 5, 6)], match="groups")
     yield ErrorSample(dict(groups=32), inputs=[(2, 5, 5, 8)], match="groups")
     yield ErrorSample(dict(groups=2, axis=0), inputs=[(2, 5, 4)], match="batch axis")

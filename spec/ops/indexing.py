@@ -3,6 +3,7 @@ axis) and ``take_along_axis`` (a tensor of indices, as numpy's and PyTorch's ``g
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar, Literal
 
 from pydantic import Field, PositiveInt
@@ -94,7 +95,7 @@ class TakeAlongAxis(TensorOp):
 OPS = (Slice, Take, TakeAlongAxis)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample(
         "slice_one_axis", dict(op="slice", axes=[1], starts=[1], stops=[3]), inputs=[(2, 5, 3)]
     )
@@ -124,7 +125,7 @@ def samples():
     )
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(
         dict(op="slice", axes=[0], starts=[0], stops=[1]), inputs=[(2, 3)], match="batch"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import Field
@@ -64,7 +65,7 @@ class LayerNorm(Node):
 OPS = (LayerNorm,)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("last_axis", dict(), inputs=[(2, 5, 8)])
     yield Sample("features", dict(epsilon=1e-6), inputs=[(2, 6)])
     yield Sample("no_center_no_scale", dict(center=False, scale=False), inputs=[(2, 4, 6)])
@@ -77,7 +78,7 @@ def samples():
     yield Sample("axes_1_3_no_scale", dict(axis=[1, 3], scale=False), inputs=[(2, 3, 4, 5)])
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(axis=3), inputs=[(2, 5, 4)], match="out of range")
     yield ErrorSample(dict(axis=[0, 1]), inputs=[(2, 5, 4)], match="batch axis")
     yield ErrorSample(dict(axis=[1, -2]), inputs=[(2, 5, 4)], match="twice")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from ..errors import ShapeError
@@ -33,11 +34,11 @@ class LayerScale(Node):
 OPS = (LayerScale,)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("image", dict(), inputs=[(2, 4, 4, 6)])
     yield Sample("sequence", dict(), inputs=[(2, 5, 3)])
     yield Sample("features", dict(), inputs=[(3, 7)])
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(), inputs=[(4,)], match="rank")

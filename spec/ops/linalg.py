@@ -4,6 +4,7 @@ dot-product attention. (PyTorch's ``F.linear`` with a weight becomes ``dense``.)
 from __future__ import annotations
 
 import string
+from collections.abc import Iterable
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -124,7 +125,7 @@ class ScaledDotProductAttention(TensorOp):
 OPS = (Matmul, Einsum, ScaledDotProductAttention)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("matmul_batched", dict(op="matmul"), inputs=[(2, 3, 4, 5), (2, 3, 5, 6)])
     yield Sample("matmul_broadcast", dict(op="matmul"), inputs=[(2, 3, 4, 5), (2, 1, 5, 6)])
     yield Sample("matmul_matrix", dict(op="matmul"), inputs=[(2, 4, 5), (5, 3)])
@@ -160,7 +161,7 @@ def samples():
     )
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(op="matmul"), inputs=[(2, 3, 4), (2, 5, 6)], match="differ")
     yield ErrorSample(dict(op="einsum", equation="ij,jk"), inputs=[(2, 3), (3, 4)], match="->")
     yield ErrorSample(dict(op="einsum", equation="bij->bi"), inputs=[(2, 3)], match="rank")

@@ -19,6 +19,7 @@ A ``masking`` node itself only zeroes the masked steps, as the Keras layer's out
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import Field
@@ -69,10 +70,10 @@ class Masking(Node):
 OPS = (Masking,)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("zero", dict(mask_value=0.0), inputs=[(2, 5, 3)])
     yield Sample("value", dict(mask_value=0.5), inputs=[(2, 4, 2)])
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(mask_value=0.0), inputs=[(2, 5)], match="rank 3")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -162,7 +163,7 @@ class Dot(Node):
 OPS = (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     for tag in ("add", "multiply", "average", "maximum", "minimum"):
         yield Sample(f"{tag}_two", dict(op=tag), inputs=[(2, 4, 3), (2, 4, 3)])
         yield Sample(f"{tag}_three", dict(op=tag), inputs=[(2, 5), (2, 5), (2, 5)])
@@ -199,7 +200,7 @@ def samples():
     yield Sample("dot_rank3_rank2", dict(op="dot", axes=(2, 1)), inputs=[(2, 4, 3), (2, 3)])
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(op="add"), inputs=[(2, 4, 3), (2, 4, 5)], match="axis 2")
     yield ErrorSample(dict(op="add"), inputs=[(2, 4, 3), (2, 12)], match="one rank")
     yield ErrorSample(dict(op="concatenate"), inputs=[(2, 4, 3), (2, 5, 3)], match="axis 1")

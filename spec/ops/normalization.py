@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import Field
@@ -54,7 +55,7 @@ class Normalization(Node):
 OPS = (Normalization,)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("features", dict(), inputs=[(2, 5)])
     yield Sample("channels", dict(), inputs=[(2, 4, 4, 3)])
     yield Sample("invert", dict(invert=True), inputs=[(2, 6)])
@@ -64,6 +65,6 @@ def samples():
     yield Sample("int_input", dict(), inputs=[(2, 3)], input_dtype="int32", input_range=(0, 9))
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(axis=0), inputs=[(2, 5)], match="batch axis")
     yield ErrorSample(dict(), inputs=[(2, 5, None)], match="fixed size")

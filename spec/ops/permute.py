@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import Field, PositiveInt
@@ -39,13 +40,13 @@ class Permute(Node):
 OPS = (Permute,)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("swap", dict(dims=[2, 1]), inputs=[(2, 5, 3)])
     yield Sample("channels_first", dict(dims=[3, 1, 2]), inputs=[(2, 4, 5, 3)])
     yield Sample("identity", dict(dims=[1, 2]), inputs=[(2, 4, 3)])
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(dims=[1, 3]), inputs=[(2, 4, 3)], match="permutation")
     yield ErrorSample(dict(dims=[1, 1]), inputs=[(2, 4, 3)], match="permutation")
     yield ErrorSample(dict(dims=[2, 1]), inputs=[(2, 4, 3, 2)], match="besides the batch")

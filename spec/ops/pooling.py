@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
@@ -14,6 +15,9 @@ class _Pool(Node):
     """Shared rule for the pooling ops: a window of ``pool_size`` moved by ``strides``."""
 
     rank: ClassVar[int]
+    if TYPE_CHECKING:  # each rank's subclass declares these, with its own tuple length
+        pool_size: tuple[int, ...]
+        strides: tuple[int, ...] | None
 
     padding: Literal["valid", "same"] = Field(
         "valid", description="'same' pads as TensorFlow does: the odd extra cell goes after."
@@ -97,7 +101,7 @@ class AvgPool3D(_Pool):
 OPS = (MaxPool1D, MaxPool2D, MaxPool3D, AvgPool1D, AvgPool2D, AvgPool3D)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("max_pool2d_basic", dict(op="max_pool2d", pool_size=2), inputs=[(2, 8, 8, 3)])
     yield Sample(
         "max_pool2d_same_odd",
@@ -142,7 +146,7 @@ def samples():
     )
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(op="max_pool2d", pool_size=5), inputs=[(2, 4, 4, 3)], match="pool_size")
     yield ErrorSample(
         dict(op="avg_pool1d", pool_size=(3,), strides=2), inputs=[(2, 2, 3)], match="pool_size"

@@ -34,6 +34,7 @@ are identities.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, PositiveInt
@@ -89,7 +90,7 @@ class _Recurrent(Node):
         """How many initial-state inputs a node with initial states takes."""
         return self.states * len(self.directions)
 
-    def infer(self, x: TensorType, *rest: TensorType):
+    def infer(self, x: TensorType, *rest: TensorType) -> TensorType | tuple[TensorType, ...]:
         require_rank(x, 3, what="sequence input (batch, time, features)")
         if self.bidirectional and self.go_backwards:
             raise AttrError(
@@ -203,7 +204,7 @@ class SimpleRNN(_Recurrent):
 OPS = (LSTM, GRU, SimpleRNN)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("lstm_last", dict(op="lstm", units=4), inputs=[(2, 5, 3)])
     yield Sample("lstm_seq", dict(op="lstm", units=3, return_sequences=True), inputs=[(2, 6, 4)])
     yield Sample(
@@ -271,7 +272,7 @@ def samples():
     )
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(op="lstm", units=3), inputs=[(2, 5)], match="rank 3")
     yield ErrorSample(dict(op="gru", units=3), inputs=[(2, 5, 3), (2, 3)], match="initial states")
     yield ErrorSample(

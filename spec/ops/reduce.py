@@ -3,6 +3,7 @@ along one axis; ``sort`` and ``top_k`` (values and indices) along one axis."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar, Literal
 
 from pydantic import Field, PositiveInt
@@ -77,7 +78,7 @@ class Var(_Reduce):
 class Std(Var):
     """Standard deviation: the square root of ``var`` with the same ``correction``."""
 
-    op: Literal["std"] = "std"
+    op: Literal["std"] = "std"  # type: ignore[assignment]  # var's rules, its own tag
 
 
 class Logsumexp(_Reduce):
@@ -208,7 +209,7 @@ OPS = (
 )
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     for tag in ("sum", "mean", "max", "min", "prod", "logsumexp"):
         yield Sample(f"{tag}_axis", dict(op=tag, axis=1), inputs=[(2, 3, 4)])
         yield Sample(
@@ -241,7 +242,7 @@ def samples():
     )
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(op="sum", axis=0), inputs=[(2, 3)], match="batch")
     yield ErrorSample(dict(op="mean", axis=3), inputs=[(2, 3)], match="out of range")
     yield ErrorSample(dict(op="any", axis=1), inputs=[(2, 3)], match="bool")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import Field, PositiveInt
@@ -24,9 +25,9 @@ class RepeatVector(Node):
 OPS = (RepeatVector,)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("basic", dict(n=3), inputs=[(2, 5)])
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(n=3), inputs=[(2, 5, 4)], match="rank 2")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import Field
@@ -39,7 +40,7 @@ class Rescaling(Node):
 OPS = (Rescaling,)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("unit_range", dict(scale=1 / 255), inputs=[(2, 4, 4, 3)])
     yield Sample("symmetric", dict(scale=1 / 127.5, offset=-1.0), inputs=[(2, 4, 4, 3)])
     yield Sample(
@@ -51,5 +52,5 @@ def samples():
     yield Sample("per_channel_offset", dict(scale=2.0, offset=[0.5, -0.5]), inputs=[(2, 3, 2)])
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(scale=[1.0, 2.0]), inputs=[(2, 4, 4, 3)], match="channels")

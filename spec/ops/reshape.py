@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import Field
@@ -34,8 +35,8 @@ class Reshape(Node):
             raise AttrError("target_shape", f"at most one size may be -1, got {tuple(target)}")
         if x.rank < 1:
             raise ShapeError(f"input must have rank >= 1 (batch, ...), got shape {x}")
-        dims = x.shape[1:]
-        if not all(isinstance(d, int) for d in dims):
+        dims = [d for d in x.shape[1:] if isinstance(d, int)]
+        if len(dims) < x.rank - 1:  # some input size is unknown
             return x.with_shape((x.shape[0], *(None if d == -1 else d for d in target)))
         size = math.prod(dims)
         known = math.prod(d for d in target if d != -1)
@@ -59,14 +60,14 @@ class Reshape(Node):
 OPS = (Reshape,)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("flat_to_image", dict(target_shape=[4, 3, 2]), inputs=[(2, 24)])
     yield Sample("infer_one", dict(target_shape=[-1, 4]), inputs=[(2, 3, 8)])
     yield Sample("image_to_sequence", dict(target_shape=[12, 3]), inputs=[(2, 3, 4, 3)])
     yield Sample("add_axis", dict(target_shape=[5, 1]), inputs=[(2, 5)])
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(target_shape=[5, 5]), inputs=[(2, 24)], match="target_shape")
     yield ErrorSample(dict(target_shape=[-1, 5]), inputs=[(2, 24)], match="multiple")
     yield ErrorSample(dict(target_shape=[-1, -1]), inputs=[(2, 24)], match="at most one")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import Field, PositiveInt
@@ -66,7 +67,7 @@ class CenterCrop(Node):
 OPS = (Resizing, CenterCrop)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample(
         "resizing_bilinear_up", dict(op="resizing", height=8, width=10), inputs=[(2, 4, 5, 3)]
     )
@@ -96,7 +97,7 @@ def samples():
     )
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(
         dict(op="center_crop", height=8, width=3), inputs=[(2, 6, 6, 3)], match="height"
     )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field, PositiveInt
 
@@ -39,6 +40,10 @@ class _SeparableConv(Node):
 
     rank: ClassVar[int]
     fuses_activation = True
+    if TYPE_CHECKING:  # each rank's subclass declares these, with its own tuple length
+        kernel_size: tuple[int, ...]
+        strides: tuple[int, ...]
+        dilation_rate: tuple[int, ...]
 
     filters: PositiveInt = Field(description="Number of output channels.")
     padding: Literal["valid", "same"] = Field(
@@ -100,7 +105,7 @@ class SeparableConv2D(_SeparableConv):
 OPS = (SeparableConv1D, SeparableConv2D)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample(
         "separable_conv2d_basic",
         dict(op="separable_conv2d", filters=4, kernel_size=3),
@@ -149,7 +154,7 @@ def samples():
     )
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(
         dict(op="separable_conv2d", filters=2, kernel_size=5),
         inputs=[(2, 4, 4, 3)],

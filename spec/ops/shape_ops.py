@@ -5,6 +5,7 @@ circular), depth_to_space / space_to_depth. Axes are the spec's; the batch (axis
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar, Literal
 
 from pydantic import Field, PositiveInt
@@ -233,7 +234,7 @@ class SpaceToDepth(TensorOp):
             raise ShapeError(f"input must be (N, H, W, C), got {x}")
         b = self.block_size
         for i in (1, 2):
-            if isinstance(x.shape[i], int) and x.shape[i] % b:
+            if isinstance(d := x.shape[i], int) and d % b:
                 raise AttrError("block_size", f"axis {i} of {x} is not a multiple of {b}")
         h, w, c = x.shape[1:]
         div = [d // b if isinstance(d, int) else None for d in (h, w)]
@@ -256,7 +257,7 @@ OPS = (
 )
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("squeeze_axis", dict(op="squeeze", axis=-2), inputs=[(2, 3, 1, 4)])
     yield Sample("squeeze_all", dict(op="squeeze"), inputs=[(2, 1, 3, 1)])
     yield Sample("expand_dims_1", dict(op="expand_dims", axis=1), inputs=[(2, 3, 4)])
@@ -300,7 +301,7 @@ def samples():
         )
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(op="squeeze", axis=1), inputs=[(2, 3)], match="not 1")
     yield ErrorSample(dict(op="split", sizes=[2, 2]), inputs=[(2, 5)], match="sum")
     yield ErrorSample(

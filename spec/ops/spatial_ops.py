@@ -4,6 +4,7 @@ channels-last (N, H, W, C)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import Field, PositiveFloat, PositiveInt
@@ -95,7 +96,7 @@ class Interpolate(TensorOp):
 OPS = (InstanceNorm, AdaptiveAvgPool2D, AdaptiveMaxPool2D, Interpolate)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("instance_norm", dict(op="instance_norm"), inputs=[(2, 5, 4, 3)])
     yield Sample(
         "instance_norm_affine",
@@ -133,7 +134,7 @@ def samples():
     )
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(
         dict(op="adaptive_avg_pool2d", output_size=(2, 2)), inputs=[(2, 4, 3)], match="N, H, W, C"
     )

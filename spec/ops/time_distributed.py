@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
@@ -14,7 +15,7 @@ _NOT_IN_LAYER = ("name", "inputs", "shares")
 MAX_NESTING = 8
 
 
-def _plain(v):
+def _plain(v: Any) -> Any:
     return [_plain(x) for x in v] if isinstance(v, tuple | list) else v
 
 
@@ -109,7 +110,7 @@ class TimeDistributed(Node):
 OPS = (TimeDistributed,)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample(
         "conv2d",
         dict(layer={"op": "conv2d", "filters": 3, "kernel_size": [3, 3], "activation": "relu"}),
@@ -128,6 +129,6 @@ def samples():
     )
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(layer={"op": "flatten"}), inputs=[(2, 5)], match="rank >= 3")
     yield ErrorSample(dict(layer={"op": "add"}), inputs=[(2, 5, 3)], match="more than one")

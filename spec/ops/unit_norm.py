@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import Field
@@ -25,13 +26,13 @@ class UnitNorm(Node):
 OPS = (UnitNorm,)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("last_axis", dict(), inputs=[(2, 6)])
     yield Sample("sequence_features", dict(), inputs=[(2, 4, 5)])
     yield Sample("two_axes", dict(axis=[1, 2]), inputs=[(2, 3, 4, 5)])
     yield Sample("middle_axis", dict(axis=1), inputs=[(2, 4, 5)])
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(axis=2), inputs=[(2, 6)], match="out of range")
     yield ErrorSample(dict(axis=[1, 1]), inputs=[(2, 3, 4)], match="twice")

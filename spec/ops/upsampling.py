@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field, PositiveInt
 
@@ -14,6 +15,8 @@ class _UpSampling(Node):
     """Shared rule: each spatial axis is multiplied by its factor."""
 
     rank: ClassVar[int]
+    if TYPE_CHECKING:  # each rank's subclass declares these, with its own tuple length
+        size: int | tuple[int, ...]
 
     def _factors(self) -> tuple[int, ...]:
         return self.size if isinstance(self.size, tuple) else (self.size,)
@@ -59,7 +62,7 @@ class UpSampling3D(_UpSampling):
 OPS = (UpSampling1D, UpSampling2D, UpSampling3D)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("upsampling1d", dict(op="upsampling1d", size=3), inputs=[(2, 4, 3)])
     yield Sample("upsampling2d_nearest", dict(op="upsampling2d"), inputs=[(2, 3, 4, 2)])
     yield Sample(
@@ -78,5 +81,5 @@ def samples():
     yield Sample("upsampling3d", dict(op="upsampling3d", size=(1, 2, 2)), inputs=[(2, 2, 3, 3, 2)])
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(op="upsampling1d"), inputs=[(2, 4, 4, 3)], match="rank 3")

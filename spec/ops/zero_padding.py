@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
-from ..node import ErrorSample, Node, Sample, npairs, require_rank
+from ..node import ErrorSample, Node, Pairs1, Pairs2, Pairs3, Sample, require_rank
 from ..types import TensorType
 
 _DOC = (
@@ -19,6 +20,8 @@ class _ZeroPadding(Node):
     """Shared rule: each spatial axis gains before + after cells."""
 
     rank: ClassVar[int]
+    if TYPE_CHECKING:  # each rank's subclass declares these, with its own tuple length
+        padding: tuple[tuple[int, int], ...]
 
     def infer(self, x: TensorType) -> TensorType:
         require_rank(x, self.rank + 2)
@@ -34,7 +37,7 @@ class ZeroPadding1D(_ZeroPadding):
 
     rank: ClassVar[int] = 1
     op: Literal["zero_padding1d"] = "zero_padding1d"
-    padding: npairs(1) = Field(((1, 1),), description=_DOC)
+    padding: Pairs1 = Field(((1, 1),), description=_DOC)
 
 
 class ZeroPadding2D(_ZeroPadding):
@@ -42,7 +45,7 @@ class ZeroPadding2D(_ZeroPadding):
 
     rank: ClassVar[int] = 2
     op: Literal["zero_padding2d"] = "zero_padding2d"
-    padding: npairs(2) = Field(((1, 1), (1, 1)), description=_DOC)
+    padding: Pairs2 = Field(((1, 1), (1, 1)), description=_DOC)
 
 
 class ZeroPadding3D(_ZeroPadding):
@@ -50,13 +53,13 @@ class ZeroPadding3D(_ZeroPadding):
 
     rank: ClassVar[int] = 3
     op: Literal["zero_padding3d"] = "zero_padding3d"
-    padding: npairs(3) = Field(((1, 1), (1, 1), (1, 1)), description=_DOC)
+    padding: Pairs3 = Field(((1, 1), (1, 1), (1, 1)), description=_DOC)
 
 
 OPS = (ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 
 
-def samples():
+def samples() -> Iterable[Sample]:
     yield Sample("zero_padding1d", dict(op="zero_padding1d", padding=(1, 2)), inputs=[(2, 5, 3)])
     yield Sample("zero_padding1d_int", dict(op="zero_padding1d", padding=2), inputs=[(2, 5, 3)])
     yield Sample("zero_padding2d_default", dict(op="zero_padding2d"), inputs=[(2, 4, 5, 3)])
@@ -75,5 +78,5 @@ def samples():
     )
 
 
-def error_samples():
+def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(op="zero_padding2d"), inputs=[(2, 5, 3)], match="rank 4")

@@ -8,6 +8,7 @@ sweep over the nodes, so a pass stays linear in the node count and never mutates
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -29,13 +30,13 @@ class Uses:
     """
 
     def __init__(self, model: Model):
-        self.graph: nx.DiGraph = to_networkx(model)
+        self.graph: nx.DiGraph[str] = to_networkx(model)
         names = self.graph.nodes
         # Names of the nodes and inputs the model returns (``lstm:1`` counts as ``lstm``).
-        self.outputs = {parse_ref(o, names)[0] for o in model.outputs if parse_ref(o, names)}
+        self.outputs = {p[0] for o in model.outputs if (p := parse_ref(o, names)) is not None}
         # Nodes whose weights other nodes use (``shares``).
         self.shared = {n.shares for n in model.nodes if n.shares is not None}
-        self._reads: dict[str, Counter] = {}
+        self._reads: dict[str, Counter[str]] = {}
 
     def shares_weights(self, node: Node) -> bool:
         """Whether ``node`` uses another's weights or lends its own: rewriting it alone
@@ -45,7 +46,7 @@ class Uses:
     def consumers(self, name: str) -> list[Node]:
         return [self.graph.nodes[v]["node"] for v in self.graph.successors(name)]
 
-    def reads(self, name: str) -> Counter:
+    def reads(self, name: str) -> Counter[str]:
         """Reference (``x``, ``x:1``) -> how many node inputs read it."""
         if name not in self._reads:
             names = self.graph.nodes
@@ -119,28 +120,28 @@ class Rewrite:
 
     def apply(self) -> Model:
         model = self.model
-        names = {n.name for n in model.nodes} | set(model.inputs)
+        names = {n.id for n in model.nodes} | set(model.inputs)
         nodes = []
         for node in model.nodes:
-            if node.name in self.removed:
+            if node.id in self.removed:
                 continue
-            new = self.replaced.get(node.name, node).model_copy(deep=True)
+            new = self.replaced.get(node.id, node).model_copy(deep=True)
             new.inputs = [self._final(ref, names) for ref in node.inputs or ()]
-            new.name = self.renames.get(node.name, node.name)
+            new.name = self.renames.get(node.id, node.id)
             if node.shares is not None:
                 new.shares = self.renames.get(node.shares, node.shares)
             nodes.append(new)
         outputs = [self._output(ref, names) for ref in model.outputs]
         return rebuild(model, nodes, outputs, self._params())
 
-    def _final(self, ref: str, names) -> str:
+    def _final(self, ref: str, names: Container[str]) -> str:
         ref = self.resolve(ref)
         parsed = parse_ref(ref, names)
         if parsed is None or parsed[0] not in self.renames:
             return ref
         return format_ref(self.renames[parsed[0]], parsed[1])
 
-    def _output(self, ref: str, names) -> str:
+    def _output(self, ref: str, names: Container[str]) -> str:
         # A bypassed output lives on under its own name (see `bypass`).
         parsed = parse_ref(ref, names)
         return ref if parsed and parsed[0] in self.removed else self._final(ref, names)
@@ -158,7 +159,9 @@ class Rewrite:
         return params
 
 
-def rebuild(model: Model, nodes: list[Node], outputs: list[str], params: dict) -> Model:
+def rebuild(
+    model: Model, nodes: list[Node], outputs: list[str], params: dict[str, np.ndarray]
+) -> Model:
     """A new Model with the same header and inputs. YAML line marks are dropped: they
     describe the file the input came from, not the rewritten graph."""
     from ..model import Model

@@ -22,5 +22,5 @@ def dead_nodes(model: Model) -> Model:
     # A node whose weights a needed node uses (`shares`) stays, with what it reads.
     while lenders := {n.shares for n in model.nodes if n.name in needed and n.shares} - needed:
         needed |= ancestors_of(g, lenders)
-    rewrite = Rewrite(model, removed={n.name for n in model.nodes if n.name not in needed})
+    rewrite = Rewrite(model, removed={n.id for n in model.nodes if n.id not in needed})
     return rewrite.apply()

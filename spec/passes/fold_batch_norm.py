@@ -38,7 +38,7 @@ def fold_batch_norm(model: Model) -> Model:
     for bn in model.nodes:
         if bn.op != BATCH_NORM_OP or len(bn.inputs or ()) != 1:
             continue
-        (source,) = bn.inputs
+        (source,) = bn.inputs or []
         if not _over_last_axis(bn, types[source].rank) or not uses.is_node(source):
             continue
         producer = uses.graph.nodes[source]["node"]
@@ -46,8 +46,8 @@ def fold_batch_norm(model: Model) -> Model:
             continue
         if uses.shares_weights(producer) or uses.shares_weights(bn):
             continue  # the other users of those weights still need them unfolded
-        arrays = _folded(model.node_params(producer.name), model.node_params(bn.name), bn)
-        if arrays is None or not rewrite.bypass(bn.name, source, uses):
+        arrays = _folded(model.node_params(producer.id), model.node_params(bn.id), bn)
+        if arrays is None or not rewrite.bypass(bn.id, source, uses):
             continue
         folded = producer.model_copy(deep=True)
         folded.use_bias = True
@@ -65,7 +65,9 @@ def _folds_into(node: Node) -> bool:
     return type(node).folds_batch_norm and getattr(node, "activation", None) == "linear"
 
 
-def _folded(layer: dict, norm: dict, bn: Node) -> dict[str, np.ndarray] | None:
+def _folded(
+    layer: dict[str, np.ndarray], norm: dict[str, np.ndarray], bn: Node
+) -> dict[str, np.ndarray] | None:
     """New kernel and bias, or None when a weight is missing (validation reports that)."""
     import numpy as np  # here, so that `nnspec validate` never loads numpy
 

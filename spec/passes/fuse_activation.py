@@ -48,11 +48,21 @@ def _activation_name(node: Node) -> str | None:
     if len(node.inputs or ()) != 1:
         return None
     if node.op == ACTIVATION_OP:
-        return node.activation
+        return _activation(node)
     settings, name = _SAME_AS_NAMED.get(node.op, (None, None))
     if settings is not None and node.attrs() == settings:
         return name
     return None
+
+
+def _activation(node: Node) -> str:
+    """The ``activation`` of a node whose op has one (checked by the caller)."""
+    return str(getattr(node, "activation", "linear"))
+
+
+def _set_activation(node: Node, name: str) -> None:
+    # Only ops with an `activation` field get here; pydantic validates the assignment.
+    setattr(node, "activation", name)  # noqa: B010
 
 
 def fuse_activation(model: Model) -> Model:
@@ -62,23 +72,23 @@ def fuse_activation(model: Model) -> Model:
         name = _activation_name(node)
         if name is None:
             continue
-        (source,) = node.inputs
+        (source,) = node.inputs or []
         if not uses.is_node(source) or uses.only_reader(source) is not node:
             continue
         producer = uses.graph.nodes[source]["node"]
         if not _fusable(producer) or uses.shares_weights(producer) or node.name in uses.shared:
             continue
-        if not rewrite.bypass(node.name, source, uses):
+        if not rewrite.bypass(node.id, source, uses):
             continue
         fused = producer.model_copy(deep=True)
-        fused.activation = name
+        _set_activation(fused, name)
         rewrite.replaced[source] = fused
     return rewrite.apply()
 
 
 def split_activation(model: Model) -> Model:
     activation_cls = catalog()[ACTIVATION_OP]
-    names = Namespace([*(n.name for n in model.nodes), *model.inputs])
+    names = Namespace([*(n.id for n in model.nodes), *model.inputs])
     outputs = set(model.outputs)
     readers_move: dict[str, str] = {}  # split node -> its activation node (not an output)
     params_move: dict[str, str] = {}  # split output node -> new name of its linear part
@@ -89,14 +99,17 @@ def split_activation(model: Model) -> Model:
         nodes.append(linear)
         if not type(node).fuses_activation or getattr(node, "activation", "linear") == "linear":
             continue
-        linear.activation = "linear"
-        if node.name in outputs:
+        _set_activation(linear, "linear")
+        activation = _activation(node)
+        if node.id in outputs:
             # The activation keeps the output's name; the linear part moves aside.
-            linear.name = params_move[node.name] = names.name(f"{node.name}_linear")
-            act_name = node.name
+            linear.name = params_move[node.id] = names.name(f"{node.id}_linear")
+            act_name = node.id
         else:
-            act_name = readers_move[node.name] = names.name(f"{node.name}_{node.activation}")
-        act = activation_cls(name=act_name, inputs=[linear.name], activation=node.activation)
+            act_name = readers_move[node.id] = names.name(f"{node.id}_{activation}")
+        act = activation_cls.model_validate(
+            {"name": act_name, "inputs": [linear.id], "activation": activation}
+        )
         nodes.append(act)
         added.add(id(act))
     # Readers of a split node read its activation (a second sweep: spec order need not be
@@ -108,6 +121,6 @@ def split_activation(model: Model) -> Model:
             node.shares = params_move.get(node.shares, node.shares)
     params = {}
     for key, value in model.params.items():
-        node, param = key.split("/", 1)
-        params[f"{params_move.get(node, node)}/{param}"] = value
+        owner, param = key.split("/", 1)
+        params[f"{params_move.get(owner, owner)}/{param}"] = value
     return rebuild(model, nodes, list(model.outputs), params)

@@ -25,8 +25,9 @@ def identities(model: Model) -> Model:
     for node in topological_nodes(model):
         if (
             type(node).inference_identity
-            and len(node.inputs or ()) == 1
+            and node.inputs is not None
+            and len(node.inputs) == 1
             and node.name not in uses.shared
         ):
-            rewrite.bypass(node.name, node.inputs[0], uses)
+            rewrite.bypass(node.id, node.inputs[0], uses)
     return rewrite.apply()

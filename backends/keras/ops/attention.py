@@ -3,11 +3,12 @@ layers.Attention, layers.AdditiveAttention."""
 
 from nnspec.spec.ops.attention import AdditiveAttention, Attention, MultiHeadAttention
 
+from ...contexts import KerasContext
 from ..registry import converter
 
 
 @converter(MultiHeadAttention)
-def multi_head_attention(node: MultiHeadAttention, ctx) -> str:
+def multi_head_attention(node: MultiHeadAttention, ctx: KerasContext) -> str:
     kwargs = {
         k: getattr(node, k) for k in ("value_dim", "output_shape", "dropout") if getattr(node, k)
     }
@@ -33,7 +34,7 @@ def multi_head_attention(node: MultiHeadAttention, ctx) -> str:
 
 
 @converter(Attention, AdditiveAttention)
-def attention(node, ctx) -> str:
+def attention(node, ctx: KerasContext) -> str:
     kwargs = {}
     if node.use_scale != type(node).model_fields["use_scale"].default:
         kwargs["use_scale"] = node.use_scale

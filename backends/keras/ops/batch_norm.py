@@ -1,6 +1,7 @@
 from nnspec.spec.ops.batch_norm import BatchNorm
 
 from ...codegen_common import non_default
+from ...contexts import KerasContext
 from ..registry import converter
 
 _INITIALIZERS = dict(
@@ -12,7 +13,7 @@ _INITIALIZERS = dict(
 
 
 @converter(BatchNorm)
-def batch_norm(node: BatchNorm, ctx) -> str:
+def batch_norm(node: BatchNorm, ctx: KerasContext) -> str:
     p = ctx.params
     weights = ([p["gamma"]] if node.scale else []) + ([p["beta"]] if node.center else [])
     weights += [p["moving_mean"], p["moving_variance"]]

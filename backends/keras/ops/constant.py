@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from nnspec.spec.ops import constant as K
 
 from ...codegen_common import literal
+from ...contexts import KerasContext
 from ..registry import converter
 
 
 @converter(K.Constant)
-def constant(node: K.Constant, ctx) -> str:
+def constant(node: K.Constant, ctx: KerasContext) -> str:
     cls = ctx.helper("Constant")
-    kwargs = {} if node.dtype == "float32" else {"value_dtype": node.dtype}
+    kwargs: dict[str, Any] = {} if node.dtype == "float32" else {"value_dtype": node.dtype}
     if not node.trainable:
         kwargs["trainable"] = False
     layer = ctx.layer(cls, tuple(node.shape), weights=[ctx.params["value"]], **kwargs)
@@ -23,10 +26,10 @@ def _dtype(node) -> str:
 
 
 @converter(K.ZerosLike, K.OnesLike)
-def like(node, ctx) -> str:
+def like(node, ctx: KerasContext) -> str:
     return f"ops.{node.op}({ctx.x}{_dtype(node)})"
 
 
 @converter(K.FullLike)
-def full_like(node: K.FullLike, ctx) -> str:
+def full_like(node: K.FullLike, ctx: KerasContext) -> str:
     return f"ops.full_like({ctx.x}, {literal(node.value)}{_dtype(node)})"

@@ -3,6 +3,7 @@
 from nnspec.spec.ops.conv import Conv1D, Conv2D, Conv3D
 
 from ...codegen_common import non_default, squeeze
+from ...contexts import KerasContext
 from ..registry import converter
 
 CONV_DEFAULTS = dict(
@@ -11,7 +12,7 @@ CONV_DEFAULTS = dict(
 
 
 @converter(Conv1D, Conv2D, Conv3D)
-def conv(node, ctx) -> str:
+def conv(node, ctx: KerasContext) -> str:
     act, after = ctx.fused_activation()
     weights = [ctx.params["kernel"]] + ([ctx.params["bias"]] if node.use_bias else [])
     layer = ctx.layer(

@@ -3,6 +3,7 @@
 from nnspec.spec.ops.conv_transpose import Conv1DTranspose, Conv2DTranspose
 
 from ...codegen_common import non_default, squeeze
+from ...contexts import KerasContext
 from ..registry import converter
 
 DEFAULTS = dict(
@@ -16,7 +17,7 @@ DEFAULTS = dict(
 
 
 @converter(Conv1DTranspose, Conv2DTranspose)
-def conv_transpose(node, ctx) -> str:
+def conv_transpose(node, ctx: KerasContext) -> str:
     act, after = ctx.fused_activation()
     weights = [ctx.params["kernel"]] + ([ctx.params["bias"]] if node.use_bias else [])
     layer = ctx.layer(

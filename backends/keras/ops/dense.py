@@ -1,11 +1,12 @@
 from nnspec.spec.ops.dense import Dense
 
 from ...codegen_common import non_default
+from ...contexts import KerasContext
 from ..registry import converter
 
 
 @converter(Dense)
-def dense(node: Dense, ctx) -> str:
+def dense(node: Dense, ctx: KerasContext) -> str:
     act, after = ctx.fused_activation()
     weights = [ctx.params["kernel"]] + ([ctx.params["bias"]] if node.use_bias else [])
     kwargs = non_default(

@@ -3,6 +3,7 @@
 from nnspec.spec.ops.depthwise_conv import DepthwiseConv1D, DepthwiseConv2D
 
 from ...codegen_common import non_default, squeeze
+from ...contexts import KerasContext
 from ..registry import converter
 
 DEFAULTS = dict(
@@ -16,7 +17,7 @@ DEFAULTS = dict(
 
 
 @converter(DepthwiseConv1D, DepthwiseConv2D)
-def depthwise_conv(node, ctx) -> str:
+def depthwise_conv(node, ctx: KerasContext) -> str:
     act, after = ctx.fused_activation()
     weights = [ctx.params["kernel"]] + ([ctx.params["bias"]] if node.use_bias else [])
     layer = ctx.layer(

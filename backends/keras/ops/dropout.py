@@ -12,6 +12,7 @@ from nnspec.spec.ops.dropout import (
 )
 
 from ...codegen_common import non_default
+from ...contexts import KerasContext
 from ..registry import converter
 
 
@@ -24,7 +25,7 @@ from ..registry import converter
     AlphaDropout,
     ActivityRegularization,
 )
-def dropout(node, ctx) -> str:
+def dropout(node, ctx: KerasContext) -> str:
     if isinstance(node, Identity):
         layer = ctx.layer("layers.Identity")
     elif isinstance(node, Dropout | AlphaDropout):

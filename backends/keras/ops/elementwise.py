@@ -5,6 +5,7 @@ from __future__ import annotations
 from nnspec.spec.ops import elementwise as E
 
 from ...codegen_common import literal
+from ...contexts import KerasContext
 from ..registry import converter
 
 _UNARY = {
@@ -34,12 +35,12 @@ _UNARY = {
 
 
 @converter(*E.UNARY, E.LogicalNot)
-def unary(node, ctx) -> str:
+def unary(node, ctx: KerasContext) -> str:
     return f"{_UNARY[node.op]}({ctx.x})"
 
 
 @converter(E.Clip)
-def clip(node: E.Clip, ctx) -> str:
+def clip(node: E.Clip, ctx: KerasContext) -> str:
     if node.min is not None and node.max is not None:
         return f"ops.clip({ctx.x}, {literal(node.min)}, {literal(node.max)})"
     if node.min is not None:
@@ -48,7 +49,7 @@ def clip(node: E.Clip, ctx) -> str:
 
 
 @converter(E.Softplus)
-def softplus(node: E.Softplus, ctx) -> str:
+def softplus(node: E.Softplus, ctx: KerasContext) -> str:
     x, b = ctx.x, node.beta
     y = f"ops.softplus({x})" if b == 1 else f"ops.softplus({x} * {literal(b)}) / {literal(b)}"
     if node.threshold is None:
@@ -58,18 +59,18 @@ def softplus(node: E.Softplus, ctx) -> str:
 
 
 @converter(E.Shrink)
-def shrink(node: E.Shrink, ctx) -> str:
+def shrink(node: E.Shrink, ctx: KerasContext) -> str:
     fn = "ops.hard_shrink" if node.kind == "hard" else "ops.soft_shrink"
     return f"{fn}({ctx.x}, {literal(node.lambd)})"
 
 
 @converter(E.Cast)
-def cast(node: E.Cast, ctx) -> str:
+def cast(node: E.Cast, ctx: KerasContext) -> str:
     return f"ops.cast({ctx.x}, {literal(node.dtype)})"
 
 
 @converter(*E.BINARY)
-def binary(node, ctx) -> str:
+def binary(node, ctx: KerasContext) -> str:
     if len(ctx.inputs) == 2:
         a, b = ctx.inputs
     else:
@@ -79,7 +80,7 @@ def binary(node, ctx) -> str:
 
 
 @converter(E.Where)
-def where(node: E.Where, ctx) -> str:
+def where(node: E.Where, ctx: KerasContext) -> str:
     rest = iter(ctx.inputs[1:])
     a = literal(node.a_scalar) if node.a_scalar is not None else next(rest)
     b = literal(node.b_scalar) if node.b_scalar is not None else next(rest)

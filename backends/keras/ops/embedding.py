@@ -1,11 +1,12 @@
 from nnspec.spec.ops.embedding import Embedding
 
 from ...codegen_common import non_default
+from ...contexts import KerasContext
 from ..registry import converter
 
 
 @converter(Embedding)
-def embedding(node: Embedding, ctx) -> str:
+def embedding(node: Embedding, ctx: KerasContext) -> str:
     kwargs = non_default(
         dict(mask_zero=False, embeddings_initializer="uniform"),
         mask_zero=node.mask_zero,

@@ -1,11 +1,12 @@
 from nnspec.spec.ops.group_norm import GroupNorm
 
 from ...codegen_common import non_default
+from ...contexts import KerasContext
 from ..registry import converter
 
 
 @converter(GroupNorm)
-def group_norm(node: GroupNorm, ctx) -> str:
+def group_norm(node: GroupNorm, ctx: KerasContext) -> str:
     weights = ([ctx.params["gamma"]] if node.scale else []) + (
         [ctx.params["beta"]] if node.center else []
     )

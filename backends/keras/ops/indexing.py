@@ -7,6 +7,7 @@ from nnspec.spec.ops import indexing as I
 from nnspec.spec.ops._tensor import sample_axis
 
 from ...codegen_common import literal
+from ...contexts import KerasContext
 from ..registry import converter
 
 
@@ -18,7 +19,7 @@ def slice_text(start, stop, step) -> str:
 
 
 @converter(I.Slice)
-def slice_(node: I.Slice, ctx) -> str:
+def slice_(node: I.Slice, ctx: KerasContext) -> str:
     rank = ctx.in_types[0].rank
     parts = [":"] * rank
     steps = node.steps or [1] * len(node.axes)
@@ -30,19 +31,22 @@ def slice_(node: I.Slice, ctx) -> str:
 
 
 @converter(I.Take)
-def take(node: I.Take, ctx) -> str:
+def take(node: I.Take, ctx: KerasContext) -> str:
     x = ctx.in_types[0]
     a = sample_axis(node.axis, x.rank)
     d = x.shape[a]
-    if any(i < 0 for i in node.indices) and not isinstance(d, int):
-        raise ConversionError(
-            f"node {node.name!r}: negative indices on axis {a} of unknown size", node=node.name
-        )
-    indices = [i % d if i < 0 else i for i in node.indices]
+    if any(i < 0 for i in node.indices):
+        if not isinstance(d, int):
+            raise ConversionError(
+                f"node {node.name!r}: negative indices on axis {a} of unknown size", node=node.name
+            )
+        indices = [i % d if i < 0 else i for i in node.indices]
+    else:
+        indices = list(node.indices)
     return f"ops.take({ctx.x}, {literal(indices)}, axis={a})"
 
 
 @converter(I.TakeAlongAxis)
-def take_along_axis(node: I.TakeAlongAxis, ctx) -> str:
+def take_along_axis(node: I.TakeAlongAxis, ctx: KerasContext) -> str:
     a = sample_axis(node.axis, ctx.in_types[0].rank)
     return f"ops.take_along_axis({ctx.x}, {ctx.inputs[1]}, axis={a})"

@@ -2,11 +2,12 @@ from nnspec.spec.node import normalize_axis
 from nnspec.spec.ops.layer_norm import LayerNorm
 
 from ...codegen_common import non_default
+from ...contexts import KerasContext
 from ..registry import converter
 
 
 @converter(LayerNorm)
-def layer_norm(node: LayerNorm, ctx) -> str:
+def layer_norm(node: LayerNorm, ctx: KerasContext) -> str:
     x_type = ctx.in_types[0]
     # Keras shapes gamma/beta by its axes sorted as given (negative ones first) and reshapes
     # them to broadcast; the spec's layout is the increasing order, so a reshape converts.

@@ -1,5 +1,6 @@
 from nnspec.spec.ops.layer_scale import LayerScale
 
+from ...contexts import KerasContext
 from ..registry import converter
 
 # One weight per channel, multiplied elementwise: Keras has no public layer named for this,
@@ -9,7 +10,7 @@ EQUATION = "...c,c->...c"
 
 
 @converter(LayerScale)
-def layer_scale(node: LayerScale, ctx) -> str:
+def layer_scale(node: LayerScale, ctx: KerasContext) -> str:
     channels = ctx.in_types[0].shape[-1]
     kwargs = {}
     if node.gamma_initializer != "glorot_uniform":

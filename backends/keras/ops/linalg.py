@@ -4,27 +4,33 @@ from __future__ import annotations
 
 import math
 
+from nnspec.spec.node import static_dim
 from nnspec.spec.ops import linalg as L
 
 from ...codegen_common import literal
+from ...contexts import KerasContext
 from ..registry import converter
 
 
 @converter(L.Matmul)
-def matmul(node, ctx) -> str:
+def matmul(node, ctx: KerasContext) -> str:
     return f"ops.matmul({ctx.inputs[0]}, {ctx.inputs[1]})"
 
 
 @converter(L.Einsum)
-def einsum(node: L.Einsum, ctx) -> str:
+def einsum(node: L.Einsum, ctx: KerasContext) -> str:
     return f"ops.einsum({literal(node.equation)}, {', '.join(ctx.inputs)})"
 
 
 @converter(L.ScaledDotProductAttention)
-def sdpa(node: L.ScaledDotProductAttention, ctx) -> str:
+def sdpa(node: L.ScaledDotProductAttention, ctx: KerasContext) -> str:
     q, k, v = ctx.inputs[:3]
     tq, tk = ctx.in_types[:2]
-    scale = node.scale if node.scale is not None else 1 / math.sqrt(tq.shape[-1])
+    scale = (
+        node.scale
+        if node.scale is not None
+        else 1 / math.sqrt(static_dim(tq, -1, "query features"))
+    )
     scores = ctx.temp("scores")
     ctx.stmt(f"{scores} = ops.matmul({q}, ops.swapaxes({k}, -1, -2)) * {literal(scale)}")
     if node.causal:

@@ -2,10 +2,11 @@ from nnspec.spec.ops.masking import Masking
 from nnspec.spec.types import TensorType
 
 from ...codegen_common import literal
+from ...contexts import KerasContext
 from ..registry import converter
 
 
-def mask_expr(source: str, source_type: TensorType, value: float, ctx) -> str:
+def mask_expr(source: str, source_type: TensorType, value: float, ctx: KerasContext) -> str:
     """The (N, T) boolean step mask Keras derives from a mask source (spec/ops/masking.py),
     written as the keras.ops calls Keras itself records for Masking / Embedding(mask_zero),
     each named after the node."""
@@ -21,6 +22,6 @@ def mask_expr(source: str, source_type: TensorType, value: float, ctx) -> str:
 
 
 @converter(Masking)
-def masking(node: Masking, ctx) -> str:
+def masking(node: Masking, ctx: KerasContext) -> str:
     kwargs = {"mask_value": float(node.mask_value)} if node.mask_value != 0.0 else {}
     return f"{ctx.layer('layers.Masking', **kwargs)}({ctx.x})"

@@ -5,6 +5,7 @@ from nnspec.spec.errors import UnsupportedOpError
 from nnspec.spec.ops.recurrent import GRU, LSTM, SimpleRNN
 
 from ...codegen_common import call, literal
+from ...contexts import KerasContext
 from ..activations import KERAS_NAMES
 from ..registry import converter
 from .masking import mask_expr
@@ -48,7 +49,7 @@ def _layer_kwargs(node) -> dict:
 
 
 @converter(LSTM, GRU, SimpleRNN)
-def recurrent(node, ctx) -> str:
+def recurrent(node, ctx: KerasContext) -> str:
     kwargs = _layer_kwargs(node)
     weights = []
     for d in node.directions:

@@ -3,6 +3,7 @@
 from nnspec.spec.ops.separable_conv import SeparableConv1D, SeparableConv2D
 
 from ...codegen_common import non_default, squeeze
+from ...contexts import KerasContext
 from ..registry import converter
 
 DEFAULTS = dict(
@@ -16,7 +17,7 @@ DEFAULTS = dict(
 
 
 @converter(SeparableConv1D, SeparableConv2D)
-def separable_conv(node, ctx) -> str:
+def separable_conv(node, ctx: KerasContext) -> str:
     act, after = ctx.fused_activation()
     weights = [ctx.params["depthwise_kernel"], ctx.params["pointwise_kernel"]]
     if node.use_bias:

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import itertools
 
+from nnspec.spec.node import static_dim
 from nnspec.spec.ops import shape_ops as S
 from nnspec.spec.ops._tensor import sample_axes, sample_axis
 
 from ...codegen_common import literal
+from ...contexts import KerasContext
 from ..registry import converter
 
 
-def _rank(ctx) -> int:
+def _rank(ctx: KerasContext) -> int:
     return ctx.in_types[0].rank
 
 
 @converter(S.Squeeze)
-def squeeze(node: S.Squeeze, ctx) -> str:
+def squeeze(node: S.Squeeze, ctx: KerasContext) -> str:
     if node.axis is None:
         axes = tuple(i for i, d in enumerate(ctx.in_types[0].shape) if i > 0 and d == 1)
     else:
@@ -25,12 +27,12 @@ def squeeze(node: S.Squeeze, ctx) -> str:
 
 
 @converter(S.ExpandDims)
-def expand_dims(node: S.ExpandDims, ctx) -> str:
+def expand_dims(node: S.ExpandDims, ctx: KerasContext) -> str:
     return f"ops.expand_dims({ctx.x}, {sample_axis(node.axis, _rank(ctx) + 1)})"
 
 
 @converter(S.BroadcastTo)
-def broadcast_to(node: S.BroadcastTo, ctx) -> str:
+def broadcast_to(node: S.BroadcastTo, ctx: KerasContext) -> str:
     # ops.broadcast_to needs the batch size; tiling the size-1 axes is the same
     src = ctx.in_types[0].shape[1:]
     reps = tuple(t if d == 1 and t != -1 else 1 for d, t in zip(src, node.shape))
@@ -38,17 +40,17 @@ def broadcast_to(node: S.BroadcastTo, ctx) -> str:
 
 
 @converter(S.Tile)
-def tile(node: S.Tile, ctx) -> str:
+def tile(node: S.Tile, ctx: KerasContext) -> str:
     return f"ops.tile({ctx.x}, {literal((1, *node.repeats))})"
 
 
 @converter(S.RepeatInterleave)
-def repeat_interleave(node: S.RepeatInterleave, ctx) -> str:
+def repeat_interleave(node: S.RepeatInterleave, ctx: KerasContext) -> str:
     return f"ops.repeat({ctx.x}, {node.repeats}, axis={sample_axis(node.axis, _rank(ctx))})"
 
 
 @converter(S.Split)
-def split(node: S.Split, ctx) -> str:
+def split(node: S.Split, ctx: KerasContext) -> str:
     if len(node.sizes) == 1:
         return ctx.x
     cuts = list(itertools.accumulate(node.sizes))[:-1]
@@ -56,12 +58,12 @@ def split(node: S.Split, ctx) -> str:
 
 
 @converter(S.Stack)
-def stack(node: S.Stack, ctx) -> str:
+def stack(node: S.Stack, ctx: KerasContext) -> str:
     return f"ops.stack([{', '.join(ctx.inputs)}], axis={sample_axis(node.axis, _rank(ctx) + 1)})"
 
 
 @converter(S.Flip)
-def flip(node: S.Flip, ctx) -> str:
+def flip(node: S.Flip, ctx: KerasContext) -> str:
     y = ctx.x
     for a in sample_axes(node.axis, _rank(ctx)):
         y = f"ops.flip({y}, axis={a})"
@@ -69,7 +71,7 @@ def flip(node: S.Flip, ctx) -> str:
 
 
 @converter(S.Roll)
-def roll(node: S.Roll, ctx) -> str:
+def roll(node: S.Roll, ctx: KerasContext) -> str:
     y = ctx.x
     for s, a in zip(node.shift, node.axis):
         y = f"ops.roll({y}, {s}, axis={sample_axis(a, _rank(ctx))})"
@@ -81,7 +83,7 @@ def _index(rank: int, axis: int, text: str) -> str:
 
 
 @converter(S.Pad)
-def pad(node: S.Pad, ctx) -> str:
+def pad(node: S.Pad, ctx: KerasContext) -> str:
     pairs = [tuple(p) for p in node.pads]
     if node.mode in ("constant", "reflect"):
         value = f", constant_values={literal(node.value)}" if node.value != 0 else ""
@@ -112,9 +114,9 @@ def pad(node: S.Pad, ctx) -> str:
 
 
 @converter(S.DepthToSpace)
-def depth_to_space(node: S.DepthToSpace, ctx) -> str:
+def depth_to_space(node: S.DepthToSpace, ctx: KerasContext) -> str:
     b = node.block_size
-    _, h, w, ch = ctx.in_types[0].shape
+    h, w, ch = (static_dim(ctx.in_types[0], a, "input size") for a in (1, 2, 3))
     out = ch // (b * b)
     if node.mode == "DCR":
         split, order = (b, b, out), (0, 1, 3, 2, 4, 5)
@@ -125,9 +127,9 @@ def depth_to_space(node: S.DepthToSpace, ctx) -> str:
 
 
 @converter(S.SpaceToDepth)
-def space_to_depth(node: S.SpaceToDepth, ctx) -> str:
+def space_to_depth(node: S.SpaceToDepth, ctx: KerasContext) -> str:
     b = node.block_size
-    _, h, w, ch = ctx.in_types[0].shape
+    h, w, ch = (static_dim(ctx.in_types[0], a, "input size") for a in (1, 2, 3))
     order = (0, 1, 3, 2, 4, 5) if node.mode == "DCR" else (0, 1, 3, 5, 2, 4)
     y = f"ops.reshape({ctx.x}, {literal((-1, h // b, b, w // b, b, ch))})"
     return f"ops.reshape(ops.transpose({y}, {literal(order)}), {literal((-1, h // b, w // b, ch * b * b))})"

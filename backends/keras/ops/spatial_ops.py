@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import math
 
+from nnspec.spec.node import static_dim
 from nnspec.spec.ops import spatial_ops as P
 
 from ...codegen_common import literal
+from ...contexts import KerasContext
 from ..registry import converter
 
 
 @converter(P.InstanceNorm)
-def instance_norm(node: P.InstanceNorm, ctx) -> str:
+def instance_norm(node: P.InstanceNorm, ctx: KerasContext) -> str:
     weights = [ctx.params["gamma"], ctx.params["beta"]] if node.affine else None
     kwargs = {} if node.affine else {"center": False, "scale": False}
     layer = ctx.layer(
@@ -23,7 +25,7 @@ def instance_norm(node: P.InstanceNorm, ctx) -> str:
 
 
 @converter(P.AdaptiveAvgPool2D, P.AdaptiveMaxPool2D)
-def adaptive_pool(node, ctx) -> str:
+def adaptive_pool(node, ctx: KerasContext) -> str:
     cls = "AdaptiveAveragePooling2D" if node.op == "adaptive_avg_pool2d" else "AdaptiveMaxPooling2D"
     return f"{ctx.layer('layers.' + cls, tuple(node.output_size))}({ctx.x})"
 
@@ -92,14 +94,14 @@ def _bicubic(node: P.Interpolate, ctx) -> str:
 
 
 @converter(P.Interpolate)
-def interpolate(node: P.Interpolate, ctx) -> str:
+def interpolate(node: P.Interpolate, ctx: KerasContext) -> str:
     if node.mode == "bicubic":
         return _bicubic(node, ctx)
     y = ctx.x
-    shape = ctx.in_types[0].shape
     for axis in (1, 2):
         scale = node.scale[axis - 1] if node.scale is not None else None
-        lo, hi, w = lerp_table(shape[axis], node.size[axis - 1], node.align_corners, scale)
+        size = static_dim(ctx.in_types[0], axis, "input size")
+        lo, hi, w = lerp_table(size, node.size[axis - 1], node.align_corners, scale)
         weight = f"ops.reshape(ops.convert_to_tensor({literal(w)}), {literal((-1,) + (1,) * (3 - axis))})"
         t = ctx.temp(f"axis{axis}")
         ctx.stmt(

@@ -1,9 +1,12 @@
 """time_distributed -> layers.TimeDistributed around the one Keras layer of the wrapped op."""
 
+from typing import Any
+
 from nnspec.spec.errors import UnsupportedOpError
 from nnspec.spec.ops.time_distributed import TimeDistributed
 
 from ...codegen_common import call, literal
+from ...contexts import KerasContext
 from ..activations import KERAS_NAMES, apply_activation
 from ..registry import converter, converter_for
 
@@ -14,11 +17,11 @@ _INPUT = "__nnspec_inner_input__"
 class _Capture:
     """Stands in for the wrapped op's NodeCtx and records the one layer it builds."""
 
-    def __init__(self, ctx, inner, folded, out):
+    def __init__(self, ctx: KerasContext, inner, folded, out):
         self.node, self.inputs, self.in_types, self.out_types = inner, [_INPUT], [folded], [out]
         self.params = ctx.params
         self._ctx = ctx
-        self.built: list[tuple] = []
+        self.built: list[tuple[str, Any] | None] = []  # (layer source, weights) per layer
 
     @property
     def x(self) -> str:
@@ -31,7 +34,7 @@ class _Capture:
         return _PLACEHOLDER
 
     def activation(self, x: str, name: str | None = None, suffix: str = "activation") -> str:
-        act = name or getattr(self.node, "activation", "linear")
+        act = name or str(getattr(self.node, "activation", "linear"))
         return apply_activation(act, x, self._ctx, self._ctx.op_name(suffix))
 
     def fused_activation(self) -> tuple[str, str | None]:
@@ -46,7 +49,7 @@ class _Capture:
 
 
 @converter(TimeDistributed)
-def time_distributed(node: TimeDistributed, ctx) -> str:
+def time_distributed(node: TimeDistributed, ctx: KerasContext) -> str:
     inner = node.inner()
     folded = node.folded(ctx.in_types[0])
     capture = _Capture(ctx, inner, folded, inner.infer(folded))

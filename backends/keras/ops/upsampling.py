@@ -3,11 +3,12 @@
 from nnspec.spec.ops.upsampling import UpSampling1D, UpSampling2D, UpSampling3D
 
 from ...codegen_common import squeeze
+from ...contexts import KerasContext
 from ..registry import converter
 
 
 @converter(UpSampling1D, UpSampling2D, UpSampling3D)
-def upsampling(node, ctx) -> str:
+def upsampling(node, ctx: KerasContext) -> str:
     kwargs = {}
     if getattr(node, "interpolation", "nearest") != "nearest":
         kwargs["interpolation"] = node.interpolation

@@ -2,6 +2,7 @@
 
 from nnspec.spec.ops.zero_padding import ZeroPadding1D, ZeroPadding2D, ZeroPadding3D
 
+from ...contexts import KerasContext
 from ..registry import converter
 
 
@@ -18,6 +19,6 @@ def keras_pairs(pairs):
 
 
 @converter(ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
-def zero_padding(node, ctx) -> str:
+def zero_padding(node, ctx: KerasContext) -> str:
     layer = ctx.layer(f"layers.ZeroPadding{node.rank}D", keras_pairs(node.padding))
     return f"{layer}({ctx.x})"

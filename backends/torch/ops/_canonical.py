@@ -12,12 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from nnspec.spec.node import Node
 from nnspec.spec.types import TensorType
 
+from ...contexts import TorchContext
 from ..describe import Op, Tensor
 from ..registry import converter
+
+# ``fn(node, c) -> str``; the node parameter is each converter's own op class.
+F = TypeVar("F", bound=Callable[[Any, "Canonical"], str])
 
 
 @dataclass(frozen=True)
@@ -35,11 +40,11 @@ class Canonical:
         return self.types[0].rank
 
 
-def canonical(*classes: type[Node]):
+def canonical(*classes: type[Node]) -> Callable[[F], F]:
     """Register ``fn(node, c: Canonical) -> str`` for these node classes."""
 
-    def register(fn: Callable[[Node, Canonical], str]):
-        def adapt(node: Node, ctx) -> Op:
+    def register(fn: F) -> F:
+        def adapt(node: Node, ctx: TorchContext) -> Op:
             tensors: dict[str, Tensor] = {}
 
             def weight(name: str) -> str:

@@ -5,18 +5,19 @@ PReLU's alpha (shaped as the input without its batch axis) is channels-last."""
 from nnspec.spec.ops.activation import ELU, Activation, LeakyReLU, PReLU, ReLU, Softmax
 
 from ...codegen_common import literal
+from ...contexts import TorchContext
 from ..describe import Op, Tensor
 from ..layout import elementwise, follow
 from ..registry import converter
 
 
 @converter(Activation, layout=follow)
-def activation(node: Activation, ctx) -> str:
+def activation(node: Activation, ctx: TorchContext) -> str:
     return ctx.activation(ctx.x, node.activation)  # linear: the input itself, no line
 
 
 @converter(ReLU, layout=elementwise)
-def relu(node: ReLU, ctx) -> str:
+def relu(node: ReLU, ctx: TorchContext) -> str:
     """Keras' ReLU: ``x`` above ``threshold`` (else 0), capped at ``max_value``, minus
     ``negative_slope * relu(threshold - x)``, in the order Keras computes it."""
     x, cap, slope, threshold = ctx.x, node.max_value, node.negative_slope, node.threshold
@@ -39,12 +40,12 @@ def relu(node: ReLU, ctx) -> str:
 
 
 @converter(LeakyReLU, layout=elementwise)
-def leaky_relu(node: LeakyReLU, ctx) -> str:
+def leaky_relu(node: LeakyReLU, ctx: TorchContext) -> str:
     return f"F.leaky_relu({ctx.x}, {literal(node.negative_slope)})"
 
 
 @converter(PReLU)
-def prelu(node: PReLU, ctx) -> Op:
+def prelu(node: PReLU, ctx: TorchContext) -> Op:
     # nn.PReLU holds one slope per channel on axis 1 (channels first); the spec's alpha is
     # shaped as the input without its batch axis, so it broadcasts on the channels-last input.
     alpha = ctx.attr("alpha")
@@ -53,12 +54,12 @@ def prelu(node: PReLU, ctx) -> Op:
 
 
 @converter(ELU, layout=elementwise)
-def elu(node: ELU, ctx) -> str:
+def elu(node: ELU, ctx: TorchContext) -> str:
     if node.alpha == 1.0:
         return f"F.elu({ctx.x})"
     return f"F.elu({ctx.x}, {literal(node.alpha)})"
 
 
 @converter(Softmax, layout=follow)
-def softmax(node: Softmax, ctx) -> str:
+def softmax(node: Softmax, ctx: TorchContext) -> str:
     return f"F.softmax({ctx.x}, dim={literal(ctx.dim(node.axis))})"

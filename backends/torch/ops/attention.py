@@ -5,6 +5,7 @@ formula is exactly it: unscaled dot scores)."""
 from nnspec.spec.ops.attention import AdditiveAttention, Attention, MultiHeadAttention
 
 from ...codegen_common import literal
+from ...contexts import TorchContext
 from ..describe import Module, Op, Tensor
 from ..registry import converter
 
@@ -16,7 +17,9 @@ def _causal(q: str, k: str) -> str:
     return f"torch.ones({q}.shape[-2], {k}.shape[-2], dtype=torch.bool, device={q}.device).tril()"
 
 
-def _softmax_attend(ctx, scores: str, v: str, allowed: str | None, statements: list[str]) -> str:
+def _softmax_attend(
+    ctx: TorchContext, scores: str, v: str, allowed: str | None, statements: list[str]
+) -> str:
     if allowed is not None:
         masked = ctx.temp("scores")
         statements.append(f"{masked} = ({scores}).masked_fill(~({allowed}), {literal(NEG)})")
@@ -25,7 +28,7 @@ def _softmax_attend(ctx, scores: str, v: str, allowed: str | None, statements: l
 
 
 @converter(MultiHeadAttention)
-def multi_head_attention(node: MultiHeadAttention, ctx) -> Op:
+def multi_head_attention(node: MultiHeadAttention, ctx: TorchContext) -> Op:
     h, kd = node.num_heads, node.key_dim
     vd = node.value_dim or kd
     n = len(ctx.inputs) - (1 if node.attention_mask else 0)
@@ -68,13 +71,14 @@ def multi_head_attention(node: MultiHeadAttention, ctx) -> Op:
 
 
 @converter(Attention)
-def attention(node: Attention, ctx) -> Op | str:
+def attention(node: Attention, ctx: TorchContext) -> Op | str:
     q, v = ctx.inputs[0], ctx.inputs[1]
     k = ctx.inputs[2] if len(ctx.inputs) > 2 else v
     if node.score_mode == "dot" and not node.use_scale:  # exactly SDPA with scale 1
         causal = ", is_causal=True" if node.causal else ""
         return f"F.scaled_dot_product_attention({q}, {k}, {v}, scale=1.0{causal})"
-    tensors, statements = {}, []
+    tensors: dict[str, Tensor] = {}
+    statements: list[str] = []
     scale = None
     if node.use_scale:
         scale = ctx.attr("scale")
@@ -92,11 +96,12 @@ def attention(node: Attention, ctx) -> Op | str:
 
 
 @converter(AdditiveAttention)
-def additive_attention(node: AdditiveAttention, ctx) -> Op:
+def additive_attention(node: AdditiveAttention, ctx: TorchContext) -> Op:
     q, v = ctx.inputs[0], ctx.inputs[1]
     k = ctx.inputs[2] if len(ctx.inputs) > 2 else v
     tanh = f"torch.tanh({q}.unsqueeze(-2) + {k}.unsqueeze(-3))"
-    tensors, statements = {}, []
+    tensors: dict[str, Tensor] = {}
+    statements: list[str] = []
     if node.use_scale:
         scale = ctx.attr("scale")
         tensors[scale] = Tensor(ctx.params["scale"])

@@ -7,6 +7,7 @@ from nnspec.spec.node import normalize_axis
 from nnspec.spec.ops.batch_norm import BatchNorm
 
 from ...codegen_common import literal, non_default
+from ...contexts import TorchContext
 from ..describe import Module, Op, Tensor
 from ..layout import canonical, channels_first
 from ..registry import converter
@@ -36,7 +37,7 @@ def torch_momentum(keras_momentum: float) -> float:
 
 
 @converter(BatchNorm, layout=over_channels)
-def batch_norm(node: BatchNorm, ctx) -> Op:
+def batch_norm(node: BatchNorm, ctx: TorchContext) -> Op:
     x_type = ctx.in_types[0]
     rank = x_type.rank
     axis = normalize_axis(node.axis, rank)

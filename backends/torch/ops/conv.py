@@ -8,10 +8,12 @@ layer shared between inputs of different sizes then pads each call correctly. A 
 ``zero_padding`` read only by a 'valid' convolution becomes that layer's ``padding=``.
 """
 
+from nnspec.spec.node import static_dim
 from nnspec.spec.ops.conv import Conv1D, Conv2D, Conv3D
 from nnspec.spec.types import same_padding
 
 from ...codegen_common import literal, non_default, squeeze
+from ...contexts import TorchContext
 from .._common import kernel_to_torch
 from ..describe import Module, Op
 from ..layout import channels_first
@@ -35,7 +37,7 @@ def same_pairs(x_type, kernel, strides, dilation) -> list[tuple[int, int]] | Non
     return pairs
 
 
-def pad(ctx, x: str, pairs, window, value: float | None = None) -> str:
+def pad(ctx: TorchContext, x: str, pairs, window, value: float | None = None) -> str:
     """``x`` (channels-first) padded by ``pairs``, or by ``same_pad`` at run time when
     ``pairs`` is None; ``window`` is (kernel_size, strides, dilation_rate)."""
     extra = f", value={literal(value)}" if value is not None else ""
@@ -48,7 +50,7 @@ def pad(ctx, x: str, pairs, window, value: float | None = None) -> str:
     return f"F.pad({x}, {literal(tuple(flat))}{extra})"
 
 
-def padded_input(node, ctx) -> tuple[str, object]:
+def padded_input(node, ctx: TorchContext) -> tuple[str, object]:
     """(channels-first input expression, ``padding`` for the torch layer) of a window op
     with ``kernel_size``, ``strides``, ``dilation_rate`` and ``padding`` attributes."""
     x = ctx.x
@@ -58,12 +60,14 @@ def padded_input(node, ctx) -> tuple[str, object]:
     if node.padding == "causal":  # all the padding before
         return pad(ctx, x, [((node.kernel_size[0] - 1) * node.dilation_rate[0], 0)], window), 0
     pairs = same_pairs(ctx.in_types[0], *window)
-    if all(s == 1 for s in node.strides) and all(a == b for a, b in pairs):
+    if pairs is not None and all(s == 1 for s in node.strides) and all(a == b for a, b in pairs):
         return x, tuple(a for a, _ in pairs)
     return pad(ctx, x, pairs, window), 0
 
 
-def conv_module(node, ctx, cls: str, c_in: int, c_out: int, padding, weights, groups=1):
+def conv_module(
+    node, ctx: TorchContext, cls: str, c_in: int, c_out: int, padding, weights, groups=1
+):
     return Module(
         cls,
         (c_in, c_out),
@@ -83,13 +87,13 @@ def conv_module(node, ctx, cls: str, c_in: int, c_out: int, padding, weights, gr
 
 
 @converter(Conv1D, Conv2D, Conv3D, layout=channels_first, absorbs_padding=True)
-def conv(node, ctx) -> Op:
+def conv(node, ctx: TorchContext) -> Op:
     x, padding = padded_input(node, ctx)
     weights = {"weight": kernel_to_torch(ctx.params["kernel"])}
     if node.use_bias:
         weights["bias"] = ctx.params["bias"]
     layer = ctx.attr()
     cls = f"nn.Conv{len(node.kernel_size)}d"
-    channels = ctx.in_types[0].shape[-1]
+    channels = static_dim(ctx.in_types[0], -1, "input channels")
     module = conv_module(node, ctx, cls, channels, node.filters, padding, weights, node.groups)
     return Op(ctx.activation(f"{layer}({x})"), modules={layer: module})

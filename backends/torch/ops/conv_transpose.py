@@ -11,6 +11,7 @@ it is -1, and the layer gives one cell too many at the end, which a slice remove
 from nnspec.spec.ops.conv_transpose import Conv1DTranspose, Conv2DTranspose, deconv_length
 
 from ...codegen_common import non_default, squeeze
+from ...contexts import TorchContext
 from .._common import kernel_to_torch
 from ..describe import Module, Op
 from ..layout import channels_first
@@ -36,7 +37,7 @@ def torch_padding(node) -> tuple[tuple[int, ...], tuple[int, ...], tuple[bool, .
 
 
 @converter(Conv1DTranspose, Conv2DTranspose, layout=channels_first)
-def conv_transpose(node, ctx) -> Op:
+def conv_transpose(node, ctx: TorchContext) -> Op:
     padding, output_padding, crop = torch_padding(node)
     weights = {"weight": kernel_to_torch(ctx.params["kernel"])}  # (*k, out, in) -> (in, out, *k)
     if node.use_bias:

@@ -3,6 +3,7 @@
 from nnspec.spec.ops.cropping import Cropping1D, Cropping2D, Cropping3D
 
 from ...codegen_common import literal
+from ...contexts import TorchContext
 from ..layout import channels_first
 from ..registry import converter
 
@@ -15,7 +16,7 @@ def crop_slice(before: int, after: int) -> str:
 
 
 @converter(Cropping1D, Cropping2D, Cropping3D, layout=channels_first)
-def cropping(node, ctx) -> str:
+def cropping(node, ctx: TorchContext) -> str:
     slices = [crop_slice(b, a) for b, a in node.cropping]
     while slices and slices[-1] == ":":
         slices.pop()

@@ -5,6 +5,7 @@ import numpy as np
 
 from nnspec.spec.ops.dense import Dense
 
+from ...contexts import TorchContext
 from ..describe import Module, Op
 from ..layout import CL, Choice, FlatCF, canonical
 from ..registry import converter
@@ -26,7 +27,7 @@ def rows_to_flat_cf(kernel: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 @converter(Dense, layout=reads_flat)
-def dense(node: Dense, ctx) -> Op:
+def dense(node: Dense, ctx: TorchContext) -> Op:
     kernel = ctx.params["kernel"]
     comment = ""
     if isinstance(ctx.layout, FlatCF):

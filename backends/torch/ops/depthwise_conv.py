@@ -6,8 +6,10 @@ Keras' kernel (*k, C, dm) gives output channel c * dm + m from input channel c: 
 
 import numpy as np
 
+from nnspec.spec.node import static_dim
 from nnspec.spec.ops.depthwise_conv import DepthwiseConv1D, DepthwiseConv2D
 
+from ...contexts import TorchContext
 from .._common import kernel_to_torch
 from ..describe import Module, Op
 from ..layout import channels_first
@@ -21,10 +23,10 @@ def depthwise_weight(kernel: np.ndarray) -> np.ndarray:
     return kernel_to_torch(kernel.reshape(*k, 1, c * dm))
 
 
-def depthwise_module(node, ctx, kernel: str, *, bias: bool) -> tuple[str, Module]:
+def depthwise_module(node, ctx: TorchContext, kernel: str, *, bias: bool) -> tuple[str, Module]:
     """(padded channels-first input, the depthwise layer with weight ``ctx.params[kernel]``)."""
     x, padding = padded_input(node, ctx)
-    channels = ctx.in_types[0].shape[-1]
+    channels = static_dim(ctx.in_types[0], -1, "input channels")
     weights = {"weight": depthwise_weight(ctx.params[kernel])}
     if bias:
         weights["bias"] = ctx.params["bias"]
@@ -34,7 +36,7 @@ def depthwise_module(node, ctx, kernel: str, *, bias: bool) -> tuple[str, Module
 
 
 @converter(DepthwiseConv1D, DepthwiseConv2D, layout=channels_first, absorbs_padding=True)
-def depthwise_conv(node, ctx) -> Op:
+def depthwise_conv(node, ctx: TorchContext) -> Op:
     x, module = depthwise_module(node, ctx, "kernel", bias=node.use_bias)
     layer = ctx.attr()
     return Op(ctx.activation(f"{layer}({x})"), modules={layer: module})

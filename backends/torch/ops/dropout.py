@@ -14,13 +14,14 @@ from nnspec.spec.ops.dropout import (
 )
 
 from ...codegen_common import literal
+from ...contexts import TorchContext
 from ..describe import Module, Op
 from ..layout import canonical, channels_first, elementwise
 from ..registry import converter
 
 
 @converter(Identity, ActivityRegularization, layout=elementwise)
-def identity(node, ctx) -> str:
+def identity(node, ctx: TorchContext) -> str:
     return ctx.x
 
 
@@ -31,7 +32,7 @@ def _dropout_layout(node, types, have):
 
 
 @converter(Dropout, layout=_dropout_layout)
-def dropout(node: Dropout, ctx) -> Op | str:
+def dropout(node: Dropout, ctx: TorchContext) -> Op | str:
     if node.rate == 0:
         return ctx.x
     if node.noise_shape is not None:
@@ -43,7 +44,7 @@ def dropout(node: Dropout, ctx) -> Op | str:
 
 
 @converter(SpatialDropout, layout=channels_first)
-def spatial_dropout(node: SpatialDropout, ctx) -> Op | str:
+def spatial_dropout(node: SpatialDropout, ctx: TorchContext) -> Op | str:
     if node.rate == 0:
         return ctx.x
     layer = ctx.attr()
@@ -52,21 +53,21 @@ def spatial_dropout(node: SpatialDropout, ctx) -> Op | str:
 
 
 @converter(GaussianNoise, layout=elementwise)
-def gaussian_noise(node: GaussianNoise, ctx) -> str:
+def gaussian_noise(node: GaussianNoise, ctx: TorchContext) -> str:
     if node.stddev == 0:
         return ctx.x
     return f"{ctx.helper('keras_gaussian_noise')}({ctx.x}, {literal(node.stddev)}, self.training)"
 
 
 @converter(GaussianDropout, layout=elementwise)
-def gaussian_dropout(node: GaussianDropout, ctx) -> str:
+def gaussian_dropout(node: GaussianDropout, ctx: TorchContext) -> str:
     if node.rate == 0:
         return ctx.x
     return f"{ctx.helper('keras_gaussian_dropout')}({ctx.x}, {literal(node.rate)}, self.training)"
 
 
 @converter(AlphaDropout, layout=canonical)
-def alpha_dropout(node: AlphaDropout, ctx) -> str:
+def alpha_dropout(node: AlphaDropout, ctx: TorchContext) -> str:
     if node.rate == 0:
         return ctx.x
     shape = literal(list(node.noise_shape)) if node.noise_shape is not None else "None"

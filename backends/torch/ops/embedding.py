@@ -3,12 +3,13 @@ the looked-up values are the same."""
 
 from nnspec.spec.ops.embedding import Embedding
 
+from ...contexts import TorchContext
 from ..describe import Module, Op
 from ..registry import converter
 
 
 @converter(Embedding)
-def embedding(node: Embedding, ctx) -> Op:
+def embedding(node: Embedding, ctx: TorchContext) -> Op:
     layer = ctx.attr()
     weights = {"weight": ctx.params["embeddings"]}
     module = Module("nn.Embedding", (node.input_dim, node.output_dim), weights=weights)

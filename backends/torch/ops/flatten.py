@@ -4,6 +4,7 @@ of a channels-first one, the features come out in (C, H, W) order: the output is
 
 from nnspec.spec.ops.flatten import Flatten
 
+from ...contexts import TorchContext
 from ..describe import Op
 from ..layout import CF, Choice, FlatCF, canonical
 from ..registry import converter
@@ -17,7 +18,7 @@ def keeps_channels_first(node, types, have) -> Choice:
 
 
 @converter(Flatten, layout=keeps_channels_first)
-def flatten(node: Flatten, ctx) -> Op | str:
+def flatten(node: Flatten, ctx: TorchContext) -> Op | str:
     rank = ctx.in_types[0].rank
     if rank == 2:
         return ctx.x

@@ -11,6 +11,7 @@ from nnspec.spec.ops.global_pool import (
 )
 
 from ...codegen_common import literal
+from ...contexts import TorchContext
 from ..layout import follow
 from ..registry import converter
 
@@ -18,7 +19,7 @@ _MAX = (GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D)
 
 
 @converter(*_MAX, GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D, layout=follow)
-def global_pool(node, ctx) -> str:
+def global_pool(node, ctx: TorchContext) -> str:
     reduce = "amax" if isinstance(node, _MAX) else "mean"
     dims = tuple(ctx.dim(a) for a in range(1, node.rank + 1))
     keep = ", keepdim=True" if node.keepdims else ""

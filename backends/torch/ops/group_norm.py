@@ -4,13 +4,14 @@ from nnspec.spec.node import normalize_axis
 from nnspec.spec.ops.group_norm import GroupNorm
 
 from ...codegen_common import literal, non_default
+from ...contexts import TorchContext
 from ..describe import Module, Op, Tensor
 from ..registry import converter
 from .batch_norm import move_to_axis1, over_channels
 
 
 @converter(GroupNorm, layout=over_channels)
-def group_norm(node: GroupNorm, ctx) -> Op:
+def group_norm(node: GroupNorm, ctx: TorchContext) -> Op:
     rank = ctx.in_types[0].rank
     axis = normalize_axis(node.axis, rank)
     channels = ctx.in_types[0].shape[axis]

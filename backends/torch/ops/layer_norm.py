@@ -4,6 +4,7 @@ from nnspec.spec.node import normalize_axes
 from nnspec.spec.ops.layer_norm import LayerNorm
 
 from ...codegen_common import literal
+from ...contexts import TorchContext
 from ..describe import Module, Op, Tensor
 from ..registry import converter
 
@@ -23,7 +24,7 @@ def move_to_end(x: str, axes: tuple[int, ...], rank: int) -> tuple[str, str]:
 
 
 @converter(LayerNorm)
-def layer_norm(node: LayerNorm, ctx) -> Op:
+def layer_norm(node: LayerNorm, ctx: TorchContext) -> Op:
     rank = ctx.in_types[0].rank
     axes = normalize_axes(node.axis, rank)
     dims = tuple(ctx.in_types[0].shape[a] for a in axes)  # the canonical weight layout

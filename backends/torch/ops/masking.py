@@ -2,6 +2,7 @@ from nnspec.spec.ops.masking import Masking
 from nnspec.spec.types import TensorType
 
 from ...codegen_common import literal
+from ...contexts import TorchContext
 from ..registry import converter
 
 
@@ -21,6 +22,6 @@ def mask_expr(source: str, source_type: TensorType, value: float) -> str:
 
 
 @converter(Masking)
-def masking(node: Masking, ctx) -> str:
+def masking(node: Masking, ctx: TorchContext) -> str:
     keep = f"({ctx.x} != {literal(float(node.mask_value))}).any(dim=-1, keepdim=True)"
     return f"torch.where({keep}, {ctx.x}, 0.0)"

@@ -18,6 +18,7 @@ from nnspec.spec.ops.merge import (
 )
 
 from ...codegen_common import literal
+from ...contexts import TorchContext
 from ..layout import elementwise
 from ..registry import converter
 
@@ -29,7 +30,7 @@ def _stacked(inputs: list[str], reduce: str) -> str:
 
 
 @converter(Add, Subtract, Multiply, Average, layout=elementwise)
-def merge(node, ctx) -> str:
+def merge(node, ctx: TorchContext) -> str:
     if isinstance(node, Subtract):
         return f"{ctx.inputs[0]} - {ctx.inputs[1]}"
     same_shape = len({t.shape for t in ctx.in_types}) == 1
@@ -45,7 +46,7 @@ def merge(node, ctx) -> str:
 
 
 @converter(Maximum, Minimum, layout=elementwise)
-def extremum(node, ctx) -> str:
+def extremum(node, ctx: TorchContext) -> str:
     if len(ctx.inputs) > MANY and len({t.shape for t in ctx.in_types}) == 1:
         return _stacked(ctx.inputs, "amax" if isinstance(node, Maximum) else "amin")
     fn = "torch.maximum" if isinstance(node, Maximum) else "torch.minimum"
@@ -56,12 +57,12 @@ def extremum(node, ctx) -> str:
 
 
 @converter(Concatenate, layout=elementwise)
-def concatenate(node: Concatenate, ctx) -> str:
+def concatenate(node: Concatenate, ctx: TorchContext) -> str:
     return f"torch.cat([{', '.join(ctx.inputs)}], dim={literal(ctx.dim(node.axis))})"
 
 
 @converter(Dot)
-def dot(node: Dot, ctx) -> str:
+def dot(node: Dot, ctx: TorchContext) -> str:
     x, y = ctx.inputs
     tx, ty = ctx.in_types
     pair = (node.axes, node.axes) if isinstance(node.axes, int) else tuple(node.axes)

@@ -3,9 +3,10 @@ statistics kept as buffers shaped to broadcast against the channels-last input."
 
 import numpy as np
 
-from nnspec.spec.node import normalize_axes
+from nnspec.spec.node import normalize_axes, static_dim
 from nnspec.spec.ops.normalization import FLOATS, Normalization
 
+from ...contexts import TorchContext
 from ..describe import Op, Tensor
 from ..registry import converter
 
@@ -13,12 +14,14 @@ EPSILON = "1e-07"  # Keras' backend epsilon, the floor of the standard deviation
 
 
 @converter(Normalization)
-def normalization(node: Normalization, ctx) -> Op:
+def normalization(node: Normalization, ctx: TorchContext) -> Op:
     x_type = ctx.in_types[0]
     rank = x_type.rank
     axes = normalize_axes(node.axis, rank)
     # Canonical (dims at axes) -> broadcastable: 1 on the other axes after the first kept one.
-    shape = tuple(x_type.shape[a] if a in axes else 1 for a in range(axes[0], rank))
+    shape = tuple(
+        static_dim(x_type, a, "a normalised axis") if a in axes else 1 for a in range(axes[0], rank)
+    )
     mean, var = ctx.attr("mean"), ctx.attr("variance")
     tensors = {
         mean: Tensor(np.reshape(ctx.params["mean"], shape), parameter=False),

@@ -11,6 +11,7 @@ the window sums are divided by the pooled count of a ones tensor.
 from nnspec.spec.ops.pooling import AvgPool1D, AvgPool2D, AvgPool3D, MaxPool1D, MaxPool2D, MaxPool3D
 
 from ...codegen_common import non_default, squeeze
+from ...contexts import TorchContext
 from ..describe import Module, Op
 from ..layout import channels_first
 from ..registry import converter
@@ -20,7 +21,7 @@ _MAX = (MaxPool1D, MaxPool2D, MaxPool3D)
 
 
 @converter(*_MAX, AvgPool1D, AvgPool2D, AvgPool3D, layout=channels_first)
-def pooling(node, ctx) -> Op:
+def pooling(node, ctx: TorchContext) -> Op:
     is_max = isinstance(node, _MAX)
     kernel, strides = node.pool_size, node.window_strides
     window = (kernel, strides, (1,) * node.rank)
@@ -32,7 +33,7 @@ def pooling(node, ctx) -> Op:
 
     pairs = same_pairs(ctx.in_types[0], *window) if node.padding == "same" else None
     stride1 = all(s == 1 for s in strides)
-    if node.padding == "same" and stride1 and all(a == b for a, b in pairs):
+    if pairs is not None and stride1 and all(a == b for a, b in pairs):
         # Symmetric padding that does not depend on the input size: the layer pads.
         kwargs.update(non_default({"padding": 0}, padding=tuple(a for a, _ in pairs)))
         if not is_max and "padding" in kwargs:

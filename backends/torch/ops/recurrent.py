@@ -8,6 +8,7 @@ import numpy as np
 from nnspec.spec.ops.recurrent import GRU, LSTM, SimpleRNN
 
 from ...codegen_common import literal
+from ...contexts import TorchContext
 from ..activations import RUNTIME, activation_callable
 from ..describe import Module, Op, Tensor
 from ..registry import converter
@@ -77,9 +78,9 @@ def _merge(node, fwd: str, bwd: str, concat: str) -> list[str]:
     ]
 
 
-def _fused(node, ctx, mask: str | None, states: list[str], op: Op) -> list[str]:
+def _fused(node, ctx: TorchContext, mask: str | None, states: list[str], op: Op) -> list[str]:
     u = node.units
-    kwargs = {"batch_first": True}
+    kwargs: dict[str, object] = {"batch_first": True}
     if not node.use_bias:
         kwargs["bias"] = False
     if node.op == "simple_rnn" and node.activation == "relu":
@@ -141,14 +142,16 @@ def _fused(node, ctx, mask: str | None, states: list[str], op: Op) -> list[str]:
     return outs + ([s for d in per_dir for s in d] if node.return_state else [])
 
 
-def _function(ctx, name: str) -> str:
+def _function(ctx: TorchContext, name: str) -> str:
     """An activation as a callable: ``torch.tanh``, or a lambda with its extra arguments."""
     if name in RUNTIME:
         ctx.helper(name)
     return activation_callable(name)
 
 
-def _loop(node, ctx, mask: str | None, states: list[str], reason: str, op: Op) -> list[str]:
+def _loop(
+    node, ctx: TorchContext, mask: str | None, states: list[str], reason: str, op: Op
+) -> list[str]:
     run = ctx.helper("keras_rnn")
     step = ctx.helper(
         "gru_reset_before_step" if node.op == "gru" and not node.reset_after else STEPS[node.op]
@@ -158,7 +161,7 @@ def _loop(node, ctx, mask: str | None, states: list[str], reason: str, op: Op) -
     rec_act = _function(ctx, node.recurrent_activation) if node.op != "simple_rnn" else None
     zero_output = node.return_sequences if node.bidirectional else node.zero_output_for_mask
     n = node.states
-    zeros = None
+    zeros = ""  # a zero state, for directions given no initial state
     if len(states) < n * len(node.directions):
         zeros = ctx.temp("zeros")
         stmts.append(f"{zeros} = {ctx.x}.new_zeros({ctx.x}.shape[0], {literal(node.units)})")
@@ -210,7 +213,7 @@ def _loop(node, ctx, mask: str | None, states: list[str], reason: str, op: Op) -
 
 
 @converter(LSTM, GRU, SimpleRNN)
-def recurrent(node, ctx) -> Op:
+def recurrent(node, ctx: TorchContext) -> Op:
     rest = list(ctx.inputs[1:])
     op = Op("")
     mask = None

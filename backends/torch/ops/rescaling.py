@@ -4,14 +4,15 @@ device in forward (constants, not weights: Keras counts no parameters here eithe
 from nnspec.spec.ops.rescaling import FLOATS, Rescaling
 
 from ...codegen_common import literal
+from ...contexts import TorchContext
 from ..describe import Op
 from ..registry import converter
 
 
 @converter(Rescaling)
-def rescaling(node: Rescaling, ctx) -> Op:
+def rescaling(node: Rescaling, ctx: TorchContext) -> Op:
     x = ctx.x
-    statements = ()
+    statements: tuple[str, ...] = ()
     if ctx.in_types[0].dtype not in FLOATS:  # integer inputs give float32
         if isinstance(node.scale, list) or isinstance(node.offset, list):
             x = ctx.temp("float")  # read twice below (new_tensor takes its dtype and device)

@@ -3,11 +3,12 @@
 from nnspec.spec.ops.reshape import Reshape
 
 from ...codegen_common import literal
+from ...contexts import TorchContext
 from ..registry import converter
 
 
 @converter(Reshape)
-def reshape(node: Reshape, ctx) -> str:
+def reshape(node: Reshape, ctx: TorchContext) -> str:
     target = ", ".join(literal(d) for d in node.target_shape)
     batch = f"{ctx.x}.shape[0]" if -1 in node.target_shape else "-1"
     return f"{ctx.x}.reshape({batch}, {target})"

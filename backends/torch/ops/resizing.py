@@ -8,6 +8,7 @@ TensorFlow resizes with half-pixel centres: bilinear is PyTorch's ``align_corner
 from nnspec.spec.ops.resizing import CenterCrop, Resizing
 
 from ...codegen_common import literal
+from ...contexts import TorchContext
 from ..layout import channels_first, follow
 from ..registry import converter
 
@@ -15,13 +16,13 @@ MODES = {"bilinear": "bilinear", "nearest": "nearest-exact"}
 
 
 @converter(Resizing, layout=channels_first)
-def resizing(node, ctx) -> str:
+def resizing(node, ctx: TorchContext) -> str:
     size = (node.height, node.width)
     if tuple(ctx.in_types[0].shape[1:3]) == size:
         return ctx.x  # TensorFlow returns the image unchanged
     mode = MODES[node.interpolation]
-    known = tuple(ctx.in_types[0].shape[1:3])
-    if mode == "nearest-exact" and all(isinstance(d, int) for d in known):
+    known = [d for d in ctx.in_types[0].shape[1:3] if isinstance(d, int)]
+    if mode == "nearest-exact" and len(known) == 2:
         # The same pixels as an index per output row and column, computed exactly here: every
         # exporter takes it (TorchScript's ONNX exporter has no nearest-exact).
         rows, cols = (nearest(n, m) for n, m in zip(known, size))
@@ -35,7 +36,7 @@ def nearest(n: int, m: int) -> list[int]:
 
 
 @converter(CenterCrop, layout=follow)
-def center_crop(node, ctx) -> str:
+def center_crop(node, ctx: TorchContext) -> str:
     shape = ctx.in_types[0].shape
     h_dim, w_dim = ctx.dim(1), ctx.dim(2)
     lead = ":, :, " if h_dim == 2 else ":, "

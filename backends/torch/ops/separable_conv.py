@@ -3,6 +3,7 @@ bias, then a pointwise ``nn.Conv{n}d(C * dm, filters, kernel_size=1)`` carrying 
 
 from nnspec.spec.ops.separable_conv import SeparableConv1D, SeparableConv2D
 
+from ...contexts import TorchContext
 from .._common import kernel_to_torch
 from ..describe import Module, Op
 from ..layout import channels_first
@@ -11,7 +12,7 @@ from .depthwise_conv import depthwise_module
 
 
 @converter(SeparableConv1D, SeparableConv2D, layout=channels_first)
-def separable_conv(node, ctx) -> Op:
+def separable_conv(node, ctx: TorchContext) -> Op:
     x, depthwise = depthwise_module(node, ctx, "depthwise_kernel", bias=False)
     pointwise = ctx.params["pointwise_kernel"]
     weights = {"weight": kernel_to_torch(pointwise)}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from nnspec.spec.node import static_dim
 from nnspec.spec.ops import shape_ops as S
 from nnspec.spec.ops._tensor import sample_axes, sample_axis
+from nnspec.spec.types import Dim
 
 from ...codegen_common import literal
 from ._canonical import Canonical, canonical
@@ -73,9 +75,9 @@ def pad(node: S.Pad, c: Canonical) -> str:
     return f"F.pad({', '.join(args)})"
 
 
-def _block(node, c: Canonical) -> tuple[int, int, int, int]:
-    _, h, w, ch = c.types[0].shape
-    return node.block_size, h, w, ch
+def _block(node: S.DepthToSpace | S.SpaceToDepth, c: Canonical) -> tuple[int, Dim, Dim, int]:
+    _, h, w, _ = c.types[0].shape
+    return node.block_size, h, w, static_dim(c.types[0], 3, "input channels")
 
 
 @canonical(S.DepthToSpace)
@@ -93,7 +95,8 @@ def depth_to_space(node: S.DepthToSpace, c: Canonical) -> str:
 
 @canonical(S.SpaceToDepth)
 def space_to_depth(node: S.SpaceToDepth, c: Canonical) -> str:
-    b, h, w, _ = _block(node, c)
+    b, _, _, _ = _block(node, c)
+    h, w = (static_dim(c.types[0], a, "input size") for a in (1, 2))
     order = (0, 1, 3, 2, 4, 5) if node.mode == "DCR" else (0, 1, 3, 5, 2, 4)
     return (
         f"{c.x}.unflatten(1, {literal((h // b, b))}).unflatten(3, {literal((w // b, b))})"

@@ -4,17 +4,21 @@ layout its own rule asks for), unfold."""
 from dataclasses import replace
 
 from nnspec.spec.ops.time_distributed import TimeDistributed
+from nnspec.spec.types import TensorType
 
+from ...contexts import TorchContext
 from ..describe import Op, as_op
 from ..layout import CL, convert, settle
 from ..registry import converter, converter_for, layout_rule
 
 
 @converter(TimeDistributed)
-def time_distributed(node: TimeDistributed, ctx) -> Op:
+def time_distributed(node: TimeDistributed, ctx: TorchContext) -> Op:
     inner = node.inner()
     folded = node.folded(ctx.in_types[0])
     out_type = inner.infer(folded)
+    if not isinstance(out_type, TensorType):  # the spec's rule allows one-output ops only
+        raise TypeError(f"time_distributed around {inner.op!r}: more than one output")
     choice = layout_rule(inner)(inner, [folded], [CL])
     want, out = settle(choice.inputs[0], folded), settle(choice.output, out_type)
     steps = ctx.temp("steps")

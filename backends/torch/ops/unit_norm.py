@@ -3,11 +3,12 @@
 from nnspec.spec.ops.unit_norm import UnitNorm
 
 from ...codegen_common import literal
+from ...contexts import TorchContext
 from ..registry import converter
 
 
 @converter(UnitNorm)
-def unit_norm(node: UnitNorm, ctx) -> str:
+def unit_norm(node: UnitNorm, ctx: TorchContext) -> str:
     axis = node.axis if isinstance(node.axis, int) else tuple(node.axis)
     if isinstance(axis, tuple) and len(axis) == 1:
         axis = axis[0]

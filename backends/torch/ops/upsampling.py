@@ -6,12 +6,13 @@ antialiasing."""
 from nnspec.spec.ops.upsampling import UpSampling1D, UpSampling2D, UpSampling3D
 
 from ...codegen_common import literal
+from ...contexts import TorchContext
 from ..layout import channels_first
 from ..registry import converter
 
 
 @converter(UpSampling1D, UpSampling2D, UpSampling3D, layout=channels_first)
-def upsampling(node, ctx) -> str:
+def upsampling(node, ctx: TorchContext) -> str:
     factors = node._factors()
     if getattr(node, "interpolation", "nearest") == "bilinear":
         scale = tuple(float(f) for f in factors)

@@ -4,12 +4,13 @@ padding read only by a 'valid' convolution is folded into its ``padding=`` (code
 from nnspec.spec.ops.zero_padding import ZeroPadding1D, ZeroPadding2D, ZeroPadding3D
 
 from ...codegen_common import literal
+from ...contexts import TorchContext
 from ..layout import channels_first
 from ..registry import converter
 
 
 @converter(ZeroPadding1D, ZeroPadding2D, ZeroPadding3D, layout=channels_first)
-def zero_padding(node, ctx) -> str:
+def zero_padding(node, ctx: TorchContext) -> str:
     pads = []  # F.pad lists (before, after) from the last axis backwards
     for before, after in reversed(node.padding):
         pads += [before, after]

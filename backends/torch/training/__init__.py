@@ -14,7 +14,7 @@ import torch
 
 from nnspec.spec.errors import ConversionError
 from nnspec.spec.model import Model
-from nnspec.spec.training import Training, learning_rate_at
+from nnspec.spec.training import Training, learning_rate_at, training_of
 
 from .losses import METRICS, reduced
 from .optimizers import OPTIMIZERS
@@ -144,24 +144,24 @@ def _on_output(fn: Callable, i: int, n: int) -> Callable:
 
 
 def _refuse_untrainable(spec: Model) -> None:
-    t = spec.training
+    t = training_of(spec)
     for node in spec.nodes:
         why = _TRAIN_IDENTITY_ONLY.get(node.op)
-        if why and (getattr(node, "rate", 1) or getattr(node, "l1", 0) or getattr(node, "l2", 0)):
+        if why and any(getattr(node, k, d) for k, d in (("rate", 1), ("l1", 0), ("l2", 0))):
             raise ConversionError(
                 f"cannot train {node.op} in PyTorch yet: {why}", node=node.name, op=node.op
             )
-        if node.op == "dropout" and node.noise_shape is not None:
+        if node.op == "dropout" and getattr(node, "noise_shape", None) is not None:
             raise ConversionError(
                 "cannot train dropout with a noise_shape in PyTorch yet", node=node.name, op=node.op
             )
-    for node, ws in t.constraints.items():
+    for owner, ws in t.constraints.items():
         for w, c in ws.items():
             if c.name != "non_neg":
                 raise ConversionError(
-                    f"constraint {c.name} on {node}/{w}: its axis is in the Keras layout, and "
+                    f"constraint {c.name} on {owner}/{w}: its axis is in the Keras layout, and "
                     "nnspec does not carry norm constraints into PyTorch yet",
-                    node=node,
+                    node=owner,
                 )
 
 

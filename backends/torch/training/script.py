@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nnspec.spec.model import Model
+from nnspec.spec.training import training_of
 
 TEMPLATE = Path(__file__).with_name("train_script.py")
 BEGIN, END = "# --- settings (written by nnspec convert) ---\n", "# --- end of settings ---\n"
@@ -25,7 +26,8 @@ def training_script(spec: Model, name: str, class_name: str) -> str:
     from nnspec.spec.validate import infer_types
 
     types = infer_types(spec)
-    kinds = [_KINDS.get(spec.training.loss_for(o).name, "regression") for o in spec.outputs]
+    training = training_of(spec)
+    kinds = [_KINDS.get(training.loss_for(o).name, "regression") for o in spec.outputs]
     targets = []
     for o, kind in zip(spec.outputs, kinds):
         shape = tuple(_size(d) for d in types[o].shape[1:])

@@ -2,17 +2,18 @@
 
 from nnspec.spec.ops.activation import ELU, Activation, LeakyReLU, PReLU, ReLU, Softmax
 
+from ...contexts import KerasLayerContext
 from .._common import activation_name
 from ..registry import from_layer
 
 
 @from_layer("Activation")
-def activation(layer, ctx):
+def activation(layer, ctx: KerasLayerContext):
     return ctx.node(Activation, activation=activation_name(ctx.config["activation"], ctx))
 
 
 @from_layer("ops.Gelu")
-def gelu(op, ctx):
+def gelu(op, ctx: KerasLayerContext):
     """``keras.ops.gelu(x, approximate=...)`` in a functional graph (the Keras backend writes
     the tanh form this way: no layer computes it)."""
     name = "gelu_approximate" if op.approximate else "gelu"
@@ -20,7 +21,7 @@ def gelu(op, ctx):
 
 
 @from_layer("ReLU")
-def relu(layer, ctx):
+def relu(layer, ctx: KerasLayerContext):
     cfg = ctx.config
     cap = cfg.get("max_value")
     return ctx.node(
@@ -32,12 +33,12 @@ def relu(layer, ctx):
 
 
 @from_layer("LeakyReLU")
-def leaky_relu(layer, ctx):
+def leaky_relu(layer, ctx: KerasLayerContext):
     return ctx.node(LeakyReLU, negative_slope=float(ctx.config["negative_slope"]))
 
 
 @from_layer("PReLU")
-def prelu(layer, ctx):
+def prelu(layer, ctx: KerasLayerContext):
     shared = ctx.config.get("shared_axes")  # Keras keeps a list, even for one axis
     if shared is not None:
         shared = int(shared[0]) if len(shared) == 1 else [int(a) for a in shared]
@@ -45,13 +46,13 @@ def prelu(layer, ctx):
 
 
 @from_layer("ELU")
-def elu(layer, ctx):
+def elu(layer, ctx: KerasLayerContext):
     # ELU has no get_config of its own: Keras' automatic config records the __init__ args.
     return ctx.node(ELU, alpha=float(ctx.config.get("alpha", layer.alpha)))
 
 
 @from_layer("Softmax")
-def softmax(layer, ctx):
+def softmax(layer, ctx: KerasLayerContext):
     axis = ctx.config.get("axis", -1)
     if isinstance(axis, list | tuple):
         if len(axis) != 1:

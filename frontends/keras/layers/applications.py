@@ -13,6 +13,7 @@ from nnspec.spec.ops.dropout import Dropout
 from nnspec.spec.ops.merge import Add
 from nnspec.spec.ops.rescaling import Rescaling
 
+from ...contexts import KerasLayerContext
 from ..registry import from_layer
 
 
@@ -28,7 +29,7 @@ def _require_applications(layer) -> None:
 
 
 @from_layer("StochasticDepth")
-def stochastic_depth(layer, ctx):
+def stochastic_depth(layer, ctx: KerasLayerContext):
     _require_applications(layer)
     rank = len(ctx.in_shapes[0])
     return ctx.node(
@@ -37,7 +38,7 @@ def stochastic_depth(layer, ctx):
 
 
 @from_layer("CustomScaleLayer")
-def custom_scale(layer, ctx):
+def custom_scale(layer, ctx: KerasLayerContext):
     _require_applications(layer)
     if len(ctx.inputs) != 2:
         raise ctx.fail(f"expected 2 inputs, got {len(ctx.inputs)}")

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from nnspec.spec.node import Node
 from nnspec.spec.ops.attention import AdditiveAttention, Attention, MultiHeadAttention
 from nnspec.spec.ops.elementwise import Cast
 
+from ...contexts import KerasLayerContext
 from .._common import tensor_refs
 from ..registry import from_layer
 
 
-def _argument(ctx, index: int, key: str):
+def _argument(ctx: KerasLayerContext, index: int, key: str):
     args = ctx.call_args
     return args[index] if len(args) > index else ctx.call_kwargs.get(key)
 
 
 @from_layer("MultiHeadAttention")
-def multi_head_attention(layer, ctx):
+def multi_head_attention(layer, ctx: KerasLayerContext):
     cfg = ctx.config
     if cfg.get("use_gate"):
         raise ctx.refuse("use_gate", "gated attention has no nnspec op yet", value=True)
@@ -52,7 +54,7 @@ def multi_head_attention(layer, ctx):
     if key is not None and key is not value:
         inputs.append(refs[id(key)])
     if mask is not None and str(mask.dtype) != "bool":  # Keras casts it: nonzero is kept
-        inputs.append(ctx.node(Cast, suffix="mask", inputs=[refs[id(mask)]], dtype="bool").name)
+        inputs.append(ctx.node(Cast, suffix="mask", inputs=[refs[id(mask)]], dtype="bool").id)
     elif mask is not None:
         inputs.append(refs[id(mask)])
     out = cfg.get("output_shape")
@@ -87,7 +89,7 @@ def multi_head_attention(layer, ctx):
 
 
 @from_layer("Attention", "AdditiveAttention")
-def attention(layer, ctx):
+def attention(layer, ctx: KerasLayerContext):
     cfg = ctx.config
     for key in ("mask", "return_attention_scores"):
         if ctx.call_kwargs.get(key) not in (None, False):
@@ -102,7 +104,7 @@ def attention(layer, ctx):
     )
     if type(layer).__name__ == "Attention":
         attrs["score_mode"] = cfg["score_mode"]
-        cls = Attention
+        cls: type[Node] = Attention
     else:
         cls = AdditiveAttention
     w = ctx.weights()

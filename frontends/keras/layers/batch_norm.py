@@ -1,10 +1,11 @@
 from nnspec.spec.ops.batch_norm import BatchNorm
 
+from ...contexts import KerasLayerContext
 from ..registry import from_layer
 
 
 @from_layer("BatchNormalization")
-def batch_norm(layer, ctx):
+def batch_norm(layer, ctx: KerasLayerContext):
     cfg = ctx.config
     if cfg.get("renorm"):
         raise ctx.refuse(

@@ -3,6 +3,7 @@ stride, dilation and group count Keras accepts)."""
 
 from nnspec.spec.ops.conv import Conv1D, Conv2D, Conv3D
 
+from ...contexts import KerasLayerContext
 from .._common import activation_name, bias_params, require_channels_last
 from ..registry import from_layer
 
@@ -10,7 +11,7 @@ _CLASSES = {"Conv1D": Conv1D, "Conv2D": Conv2D, "Conv3D": Conv3D}
 
 
 @from_layer(*_CLASSES)
-def conv(layer, ctx):
+def conv(layer, ctx: KerasLayerContext):
     cfg = ctx.config
     require_channels_last(ctx)
     return ctx.node(

@@ -3,6 +3,7 @@ layout (*kernel_size, filters, C))."""
 
 from nnspec.spec.ops.conv_transpose import Conv1DTranspose, Conv2DTranspose
 
+from ...contexts import KerasLayerContext
 from .._common import activation_name, bias_params, require_channels_last
 from ..registry import from_layer
 
@@ -10,7 +11,7 @@ _CLASSES = {"Conv1DTranspose": Conv1DTranspose, "Conv2DTranspose": Conv2DTranspo
 
 
 @from_layer(*_CLASSES)
-def conv_transpose(layer, ctx):
+def conv_transpose(layer, ctx: KerasLayerContext):
     cfg = ctx.config
     require_channels_last(ctx)
     output_padding = cfg.get("output_padding")

@@ -2,6 +2,7 @@
 
 from nnspec.spec.ops.cropping import Cropping1D, Cropping2D, Cropping3D
 
+from ...contexts import KerasLayerContext
 from .._common import require_channels_last
 from ..registry import from_layer
 
@@ -9,7 +10,7 @@ _CLASSES = {"Cropping1D": Cropping1D, "Cropping2D": Cropping2D, "Cropping3D": Cr
 
 
 @from_layer(*_CLASSES)
-def cropping(layer, ctx):
+def cropping(layer, ctx: KerasLayerContext):
     require_channels_last(ctx)
     cls = _CLASSES[type(layer).__name__]
     return ctx.node(cls, cropping=pairs(ctx.config["cropping"], cls.rank))

@@ -1,11 +1,12 @@
 from nnspec.spec.ops.dense import Dense
 
+from ...contexts import KerasLayerContext
 from .._common import activation_name, bias_params
 from ..registry import from_layer
 
 
 @from_layer("Dense")
-def dense(layer, ctx):
+def dense(layer, ctx: KerasLayerContext):
     cfg = ctx.config
     return ctx.node(
         Dense,

@@ -2,6 +2,7 @@
 
 from nnspec.spec.ops.depthwise_conv import DepthwiseConv1D, DepthwiseConv2D
 
+from ...contexts import KerasLayerContext
 from .._common import activation_name, bias_params, require_channels_last
 from ..registry import from_layer
 
@@ -9,7 +10,7 @@ _CLASSES = {"DepthwiseConv1D": DepthwiseConv1D, "DepthwiseConv2D": DepthwiseConv
 
 
 @from_layer(*_CLASSES)
-def depthwise_conv(layer, ctx):
+def depthwise_conv(layer, ctx: KerasLayerContext):
     cfg = ctx.config
     require_channels_last(ctx)
     return ctx.node(

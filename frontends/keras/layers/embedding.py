@@ -1,10 +1,11 @@
 from nnspec.spec.ops.embedding import Embedding
 
+from ...contexts import KerasLayerContext
 from ..registry import from_layer
 
 
 @from_layer("Embedding")
-def embedding(layer, ctx):
+def embedding(layer, ctx: KerasLayerContext):
     cfg = ctx.config
     if cfg.get("lora_rank"):
         raise ctx.refuse(

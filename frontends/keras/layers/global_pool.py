@@ -9,6 +9,7 @@ from nnspec.spec.ops.global_pool import (
     GlobalMaxPool3D,
 )
 
+from ...contexts import KerasLayerContext
 from .._common import layer_refusal, require_channels_last
 from ..registry import from_layer
 
@@ -23,7 +24,7 @@ _CLASSES = {
 
 
 @from_layer(*_CLASSES)
-def global_pool(layer, ctx):
+def global_pool(layer, ctx: KerasLayerContext):
     require_channels_last(ctx)
     if ctx.call_kwargs.get("mask") is not None and type(layer).__name__.startswith("GlobalAv"):
         raise layer_refusal(

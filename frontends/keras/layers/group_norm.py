@@ -1,10 +1,11 @@
 from nnspec.spec.ops.group_norm import GroupNorm
 
+from ...contexts import KerasLayerContext
 from ..registry import from_layer
 
 
 @from_layer("GroupNormalization")
-def group_norm(layer, ctx):
+def group_norm(layer, ctx: KerasLayerContext):
     cfg = ctx.config
     groups = layer.groups  # -1 (instance normalisation) is the channel count once built
     w = ctx.weights()

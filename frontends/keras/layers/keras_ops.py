@@ -16,6 +16,7 @@ from nnspec.spec.ops.elementwise import Cast, Clip
 from nnspec.spec.ops.merge import Add, Maximum, Minimum, Multiply, Subtract
 from nnspec.spec.ops.rescaling import Rescaling
 
+from ...contexts import KerasLayerContext
 from .._common import operation_refusal
 from ..registry import from_layer
 from .tensor_ops import Operands, binary_node
@@ -49,7 +50,7 @@ def _is_tensor(v) -> bool:
     return isinstance(v, keras.KerasTensor)  # the class, not a name: any object has a shape
 
 
-def _constant(value, ctx, channels):
+def _constant(value, ctx: KerasLayerContext, channels):
     """A number, or a 1-D array with one value per channel, as a rescaling attribute."""
     a = np.asarray(value, dtype=np.float64)
     rank = len(ctx.in_shapes[0]) if ctx.in_shapes else None
@@ -67,7 +68,7 @@ def _constant(value, ctx, channels):
     )
 
 
-def _tensor_op(op, ctx):
+def _tensor_op(op, ctx: KerasLayerContext):
     """The general form: a tensor op with a scalar, or with a constant node for an array."""
     name = type(op).__name__
     args = Operands(op, ctx)
@@ -107,7 +108,7 @@ def _promoted(op, ctx, args, refs: list[str]) -> list[str]:
 
 
 @from_layer(*(f"ops.{name}" for name in _SYMBOLS))
-def keras_ops(op, ctx):
+def keras_ops(op, ctx: KerasLayerContext):
     name = type(op).__name__
     args = list(ctx.call_args)
     if ctx.call_kwargs or len(args) != 2:
@@ -131,6 +132,8 @@ def keras_ops(op, ctx):
     except ConversionError:  # not a number or one value per channel: a constant node
         return _tensor_op(op, ctx)
     neg = [-v for v in c] if isinstance(c, list) else -c
+    scale: float | list[float]
+    offset: float | list[float]
     if name == "Add":
         scale, offset = 1.0, c
     elif name == "Subtract":

@@ -1,11 +1,12 @@
 from nnspec.spec.node import normalize_axes
 from nnspec.spec.ops.layer_norm import LayerNorm
 
+from ...contexts import KerasLayerContext
 from ..registry import from_layer
 
 
 @from_layer("LayerNormalization")
-def layer_norm(layer, ctx):
+def layer_norm(layer, ctx: KerasLayerContext):
     cfg = ctx.config
     if cfg.get("rms_scaling"):
         raise ctx.refuse(

@@ -8,6 +8,7 @@ from nnspec.frontends._errors import refusal
 from nnspec.spec.node import Initializer
 from nnspec.spec.ops.layer_scale import LayerScale
 
+from ...contexts import KerasLayerContext
 from .._common import activation_name
 from ..registry import from_layer
 
@@ -25,7 +26,7 @@ def _initializer(value) -> str:
 
 
 @from_layer("LayerScale")
-def layer_scale(layer, ctx):
+def layer_scale(layer, ctx: KerasLayerContext):
     module = type(layer).__module__
     w = list(ctx.weights().values())  # one unnamed weight ("variable"): gamma
     if not module.startswith("keras.src.applications.") or len(w) != 1 or w[0].ndim != 1:
@@ -40,7 +41,7 @@ def layer_scale(layer, ctx):
 
 
 @from_layer("EinsumDense")
-def einsum_dense(layer, ctx):
+def einsum_dense(layer, ctx: KerasLayerContext):
     cfg = ctx.config
     if cfg.get("equation") != EQUATION:
         raise ctx.refuse(

@@ -15,6 +15,7 @@ import keras
 from nnspec.frontends._errors import refusal
 from nnspec.spec.ops.masking import Masking
 
+from ...contexts import KerasLayerContext
 from .._common import operation_refusal, operation_where
 from ..registry import from_layer, layer_key
 
@@ -28,7 +29,7 @@ def _produced_by(tensor, op) -> bool:
     return history is not None and history.operation is op
 
 
-def _check_mask_use(op, ctx) -> None:
+def _check_mask_use(op, ctx: KerasLayerContext) -> None:
     """Refuse unless every reader of ``op``'s output takes it as a mask (or is the ops.Any
     of a Masking layer's mask)."""
     readers = list(op._outbound_nodes)
@@ -81,7 +82,7 @@ def _is_data(op) -> bool:
 
 
 @from_layer("ops.NotEqual")
-def mask_not_equal(op, ctx):
+def mask_not_equal(op, ctx: KerasLayerContext):
     if _is_data(op):
         from .tensor_ops import binary_node
 
@@ -94,7 +95,7 @@ def mask_not_equal(op, ctx):
 
 
 @from_layer("ops.Any")
-def mask_any(op, ctx):
+def mask_any(op, ctx: KerasLayerContext):
     if _is_data(op):
         from .tensor_ops import reduce_node
 
@@ -104,14 +105,14 @@ def mask_any(op, ctx):
 
 
 @from_layer("Masking")
-def masking(layer, ctx):
+def masking(layer, ctx: KerasLayerContext):
     value = ctx.config["mask_value"]
     if not isinstance(value, int | float):
         raise ctx.refuse("mask_value", "only a number is supported")
     return ctx.node(Masking, mask_value=float(value))
 
 
-def mask_source(ctx, mask, refs: dict[int, str]) -> tuple[str, float]:
+def mask_source(ctx: KerasLayerContext, mask, refs: dict[int, str]) -> tuple[str, float]:
     """(mask source reference, mask_value) for a layer's Keras mask argument."""
     op = mask._keras_history.operation
     key = layer_key(op)

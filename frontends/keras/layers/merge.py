@@ -9,6 +9,7 @@ from nnspec.spec.ops.merge import (
     Subtract,
 )
 
+from ...contexts import KerasLayerContext
 from ..registry import from_layer
 
 _CLASSES = {
@@ -22,17 +23,17 @@ _CLASSES = {
 
 
 @from_layer(*_CLASSES)
-def merge(layer, ctx):
+def merge(layer, ctx: KerasLayerContext):
     return ctx.node(_CLASSES[type(layer).__name__])
 
 
 @from_layer("Concatenate")
-def concatenate(layer, ctx):
+def concatenate(layer, ctx: KerasLayerContext):
     return ctx.node(Concatenate, axis=int(ctx.config["axis"]))
 
 
 @from_layer("Dot")
-def dot(layer, ctx):
+def dot(layer, ctx: KerasLayerContext):
     axes = ctx.config["axes"]
     axes = int(axes) if isinstance(axes, int) else tuple(int(a) for a in axes)
     return ctx.node(Dot, axes=axes, normalize=bool(ctx.config["normalize"]))

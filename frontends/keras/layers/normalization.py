@@ -15,6 +15,7 @@ from nnspec.spec.node import normalize_axes
 from nnspec.spec.ops.normalization import Normalization
 from nnspec.spec.ops.rescaling import Rescaling
 
+from ...contexts import KerasLayerContext
 from ..registry import from_layer
 
 EPSILON = 1e-7  # Keras' backend epsilon: the floor of the standard deviation
@@ -35,7 +36,7 @@ def _number_or_channels(a: np.ndarray):
     return None
 
 
-def _as_rescaling(layer, ctx, invert: bool):
+def _as_rescaling(layer, ctx: KerasLayerContext, invert: bool):
     mean = np.asarray(layer.mean, dtype=np.float64)
     std = np.maximum(np.sqrt(np.asarray(layer.variance, dtype=np.float64)), EPSILON)
     scale, offset = (std, mean) if invert else (1.0 / std, -mean / std)
@@ -45,8 +46,15 @@ def _as_rescaling(layer, ctx, invert: bool):
     return ctx.node(Rescaling, scale=scale, offset=offset)
 
 
+def _fixed(ctx: KerasLayerContext, size: int | None) -> int:
+    """A normalised axis' size: the statistics have one value per entry, so it is known."""
+    if size is None:
+        raise ctx.refuse("axis", "a normalised axis has no fixed size")
+    return size
+
+
 @from_layer("Normalization")
-def normalization(layer, ctx):
+def normalization(layer, ctx: KerasLayerContext):
     cfg = ctx.config
     invert = bool(cfg.get("invert", False))
     w = ctx.weights()
@@ -63,7 +71,7 @@ def normalization(layer, ctx):
         )
     axis = int(axis[0]) if len(axis) == 1 else [int(a) for a in axis]
     x_shape = ctx.in_shapes[0]
-    shape = tuple(x_shape[a] for a in normalize_axes(axis, len(x_shape)))
+    shape = tuple(_fixed(ctx, x_shape[a]) for a in normalize_axes(axis, len(x_shape)))
     # The statistics the layer computes with: Keras copies its weights into ``layer.mean``
     # and ``layer.variance`` in finalize_state() (after adapt() or loading), and keeps using
     # those copies if the weights are assigned afterwards without it.

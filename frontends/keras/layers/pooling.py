@@ -2,6 +2,7 @@
 
 from nnspec.spec.ops.pooling import AvgPool1D, AvgPool2D, AvgPool3D, MaxPool1D, MaxPool2D, MaxPool3D
 
+from ...contexts import KerasLayerContext
 from .._common import require_channels_last
 from ..registry import from_layer
 
@@ -16,7 +17,7 @@ _CLASSES = {
 
 
 @from_layer(*_CLASSES)
-def pooling(layer, ctx):
+def pooling(layer, ctx: KerasLayerContext):
     cfg = ctx.config
     require_channels_last(ctx)
     pool_size = tuple(cfg["pool_size"])

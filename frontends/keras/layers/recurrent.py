@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from nnspec.spec.node import Node
 from nnspec.spec.ops.recurrent import GRU, LSTM, SimpleRNN
 
+from ...contexts import KerasLayerContext
 from .._common import activation_name, tensor_refs
 from ..registry import from_layer
 from .masking import mask_source
 
-OPS = {"LSTM": LSTM, "GRU": GRU, "SimpleRNN": SimpleRNN}
-CELLS = {"LSTMCell": LSTM, "GRUCell": GRU, "SimpleRNNCell": SimpleRNN}
+OPS: dict[str, type[Node]] = {"LSTM": LSTM, "GRU": GRU, "SimpleRNN": SimpleRNN}
+CELLS: dict[str, type[Node]] = {"LSTMCell": LSTM, "GRUCell": GRU, "SimpleRNNCell": SimpleRNN}
 # Config keys that differ between a Bidirectional's two layers without changing the model.
 _DIRECTION_KEYS = ("name", "go_backwards", "zero_output_for_mask")
 
 
-def _attrs(ctx, cls, cfg: dict, cell_cfg: dict | None = None) -> dict:
+def _attrs(ctx: KerasLayerContext, cls, cfg: dict, cell_cfg: dict | None = None) -> dict:
     """Spec attributes from a recurrent layer's config (and its cell's, for RNN(cell))."""
     cell_cfg = cell_cfg or cfg
     if cfg.get("stateful"):
@@ -46,13 +48,13 @@ def _attrs(ctx, cls, cfg: dict, cell_cfg: dict | None = None) -> dict:
     return attrs
 
 
-def _weights(ctx, layer, prefix: str = "") -> dict:
+def _weights(ctx: KerasLayerContext, layer, prefix: str = "") -> dict:
     w = ctx.weights(layer)
     keys = ["kernel", "recurrent_kernel"] + (["bias"] if "bias" in w else [])
     return {prefix + k: w[k] for k in keys}
 
 
-def _inputs(ctx, layer) -> tuple[list[str], float | None]:
+def _inputs(ctx: KerasLayerContext, layer) -> tuple[list[str], float | None]:
     """[sequence, mask source?, *initial states] references, and the mask value."""
     refs = tensor_refs(ctx)
     args, kwargs = list(ctx.call_args), ctx.call_kwargs
@@ -74,7 +76,7 @@ def _inputs(ctx, layer) -> tuple[list[str], float | None]:
     return inputs, value
 
 
-def _convert(layer, ctx, cls, cfg, cell_cfg=None):
+def _convert(layer, ctx: KerasLayerContext, cls, cfg, cell_cfg=None):
     inputs, mask_value = _inputs(ctx, layer)
     return ctx.node(
         cls,
@@ -86,12 +88,12 @@ def _convert(layer, ctx, cls, cfg, cell_cfg=None):
 
 
 @from_layer("LSTM", "GRU", "SimpleRNN")
-def recurrent(layer, ctx):
+def recurrent(layer, ctx: KerasLayerContext):
     return _convert(layer, ctx, OPS[type(layer).__name__], ctx.config)
 
 
 @from_layer("RNN")
-def rnn(layer, ctx):
+def rnn(layer, ctx: KerasLayerContext):
     """keras.layers.RNN around one LSTMCell / GRUCell / SimpleRNNCell: the same layer."""
     cell = layer.cell
     cls = CELLS.get(type(cell).__name__)
@@ -106,7 +108,7 @@ def rnn(layer, ctx):
 
 
 @from_layer("Bidirectional")
-def bidirectional(layer, ctx):
+def bidirectional(layer, ctx: KerasLayerContext):
     fwd, bwd = layer.forward_layer, layer.backward_layer
     kind = type(fwd).__name__
     cls = OPS.get(kind)
@@ -133,7 +135,7 @@ def bidirectional(layer, ctx):
 
 
 @from_layer("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
-def conv_lstm(layer, ctx):
+def conv_lstm(layer, ctx: KerasLayerContext):
     raise ctx.fail(
         "not supported: nnspec has no convolutional recurrent op yet",
         hint="see the README's support table",

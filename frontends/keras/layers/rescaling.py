@@ -2,10 +2,11 @@ import numpy as np
 
 from nnspec.spec.ops.rescaling import Rescaling
 
+from ...contexts import KerasLayerContext
 from ..registry import from_layer
 
 
-def _value(layer, ctx, key):
+def _value(layer, ctx: KerasLayerContext, key):
     """A number or one value per channel (Keras also takes numpy arrays)."""
     a = np.asarray(getattr(layer, key), dtype=np.float64)
     if a.ndim == 0:
@@ -18,7 +19,7 @@ def _value(layer, ctx, key):
 
 
 @from_layer("Rescaling")
-def rescaling(layer, ctx):
+def rescaling(layer, ctx: KerasLayerContext):
     return ctx.node(
         Rescaling, scale=_value(layer, ctx, "scale"), offset=_value(layer, ctx, "offset")
     )

@@ -4,12 +4,13 @@ or pad, and a center crop no larger than its input."""
 
 from nnspec.spec.ops.resizing import CenterCrop, Resizing
 
+from ...contexts import KerasLayerContext
 from .._common import require_channels_last
 from ..registry import from_layer
 
 
 @from_layer("Resizing")
-def resizing(layer, ctx):
+def resizing(layer, ctx: KerasLayerContext):
     cfg = ctx.config
     require_channels_last(ctx)
     if cfg.get("interpolation", "bilinear") not in ("nearest", "bilinear"):
@@ -34,7 +35,7 @@ def resizing(layer, ctx):
 
 
 @from_layer("CenterCrop")
-def center_crop(layer, ctx):
+def center_crop(layer, ctx: KerasLayerContext):
     cfg = ctx.config
     require_channels_last(ctx)
     shape = ctx.in_shapes[0] if ctx.in_shapes else ()

@@ -3,6 +3,7 @@ keeps them)."""
 
 from nnspec.spec.ops.separable_conv import SeparableConv1D, SeparableConv2D
 
+from ...contexts import KerasLayerContext
 from .._common import activation_name, require_channels_last
 from ..registry import from_layer
 
@@ -10,7 +11,7 @@ _CLASSES = {"SeparableConv1D": SeparableConv1D, "SeparableConv2D": SeparableConv
 
 
 @from_layer(*_CLASSES)
-def separable_conv(layer, ctx):
+def separable_conv(layer, ctx: KerasLayerContext):
     cfg = ctx.config
     require_channels_last(ctx)
     w = ctx.weights()

@@ -9,10 +9,12 @@ batch). What an op cannot express is refused with the operation's name and the r
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import keras
 import numpy as np
 
+from nnspec.spec.node import Node
 from nnspec.spec.ops import constant as K
 from nnspec.spec.ops import elementwise as E
 from nnspec.spec.ops import indexing as I
@@ -25,6 +27,7 @@ from nnspec.spec.ops.merge import Add, Concatenate
 from nnspec.spec.ops.permute import Permute
 from nnspec.spec.ops.reshape import Reshape
 
+from ...contexts import KerasLayerContext
 from .._common import layer_refusal, operation_refusal, tensor_refs
 from ..registry import from_layer
 
@@ -47,10 +50,10 @@ def _number(v) -> bool:
 class Operands:
     """The call's positional arguments as spec references, numbers or arrays."""
 
-    def __init__(self, op, ctx):
+    def __init__(self, op, ctx: KerasLayerContext):
         self.op, self.ctx = op, ctx
         refs = tensor_refs(ctx)
-        self.items = []
+        self.items: list[tuple[str, Any, tuple[int, ...]]] = []  # (kind, value, shape)
         for a in ctx.call_args:
             if isinstance(a, keras.KerasTensor):
                 self.items.append(("tensor", refs[id(a)], tuple(a.shape)))
@@ -100,10 +103,10 @@ class Operands:
             dtype=dtype,
             trainable=False,
         )
-        return node.name
+        return node.id
 
 
-def _single(op, ctx, cls, **attrs):
+def _single(op, ctx: KerasLayerContext, cls, **attrs):
     if len(ctx.inputs) != 1:
         raise operation_refusal(op, f"expected one tensor operand, got {len(ctx.inputs)}")
     return ctx.node(cls, **attrs)
@@ -133,12 +136,13 @@ UNARY = {
     "TanhShrink": "tanh_shrink",
     "LogicalNot": "logical_not",
 }
-_UNARY_CLASSES = {cls.tag(): cls for cls in (*E.UNARY, E.LogicalNot)}
+_UNARY_OPS: tuple[type[Node], ...] = (*E.UNARY, E.LogicalNot)
+_UNARY_CLASSES = {cls.tag(): cls for cls in _UNARY_OPS}
 
 
 @from_layer(*(f"ops.{n}" for n in UNARY))
-def unary(op, ctx):
-    if type(op).__name__ == "Round" and getattr(op, "decimals", 0):
+def unary(op, ctx: KerasLayerContext):
+    if type(op).__name__ == "Round" and getattr(op, "decimals", None):
         raise operation_refusal(
             op, f"decimals={op.decimals} is not supported (rounding to integers only)"
         )
@@ -166,7 +170,7 @@ ACTIVATIONS = {
 
 
 @from_layer(*(f"ops.{n}" for n in ACTIVATIONS))
-def activation(op, ctx):
+def activation(op, ctx: KerasLayerContext):
     name = type(op).__name__
     if name == "Elu" and getattr(op, "alpha", 1.0) != 1.0:
         raise operation_refusal(
@@ -180,12 +184,12 @@ def activation(op, ctx):
 
 
 @from_layer("ops.LeakyRelu")
-def leaky_relu(op, ctx):
+def leaky_relu(op, ctx: KerasLayerContext):
     return _single(op, ctx, LeakyReLU, negative_slope=float(op.negative_slope))
 
 
 @from_layer("ops.Softmax", "ops.LogSoftmax")
-def softmax(op, ctx):
+def softmax(op, ctx: KerasLayerContext):
     axis = op.axis if isinstance(op.axis, int) else None
     if axis is None:
         raise operation_refusal(op, f"axis={op.axis!r}: one axis only")
@@ -197,13 +201,13 @@ def softmax(op, ctx):
 
 
 @from_layer("ops.HardShrink", "ops.SoftShrink")
-def shrink(op, ctx):
+def shrink(op, ctx: KerasLayerContext):
     kind = "hard" if type(op).__name__ == "HardShrink" else "soft"
     return _single(op, ctx, E.Shrink, kind=kind, lambd=float(op.threshold))
 
 
 @from_layer("ops.Clip")
-def clip(op, ctx):
+def clip(op, ctx: KerasLayerContext):
     lo, hi = op.x_min, op.x_max
     if not (_number(lo) or lo is None) or not (_number(hi) or hi is None):
         raise operation_refusal(op, "bounds must be numbers")
@@ -217,7 +221,7 @@ def clip(op, ctx):
 
 
 @from_layer("ops.Cast")
-def cast(op, ctx):
+def cast(op, ctx: KerasLayerContext):
     return _single(op, ctx, E.Cast, dtype=str(op.dtype))
 
 
@@ -240,7 +244,7 @@ BINARY = {
 _BINARY_CLASSES = {cls.tag(): cls for cls in E.BINARY}
 
 
-def binary_node(op, ctx, tag: str):
+def binary_node(op, ctx: KerasLayerContext, tag: str):
     """A binary op of a tensor with a tensor, an array or a number."""
     args = Operands(op, ctx)
     if len(args.items) != 2 or ctx.call_kwargs:
@@ -256,12 +260,12 @@ def binary_node(op, ctx, tag: str):
 
 
 @from_layer(*(f"ops.{n}" for n in BINARY if n not in ("Divide", "TrueDivide", "NotEqual")))
-def binary(op, ctx):
+def binary(op, ctx: KerasLayerContext):
     return binary_node(op, ctx, BINARY[type(op).__name__])
 
 
 @from_layer("ops.Where")
-def where(op, ctx):
+def where(op, ctx: KerasLayerContext):
     args = Operands(op, ctx)
     if len(args.items) != 3:
         raise operation_refusal(op, "expected where(condition, x1, x2)")
@@ -278,7 +282,7 @@ def where(op, ctx):
 # --- reductions -----------------------------------------------------------------------
 
 
-def _axis(op, ctx):
+def _axis(op, ctx: KerasLayerContext):
     axis = op.axis
     if axis is None:
         raise operation_refusal(
@@ -308,7 +312,7 @@ _REDUCE = {
 }
 
 
-def reduce_node(op, ctx):
+def reduce_node(op, ctx: KerasLayerContext):
     name = type(op).__name__
     if getattr(op, "initial", None) is not None:
         raise operation_refusal(op, f"initial={op.initial!r} is not supported")
@@ -316,12 +320,12 @@ def reduce_node(op, ctx):
 
 
 @from_layer(*(f"ops.{n}" for n in _REDUCE if n != "Any"))
-def reduce(op, ctx):
+def reduce(op, ctx: KerasLayerContext):
     return reduce_node(op, ctx)
 
 
 @from_layer("ops.Argmax", "ops.Argmin")
-def arg(op, ctx):
+def arg(op, ctx: KerasLayerContext):
     if op.axis is None:
         raise operation_refusal(op, "axis=None searches the flattened batch")
     cls = R.Argmax if type(op).__name__ == "Argmax" else R.Argmin
@@ -329,7 +333,7 @@ def arg(op, ctx):
 
 
 @from_layer("ops.Cumsum", "ops.Cumprod")
-def cumsum(op, ctx):
+def cumsum(op, ctx: KerasLayerContext):
     if op.axis is None:
         raise operation_refusal(op, "axis=None flattens the batch")
     cls = R.Cumsum if type(op).__name__ == "Cumsum" else R.Cumprod
@@ -350,7 +354,7 @@ def top_k(op, ctx):
 
 
 @from_layer("ops.Norm")
-def norm(op, ctx):
+def norm(op, ctx: KerasLayerContext):
     ord_ = {None: 2, 2: 2, 1: 1, float("inf"): "inf", "inf": "inf"}.get(op.ord, "bad")
     axis = _axis(op, ctx)
     if ord_ == "bad" or isinstance(axis, list):
@@ -364,14 +368,14 @@ def norm(op, ctx):
 
 
 @from_layer("ops.Matmul")
-def matmul(op, ctx):
+def matmul(op, ctx: KerasLayerContext):
     args = Operands(op, ctx)
     # matmul broadcasts leading axes itself: a (in, out) operand stays (in, out)
     return ctx.node(L.Matmul, inputs=[args.ref(0, broadcast=False), args.ref(1, broadcast=False)])
 
 
 @from_layer("ops.Einsum")
-def einsum(op, ctx):
+def einsum(op, ctx: KerasLayerContext):
     args = Operands(op, ctx)
     return ctx.node(
         L.Einsum,
@@ -381,7 +385,7 @@ def einsum(op, ctx):
 
 
 @from_layer("ops.DotProductAttention")
-def dot_product_attention(op, ctx):
+def dot_product_attention(op, ctx: KerasLayerContext):
     kw = ctx.call_kwargs
     if any(kw.get(k) is not None for k in ("bias", "mask")) or op.attn_logits_soft_cap is not None:
         raise operation_refusal(op, "bias, mask and logit soft caps are not supported yet")
@@ -409,12 +413,12 @@ def dot_product_attention(op, ctx):
 
 
 @from_layer("ops.Squeeze")
-def squeeze(op, ctx):
+def squeeze(op, ctx: KerasLayerContext):
     return _single(op, ctx, S.Squeeze, axis=None if op.axis is None else _axis(op, ctx))
 
 
 @from_layer("ops.ExpandDims")
-def expand_dims(op, ctx):
+def expand_dims(op, ctx: KerasLayerContext):
     axis = op.axis
     if not isinstance(axis, int):
         raise operation_refusal(op, f"axis={axis!r}: one axis only")
@@ -422,7 +426,7 @@ def expand_dims(op, ctx):
 
 
 @from_layer("ops.Reshape")
-def reshape(op, ctx):
+def reshape(op, ctx: KerasLayerContext):
     shape = list(op.newshape)
     batch = ctx.in_shapes[0][0]
     if shape[0] not in (-1, None, batch) or -1 in shape[1:] and shape[0] == -1:
@@ -431,7 +435,7 @@ def reshape(op, ctx):
 
 
 @from_layer("ops.Transpose", "ops.Swapaxes")
-def transpose(op, ctx):
+def transpose(op, ctx: KerasLayerContext):
     rank = len(ctx.in_shapes[0])
     if type(op).__name__ == "Swapaxes":
         axes = list(range(rank))
@@ -445,7 +449,7 @@ def transpose(op, ctx):
 
 
 @from_layer("ops.Tile")
-def tile(op, ctx):
+def tile(op, ctx: KerasLayerContext):
     reps = [int(r) for r in op.repeats]
     rank = len(ctx.in_shapes[0])
     reps = [1] * (rank - len(reps)) + reps
@@ -455,14 +459,14 @@ def tile(op, ctx):
 
 
 @from_layer("ops.Repeat")
-def repeat(op, ctx):
+def repeat(op, ctx: KerasLayerContext):
     if op.axis is None or not isinstance(op.repeats, int):
         raise operation_refusal(op, "needs an axis and one repeat count")
     return _single(op, ctx, S.RepeatInterleave, repeats=op.repeats, axis=_axis(op, ctx))
 
 
 @from_layer("ops.Split")
-def split(op, ctx):
+def split(op, ctx: KerasLayerContext):
     axis = _axis(op, ctx)
     n = ctx.in_shapes[0][axis]
     cuts = op.indices_or_sections
@@ -477,7 +481,7 @@ def split(op, ctx):
 
 
 @from_layer("ops.Stack", "ops.Concatenate")
-def stack(op, ctx):
+def stack(op, ctx: KerasLayerContext):
     """Every operand in order; a fixed array (a ViT class token) is broadcast to the batch
     first, as ``zeros(batch) + array``, since a concatenation takes no broadcasting."""
     cls = S.Stack if type(op).__name__ == "Stack" else Concatenate
@@ -516,19 +520,17 @@ def stack(op, ctx):
             axis=list(range(1, rank)),
             keepdims=True,
         )
-        inputs.append(
-            ctx.node(Add, suffix=f"operand{k}_broadcast", inputs=[batch.name, value.name]).name
-        )
+        inputs.append(ctx.node(Add, suffix=f"operand{k}_broadcast", inputs=[batch.id, value.id]).id)
     return ctx.node(cls, inputs=inputs, axis=op.axis)
 
 
 @from_layer("ops.Flip")
-def flip(op, ctx):
+def flip(op, ctx: KerasLayerContext):
     return _single(op, ctx, S.Flip, axis=_axis(op, ctx))
 
 
 @from_layer("ops.Roll")
-def roll(op, ctx):
+def roll(op, ctx: KerasLayerContext):
     if op.axis is None:
         raise operation_refusal(op, "axis=None rolls the flattened batch")
     shifts = op.shift if isinstance(op.shift, list | tuple) else [op.shift]
@@ -538,7 +540,7 @@ def roll(op, ctx):
 
 
 @from_layer("ops.Pad")
-def pad(op, ctx):
+def pad(op, ctx: KerasLayerContext):
     widths = [tuple(int(v) for v in p) for p in op.pad_width]
     if len(widths) != len(ctx.in_shapes[0]) or widths[0] != (0, 0):
         raise operation_refusal(
@@ -555,7 +557,7 @@ def pad(op, ctx):
 
 
 @from_layer("ops.DepthToSpace", "ops.SpaceToDepth")
-def depth_to_space(op, ctx):
+def depth_to_space(op, ctx: KerasLayerContext):
     if getattr(op, "data_format", "channels_last") != "channels_last":
         raise operation_refusal(op, "channels_first is not supported")
     cls = S.DepthToSpace if type(op).__name__ == "DepthToSpace" else S.SpaceToDepth
@@ -563,7 +565,7 @@ def depth_to_space(op, ctx):
 
 
 @from_layer("ops.GetItem")
-def get_item(op, ctx):
+def get_item(op, ctx: KerasLayerContext):
     """``x[...]`` with slices (negative steps: a flip first), integers, ``None`` and ``...`` ->
     flip, slice, squeeze, expand_dims."""
     key = ctx.call_args[1]
@@ -631,22 +633,22 @@ def get_item(op, ctx):
             stops=stops,
             steps=steps if any(s != 1 for s in steps) else None,
         )
-        ref = last.name
+        ref = last.id
     if drop:
         last = ctx.node(S.Squeeze, suffix="squeeze" if new else "", inputs=[ref], axis=drop)
-        ref = last.name
+        ref = last.id
     for k, a in enumerate(new):
         if a == 0:
             raise operation_refusal(op, "adds an axis before the batch")
         last = ctx.node(
             S.ExpandDims, suffix=f"expand{k}" if k < len(new) - 1 else "", inputs=[ref], axis=a
         )
-        ref = last.name
+        ref = last.id
     return last if last is not None else ref
 
 
 @from_layer("ops.Take")
-def take(op, ctx):
+def take(op, ctx: KerasLayerContext):
     indices = ctx.call_args[1]
     if isinstance(indices, keras.KerasTensor) or op.axis is None:
         raise operation_refusal(
@@ -659,14 +661,14 @@ def take(op, ctx):
 
 
 @from_layer("ops.TakeAlongAxis")
-def take_along_axis(op, ctx):
+def take_along_axis(op, ctx: KerasLayerContext):
     if op.axis is None:
         raise operation_refusal(op, "axis=None flattens the batch")
     return ctx.node(I.TakeAlongAxis, axis=_axis(op, ctx))
 
 
 @from_layer("ops.ZerosLike", "ops.OnesLike", "ops.FullLike")
-def like(op, ctx):
+def like(op, ctx: KerasLayerContext):
     dtype = None if op.dtype is None else str(op.dtype)
     name = type(op).__name__
     if name == "FullLike":
@@ -678,7 +680,7 @@ def like(op, ctx):
 
 
 @from_layer("AdaptiveAveragePooling2D", "AdaptiveMaxPooling2D")
-def adaptive_pool(layer, ctx):
+def adaptive_pool(layer, ctx: KerasLayerContext):
     ctx.require("data_format", "channels_last")
     size = tuple(int(v) for v in ctx.config["output_size"])
     cls = P.AdaptiveAvgPool2D if "Average" in type(layer).__name__ else P.AdaptiveMaxPool2D
@@ -686,7 +688,7 @@ def adaptive_pool(layer, ctx):
 
 
 @from_layer("Constant")
-def constant_layer(layer, ctx):
+def constant_layer(layer, ctx: KerasLayerContext):
     """nnspec's own ``Constant`` layer (generated Keras source), matched by registered name."""
     if keras.saving.get_registered_name(type(layer)) != "nnspec>Constant":
         raise layer_refusal(

@@ -2,6 +2,7 @@
 
 from nnspec.spec.ops.zero_padding import ZeroPadding1D, ZeroPadding2D, ZeroPadding3D
 
+from ...contexts import KerasLayerContext
 from .._common import require_channels_last
 from ..registry import from_layer
 from .cropping import pairs
@@ -14,7 +15,7 @@ _CLASSES = {
 
 
 @from_layer(*_CLASSES)
-def zero_padding(layer, ctx):
+def zero_padding(layer, ctx: KerasLayerContext):
     require_channels_last(ctx)
     cls = _CLASSES[type(layer).__name__]
     return ctx.node(cls, padding=pairs(ctx.config["padding"], cls.rank))

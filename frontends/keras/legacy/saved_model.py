@@ -52,6 +52,7 @@ def _varint(data: bytes, i: int) -> tuple[int, int]:
 def _fields(data: bytes):
     """(field number, value) of a protobuf message; length-delimited values as bytes."""
     i = 0
+    value: int | bytes
     while i < len(data):
         key, i = _varint(data, i)
         number, wire = key >> 3, key & 7

@@ -34,7 +34,7 @@ _DROP_ALWAYS = ("implementation", "fused", "input_length", "batch_size", "input_
 _ANY = object()
 # tf.keras config keys Keras 3 no longer takes, per class: dropped when the value is one
 # that changes nothing (``_ANY``: build-time shapes and unused inherited settings), else refused.
-_DROP_PER_CLASS = {
+_DROP_PER_CLASS: dict[str, dict[str, Any]] = {
     **{
         c: {"groups": (1,)}
         for c in (

@@ -3,7 +3,7 @@ layout for the inputs of an elementwise op."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 import torch
@@ -11,15 +11,21 @@ import torch
 from nnspec.spec.ops.zero_padding import ZeroPadding1D, ZeroPadding2D, ZeroPadding3D
 from nnspec.spec.types import same_padding
 
+from ...contexts import TorchNodeContext
 from ..values import identity
 
 if TYPE_CHECKING:
-    from ..context import Ctx
     from ..values import Tensor
 
 _ZERO_PADDING = {1: ZeroPadding1D, 2: ZeroPadding2D, 3: ZeroPadding3D}
 
 
+@overload
+def array(t: torch.Tensor) -> np.ndarray: ...
+@overload
+def array(t: None) -> None: ...
+@overload
+def array(t: torch.Tensor | None) -> np.ndarray | None: ...
 def array(t: torch.Tensor | None) -> np.ndarray | None:
     """A parameter or buffer as a float32 numpy array (a copy)."""
     if t is None:
@@ -61,7 +67,7 @@ def spec_padding(pads, sizes, kernel, strides, dilation=None):
     return "valid", [tuple(p) for p in pads]
 
 
-def zero_pad(ctx, ref: str, pads) -> str:
+def zero_pad(ctx: TorchNodeContext, ref: str, pads) -> str:
     """A zero_padding node in front of ``ref`` (a channels-last spec tensor)."""
     cls = _ZERO_PADDING[len(pads)]
     return ctx.emit(cls, [ref], suffix="pad", padding=[list(p) for p in pads])
@@ -83,7 +89,7 @@ def perm_with_last_free(x, dims) -> tuple[int, ...] | None:
 
 
 def common_layout(
-    ctx: Ctx, xs: list[Tensor]
+    ctx: TorchNodeContext, xs: list[Tensor]
 ) -> tuple[list[str], tuple[int, ...], tuple[tuple[int, ...], tuple[int, ...]] | None]:
     """(refs, perm, flat): every input in one layout. Inputs flattened in the same spec order
     stay so (an elementwise op does not care in which order the features are)."""

@@ -25,13 +25,12 @@ import numpy as np
 from nnspec.spec.ops.flatten import Flatten
 from nnspec.spec.ops.reshape import Reshape
 
+from ...contexts import TorchNodeContext
 from ..node_names import op_name
 from ..values import Tensor, flat_order, identity
 
 if TYPE_CHECKING:
     from torch import fx
-
-    from ..context import Ctx
 
 
 # Ops a flattened tensor may pass through on its way to a Linear (elementwise, per feature).
@@ -77,7 +76,7 @@ _PASS_FUNCTIONS = {
 }
 
 
-def feeds_linear_only(ctx: Ctx, n: fx.Node) -> bool:
+def feeds_linear_only(ctx: TorchNodeContext, n: fx.Node) -> bool:
     """Every use of graph node ``n`` reaches a Linear through per-feature elementwise ops."""
     users = list(n.users)
     if not users:
@@ -100,7 +99,7 @@ def feeds_linear_only(ctx: Ctx, n: fx.Node) -> bool:
     return True
 
 
-def flatten_from_1(ctx: Ctx, x: Tensor) -> Tensor:
+def flatten_from_1(ctx: TorchNodeContext, x: Tensor) -> Tensor:
     """PyTorch's ``x.flatten(1)`` (also ``x.view(x.size(0), -1)``)."""
     if x.rank <= 2:
         return x
@@ -110,8 +109,9 @@ def flatten_from_1(ctx: Ctx, x: Tensor) -> Tensor:
             f"{x.perm[0]}; the spec keeps the batch first",
             hint="transpose to batch-first before flattening",
         )
-    flat = (x.shape, x.perm)
-    if np.array_equal(flat_order(flat), np.arange(int(np.prod(x.shape[1:])))):
+    layout = (x.shape, x.perm)
+    flat: tuple[tuple[int, ...], tuple[int, ...]] | None = layout
+    if np.array_equal(flat_order(layout), np.arange(int(np.prod(x.shape[1:])))):
         ref, flat = x.ref, None  # the spec's order is PyTorch's (e.g. 1x1 spatial dims)
     elif feeds_linear_only(ctx, ctx.fx):
         ref = x.ref
@@ -136,7 +136,7 @@ def _size_one_mapping(
 
 
 def squeeze_unsqueeze(
-    ctx: Ctx, x: Tensor, shape: tuple[int, ...], mapping: dict[int, int]
+    ctx: TorchNodeContext, x: Tensor, shape: tuple[int, ...], mapping: dict[int, int]
 ) -> Tensor:
     x = ctx.plain(x)
     order = [mapping[p] for p in x.perm if p in mapping]
@@ -155,7 +155,7 @@ def squeeze_unsqueeze(
     return ctx.result(ref, tuple(order), shape=shape, nonneg=x.nonneg)
 
 
-def reshape_to(ctx: Ctx, x: Tensor, shape: Any) -> Tensor:
+def reshape_to(ctx: TorchNodeContext, x: Tensor, shape: Any) -> Tensor:
     """``x`` reshaped to PyTorch's ``shape`` (a no-op, a squeeze, a flatten or a reshape)."""
     shape = tuple(shape)
     if shape == x.shape:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from nnspec.spec.ops.activation import ELU, Activation, LeakyReLU, PReLU, ReLU, Softmax
 
+from ...contexts import TorchNodeContext
 from ..registry import from_function, from_module
 from ..values import Tensor, flat_order, move_to_end
 from ._common import array
@@ -40,7 +41,7 @@ _NAMED_FUNCTIONS = {
 NONNEG = {"relu", "relu6", "sigmoid", "hard_sigmoid", "softmax", "softplus", "exponential"}
 
 
-def named(ctx, name: str, x=None):
+def named(ctx: TorchNodeContext, name: str, x=None):
     """An ``activation`` node; the output keeps the input's layout."""
     x = x if x is not None else ctx.input()
     out = ctx.emit(Activation, [x.ref], activation=name)
@@ -48,32 +49,32 @@ def named(ctx, name: str, x=None):
 
 
 @from_module(*_NAMED_MODULES)
-def activation(m, ctx):
+def activation(m, ctx: TorchNodeContext):
     return named(ctx, _NAMED_MODULES[type(m).__name__])
 
 
 @from_function(*_NAMED_FUNCTIONS)
-def activation_function(ctx):
+def activation_function(ctx: TorchNodeContext):
     return named(ctx, _NAMED_FUNCTIONS[ctx.op])
 
 
-def _gelu(ctx, approximate: str):
+def _gelu(ctx: TorchNodeContext, approximate: str):
     if approximate not in ("none", "tanh"):
         raise ctx.refuse(f"approximate={approximate!r} is not supported")
     return named(ctx, "gelu" if approximate == "none" else "gelu_approximate")
 
 
 @from_module("GELU")
-def gelu(m, ctx):
+def gelu(m, ctx: TorchNodeContext):
     return _gelu(ctx, m.approximate)
 
 
 @from_function("gelu")
-def gelu_function(ctx):
+def gelu_function(ctx: TorchNodeContext):
     return _gelu(ctx, ctx.arg(1, "approximate", "none"))
 
 
-def _leaky_relu(ctx, slope: float):
+def _leaky_relu(ctx: TorchNodeContext, slope: float):
     x = ctx.input()
     if slope < 0:
         raise ctx.refuse(f"negative_slope={slope} is negative (the spec's slope is >= 0)")
@@ -82,40 +83,40 @@ def _leaky_relu(ctx, slope: float):
 
 
 @from_module("LeakyReLU")
-def leaky_relu(m, ctx):
+def leaky_relu(m, ctx: TorchNodeContext):
     return _leaky_relu(ctx, m.negative_slope)
 
 
 @from_function("leaky_relu")
-def leaky_relu_function(ctx):
+def leaky_relu_function(ctx: TorchNodeContext):
     return _leaky_relu(ctx, ctx.arg(1, "negative_slope", 0.01))
 
 
-def _elu(ctx, alpha: float):
+def _elu(ctx: TorchNodeContext, alpha: float):
     x = ctx.input()
     out = ctx.emit(ELU, [x.ref], alpha=float(alpha))
     return ctx.result(out, x.perm, flat=x.flat)
 
 
 @from_module("ELU")
-def elu(m, ctx):
+def elu(m, ctx: TorchNodeContext):
     return _elu(ctx, m.alpha)
 
 
 @from_module("CELU")
-def celu(m, ctx):
+def celu(m, ctx: TorchNodeContext):
     if m.alpha != 1.0:
         raise ctx.refuse(f"alpha={m.alpha} is not supported (CELU equals ELU only for alpha 1)")
     return _elu(ctx, 1.0)
 
 
 @from_function("elu")
-def elu_function(ctx):
+def elu_function(ctx: TorchNodeContext):
     return _elu(ctx, ctx.arg(1, "alpha", 1.0))
 
 
 @from_module("PReLU")
-def prelu(m, ctx):
+def prelu(m, ctx: TorchNodeContext):
     x = ctx.input()
     w = array(m.weight)
     if x.rank < 2:
@@ -135,7 +136,7 @@ def prelu(m, ctx):
     return ctx.result(out, x.perm, flat=x.flat)
 
 
-def _softmax(ctx, dim, log: bool):
+def _softmax(ctx: TorchNodeContext, dim, log: bool):
     x = ctx.arg(0, "input")
     if dim is None:
         raise ctx.refuse(
@@ -174,26 +175,26 @@ def _softmax_merged(ctx, x: Tensor, dim, log: bool) -> Tensor:
 
 
 @from_module("Softmax")
-def softmax(m, ctx):
+def softmax(m, ctx: TorchNodeContext):
     return _softmax(ctx, m.dim, log=False)
 
 
 @from_module("LogSoftmax")
-def log_softmax(m, ctx):
+def log_softmax(m, ctx: TorchNodeContext):
     return _softmax(ctx, m.dim, log=True)
 
 
 @from_function("softmax")
-def softmax_function(ctx):
+def softmax_function(ctx: TorchNodeContext):
     return _softmax(ctx, ctx.arg(1, "dim", None), log=False)
 
 
 @from_function("log_softmax")
-def log_softmax_function(ctx):
+def log_softmax_function(ctx: TorchNodeContext):
     return _softmax(ctx, ctx.arg(1, "dim", None), log=True)
 
 
-def _softplus(ctx, beta, threshold):
+def _softplus(ctx: TorchNodeContext, beta, threshold):
     if beta != 1:
         from .tensor_ops import softplus
 
@@ -202,16 +203,16 @@ def _softplus(ctx, beta, threshold):
 
 
 @from_module("Softplus")
-def softplus(m, ctx):
+def softplus(m, ctx: TorchNodeContext):
     return _softplus(ctx, m.beta, m.threshold)
 
 
 @from_function("softplus")
-def softplus_function(ctx):
+def softplus_function(ctx: TorchNodeContext):
     return _softplus(ctx, ctx.arg(1, "beta", 1.0), ctx.arg(2, "threshold", 20.0))
 
 
-def _clip(ctx, low, high):
+def _clip(ctx: TorchNodeContext, low, high):
     """clamp/hardtanh with a lower bound of 0: relu, relu6 or relu with a maximum."""
     x = ctx.input()
     if low is None or not isinstance(low, (int, float)) or float(low) != 0.0:
@@ -229,20 +230,20 @@ def _clip(ctx, low, high):
 
 
 @from_module("Hardtanh")
-def hardtanh(m, ctx):
+def hardtanh(m, ctx: TorchNodeContext):
     return _clip(ctx, m.min_val, m.max_val)
 
 
 @from_function("hardtanh")
-def hardtanh_function(ctx):
+def hardtanh_function(ctx: TorchNodeContext):
     return _clip(ctx, ctx.arg(1, "min_val", -1.0), ctx.arg(2, "max_val", 1.0))
 
 
 @from_function("clamp", "clip")
-def clamp(ctx):
+def clamp(ctx: TorchNodeContext):
     return _clip(ctx, ctx.arg(1, "min", None), ctx.arg(2, "max", None))
 
 
 @from_function("clamp_min")
-def clamp_min(ctx):
+def clamp_min(ctx: TorchNodeContext):
     return _clip(ctx, ctx.arg(1, "min"), None)

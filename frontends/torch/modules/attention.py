@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from nnspec.spec.ops.attention import MultiHeadAttention
 
+from ...contexts import TorchNodeContext
 from ..registry import from_module
 from ..values import Const
 from ._common import array
 
 
 @from_module("MultiheadAttention")
-def multi_head_attention(m, ctx):
+def multi_head_attention(m, ctx: TorchNodeContext):
     for i, key in ((4, "key_padding_mask"), (6, "attn_mask")):
         if ctx.arg(i, key, None) is not None:
             raise ctx.refuse(f"{key} is not supported (the spec takes no masks from PyTorch)")

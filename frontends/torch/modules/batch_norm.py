@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from nnspec.spec.ops.batch_norm import BatchNorm
 
+from ...contexts import TorchNodeContext
 from ..registry import from_module
 from ..values import flat_order
 from ._common import array
 
 
 @from_module("BatchNorm1d", "BatchNorm2d", "BatchNorm3d")
-def batch_norm(m, ctx):
+def batch_norm(m, ctx: TorchNodeContext):
     x = ctx.input()
     if not m.track_running_stats or m.running_mean is None:
         raise ctx.refuse(

@@ -7,6 +7,7 @@ import numpy as np
 from nnspec.spec.ops.conv import Conv1D, Conv2D, Conv3D
 from nnspec.spec.ops.depthwise_conv import DepthwiseConv1D, DepthwiseConv2D
 
+from ...contexts import TorchNodeContext
 from ..registry import from_module
 from ..values import channels_last
 from ._common import array, spec_padding, torch_pads, zero_pad
@@ -16,7 +17,7 @@ _DEPTHWISE = {1: DepthwiseConv1D, 2: DepthwiseConv2D}
 
 
 @from_module("Conv1d", "Conv2d", "Conv3d")
-def conv(m, ctx):
+def conv(m, ctx: TorchNodeContext):
     rank = len(m.kernel_size)
     if m.padding_mode != "zeros":
         raise ctx.refuse(

@@ -11,6 +11,7 @@ from nnspec.spec.ops.cropping import Cropping1D, Cropping2D
 from nnspec.spec.ops.merge import Concatenate
 from nnspec.spec.ops.shape_ops import Split
 
+from ...contexts import TorchNodeContext
 from ..registry import from_module
 from ..values import channels_last
 from ._common import array
@@ -38,7 +39,7 @@ def _same_output_padding(n, k, s, d, p, op):
 
 
 @from_module("ConvTranspose1d", "ConvTranspose2d")
-def conv_transpose(m, ctx):
+def conv_transpose(m, ctx: TorchNodeContext):
     rank = len(m.kernel_size)
     if m.padding_mode != "zeros":
         raise ctx.refuse(f"padding_mode={m.padding_mode!r} is not supported")

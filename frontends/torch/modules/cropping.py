@@ -11,6 +11,7 @@ from __future__ import annotations
 from nnspec.spec.ops.cropping import Cropping1D, Cropping2D, Cropping3D
 from nnspec.spec.ops.reshape import Reshape
 
+from ...contexts import TorchNodeContext
 from ..registry import from_function
 from ..values import Const, Stack, Tensor
 from ._common import perm_with_last_free
@@ -19,7 +20,7 @@ from ._reshaping import reshape_to
 _CROPPING = {1: Cropping1D, 2: Cropping2D, 3: Cropping3D}
 
 
-def _per_dim(ctx, index, rank):
+def _per_dim(ctx: TorchNodeContext, index, rank):
     """The index as one entry (int or slice) per dim; None entries (new axes) dropped."""
     items = list(index) if isinstance(index, tuple) else [index]
     if any(i is None for i in items):
@@ -38,7 +39,7 @@ def _per_dim(ctx, index, rank):
     return items
 
 
-def crop(ctx, x: Tensor, index):
+def crop(ctx: TorchNodeContext, x: Tensor, index):
     x = ctx.plain(x)
     crops = {}
     for d, (i, n) in enumerate(zip(_per_dim(ctx, index, x.rank), x.shape)):
@@ -86,7 +87,7 @@ def crop(ctx, x: Tensor, index):
 
 
 @from_function("getitem")
-def getitem(ctx):
+def getitem(ctx: TorchNodeContext):
     x, index = ctx.args[0], ctx.args[1]
     if isinstance(x, Stack):
         if isinstance(index, int):
@@ -113,7 +114,7 @@ def getitem(ctx):
     return crop(ctx, x, index)
 
 
-def _expand(ctx, items: list, rank: int) -> list:
+def _expand(ctx: TorchNodeContext, items: list, rank: int) -> list:
     """One entry per dim: ``...`` spelt out, ``None`` (new axes) dropped (the final reshape
     adds them back)."""
     items = [i for i in items if i is not None]

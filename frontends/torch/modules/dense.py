@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from nnspec.spec.ops.dense import Dense
 
+from ...contexts import TorchNodeContext
 from ..registry import from_module
 from ..values import flat_order, move_to_end
 from ._common import array
 
 
 @from_module("Linear")
-def linear(m, ctx):
+def linear(m, ctx: TorchNodeContext):
     x = ctx.input()
     kernel = array(m.weight).T  # (in, out)
     if x.flat is not None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from nnspec.spec.ops.dropout import AlphaDropout, Dropout, SpatialDropout
 
+from ...contexts import TorchNodeContext
 from ..registry import from_function, from_module
 from ..values import channels_last
 
 
-def _dropout(ctx, rate: float, kind: str = "dropout"):
+def _dropout(ctx: TorchNodeContext, rate: float, kind: str = "dropout"):
     x = ctx.input()
     if kind == "spatial" and 3 <= x.rank <= 5 and x.perm == channels_last(x.rank):
         out = ctx.emit(SpatialDropout, [x.ref], rate=float(rate))
@@ -21,47 +22,47 @@ def _dropout(ctx, rate: float, kind: str = "dropout"):
 
 
 @from_module("Dropout")
-def dropout(m, ctx):
+def dropout(m, ctx: TorchNodeContext):
     return _dropout(ctx, m.p)
 
 
 @from_module("Dropout1d", "Dropout2d", "Dropout3d")
-def spatial_dropout(m, ctx):
+def spatial_dropout(m, ctx: TorchNodeContext):
     return _dropout(ctx, m.p, "spatial")
 
 
 @from_module("AlphaDropout", "FeatureAlphaDropout")
-def alpha_dropout(m, ctx):
+def alpha_dropout(m, ctx: TorchNodeContext):
     return _dropout(ctx, m.p, "alpha")
 
 
 @from_function("dropout")
-def dropout_function(ctx):
+def dropout_function(ctx: TorchNodeContext):
     return _dropout(ctx, ctx.arg(1, "p", 0.5))
 
 
 @from_function("dropout1d", "dropout2d", "dropout3d")
-def spatial_dropout_function(ctx):
+def spatial_dropout_function(ctx: TorchNodeContext):
     return _dropout(ctx, ctx.arg(1, "p", 0.5), "spatial")
 
 
 @from_function("alpha_dropout", "feature_alpha_dropout")
-def alpha_dropout_function(ctx):
+def alpha_dropout_function(ctx: TorchNodeContext):
     return _dropout(ctx, ctx.arg(1, "p", 0.5), "alpha")
 
 
 @from_module("Identity")
-def identity(m, ctx):
+def identity(m, ctx: TorchNodeContext):
     return ctx.input()
 
 
 @from_function("contiguous", "clone", "detach")
-def passthrough(ctx):
+def passthrough(ctx: TorchNodeContext):
     return ctx.input()
 
 
 @from_function("float", "to", "type_as")
-def cast(ctx):
+def cast(ctx: TorchNodeContext):
     x = ctx.input()
     dtype = str(ctx.meta.dtype).replace("torch.", "")
     if dtype != x.dtype:

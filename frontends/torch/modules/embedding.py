@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from nnspec.spec.ops.embedding import Embedding
 
+from ...contexts import TorchNodeContext
 from ..registry import from_module
 from ._common import array
 
 
 @from_module("Embedding")
-def embedding(m, ctx):
+def embedding(m, ctx: TorchNodeContext):
     x = ctx.plain(ctx.input())
     if m.max_norm is not None:
         raise ctx.refuse(

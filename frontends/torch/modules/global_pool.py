@@ -13,6 +13,7 @@ from nnspec.spec.ops.global_pool import (
     GlobalMaxPool3D,
 )
 
+from ...contexts import TorchNodeContext
 from ..registry import from_function, from_module
 from ..values import channels_last, identity, move_to_end
 from ._common import ntuple
@@ -27,7 +28,7 @@ _GLOBAL = {
 }
 
 
-def global_pool(ctx, x, kind: str, keep: int, keepdims: bool):
+def global_pool(ctx: TorchNodeContext, x, kind: str, keep: int, keepdims: bool):
     """Reduce every non-batch dim of ``x`` but PyTorch dim ``keep``."""
     rank = x.rank - 2
     if not 1 <= rank <= 3:
@@ -43,7 +44,7 @@ def global_pool(ctx, x, kind: str, keep: int, keepdims: bool):
     return ctx.result(out, identity(2), nonneg=x.nonneg)
 
 
-def adaptive(ctx, kind: str, output_size):
+def adaptive(ctx: TorchNodeContext, kind: str, output_size):
     from .pooling import pool
 
     x = ctx.input()
@@ -70,31 +71,31 @@ def adaptive(ctx, kind: str, output_size):
 
 
 @from_module("AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d")
-def adaptive_avg_pool(m, ctx):
+def adaptive_avg_pool(m, ctx: TorchNodeContext):
     return adaptive(ctx, "avg", m.output_size)
 
 
 @from_module("AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d")
-def adaptive_max_pool(m, ctx):
+def adaptive_max_pool(m, ctx: TorchNodeContext):
     if m.return_indices:
         raise ctx.refuse("return_indices=True is not supported")
     return adaptive(ctx, "max", m.output_size)
 
 
 @from_function("adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d")
-def adaptive_avg_pool_function(ctx):
+def adaptive_avg_pool_function(ctx: TorchNodeContext):
     return adaptive(ctx, "avg", ctx.arg(1, "output_size"))
 
 
 @from_function("adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d")
-def adaptive_max_pool_function(ctx):
+def adaptive_max_pool_function(ctx: TorchNodeContext):
     if ctx.arg(2, "return_indices", False):
         raise ctx.refuse("return_indices=True is not supported")
     return adaptive(ctx, "max", ctx.arg(1, "output_size"))
 
 
 @from_function("mean", "amax")
-def mean(ctx):
+def mean(ctx: TorchNodeContext):
     x = ctx.input()
     dims = ctx.arg(1, "dim", None)
     keepdims = bool(ctx.arg(2, "keepdim", False))
@@ -112,6 +113,8 @@ def mean(ctx):
             "reduces within samples",
             hint="give the dims within a sample: x.mean((2, 3)) on (N, C, H, W)",
         )
-    from .tensor_ops import R, reduce
+    from nnspec.spec.ops import reduce as R
+
+    from .tensor_ops import reduce
 
     return reduce(ctx, R.Mean if kind == "avg" else R.Max, x, dims, keepdims)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from nnspec.spec.ops.group_norm import GroupNorm
 
+from ...contexts import TorchNodeContext
 from ..registry import from_module
 from ._common import array
 
 
 @from_module("GroupNorm")
-def group_norm(m, ctx):
+def group_norm(m, ctx: TorchNodeContext):
     x = ctx.plain(ctx.input())
     if x.rank < 2:
         raise ctx.refuse(f"input of shape {x.shape} has no batch axis")

@@ -6,13 +6,14 @@ import numpy as np
 
 from nnspec.spec.ops.layer_norm import LayerNorm
 
+from ...contexts import TorchNodeContext
 from ..registry import from_module
 from ..values import flat_order
 from ._common import array
 
 
 @from_module("LayerNorm")
-def layer_norm(m, ctx):
+def layer_norm(m, ctx: TorchNodeContext):
     x = ctx.input()
     k = len(m.normalized_shape)
     dims = list(range(x.rank - k, x.rank))  # PyTorch dims normalised over

@@ -10,6 +10,7 @@ from __future__ import annotations
 from nnspec.spec.ops.merge import Add, Concatenate, Maximum, Minimum, Multiply, Subtract
 from nnspec.spec.ops.rescaling import Rescaling
 
+from ...contexts import TorchNodeContext
 from ..registry import from_function
 from ..values import Const, Tensor
 from ._common import common_layout
@@ -21,14 +22,14 @@ def _is_number(v) -> bool:
     return isinstance(v, _NUMBER) and not isinstance(v, bool)
 
 
-def rescale(ctx, x: Tensor, scale: float, offset: float):
+def rescale(ctx: TorchNodeContext, x: Tensor, scale: float, offset: float):
     if scale == 1.0 and offset == 0.0:
         return x
     out = ctx.emit(Rescaling, [x.ref], scale=float(scale), offset=float(offset))
     return ctx.result(out, x.perm, flat=x.flat, nonneg=x.nonneg and scale >= 0 and offset >= 0)
 
 
-def _binary(ctx, kind: str):
+def _binary(ctx: TorchNodeContext, kind: str):
     from .tensor_ops import binary_node, merge_with_constant
 
     a, b = ctx.arg(0, "input"), ctx.arg(1, "other")
@@ -73,30 +74,30 @@ def _binary(ctx, kind: str):
 
 
 @from_function("add", "__add__", "__radd__")
-def add(ctx):
+def add(ctx: TorchNodeContext):
     if ctx.fx.target == "__radd__":
         ctx.args = (ctx.args[1], ctx.args[0])
     return _binary(ctx, "add")
 
 
 @from_function("sub", "subtract", "__sub__")
-def sub(ctx):
+def sub(ctx: TorchNodeContext):
     return _binary(ctx, "sub")
 
 
 @from_function("rsub", "__rsub__")
-def rsub(ctx):
+def rsub(ctx: TorchNodeContext):
     ctx.args = (ctx.args[1], ctx.args[0], *ctx.args[2:])
     return _binary(ctx, "sub")
 
 
 @from_function("mul", "multiply", "__mul__", "__rmul__")
-def mul(ctx):
+def mul(ctx: TorchNodeContext):
     return _binary(ctx, "mul")
 
 
 @from_function("truediv", "div", "divide", "__truediv__")
-def div(ctx):
+def div(ctx: TorchNodeContext):
     if ctx.kwargs.get("rounding_mode") is not None:
         from .tensor_ops import binary
 
@@ -105,12 +106,12 @@ def div(ctx):
 
 
 @from_function("neg", "negative")
-def neg(ctx):
+def neg(ctx: TorchNodeContext):
     return rescale(ctx, ctx.input(), -1.0, 0.0)
 
 
 @from_function("maximum", "minimum")
-def maximum(ctx):
+def maximum(ctx: TorchNodeContext):
     if not all(isinstance(v, Tensor) for v in ctx.args[:2]):
         from .tensor_ops import extremum
 
@@ -122,7 +123,7 @@ def maximum(ctx):
 
 
 @from_function("cat", "concat", "concatenate")
-def cat(ctx):
+def cat(ctx: TorchNodeContext):
     xs = ctx.arg(0, "tensors")
     dim = ctx.arg(1, "dim", ctx.kwargs.get("axis", 0))
     partner = next((x for x in xs if isinstance(x, Tensor)), None)

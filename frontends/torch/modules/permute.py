@@ -3,11 +3,12 @@ needs another order (then a ``permute`` node)."""
 
 from __future__ import annotations
 
+from ...contexts import TorchNodeContext
 from ..registry import from_function
 from ..values import after_permute
 
 
-def _apply(ctx, x, q):
+def _apply(ctx: TorchNodeContext, x, q):
     q = tuple(x.dim(d) for d in q)
     if sorted(q) != list(range(x.rank)):
         raise ctx.refuse(f"{q} is not a permutation of the {x.rank} dims")
@@ -16,7 +17,7 @@ def _apply(ctx, x, q):
 
 
 @from_function("permute")
-def permute(ctx):
+def permute(ctx: TorchNodeContext):
     x = ctx.input()
     dims = ctx.args[1:] if len(ctx.args) > 1 else ctx.kwargs.get("dims")
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
@@ -25,7 +26,7 @@ def permute(ctx):
 
 
 @from_function("transpose", "swapaxes", "swapdims")
-def transpose(ctx):
+def transpose(ctx: TorchNodeContext):
     x = ctx.input()
     a, b = x.dim(ctx.arg(1, "dim0")), x.dim(ctx.arg(2, "dim1"))
     q = list(range(x.rank))
@@ -34,22 +35,22 @@ def transpose(ctx):
 
 
 @from_function("movedim", "moveaxis")
-def movedim(ctx):
+def movedim(ctx: TorchNodeContext):
     x = ctx.input()
     src, dst = ctx.arg(1, "source"), ctx.arg(2, "destination")
     src = [src] if isinstance(src, int) else list(src)
     dst = [dst] if isinstance(dst, int) else list(dst)
     src, dst = [x.dim(d) for d in src], [x.dim(d) for d in dst]
     rest = [d for d in range(x.rank) if d not in src]
-    q = [None] * x.rank
+    given: list[int | None] = [None] * x.rank
     for s, d in zip(src, dst):
-        q[d] = s
+        given[d] = s
     it = iter(rest)
-    q = [v if v is not None else next(it) for v in q]
+    q = [v if v is not None else next(it) for v in given]
     return _apply(ctx, x, q)
 
 
 @from_function("t")
-def t(ctx):
+def t(ctx: TorchNodeContext):
     x = ctx.input()
     return _apply(ctx, x, list(range(x.rank))[::-1])

@@ -21,6 +21,7 @@ from nnspec.spec.ops.pooling import (
 )
 from nnspec.spec.types import same_padding
 
+from ...contexts import TorchNodeContext
 from ..registry import from_function, from_module
 from ..values import channels_last
 from ._common import ntuple, zero_pad
@@ -35,7 +36,7 @@ _POOL = {
 }
 
 
-def pool(ctx, x, kind, kernel, strides, pads, *, count_include_pad=True):
+def pool(ctx: TorchNodeContext, x, kind, kernel, strides, pads, *, count_include_pad=True):
     """Pool ``x`` (N, C, *spatial) as PyTorch does with symmetric ``pads`` (and whatever
     ceil_mode added: read from the example run's output size)."""
     rank = len(kernel)
@@ -87,7 +88,7 @@ def pool(ctx, x, kind, kernel, strides, pads, *, count_include_pad=True):
     return ctx.result(out, channels_last(x.rank), nonneg=x.nonneg)
 
 
-def _max(ctx, x, kernel, stride, padding, dilation, ceil_mode, return_indices):
+def _max(ctx: TorchNodeContext, x, kernel, stride, padding, dilation, ceil_mode, return_indices):
     rank = x.rank - 2
     kernel = ntuple(kernel, rank)
     stride = ntuple(stride if stride not in (None, ()) else kernel, rank)
@@ -101,7 +102,16 @@ def _max(ctx, x, kernel, stride, padding, dilation, ceil_mode, return_indices):
     return pool(ctx, x, "max", kernel, stride, pads)
 
 
-def _avg(ctx, x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
+def _avg(
+    ctx: TorchNodeContext,
+    x,
+    kernel,
+    stride,
+    padding,
+    ceil_mode,
+    count_include_pad,
+    divisor_override,
+):
     rank = x.rank - 2
     kernel = ntuple(kernel, rank)
     stride = ntuple(stride if stride not in (None, ()) else kernel, rank)
@@ -112,7 +122,7 @@ def _avg(ctx, x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_
 
 
 @from_module("MaxPool1d", "MaxPool2d", "MaxPool3d")
-def max_pool(m, ctx):
+def max_pool(m, ctx: TorchNodeContext):
     return _max(
         ctx,
         ctx.input(),
@@ -126,7 +136,7 @@ def max_pool(m, ctx):
 
 
 @from_module("AvgPool1d", "AvgPool2d", "AvgPool3d")
-def avg_pool(m, ctx):
+def avg_pool(m, ctx: TorchNodeContext):
     return _avg(
         ctx,
         ctx.input(),
@@ -140,7 +150,7 @@ def avg_pool(m, ctx):
 
 
 @from_function("max_pool1d", "max_pool2d", "max_pool3d")
-def max_pool_function(ctx):
+def max_pool_function(ctx: TorchNodeContext):
     a = ctx.arg
     return _max(
         ctx,
@@ -155,7 +165,7 @@ def max_pool_function(ctx):
 
 
 @from_function("avg_pool1d", "avg_pool2d", "avg_pool3d")
-def avg_pool_function(ctx):
+def avg_pool_function(ctx: TorchNodeContext):
     a = ctx.arg
     return _avg(
         ctx,

@@ -15,11 +15,14 @@ Which outputs the spec needs is read from the graph: the output sequence, and ``
 from __future__ import annotations
 
 import operator
+from typing import Any
 
 import numpy as np
 
+from nnspec.spec.node import Node
 from nnspec.spec.ops.recurrent import GRU, LSTM, SimpleRNN
 
+from ...contexts import TorchNodeContext
 from ..boundary import state_stack
 from ..registry import from_function, from_module
 from ..values import Stack, Tensor, Zeros, identity
@@ -30,7 +33,7 @@ _GRU_ORDER = (1, 0, 2)  # PyTorch r, z, n -> spec z, r, h
 
 def _getitems(n):
     """{index: getitem user} for a node used only through constant indexing, else None."""
-    out = {}
+    out: dict[int, Any] = {}
     for u in n.users:
         if (
             u.op != "call_function"
@@ -70,24 +73,22 @@ def _params(m, kind: str, layer: int, reverse: bool) -> dict[str, np.ndarray]:
     w_ih, w_hh = array(getattr(m, "weight_ih" + sfx)), array(getattr(m, "weight_hh" + sfx))
     b_ih = array(getattr(m, "bias_ih" + sfx)) if m.bias else None
     b_hh = array(getattr(m, "bias_hh" + sfx)) if m.bias else None
-    if kind == "gru":
-        h = m.hidden_size
+    h = m.hidden_size
 
-        def reorder(a):
-            return np.concatenate([a[g * h : (g + 1) * h] for g in _GRU_ORDER], axis=0)
+    def reorder(a: np.ndarray) -> np.ndarray:
+        if kind != "gru":
+            return a
+        return np.concatenate([a[g * h : (g + 1) * h] for g in _GRU_ORDER], axis=0)
 
-        w_ih, w_hh = reorder(w_ih), reorder(w_hh)
-        if m.bias:
-            b = np.stack([reorder(b_ih), reorder(b_hh)])
-    elif m.bias:
-        b = b_ih + b_hh
-    params = {"kernel": w_ih.T, "recurrent_kernel": w_hh.T}
-    if m.bias:
-        params["bias"] = b
+    params = {"kernel": reorder(w_ih).T, "recurrent_kernel": reorder(w_hh).T}
+    if b_ih is not None and b_hh is not None:  # m.bias
+        # GRU keeps both biases (reset_after); the others add them into one.
+        gru = kind == "gru"
+        params["bias"] = np.stack([reorder(b_ih), reorder(b_hh)]) if gru else b_ih + b_hh
     return params
 
 
-def _initial_states(ctx, hx, kind: str, layers: int, directions: int):
+def _initial_states(ctx: TorchNodeContext, hx, kind: str, layers: int, directions: int):
     """Per layer, the initial-state refs the spec node takes (h, c per direction), or None."""
     if hx is None:
         return [None] * layers
@@ -119,8 +120,9 @@ def _initial_states(ctx, hx, kind: str, layers: int, directions: int):
     return out
 
 
-def recurrent(m, ctx, kind: str):
-    cls = {"lstm": LSTM, "gru": GRU, "rnn": SimpleRNN}[kind]
+def recurrent(m, ctx: TorchNodeContext, kind: str):
+    classes: dict[str, type[Node]] = {"lstm": LSTM, "gru": GRU, "rnn": SimpleRNN}
+    cls = classes[kind]
     if getattr(m, "proj_size", 0):
         raise ctx.refuse(f"proj_size={m.proj_size} is not supported (no projected LSTM op)")
     x = ctx.input()
@@ -203,21 +205,21 @@ def recurrent(m, ctx, kind: str):
 
 
 @from_module("LSTM")
-def lstm(m, ctx):
+def lstm(m, ctx: TorchNodeContext):
     return recurrent(m, ctx, "lstm")
 
 
 @from_module("GRU")
-def gru(m, ctx):
+def gru(m, ctx: TorchNodeContext):
     return recurrent(m, ctx, "gru")
 
 
 @from_module("RNN")
-def simple_rnn(m, ctx):
+def simple_rnn(m, ctx: TorchNodeContext):
     return recurrent(m, ctx, "rnn")
 
 
 @from_function("zeros")
-def zeros(ctx):
+def zeros(ctx: TorchNodeContext):
     """Zeros made in forward: accepted as initial states (the spec's default)."""
     return Zeros(f"zeros made by {ctx.what}", ctx.out_shape())

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnspec.spec.node import Node
 from nnspec.spec.ops import elementwise as E
 from nnspec.spec.ops import linalg as L
 from nnspec.spec.ops import reduce as R
 from nnspec.spec.ops.merge import Maximum, Minimum
 
+from ...contexts import TorchNodeContext
 from ..broadcast import ranks_aligned
 from ..constants import as_tensor
 from ..registry import from_function, from_module
@@ -30,12 +32,14 @@ def is_number(v) -> bool:
     return isinstance(v, (*_NUMBER, np.number))
 
 
-def plain_order(ctx, x: Tensor) -> str:
+def plain_order(ctx: TorchNodeContext, x: Tensor) -> str:
     """``x`` in PyTorch's dim order (the batch must be dim 0)."""
     return ctx.as_perm(x, identity(x.rank))
 
 
-def same_layout(ctx, values: list) -> tuple[list[str], tuple[int, ...], list[Tensor]]:
+def same_layout(
+    ctx: TorchNodeContext, values: list
+) -> tuple[list[str], tuple[int, ...], list[Tensor]]:
     """Tensors and constants of one rank in one layout: (refs, perm, tensors)."""
     tensors = [v for v in values if isinstance(v, Tensor)]
     if not tensors:
@@ -62,7 +66,7 @@ def same_layout(ctx, values: list) -> tuple[list[str], tuple[int, ...], list[Ten
     return [t.ref for t in out], like.perm, out
 
 
-def _result(ctx, ref, perm, **kw):
+def _result(ctx: TorchNodeContext, ref, perm, **kw):
     return ctx.result(ref, perm, **kw)
 
 
@@ -94,17 +98,18 @@ UNARY = {
     "invert": "logical_not",
     "__invert__": "logical_not",
 }
-_UNARY_CLASSES = {cls.tag(): cls for cls in (*E.UNARY, E.LogicalNot)}
+_UNARY_OPS: tuple[type[Node], ...] = (*E.UNARY, E.LogicalNot)
+_UNARY_CLASSES = {cls.tag(): cls for cls in _UNARY_OPS}
 
 
-def unary_node(ctx, cls, x: Tensor, **attrs) -> Tensor:
+def unary_node(ctx: TorchNodeContext, cls, x: Tensor, **attrs) -> Tensor:
     x = ctx.tensor(x)
     out = ctx.emit(cls, [x.ref], **attrs)
     return ctx.result(out, x.perm, flat=x.flat, dtype=ctx.out_dtype())
 
 
 @from_function(*UNARY)
-def unary(ctx):
+def unary(ctx: TorchNodeContext):
     tag = UNARY[ctx.op]
     x = ctx.input()
     if tag == "logical_not" and x.dtype != "bool":
@@ -115,13 +120,13 @@ def unary(ctx):
 
 
 @from_function("hardshrink", "softshrink")
-def shrink(ctx):
+def shrink(ctx: TorchNodeContext):
     return unary_node(
         ctx, E.Shrink, ctx.input(), kind=ctx.op[:4], lambd=float(ctx.arg(1, "lambd", 0.5))
     )
 
 
-def clip(ctx, x, low, high) -> Tensor:
+def clip(ctx: TorchNodeContext, x, low, high) -> Tensor:
     for v in (low, high):
         if v is not None and not is_number(v):
             raise ctx.refuse(f"the bound {v!r} is not a number (tensor bounds are not supported)")
@@ -130,7 +135,7 @@ def clip(ctx, x, low, high) -> Tensor:
     return unary_node(ctx, E.Clip, x, min=lo, max=hi)
 
 
-def softplus(ctx, x, beta, threshold) -> Tensor:
+def softplus(ctx: TorchNodeContext, x, beta, threshold) -> Tensor:
     return unary_node(ctx, E.Softplus, x, beta=float(beta), threshold=float(threshold))
 
 
@@ -186,7 +191,7 @@ _BINARY_CLASSES = {cls.tag(): cls for cls in E.BINARY}
 _LOGICAL = ("logical_and", "logical_or", "logical_xor")
 
 
-def binary_node(ctx, tag: str, a, b) -> Tensor:
+def binary_node(ctx: TorchNodeContext, tag: str, a, b) -> Tensor:
     """``a (op) b`` for tensors, constants and numbers."""
     cls = _BINARY_CLASSES[tag]
     if tag in _LOGICAL and not ctx.op.startswith("logical"):
@@ -208,7 +213,7 @@ def binary_node(ctx, tag: str, a, b) -> Tensor:
 
 
 @from_function(*(n for n in BINARY if n not in ("truediv", "div", "divide", "__truediv__")))
-def binary(ctx):
+def binary(ctx: TorchNodeContext):
     """Also serves ``/`` when merge.py's ``div`` meets what ``rescaling`` cannot hold."""
     a, b = ctx.arg(0, "input"), ctx.arg(1, "other")
     if str(ctx.fx.target).startswith("__r"):
@@ -221,14 +226,14 @@ def binary(ctx):
     return binary_node(ctx, BINARY[ctx.op], a, b)
 
 
-def merge_with_constant(ctx, cls, a, b, nonneg=False) -> Tensor:
+def merge_with_constant(ctx: TorchNodeContext, cls, a, b, nonneg=False) -> Tensor:
     """A merge op (add, multiply, ...) where an operand is a constant."""
     refs, perm, _ = same_layout(ctx, [a, b])
     out = ctx.emit(cls, refs)
     return ctx.result(out, perm, dtype=ctx.out_dtype(), nonneg=nonneg)
 
 
-def extremum(ctx, a, b) -> Tensor:
+def extremum(ctx: TorchNodeContext, a, b) -> Tensor:
     """maximum / minimum with a number (a clip) or a constant."""
     is_max = ctx.op in ("maximum", "max", "fmax", "clamp_min")
     if is_number(a) or is_number(b):
@@ -238,12 +243,12 @@ def extremum(ctx, a, b) -> Tensor:
 
 
 @from_function("where")
-def where(ctx):
+def where(ctx: TorchNodeContext):
     cond, a, b = ctx.arg(0, "condition"), ctx.arg(1, "input"), ctx.arg(2, "other")
     return where_node(ctx, cond, a, b)
 
 
-def where_node(ctx, cond, a, b) -> Tensor:
+def where_node(ctx: TorchNodeContext, cond, a, b) -> Tensor:
     attrs = {}
     values = [cond]
     for v, key in ((a, "a_scalar"), (b, "b_scalar")):
@@ -257,7 +262,7 @@ def where_node(ctx, cond, a, b) -> Tensor:
 
 
 @from_function("masked_fill")
-def masked_fill(ctx):
+def masked_fill(ctx: TorchNodeContext):
     x, mask, value = ctx.arg(0, "input"), ctx.arg(1, "mask"), ctx.arg(2, "value")
     if not is_number(value):
         raise ctx.refuse("masked_fill with a tensor value is not supported")
@@ -273,7 +278,7 @@ _DTYPE_OF_METHOD = {
 }
 
 
-def cast(ctx, x: Tensor, dtype: str) -> Tensor:
+def cast(ctx: TorchNodeContext, x: Tensor, dtype: str) -> Tensor:
     if dtype == x.dtype:
         return x
     out = ctx.emit(E.Cast, [x.ref], dtype=dtype)
@@ -281,7 +286,7 @@ def cast(ctx, x: Tensor, dtype: str) -> Tensor:
 
 
 @from_function("long", "int", "bool", "double")
-def cast_method(ctx):
+def cast_method(ctx: TorchNodeContext):
     return cast(ctx, ctx.input(), _DTYPE_OF_METHOD[ctx.op])
 
 
@@ -305,7 +310,7 @@ _REDUCE = {
 }
 
 
-def reduce_axes(ctx, x: Tensor, dims) -> tuple[list[int], list[int]]:
+def reduce_axes(ctx: TorchNodeContext, x: Tensor, dims) -> tuple[list[int], list[int]]:
     """(PyTorch dims, spec axes) reduced; refuses the batch and 'every dim'."""
     if dims is None:
         raise ctx.refuse("reduces every dim, the batch included; give dim=")
@@ -323,7 +328,9 @@ def reduced_perm(perm: tuple[int, ...], dims: list[int], keepdims: bool) -> tupl
     return tuple(p - sum(d < p for d in dims) for p in kept)
 
 
-def reduce(ctx, cls, x: Tensor, dims, keepdims: bool, shape=None, **attrs) -> Tensor:
+def reduce(
+    ctx: TorchNodeContext, cls, x: Tensor, dims, keepdims: bool, shape=None, **attrs
+) -> Tensor:
     x = ctx.plain(ctx.tensor(x))
     torch_dims, axes = reduce_axes(ctx, x, dims)
     axis = axes[0] if len(axes) == 1 else axes
@@ -351,7 +358,7 @@ def reduce(ctx, cls, x: Tensor, dims, keepdims: bool, shape=None, **attrs) -> Te
     "min",
     "max",
 )
-def reduction(ctx):
+def reduction(ctx: TorchNodeContext):
     x = ctx.arg(0, "input")
     op = ctx.op
     if op in ("max", "min"):
@@ -413,7 +420,7 @@ def reduction(ctx):
     return reduce(ctx, _REDUCE[op], x, dim, keep)
 
 
-def mean(ctx, x, dims, keepdims) -> Tensor:
+def mean(ctx: TorchNodeContext, x, dims, keepdims) -> Tensor:
     return reduce(ctx, R.Mean, x, dims, keepdims)
 
 
@@ -421,7 +428,7 @@ def mean(ctx, x, dims, keepdims) -> Tensor:
 
 
 @from_function("matmul", "__matmul__", "bmm", "mm")
-def matmul(ctx):
+def matmul(ctx: TorchNodeContext):
     a, b = ctx.arg(0, "input"), ctx.arg(1, "other")
     ta = ctx.tensor(a) if not isinstance(a, Const) else None
     tb = ctx.tensor(b) if not isinstance(b, Const) else None
@@ -438,7 +445,7 @@ def matmul(ctx):
 
 
 @from_function("einsum")
-def einsum(ctx):
+def einsum(ctx: TorchNodeContext):
     eq = ctx.arg(0, "equation")
     ops = list(ctx.args[1:])
     if len(ops) == 1 and isinstance(ops[0], (list, tuple)):
@@ -449,7 +456,7 @@ def einsum(ctx):
 
 
 @from_function("scaled_dot_product_attention")
-def sdpa(ctx):
+def sdpa(ctx: TorchNodeContext):
     q, k, v = (ctx.input(i, n) for i, n in enumerate(("query", "key", "value")))
     mask = ctx.arg(3, "attn_mask", None)
     causal = bool(ctx.arg(5, "is_causal", False))
@@ -470,7 +477,7 @@ def sdpa(ctx):
 
 
 @from_function("getattr")
-def named_field(ctx):
+def named_field(ctx: TorchNodeContext):
     """``torch.max(x, dim).values`` / ``.indices``."""
     value, name = ctx.arg(0, "object"), ctx.arg(1, "name")
     if isinstance(value, tuple) and name in ("values", "indices"):
@@ -479,7 +486,7 @@ def named_field(ctx):
 
 
 @from_function("linear")
-def linear(ctx):
+def linear(ctx: TorchNodeContext):
     """F.linear(x, weight, bias) with a parameter weight: a dense layer."""
     from nnspec.spec.ops.dense import Dense
 
@@ -501,7 +508,7 @@ def linear(ctx):
 
 
 @from_module("LogSigmoid", "Tanhshrink", "Hardshrink", "Softshrink")
-def activation_module(m, ctx):
+def activation_module(m, ctx: TorchNodeContext):
     name = type(m).__name__
     if name == "LogSigmoid":
         return unary_node(ctx, E.LogSigmoid, ctx.input())

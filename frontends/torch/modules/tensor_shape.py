@@ -19,6 +19,7 @@ from nnspec.spec.ops.activation import Activation
 from nnspec.spec.ops.merge import Add, Multiply
 from nnspec.spec.ops.reshape import Reshape as S_Reshape
 
+from ...contexts import TorchNodeContext
 from ..constants import as_tensor
 from ..registry import from_function, from_module
 from ..values import Const, Tensor, channels_last, identity
@@ -26,7 +27,7 @@ from ._common import array
 from .tensor_ops import is_number, plain_order
 
 
-def _sample_dim(ctx, x: Tensor, d: int, what: str = "dim") -> int:
+def _sample_dim(ctx: TorchNodeContext, x: Tensor, d: int, what: str = "dim") -> int:
     d = x.dim(d)
     if d == x.perm[0]:
         raise ctx.refuse(f"{what} {d} is the batch dim; the spec acts within samples")
@@ -34,12 +35,12 @@ def _sample_dim(ctx, x: Tensor, d: int, what: str = "dim") -> int:
 
 
 @from_function("expand", "expand_as", "broadcast_to")
-def expand(ctx):
+def expand(ctx: TorchNodeContext):
     x = ctx.arg(0, "input")
-    shape = tuple(ctx.out_shape())
+    shape: tuple[int, ...] = tuple(ctx.out_shape())
     if isinstance(x, Const) and x.value is not None:
-        value = np.asarray(x.value)
-        value = value.reshape((1,) * (len(shape) - value.ndim) + value.shape)
+        given = np.asarray(x.value)
+        value: np.ndarray = given.reshape((1,) * (len(shape) - given.ndim) + given.shape)
         target = (value.shape[0], *shape[1:])
         return Const(
             x.what,
@@ -53,12 +54,12 @@ def expand(ctx):
         raise ctx.refuse(f"expands {x.shape} to {shape}: only size-1 dims of the same rank")
     if shape == x.shape:
         return x
-    target = [-1 if a == b else b for a, b in zip(x.spec_shape[1:], (shape[p] for p in x.perm[1:]))]
-    out = ctx.emit(S.BroadcastTo, [ctx.plain(x).ref], shape=target)
+    sizes = [-1 if a == b else b for a, b in zip(x.spec_shape[1:], (shape[p] for p in x.perm[1:]))]
+    out = ctx.emit(S.BroadcastTo, [ctx.plain(x).ref], shape=sizes)
     return ctx.result(out, x.perm, shape=shape, dtype=x.dtype)
 
 
-def batch_broadcast(ctx, c: Const, partner: Tensor, axis_dim: int) -> Tensor:
+def batch_broadcast(ctx: TorchNodeContext, c: Const, partner: Tensor, axis_dim: int) -> Tensor:
     """A batch-expanded constant (``cls_token.expand(N, -1, -1)``) as a tensor, in
     ``partner``'s layout: the constant plus zeros shaped like a slice of ``partner``."""
     partner = ctx.plain(partner)
@@ -77,7 +78,7 @@ def batch_broadcast(ctx, c: Const, partner: Tensor, axis_dim: int) -> Tensor:
 
 
 @from_function("repeat", "tile")
-def repeat(ctx):
+def repeat(ctx: TorchNodeContext):
     x = ctx.input()
     reps = (
         ctx.args[1:] if len(ctx.args) > 1 else [ctx.kwargs.get("repeats", ctx.kwargs.get("dims"))]
@@ -96,7 +97,7 @@ def repeat(ctx):
 
 
 @from_function("repeat_interleave")
-def repeat_interleave(ctx):
+def repeat_interleave(ctx: TorchNodeContext):
     x = ctx.plain(ctx.input())
     r, dim = ctx.arg(1, "repeats"), ctx.arg(2, "dim", None)
     if not isinstance(r, int) or dim is None:
@@ -106,7 +107,7 @@ def repeat_interleave(ctx):
     return ctx.result(out, x.perm, dtype=x.dtype)
 
 
-def _split(ctx, x: Tensor, sizes: list[int], d: int) -> list[Tensor]:
+def _split(ctx: TorchNodeContext, x: Tensor, sizes: list[int], d: int) -> list[Tensor]:
     x = ctx.plain(x)
     d = _sample_dim(ctx, x, d)
     if len(sizes) == 1:
@@ -120,7 +121,7 @@ def _split(ctx, x: Tensor, sizes: list[int], d: int) -> list[Tensor]:
 
 
 @from_function("split", "split_with_sizes")
-def split(ctx):
+def split(ctx: TorchNodeContext):
     x = ctx.input()
     size, dim = ctx.arg(1, "split_size_or_sections"), ctx.arg(2, "dim", 0)
     n = x.shape[x.dim(dim)]
@@ -133,7 +134,7 @@ def split(ctx):
 
 
 @from_function("chunk")
-def chunk(ctx):
+def chunk(ctx: TorchNodeContext):
     x = ctx.input()
     dim = ctx.arg(2, "dim", 0)
     sizes = [t[x.dim(dim)] for t in (m.shape for m in ctx.meta)]
@@ -160,7 +161,7 @@ def glu(ctx):
 
 
 @from_function("unbind")
-def unbind(ctx):
+def unbind(ctx: TorchNodeContext):
     from ._reshaping import reshape_to
 
     x = ctx.input()
@@ -175,7 +176,7 @@ def unbind(ctx):
 
 
 @from_function("stack", "hstack", "vstack")
-def stack(ctx):
+def stack(ctx: TorchNodeContext):
     if ctx.op != "stack":
         raise ctx.refuse(f"{ctx.op} is not supported; use torch.stack or torch.cat")
     xs = [ctx.tensor(v, f"tensor {k}") for k, v in enumerate(ctx.arg(0, "tensors"))]
@@ -190,7 +191,7 @@ def stack(ctx):
 
 
 @from_function("flip")
-def flip(ctx):
+def flip(ctx: TorchNodeContext):
     x = ctx.plain(ctx.input())
     dims = ctx.args[1:] if len(ctx.args) > 1 else [ctx.kwargs.get("dims")]
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
@@ -201,7 +202,7 @@ def flip(ctx):
 
 
 @from_function("roll")
-def roll(ctx):
+def roll(ctx: TorchNodeContext):
     x = ctx.plain(ctx.input())
     shifts, dims = ctx.arg(1, "shifts"), ctx.arg(2, "dims", None)
     if dims is None:
@@ -214,7 +215,7 @@ def roll(ctx):
 
 
 @from_function("gather", "take_along_dim")
-def gather(ctx):
+def gather(ctx: TorchNodeContext):
     x = ctx.input()
     if ctx.op == "gather":
         dim, index = ctx.arg(1, "dim"), ctx.arg(2, "index")
@@ -236,7 +237,7 @@ def gather(ctx):
 
 
 @from_function("index_select")
-def index_select(ctx):
+def index_select(ctx: TorchNodeContext):
     x = ctx.plain(ctx.input())
     dim, index = ctx.arg(1, "dim"), ctx.arg(2, "index")
     if not (isinstance(index, Const) and index.value is not None):
@@ -252,7 +253,7 @@ def index_select(ctx):
 
 
 @from_function("narrow")
-def narrow(ctx):
+def narrow(ctx: TorchNodeContext):
     x = ctx.plain(ctx.input())
     dim, start, length = ctx.arg(1, "dim"), ctx.arg(2, "start"), ctx.arg(3, "length")
     d = _sample_dim(ctx, x, dim)
@@ -261,7 +262,7 @@ def narrow(ctx):
     return ctx.result(out, x.perm, dtype=x.dtype)
 
 
-def slice_index(ctx, x: Tensor, items: list) -> Tensor:
+def slice_index(ctx: TorchNodeContext, x: Tensor, items: list) -> Tensor:
     """``x[...]`` with slices (any steps), integers and fixed index lists (one per dim,
     ``None`` and ``...`` already expanded); the result in PyTorch's shape."""
     from ._reshaping import reshape_to
@@ -388,7 +389,7 @@ def slice_index_plain(ctx, x: Tensor, items: list) -> Tensor:
     return ctx.result(ref, x.perm, shape=tuple(shape), dtype=x.dtype, nonneg=x.nonneg)
 
 
-def pad_modes(ctx, x: Tensor, pad, mode: str, value) -> Tensor:
+def pad_modes(ctx: TorchNodeContext, x: Tensor, pad, mode: str, value) -> Tensor:
     """F.pad in any mode: pairs for the last dims first, as PyTorch lists them."""
     x = ctx.plain(x)
     pad = list(pad)
@@ -421,7 +422,7 @@ def pad_modes(ctx, x: Tensor, pad, mode: str, value) -> Tensor:
     "CircularPad2d",
     "CircularPad3d",
 )
-def pad_module(m, ctx):
+def pad_module(m, ctx: TorchNodeContext):
     name = type(m).__name__
     mode = (
         "reflect"
@@ -433,7 +434,7 @@ def pad_module(m, ctx):
     return pad_modes(ctx, ctx.input(), m.padding, mode, 0.0)
 
 
-def _pixel(ctx, factor: int, up: bool) -> Tensor:
+def _pixel(ctx: TorchNodeContext, factor: int, up: bool) -> Tensor:
     x = ctx.input()
     if x.rank != 4:
         raise ctx.refuse(f"pixel (un)shuffle of a rank-{x.rank} tensor (N, C, H, W only)")
@@ -443,27 +444,27 @@ def _pixel(ctx, factor: int, up: bool) -> Tensor:
 
 
 @from_module("PixelShuffle")
-def pixel_shuffle(m, ctx):
+def pixel_shuffle(m, ctx: TorchNodeContext):
     return _pixel(ctx, m.upscale_factor, True)
 
 
 @from_module("PixelUnshuffle")
-def pixel_unshuffle(m, ctx):
+def pixel_unshuffle(m, ctx: TorchNodeContext):
     return _pixel(ctx, m.downscale_factor, False)
 
 
 @from_function("pixel_shuffle")
-def pixel_shuffle_function(ctx):
+def pixel_shuffle_function(ctx: TorchNodeContext):
     return _pixel(ctx, ctx.arg(1, "upscale_factor"), True)
 
 
 @from_function("pixel_unshuffle")
-def pixel_unshuffle_function(ctx):
+def pixel_unshuffle_function(ctx: TorchNodeContext):
     return _pixel(ctx, ctx.arg(1, "downscale_factor"), False)
 
 
 @from_module("InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d")
-def instance_norm(m, ctx):
+def instance_norm(m, ctx: TorchNodeContext):
     if m.track_running_stats:
         # at inference PyTorch normalises with the running statistics: a batch norm
         from .batch_norm import batch_norm
@@ -483,7 +484,7 @@ def instance_norm(m, ctx):
     return ctx.result(out, channels_last(x.rank))
 
 
-def adaptive_any(ctx, kind: str, x: Tensor, size) -> Tensor:
+def adaptive_any(ctx: TorchNodeContext, kind: str, x: Tensor, size) -> Tensor:
     """Adaptive pooling of (N, C, H, W) to any size (uneven windows)."""
     if x.rank != 4:
         raise ctx.refuse(f"adaptive pooling of a rank-{x.rank} tensor to uneven windows (2-D only)")
@@ -492,7 +493,9 @@ def adaptive_any(ctx, kind: str, x: Tensor, size) -> Tensor:
     return ctx.result(out, channels_last(4), nonneg=x.nonneg)
 
 
-def interpolate_bilinear(ctx, x: Tensor, align_corners, scale, mode: str = "bilinear") -> Tensor:
+def interpolate_bilinear(
+    ctx: TorchNodeContext, x: Tensor, align_corners, scale, mode: str = "bilinear"
+) -> Tensor:
     if x.rank != 4:
         raise ctx.refuse(f"{mode} interpolation of a tensor that is not (N, C, H, W)")
     size = tuple(ctx.out_shape()[2:])
@@ -513,7 +516,7 @@ def interpolate_bilinear(ctx, x: Tensor, align_corners, scale, mode: str = "bili
 
 
 @from_function("zeros_like", "ones_like", "full_like", "new_ones", "new_full", "new_zeros")
-def like(ctx):
+def like(ctx: TorchNodeContext):
     x = ctx.arg(0, "input")
     if ctx.op.startswith("new_") and tuple(ctx.out_shape()) != tuple(getattr(x, "shape", ())):
         from .recurrent import zeros

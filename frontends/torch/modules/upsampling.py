@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from nnspec.spec.ops.upsampling import UpSampling1D, UpSampling2D, UpSampling3D
 
+from ...contexts import TorchNodeContext
 from ..registry import from_function, from_module
 from ..values import channels_last
 
 
-def upsample(ctx, mode: str, align_corners, antialias=False, scale=None):
+def upsample(ctx: TorchNodeContext, mode: str, align_corners, antialias=False, scale=None):
     x = ctx.input()
     rank = x.rank - 2
     out = ctx.out_shape()
@@ -52,22 +53,22 @@ def upsample(ctx, mode: str, align_corners, antialias=False, scale=None):
 
 
 @from_module("Upsample")
-def upsampling(m, ctx):
+def upsampling(m, ctx: TorchNodeContext):
     return upsample(ctx, m.mode, m.align_corners, scale=m.scale_factor)
 
 
 @from_module("UpsamplingNearest2d")
-def upsampling_nearest(m, ctx):
+def upsampling_nearest(m, ctx: TorchNodeContext):
     return upsample(ctx, "nearest", None)
 
 
 @from_module("UpsamplingBilinear2d")
-def upsampling_bilinear(m, ctx):
+def upsampling_bilinear(m, ctx: TorchNodeContext):
     return upsample(ctx, "bilinear", True)
 
 
 @from_function("interpolate", "upsample")
-def interpolate(ctx):
+def interpolate(ctx: TorchNodeContext):
     return upsample(
         ctx,
         ctx.arg(3, "mode", "nearest"),

@@ -3,11 +3,12 @@ over spatial dims -> zero_padding."""
 
 from __future__ import annotations
 
+from ...contexts import TorchNodeContext
 from ..registry import from_function, from_module
 from ._common import perm_with_last_free, zero_pad
 
 
-def pad(ctx, x, amounts):
+def pad(ctx: TorchNodeContext, x, amounts):
     """PyTorch's pad tuple (last dim first: left, right, top, bottom, ...)."""
     amounts = list(amounts)
     if len(amounts) % 2 or len(amounts) > 2 * x.rank:
@@ -35,7 +36,7 @@ def pad(ctx, x, amounts):
 @from_module(
     "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d"
 )
-def zero_padding(m, ctx):
+def zero_padding(m, ctx: TorchNodeContext):
     if getattr(m, "value", 0) != 0:
         from .tensor_shape import pad_modes
 
@@ -44,7 +45,7 @@ def zero_padding(m, ctx):
 
 
 @from_function("pad")
-def pad_function(ctx):
+def pad_function(ctx: TorchNodeContext):
     mode, value = ctx.arg(2, "mode", "constant"), ctx.arg(3, "value", None)
     if mode != "constant" or value not in (None, 0, 0.0):
         from .tensor_shape import pad_modes
