@@ -336,7 +336,7 @@ def _paired_lists(ctx, x: Tensor, items: list, group: list[int]) -> Tensor:
     """``x[:, [0, 2], [1, 3]]``: several index lists on adjacent dims pick elements in pairs
     (numpy's rule). Those dims merge into one (PyTorch's row-major order), and one ``take``
     picks the flat positions; other items are sliced first by an index without the lists."""
-    from .reshape import reshape_to
+    from ._reshaping import reshape_to
 
     lists = []
     for d in group:
