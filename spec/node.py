@@ -95,7 +95,10 @@ def one_or_list(v: Any) -> Any:
 class Node(BaseModel):
     """A node of the graph. Subclasses set ``op`` to a ``Literal`` and add attributes."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    # Schemas are built on first use: a spec validates only the ops it names.
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, frozen=False, defer_build=True
+    )
 
     op: str
     name: str | None = Field(None, description="Unique node name; generated when absent.")
