@@ -36,6 +36,6 @@ def interpolate(node: P.Interpolate, c: Canonical) -> str:
         else f"size={literal(tuple(node.size))}"
     )
     return (
-        f"F.interpolate({_first(c.x)}, {size}, mode='bilinear', "
+        f"F.interpolate({_first(c.x)}, {size}, mode={literal(node.mode)}, "
         f"align_corners={literal(node.align_corners)}).movedim(1, -1)"
     )
