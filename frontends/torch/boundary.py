@@ -26,7 +26,7 @@ from .values import Stack, Tensor, identity
 
 def flatten_examples(examples: list) -> list:
     """The tensors of ``examples`` (a tuple argument counts one per element), in order."""
-    out = []
+    out: list = []
     for x in examples:
         out.extend(x if isinstance(x, (tuple, list)) else [x])
     return out

@@ -14,7 +14,7 @@ import numpy as np
 
 from nnspec.spec.ops.constant import Constant
 
-from .shape_values import RANDOM
+from .creation import RANDOM
 from .values import Const, Tensor
 
 if TYPE_CHECKING:

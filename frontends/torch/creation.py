@@ -81,3 +81,26 @@ def recording_factories() -> Iterator[None]:
         builtins.len = _len
         for name, fn in saved.items():
             setattr(torch, name, fn)
+
+
+# tensor-making functions that are not functions of their shape arguments
+RANDOM = {
+    "rand",
+    "randn",
+    "randint",
+    "rand_like",
+    "randn_like",
+    "randint_like",
+    "randperm",
+    "normal",
+    "bernoulli",
+    "multinomial",
+    "poisson",
+    "empty",
+    "empty_like",
+    "new_empty",
+    "uniform_",
+    "normal_",
+    "exponential_",
+    "dropout",
+}

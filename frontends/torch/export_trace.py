@@ -30,6 +30,7 @@ import logging
 import operator
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import torch
 from torch import fx
@@ -175,6 +176,7 @@ def _rewrite_node(gm: fx.GraphModule, root: torch.nn.Module, n: fx.Node) -> None
         n.replace_all_uses_with(args[0])
         graph.erase_node(n)
         return
+    new: tuple[str, Any, tuple, dict]
     if name == "sym_size":
         new = ("call_method", "size", args, {})
     elif name == "slice":

@@ -27,7 +27,7 @@ from .node_names import describe, op_name
 from .registry import REFUSED, function_converter, is_torch_class, module_converter, namesake_reason
 from .shape_values import shape_value
 from .spec_builder import SpecBuilder
-from .tracing import simplify, trace, wrap_leaf_root
+from .tracing import FxTraceError, simplify, trace, wrap_leaf_root
 from .values import Const, Stack, Tensor, Zeros, channels_last, identity
 
 LAYOUTS = ("channels_first", "channels_last")
@@ -117,9 +117,7 @@ def from_torch(
     try:
         try:
             gm = trace(wrap_leaf_root(module, len(examples)), len(examples), simplify=False)
-        except ConversionError as e:
-            if not getattr(e, "retry_export", False):
-                raise
+        except FxTraceError as e:
             gm = _export(module, examples, batches, e)
             examples, batches = _flat_examples(examples, batches)
         _check_placeholders(gm, examples, root)

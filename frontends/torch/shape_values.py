@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .creation import RANDOM
 from .values import Const, Stack, Tensor
 
 if TYPE_CHECKING:
@@ -38,27 +39,6 @@ _ARITHMETIC = {
 }
 # methods making a tensor of a given size from x's dtype alone
 _NEW = {"new_zeros", "new_ones", "new_full", "new_tensor"}
-# tensor-making functions that are not functions of their shape arguments
-RANDOM = {
-    "rand",
-    "randn",
-    "randint",
-    "rand_like",
-    "randn_like",
-    "randint_like",
-    "randperm",
-    "normal",
-    "bernoulli",
-    "multinomial",
-    "poisson",
-    "empty",
-    "empty_like",
-    "new_empty",
-    "uniform_",
-    "normal_",
-    "exponential_",
-    "dropout",
-}
 
 
 def _name(n: fx.Node) -> str:

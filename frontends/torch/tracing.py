@@ -21,6 +21,10 @@ from .creation import recording_factories
 from .registry import REFUSED, is_torch_class, module_converter
 
 
+class FxTraceError(ConversionError):
+    """torch.fx could not trace the module; torch.export may (export_trace.py)."""
+
+
 class _Proxy(fx.Proxy):
     """Records ``x += y`` as ``operator.iadd``: fx's own Proxy has no in-place operators, so
     Python falls back to ``x = x + y`` and the graph loses the change a tensor ``x`` (or the
@@ -175,13 +179,12 @@ def trace(
             if data_dependent
             else None
         )
-        error = ConversionError(
+        error = FxTraceError(
             f"cannot trace {root} with torch.fx: {loc} raised {type(e).__name__}: {reason}"
             + (" (data-dependent control flow)" if data_dependent else ""),
             node=where[-1][0] if where else None,
             hint=hint,
         )
-        error.retry_export = True  # torch.export may trace it (export_trace.py)
         raise error from None
     changed = [k for k, t in state.items() if t._version != versions[k]]
     if changed:  # fx runs code on buffers (not traced values) while tracing

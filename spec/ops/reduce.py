@@ -137,10 +137,7 @@ class Argmin(_Arg):
     op: Literal["argmin"] = "argmin"
 
 
-class Cumsum(TensorOp):
-    """Running sum along ``axis``. Same shape out."""
-
-    op: Literal["cumsum"] = "cumsum"
+class _Cumulative(TensorOp):
     axis: int = Field(description="Axis to accumulate along.")
 
     def infer(self, x: TensorType) -> TensorType:
@@ -148,7 +145,13 @@ class Cumsum(TensorOp):
         return x
 
 
-class Cumprod(Cumsum):
+class Cumsum(_Cumulative):
+    """Running sum along ``axis``. Same shape out."""
+
+    op: Literal["cumsum"] = "cumsum"
+
+
+class Cumprod(_Cumulative):
     """Running product along ``axis``. Same shape out."""
 
     op: Literal["cumprod"] = "cumprod"

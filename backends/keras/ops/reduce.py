@@ -63,7 +63,7 @@ def cumsum(node: R.Cumsum, ctx: KerasContext) -> str:
 def sort(node: R.Sort, ctx: KerasContext) -> str:
     # a full top_k: Keras' top_k puts the earlier of equal elements first, a stable sort
     a = sample_axis(node.axis, ctx.in_types[0].rank)
-    return _top_k(ctx, ctx.in_types[0].shape[a], a, node.descending)
+    return _top_k(ctx, static_dim(ctx.in_types[0], a, "the sorted axis"), a, node.descending)
 
 
 @converter(R.TopK)

@@ -596,7 +596,7 @@ def get_item(op, ctx: KerasLayerContext):
                 if k.step is not None and k.step < 0:  # x[:, ::-1]: a flip, then a slice
                     n = ctx.in_shapes[0][axis]
                     picked = list(range(*k.indices(n))) if isinstance(n, int) else []
-                    if not picked:
+                    if not isinstance(n, int) or not picked:
                         raise operation_refusal(op, f"step {k.step} on an axis of size {n}")
                     flips.append(axis)
                     k = slice(n - 1 - picked[0], n - picked[-1], -k.step)
@@ -622,7 +622,7 @@ def get_item(op, ctx: KerasLayerContext):
     last = None
     if flips:
         last = ctx.node(S.Flip, suffix="flip", inputs=[ref], axis=flips)
-        ref = last.name
+        ref = last.id
     if axes:
         last = ctx.node(
             I.Slice,

@@ -159,6 +159,7 @@ def _softmax(ctx: TorchNodeContext, dim, log: bool):
 
 def _softmax_merged(ctx, x: Tensor, dim, log: bool) -> Tensor:
     """Over the last dim of ``decoded.view(-1, V)``: the un-merged tensor's last axis."""
+    assert x.merged is not None  # the caller checked
     shape, perm = x.merged
     if x.dim(dim) != x.rank - 1 or perm[-1] != len(shape) - 1:
         raise ctx.refuse(

@@ -99,20 +99,19 @@ def _transposed(m, ctx, x, ref: str, w, bias, group: str) -> str:
         for n, k, s, d, p, op in zip(sizes, kernel, strides, dilation, pads, ops)
     ]
     if any(p for p in pads) and all(c is not False for c in same):
-        output_padding = (
+        same_padding = (
             None
             if all(c is None for c in same)
             else tuple(c if c is not None else -1 for c in same)
         )
-        if output_padding is not None and -1 in output_padding:
-            output_padding = False  # mixing "absent" and explicit per axis: use 'valid'
-        if output_padding is not False:
+        # mixing "absent" and explicit per axis: use 'valid' below
+        if same_padding is None or -1 not in same_padding:
             return ctx.emit(
                 _CLASSES[rank],
                 [ref],
                 suffix=group,
                 padding="same",
-                output_padding=output_padding,
+                output_padding=same_padding,
                 **common,
             )
     # 'valid' gives the full output (plus output_padding cells); crop PyTorch's padding.

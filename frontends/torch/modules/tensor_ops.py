@@ -372,7 +372,7 @@ def reduction(ctx: TorchNodeContext):
         d = x.dim(ctx.arg(1, "dim"))
         if d == x.perm[0]:
             raise ctx.refuse("accumulates along the batch dim")
-        cls = R.Cumsum if op == "cumsum" else R.Cumprod
+        cls: type[Node] = R.Cumsum if op == "cumsum" else R.Cumprod
         out = ctx.emit(cls, [x.ref], axis=x.spec_axis(d))
         return ctx.result(out, x.perm, dtype=ctx.out_dtype())
     if op in ("argmax", "argmin"):

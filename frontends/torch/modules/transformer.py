@@ -46,7 +46,13 @@ def _causal(ctx, mask, is_causal) -> bool:
     raise ctx.refuse(
         "only causal attention masks are converted (nn.Transformer."
         "generate_square_subsequent_mask, or a boolean upper triangle); this mask is "
-        + (f"{mask.what}" if isinstance(mask, (Const, Tensor)) else repr(mask)),
+        + (
+            mask.what
+            if isinstance(mask, Const)
+            else "a tensor computed in forward"
+            if isinstance(mask, Tensor)
+            else repr(mask)
+        ),
         hint="other masks need the spec's attention_mask input, not converted from PyTorch yet",
     )
 
