@@ -137,6 +137,13 @@ class NodeCtx:
         return ctx
 
 
+def _root(a: np.ndarray) -> np.ndarray:
+    """The array that owns ``a``'s memory (``a`` itself unless it is a view)."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
 def _f32(a) -> np.ndarray:
     a = np.asarray(a)
     a = a.astype(np.float32) if a.dtype == np.float64 else a
@@ -184,6 +191,10 @@ class Generator:
         self.model = model
         self.a = checked_analysis(model)
         self.params = model_params(model, self.a, seed)
+        # The spec's own arrays: a state entry sharing memory with one is copied (training
+        # the module must not change the spec); converted ones (transposed) are new already.
+        spec_params = model.params.values() if model.params else ()
+        self._spec_buffers = {id(_root(np.asarray(p))) for p in spec_params}
         self.channels_first = channels_first
         self.plan: Plan = assign(model, self.a, layout_rule, channels_first)
         reserved_locals = ("self", *FILE_NAMES, *runtime_functions())
@@ -237,6 +248,13 @@ class Generator:
         return self.value[key]
 
     # rendering -------------------------------------------------------------------------
+    def owned(self, value) -> np.ndarray:
+        """A state-dict array of its own: float32, C order, sharing no memory with the spec."""
+        value = _f32(value)
+        if id(_root(value)) in self._spec_buffers:
+            value = value.copy()
+        return value
+
     def declare(self, node: Node, op: Op) -> None:
         if node.shares is not None:
             return  # the owner declared them
@@ -247,12 +265,12 @@ class Generator:
                 line += f"  # {m.comment}"
             self.init_lines.append(line)
             for key, value in m.weights.items():
-                self.state[f"{attr}.{key}"] = _f32(value)
+                self.state[f"{attr}.{key}"] = self.owned(value)
             for key in m.frozen:
                 self.init_lines.append(f"self.{attr}.{key}.requires_grad_(False)")
         for target, t in op.tensors.items():
             attr = target.removeprefix("self.")
-            value = _f32(t.value)
+            value = self.owned(t.value)
             empty = f"torch.empty({literal(tuple(int(d) for d in value.shape))})"
             if t.parameter:
                 self.init_lines.append(f"self.{attr} = nn.Parameter({empty})")
