@@ -150,14 +150,19 @@ def main(argv=None) -> int:
     p.add_argument("--rounds", type=int, default=15)
     p.add_argument("--side", type=int, default=None, help="input side of the applications")
     p.add_argument("--compile", action="store_true", help="torch.compile every module")
-    p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
+    p.add_argument("--threads", type=int, default=None, help="threads of PyTorch and TensorFlow")
     p.add_argument("--quick", action="store_true", help="side 96, batches 1,8, 5 rounds")
     args = p.parse_args(argv)
     quiet_tf()
     import torch
 
-    if args.threads:
+    if args.threads:  # both frameworks alike (a shared machine: OpenMP threads that wait
+        # for a busy core slow PyTorch by 10-50x, TensorFlow's pool far less)
+        import tensorflow as tf
+
         torch.set_num_threads(args.threads)
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     if args.quick:
         args.side, args.batches, args.rounds = args.side or 96, "1,8", min(args.rounds, 5)
     names = args.models.split(",") if args.models else [*APP_MODELS, *SEED_MODELS]
