@@ -128,18 +128,28 @@ def routes(name: str, model, batch: int, compile_: bool) -> dict:
     return out, errors
 
 
-def interleaved(runners: dict, rounds: int, warmup: int, rng: random.Random) -> dict:
-    for fn in runners.values():
+def interleaved(
+    runners: dict, rounds: int, warmup: int, rng: random.Random, sample_s: float = 0.05
+) -> dict:
+    """Median seconds per call. One sample of a route is as many calls as fill ``sample_s``
+    (a sub-millisecond model is timed over many calls, not one, so a scheduler hiccup on a
+    shared machine does not decide its median)."""
+    calls = {}
+    for k, fn in runners.items():
         for _ in range(warmup):
             fn()
+        t = time.perf_counter()
+        fn()
+        calls[k] = max(1, min(1000, int(sample_s / max(time.perf_counter() - t, 1e-6))))
     times = {k: [] for k in runners}
     for _ in range(rounds):
         order = list(runners)
         rng.shuffle(order)
         for k in order:
             t = time.perf_counter()
-            runners[k]()
-            times[k].append(time.perf_counter() - t)
+            for _ in range(calls[k]):
+                runners[k]()
+            times[k].append((time.perf_counter() - t) / calls[k])
     return {k: statistics.median(v) for k, v in times.items()}
 
 

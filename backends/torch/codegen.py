@@ -25,7 +25,7 @@ from ..generator import Generator as SharedGenerator
 from ..generator import output_key
 from .activations import RUNTIME, apply_activation
 from .describe import Module, Op, Tensor, as_op
-from .layout import CF, CL, Layout, Plan, assign, convert, suffix, torch_dim
+from .layout import CF, CL, TF, Layout, Plan, assign, convert, suffix, torch_dim
 from .registry import converter_for, layout_rule, takes_padding
 from .reserved import FILE_NAMES, MODULE_ATTRIBUTES
 
@@ -116,7 +116,7 @@ class NodeCtx:
         if name in RUNTIME:
             self.helper(name)
         rank = self.out_types[0].rank if self.out_types else 2
-        dim = torch_dim(-1, rank, CF) if self.out_layout == CF else None
+        dim = torch_dim(-1, rank, self.out_layout) if self.out_layout in (CF, TF) else None
         return apply_activation(name, x, dim)
 
     def sub(self, node: Node, inputs: list[str], in_types, out_types, layouts, out_layout):
@@ -125,7 +125,7 @@ class NodeCtx:
             self._gen, node, inputs, in_types, out_types, self.params, layouts, out_layout
         )
         ctx.helpers = self.helpers
-        self._gen.uses_cf |= CF in layouts
+        self._gen.uses_cf |= CF in layouts or TF in layouts
         return ctx
 
 
@@ -198,7 +198,7 @@ class Generator(SharedGenerator):
         self.helpers: list[str] = []
         self.value: dict[tuple[str, Layout], str] = {}  # (tensor, layout) -> local name
         self.folded = foldable_padding(model)
-        self.uses_cf = any(v == CF for v in self.plan.have.values())
+        self.uses_cf = any(v in (CF, TF) for v in self.plan.have.values())
 
     # names -----------------------------------------------------------------------------
     def attr_name(self, node: str, sfx: str) -> str:
@@ -219,10 +219,11 @@ class Generator(SharedGenerator):
             src = self.value[(ref, have)]
             rank = self.a.types[ref].rank
             name = self.locals.name(f"{src}_{suffix(layout, rank, have)}")
-            self.uses_cf |= layout == CF
+            self.uses_cf |= layout in (CF, TF)
             note = ""
-            if ref in self.model.inputs and have == CL and layout == CF:
-                note = f"  # {suffix(CL, rank).upper()} in, {suffix(CF, rank).upper()} from here on"
+            if ref in self.model.inputs and have == CL and layout in (CF, TF):
+                was, now = suffix(CL, rank, layout).upper(), suffix(layout, rank).upper()
+                note = f"  # {was} in, {now} from here on"
             self.lines.append(f"{name} = {convert(src, have, layout, rank)}{note}")
             self.value[key] = name
         return self.value[key]
