@@ -127,12 +127,12 @@ class KerasGenerator(Generator):
             node,
             [self.var[r] for r in refs],
             [self.a.types[r] for r in refs],
-            list(self.a.outputs[node.name]),
+            list(self.a.outputs[node.id]),
             node_params(node, self.a, self.params),
         )
         expr = converter_for(node)(node, ctx)
-        if len(self.a.outputs[node.name]) == 1 and expr.isidentifier():
-            self.var[node.name] = expr  # an input, or a value the converter's statements made
+        if len(self.a.outputs[node.id]) == 1 and expr.isidentifier():
+            self.var[node.id] = expr  # an input, or a value the converter's statements made
             return
         self.var.update(self.bind(node, (expr,)))
 

@@ -182,6 +182,6 @@ def convert(x: str, src: Layout, dst: Layout, rank: int) -> str:
     if (src, dst) == (TF, CL):
         return f"{x}.permute({', '.join(map(str, to_last(rank, 2)))})"
     if {src, dst} == {CF, TF}:  # one permute: by way of channels-last, composed
-        back, ahead = (to_last(rank, 1 if src == CF else 2), to_first(rank, 2 if dst == TF else 1))
-        return f"{x}.permute({', '.join(str(back[i]) for i in ahead)}).contiguous()"
+        to_cl, from_cl = to_last(rank, 1 if src == CF else 2), to_first(rank, 2 if dst == TF else 1)
+        return f"{x}.permute({', '.join(str(to_cl[i]) for i in from_cl)}).contiguous()"
     raise ValueError(f"no conversion from {src} to {dst}")
