@@ -2,14 +2,16 @@
 against the Keras original (``fit``) and a hand-written PyTorch loop over the same module.
 
     python bench/training.py [--quick] [--models lstm,cnn,...,resnet50] [--batch 32]
-                             [--rounds 7] [--steps 4]
+                             [--rounds 7] [--steps 4] [--threads N]
 
 Every route trains the same spec (Adam, categorical crossentropy on softmax outputs, the
 models' L2 penalties) on the same batches. "hand-written" is what a person writes without
 nnspec: ``torch.optim.Adam`` and ``-log(p)`` picked at the label, no penalties, on the same
 generated module. Each round runs every route for ``--steps`` steps, in a shuffled order;
 the table has the median time per step over the rounds and its ratio to the hand-written
-loop (target: nnspec's step <= 1.05x). ``--quick``: ResNet50 at 64x64, fewer rounds.
+loop (target: nnspec's step <= 1.05x), in wall and in CPU time (the process's, all threads:
+with ``--threads 1`` the steadier figure on a loaded machine; Keras runs its own threads).
+``--quick``: ResNet50 at 64x64, fewer rounds.
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "training
 
 
 def seed_models() -> dict:
-    import test_parity
+    import test_training_parity
 
-    return dict(test_parity.MODELS)
+    return dict(test_training_parity.MODELS)
 
 
 def resnet50(size: int):
@@ -108,10 +110,12 @@ def interleaved(fns: dict, rounds: int, warmup: int = 1) -> dict:
     for _ in range(rounds):
         random.shuffle(order)
         for n in order:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             fns[n]()
-            times[n].append(time.perf_counter() - t)
-    return {n: statistics.median(ts) for n, ts in times.items()}
+            times[n].append((time.perf_counter() - t, time.process_time() - c))
+    return {
+        n: tuple(statistics.median(x[k] for x in ts) for k in (0, 1)) for n, ts in times.items()
+    }
 
 
 def main(argv=None) -> None:
@@ -121,8 +125,18 @@ def main(argv=None) -> None:
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--rounds", type=int, default=None)
     p.add_argument("--steps", type=int, default=4)
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch intra-op threads (default: torch's); 1 keeps a loaded machine's figures steady",
+    )
     args = p.parse_args(argv)
     quiet_tf()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     import keras
 
     builders = seed_models()
@@ -135,8 +149,8 @@ def main(argv=None) -> None:
         model = builders[name]()
         model.compile(keras.optimizers.Adam(1e-3), "categorical_crossentropy")
         t = interleaved(routes(model, args.batch, args.steps), rounds)
-        ref = t["hand-written torch"]
-        for route, seconds in t.items():
+        ref, ref_cpu = t["hand-written torch"]
+        for route, (seconds, cpu) in t.items():
             per_step = seconds / args.steps
             rows.append(
                 {
@@ -145,6 +159,8 @@ def main(argv=None) -> None:
                     "ms/step": per_step * 1e3,
                     "steps/s": 1.0 / per_step,
                     "vs hand-written": seconds / ref,
+                    "cpu ms/step": cpu / args.steps * 1e3,
+                    "cpu vs hand-written": cpu / ref_cpu,
                 }
             )
         print(table(rows[-3:]), flush=True)

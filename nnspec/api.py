@@ -40,17 +40,21 @@ def from_torch(
     input_layout: str = "channels_first",
     optimizer: torch.optim.Optimizer | None = None,
     loss: torch.nn.Module | None = None,
+    batch_dim: int | tuple[int, ...] = 0,
 ) -> Model:
     """Spec plus weights from an ``nn.Module`` traced with torch.fx on ``example_inputs``.
 
     ``input_layout`` says how the module reads its image inputs: "channels_first" (NCHW,
     PyTorch's usual layout; the spec keeps it at its boundary) or "channels_last".
     ``optimizer`` and ``loss`` (a torch optimizer and loss module) become the spec's
-    ``training:`` section, or are refused with the reason.
+    ``training:`` section, or are refused with the reason. ``batch_dim`` (one int, or one
+    per forward argument) names the PyTorch dim that holds the batch: 1 for time-major
+    sequences and recurrent states (``batch_first=False``); the spec holds it first and its
+    metadata's ``torch_layout`` records every input and output whose dims moved.
     """
     from nnspec.frontends.torch import from_torch as convert
 
-    spec = convert(module, example_inputs, input_layout=input_layout)
+    spec = convert(module, example_inputs, input_layout=input_layout, batch_dim=batch_dim)
     if optimizer is not None or loss is not None:
         from nnspec.frontends.torch.training import training_from_torch
 

@@ -462,14 +462,40 @@ COMMANDS: dict[str, Command] = {
 COMMANDS.update({name: Command(*parts) for name, parts in REVIEW_COMMANDS.items()})
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``only``, the arguments of that command alone (some of them import
+    what their help lists: a hook running `validate` should not pay for `optimize`)."""
     parser = argparse.ArgumentParser(
         prog="nnspec", description="A framework-neutral model spec: validate, inspect, optimise."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, command in COMMANDS.items():
-        command.add_arguments(sub.add_parser(name, help=command.help, description=command.help))
+        p = sub.add_parser(name, help=command.help, description=command.help)
+        if only is None or name == only:
+            command.add_arguments(p)
     return parser
+
+
+def _command_named(argv: list[str]) -> str | None:
+    """The subcommand argparse will pick: the first argument, when it names one."""
+    return argv[0] if argv and argv[0] in COMMANDS else None
+
+
+@contextmanager
+def _no_pydantic_plugin_scan() -> Iterator[None]:
+    """Pydantic looks for plugins in the entry points of every installed distribution the
+    first time it builds a validator: 20-50 ms, the largest single cost of `nnspec validate`
+    on a machine with TensorFlow and torch installed. The command line's own models are no
+    business of such plugins; a user's PYDANTIC_DISABLE_PLUGINS setting is kept."""
+    key = "PYDANTIC_DISABLE_PLUGINS"
+    if key in os.environ:
+        yield
+        return
+    os.environ[key] = "__all__"
+    try:
+        yield
+    finally:
+        os.environ.pop(key, None)
 
 
 @contextmanager
@@ -486,13 +512,18 @@ def _few_gc_passes() -> Iterator[None]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command_named(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse: usage errors exit 2, --help exits 0
         return e.code if isinstance(e.code, int) else EXIT_USAGE
     try:
-        with _few_gc_passes(), framework_import(f"nnspec {args.command}"):
+        with (
+            _few_gc_passes(),
+            _no_pydantic_plugin_scan(),
+            framework_import(f"nnspec {args.command}"),
+        ):
             return COMMANDS[args.command].run(args)
     except SpecError as e:
         _print_issues(e.issues, sys.stderr)

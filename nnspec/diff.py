@@ -1,7 +1,8 @@
 """`nnspec diff`: a semantic diff of two specs (nodes, attributes, wiring, shapes, weights).
 
 Nodes are matched by name; what is left over is matched as a rename when op, attributes and
-wiring (inputs mapped through the names matched so far) agree, so a renamed node is not
+wiring (inputs mapped through the names matched so far) agree, or op and wiring alone for
+the only such candidate (a rename with an attribute change), so a renamed node is not
 reported as removed and added. Attributes are compared after defaults are filled in, so
 ``padding: valid`` written out equals it left implicit. Works on a spec that fails
 validation (schema errors: nodes that parse are compared, the rest by their raw YAML).
@@ -289,21 +290,45 @@ def match(a: Side, b: Side) -> dict[str, str]:
 
     by_wiring: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
     by_op: dict[tuple[str, str], list[str]] = {}
+    by_op_inputs: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     for n in sorted(free_b, key=lambda n: b.nodes[n].index):
         rec = b.nodes[n]
         by_wiring.setdefault((rec.op, _key(rec.attrs), tuple(rec.inputs)), []).append(n)
         by_op.setdefault((rec.op, _key(rec.attrs)), []).append(n)
+        by_op_inputs.setdefault((rec.op, tuple(rec.inputs)), []).append(n)
+
+    def take(
+        rec: NodeRec, index: dict[Any, list[str]], key: tuple[Any, ...], only: bool = False
+    ) -> bool:
+        found = [n for n in index.get(key, ()) if n in free_b]
+        if not found or (only and len(found) > 1):
+            return False
+        mapping[rec.name] = found[0]
+        free_b.discard(found[0])
+        return True
+
     left = []
     for rec in a.nodes.values():  # spec order: a node's inputs are matched before it
-        if rec.name in mapping:
-            continue
-        found = by_wiring.get((rec.op, _key(rec.attrs), mapped_inputs(rec)))
-        found = [n for n in found or () if n in free_b]
-        if found:
-            mapping[rec.name] = found[0]
-            free_b.discard(found[0])
-        else:
+        if rec.name not in mapping and not take(
+            rec, by_wiring, (rec.op, _key(rec.attrs), mapped_inputs(rec))
+        ):
             left.append(rec)
+    # A renamed node whose attributes changed too: same op and the same (mapped) inputs, the
+    # only such candidate. After every exact match, so none is taken from its own node; in
+    # spec order, so the nodes reading it are then matched by their wiring.
+    still = []
+    for rec in left:
+        inputs = mapped_inputs(rec)
+        if not (
+            take(rec, by_wiring, (rec.op, _key(rec.attrs), inputs))
+            or (
+                inputs
+                and not any(i.startswith("?") for i in inputs)
+                and take(rec, by_op_inputs, (rec.op, inputs), only=True)
+            )
+        ):
+            still.append(rec)
+    left = still
     # A renamed node whose input was rewired too: same op and attributes, the only candidate.
     for rec in left:
         found = [n for n in by_op.get((rec.op, _key(rec.attrs)), ()) if n in free_b]
@@ -345,7 +370,8 @@ def diff_sides(a: Side, b: Side) -> Diff:
 
 def _compare_node(ra: NodeRec, rb: NodeRec, mapping: dict[str, str], a: Side) -> NodeChange | None:
     c = NodeChange(rb.name, ra.name, rb.op, ra.op, b_index=rb.index)
-    for k in sorted(set(ra.attrs) | set(rb.attrs), key=_attr_order(ra, rb)):
+    same = ra.attrs == rb.attrs  # most nodes of a big diff: no value to look at one by one
+    for k in () if same else sorted(set(ra.attrs) | set(rb.attrs), key=_attr_order(ra, rb)):
         old = _plain(ra.attrs[k]) if k in ra.attrs else _missing(ra, k)
         new = _plain(rb.attrs[k]) if k in rb.attrs else _missing(rb, k)
         if old != new:

@@ -156,17 +156,29 @@ def node_report(
 ) -> NodeReport:
     """Compare every node of ``spec`` between a Keras model and a generated PyTorch module;
     ``inputs_first``: the module takes images channels-first (``channels_first=True``)."""
+    kvals = keras_intermediates(kmodel, spec, arrays)
+    tvals = torch_intermediates(module, spec, arrays, inputs_first)
+    moved = {n for n, a in zip(spec.inputs, arrays) if inputs_first and a.ndim >= 4}
+    return compare_intermediates(spec, kvals, tvals, moved)
+
+
+def compare_intermediates(
+    spec: Model,
+    kvals: dict[str, list[np.ndarray]],
+    tvals: dict[str, list[np.ndarray]],
+    moved_inputs: set[str] | None = None,
+) -> NodeReport:
+    """One row per node: the worst error over all of its outputs (``DIVERGES (output k)``
+    names the output beyond tolerance when it is not the first). ``moved_inputs``: inputs
+    the module was fed channels-first."""
     from nnspec.spec.validate import infer_types
 
     types = infer_types(spec)
-    kvals = keras_intermediates(kmodel, spec, arrays)
-    tvals = torch_intermediates(module, spec, arrays, inputs_first)
     report = NodeReport()
     channels_first: dict[str, tuple[int, ...]] = {}  # nodes with channels at axis 1 in torch
     # the module is fed the spec's layout, or images channels-first
     layout: dict[str, str | None] = {
-        name: "moved" if inputs_first and a.ndim >= 4 else "same"
-        for name, a in zip(spec.inputs, arrays)
+        name: "moved" if name in (moved_inputs or ()) else "same" for name in spec.inputs
     }
     for node in spec.nodes:
         tv = tvals.get(node.id)
@@ -182,27 +194,40 @@ def node_report(
             missing = "no Keras layer" if kv is None else "no PyTorch local"
             report.rows.append(NodeError(node.id, node.op, shape, None, None, missing))
             continue
-        feed = (node.inputs or [""])[0]
-        t0, layout[node.id] = canonical(tv[0], kv[0], layout.get(feed.split(":")[0]))
-        ambiguous = layout[node.id] == "ambiguous"
-        if node.op == "flatten" and t0 is not None and feed in channels_first:
-            # A flatten of a channels-first tensor orders elements C, H, W: reorder it.
-            t0 = np.moveaxis(t0.reshape(channels_first[feed]), 1, -1).reshape(t0.shape)
-        if t0 is not None and t0 is not tv[0] and t0.shape != tv[0].shape:
-            channels_first[node.id] = tv[0].shape
-        if t0 is None:
-            status = f"shapes differ: keras {kv[0].shape}, torch {tv[0].shape}"
+        if len(kv) != len(tv):
+            status = f"outputs differ: keras {len(kv)}, torch {len(tv)}"
             report.rows.append(NodeError(node.id, node.op, shape, None, None, status))
             report.first_divergence = report.first_divergence or node.id
             continue
-        diff = np.abs(kv[0].astype(np.float64) - t0.astype(np.float64))
-        worst = float(diff.max()) if diff.size else 0.0
-        scale = float(np.abs(kv[0]).max()) if kv[0].size else 0.0
-        ok = worst <= TOLERANCE * max(1.0, scale)
-        status = ("ok" if ok else "DIVERGES") + (" (layout ambiguous)" if ambiguous else "")
-        rel = worst / scale if scale else worst
+        feed = (node.inputs or [""])[0]
+        worst: float | None = 0.0
+        rel: float | None = 0.0
+        status = "ok"
+        for k, (kv_k, tv_k) in enumerate(zip(kv, tv)):
+            t_k, found = canonical(tv_k, kv_k, layout.get(feed.split(":")[0]))
+            if k == 0:
+                layout[node.id] = found
+                if node.op == "flatten" and t_k is not None and feed in channels_first:
+                    # A flatten of a channels-first tensor orders elements C, H, W: reorder.
+                    t_k = np.moveaxis(t_k.reshape(channels_first[feed]), 1, -1).reshape(t_k.shape)
+                if t_k is not None and t_k is not tv_k and t_k.shape != tv_k.shape:
+                    channels_first[node.id] = tv_k.shape
+            at = f" (output {k})" if k else ""
+            if t_k is None:
+                status = f"shapes differ{at}: keras {kv_k.shape}, torch {tv_k.shape}"
+                worst = rel = None
+                break
+            diff = np.abs(kv_k.astype(np.float64) - t_k.astype(np.float64))
+            err = float(diff.max()) if diff.size else 0.0
+            scale = float(np.abs(kv_k).max()) if kv_k.size else 0.0
+            if worst is not None and err > worst:
+                worst, rel = err, (err / scale if scale else err)
+            if err > TOLERANCE * max(1.0, scale) and status == "ok":
+                status = "DIVERGES" + at
+        if status == "ok" or status.startswith("DIVERGES"):
+            status += " (layout ambiguous)" if layout[node.id] == "ambiguous" else ""
         report.rows.append(NodeError(node.id, node.op, shape, worst, rel, status))
-        if not ok and report.first_divergence is None:
+        if not status.startswith("ok") and report.first_divergence is None:
             report.first_divergence = node.id
     return report
 

@@ -20,6 +20,7 @@ from .nesting import check_depth
 from .node import Node
 from .ops import op_class
 from .weights_file import WeightsFileError, read_arrays
+from .yaml_events import NOT_PLAIN, load_plain
 
 if TYPE_CHECKING:
     import numpy as np
@@ -80,6 +81,9 @@ _StrictLoader.add_constructor(_INT_TAG, _StrictLoader.construct_yaml_int)
 def _compose(text: str, file: str | None) -> tuple[Any, Marks]:
     """Parse YAML safely, returning the data and (line, column) of every mapping key/item."""
     check_depth(text, file, _SafeLoader)
+    data = load_plain(text, _SafeLoader)
+    if data is not NOT_PLAIN:
+        return data, Marks(text)
     loader = _StrictLoader(text)
     try:
         root = loader.get_single_node()
@@ -357,6 +361,8 @@ def from_dict(
             top_issue(f"'{key}' must be a string, got {data[key]!r}", key)
     if "metadata" in data and not isinstance(data["metadata"], dict):
         top_issue("'metadata' must be a mapping", "metadata")
+    elif not all(isinstance(k, str) for k in data.get("metadata", {})):
+        top_issue("'metadata' keys must be strings", "metadata")
     training = None
     if data.get("training") is not None:
         from .training import Training
@@ -367,16 +373,19 @@ def from_dict(
             issues.extend(_pydantic_issues(e, ("training",), marks, file))
     if issues:
         raise SchemaError(issues=issues)
-    model = Model(
+    # Every part is validated above, so the Model is assembled without validating it again
+    # (which would build its whole schema, Training's included: start-up time of `validate`).
+    model = Model.model_construct(
         nnspec=1,
         name=data.get("name", Path(file).stem if file else "model"),
         metadata=data.get("metadata", {}),
         inputs=inputs,
-        nodes=nodes,
+        nodes=[n for n in nodes if n is not None],  # all of them: no issue was found
         outputs=outputs,
         weights=data.get("weights"),
         training=training,
     )
+    model._fill_shorthand()  # type: ignore[operator]  # the validator, called as a method
     model._marks = marks
     model._file = file
     return model

@@ -12,6 +12,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetPydanticSchema,
     PrivateAttr,
     SerializeAsAny,
     WrapValidator,
@@ -22,13 +23,23 @@ from pydantic_core import PydanticCustomError
 from .errors import SchemaError
 from .names import Namespace
 from .node import Node, one_or_list
-from .training import Training
 from .types import DType, SpecDim
 
 if TYPE_CHECKING:  # numpy is imported only when weights are used: `validate` starts faster
     import numpy as np
 
     from .errors import Issue, Report
+    from .training import Training
+
+    LazyTraining = Training | None
+else:
+    # spec/training.py is imported when a Model's schema is built, not by every `validate`.
+    def _training_schema(_source, handler):
+        from .training import Training
+
+        return handler(Training | None)
+
+    LazyTraining = Annotated[Any, GetPydanticSchema(_training_schema)]
 
 
 def _has_batch_axis(v: object) -> object:
@@ -57,10 +68,17 @@ def _as_op(value: Any, handler: Any) -> Any:
 AnyNode = SerializeAsAny[Annotated[Node, WrapValidator(_as_op)]]
 
 
+def _set_valid(node: Node, field: str, value: object) -> None:
+    """Set a field to a value known to be valid, without the node's assignment validation
+    (a third of the time of loading a big Sequential spec)."""
+    node.__dict__[field] = value
+    node.__pydantic_fields_set__.add(field)
+
+
 class InputSpec(BaseModel):
     """A model input: shape (batch included) with symbolic names or null for free dims."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     shape: Annotated[list[SpecDim], BeforeValidator(_has_batch_axis)] = Field(
         min_length=1,
@@ -73,7 +91,8 @@ class InputSpec(BaseModel):
 class Model(BaseModel):
     """A whole model. ``params`` holds weights keyed ``node/param`` (not part of the YAML)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+    # Built on first use: loading a file assembles a Model from parts it validated (spec/io.py).
+    model_config = ConfigDict(extra="forbid", validate_assignment=False, defer_build=True)
 
     nnspec: Literal[1] = Field(1, description="Spec format version.")
     name: str = "model"
@@ -84,7 +103,7 @@ class Model(BaseModel):
     )
     outputs: Annotated[list[str], BeforeValidator(one_or_list)] = Field(default_factory=list)
     weights: str | None = Field(None, description="safetensors file beside the YAML.")
-    training: Training | None = Field(None, description="Optimizer, losses, regularisers.")
+    training: LazyTraining = Field(None, description="Optimizer, losses, regularisers.")
 
     _params: dict[str, np.ndarray] = PrivateAttr(default_factory=dict)
     # Where each part of the YAML was: path tuple -> (line, column), both 1-based.
@@ -100,9 +119,9 @@ class Model(BaseModel):
         previous = next(iter(self.inputs), None)
         for node in self.nodes:
             if node.name is None:
-                node.name = names.name(node.op, numbered=True)
+                _set_valid(node, "name", names.name(node.op, numbered=True))
             if node.inputs is None:
-                node.inputs = [previous] if previous is not None else []
+                _set_valid(node, "inputs", [previous] if previous is not None else [])
             previous = node.name
         if not self.outputs and self.nodes:
             self.outputs = [self.nodes[-1].id]

@@ -85,6 +85,7 @@ Int2 = Annotated[tuple[PositiveInt, PositiveInt], BeforeValidator(_tuple_of(2))]
 Int3 = Annotated[tuple[PositiveInt, PositiveInt, PositiveInt], BeforeValidator(_tuple_of(3))]
 NonNegInt1 = Annotated[tuple[_NonNegInt], BeforeValidator(_tuple_of(1))]
 NonNegInt2 = Annotated[tuple[_NonNegInt, _NonNegInt], BeforeValidator(_tuple_of(2))]
+NonNegInt3 = Annotated[tuple[_NonNegInt, _NonNegInt, _NonNegInt], BeforeValidator(_tuple_of(3))]
 
 
 def one_or_list(v: Any) -> Any:
@@ -95,7 +96,10 @@ def one_or_list(v: Any) -> Any:
 class Node(BaseModel):
     """A node of the graph. Subclasses set ``op`` to a ``Literal`` and add attributes."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    # Schemas are built on first use: a spec validates only the ops it names.
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, frozen=False, defer_build=True
+    )
 
     op: str
     name: str | None = Field(None, description="Unique node name; generated when absent.")

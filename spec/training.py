@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built when a spec trains
 
 
 # --- learning-rate schedules ----------------------------------------------------------------

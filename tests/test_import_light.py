@@ -66,3 +66,19 @@ def test_validate_imports_only_the_op_modules_the_spec_uses():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     ops = proc.stdout.strip().splitlines()[-1]
     assert ops == "['conv', 'dense', 'dropout', 'flatten', 'pooling']"
+
+
+def test_validate_builds_only_what_the_spec_uses():
+    """Start-up of a pre-commit hook: no training schema for a spec without `training:`, no
+    validator for an op the spec does not name (avg_pool2d shares max_pool2d's module), and
+    no Model validator (loading assembles it from the parts it validated)."""
+    code = (
+        "import sys\nfrom nnspec.cli import main\n"
+        f"main(['validate', {str(EXAMPLE)!r}])\n"
+        "from nnspec.spec.model import Model\nfrom nnspec.spec.ops import op_class\n"
+        "print('nnspec.spec.training' in sys.modules, Model.__pydantic_complete__,\n"
+        "      op_class('avg_pool2d').__pydantic_complete__,"
+        " op_class('max_pool2d').__pydantic_complete__)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip().splitlines()[-1] == "False False False True"

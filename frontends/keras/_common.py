@@ -78,8 +78,8 @@ def bias_params(ctx: Any, use_bias: bool) -> dict[str, Any]:
 
 
 def require_channels_last(ctx: Any) -> None:
-    """Refuse ``data_format="channels_first"``: the spec is channels-last, and TensorFlow
-    cannot run most channels-first layers on the CPU."""
+    """Refuse ``data_format="channels_first"`` where layers/channels_first.py does not give
+    the layer a channels-last view (the spec is channels-last)."""
     if ctx.config.get("data_format") not in (None, "channels_last"):
         raise ctx.refuse(
             "data_format",

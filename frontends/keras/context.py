@@ -67,6 +67,21 @@ class LayerCtx:
         """A sublayer's config (a cell, a wrapped layer), as ``self.config`` is the layer's."""
         return self._importer.config_of(layer)
 
+    @property
+    def graph_refs(self) -> dict[int, str]:
+        """id(KerasTensor) -> spec reference for every tensor converted so far, not only this
+        call's inputs (a mask is recomputed from the tensor upstream it compares)."""
+        return self._importer.tensor_refs
+
+    def mask_taken(self, tensor: Any) -> bool:
+        """An attention layer has already taken the Keras mask off this tensor (Keras does so
+        when it runs, so a later layer reading the same tensor sees no mask)."""
+        return id(tensor) in self._importer.masks_cleared
+
+    def take_masks(self, *tensors: Any) -> None:
+        """Record that this layer takes the Keras masks off these tensors."""
+        self._importer.masks_cleared.update(id(t) for t in tensors if t is not None)
+
     def weights(self, layer: Any = None) -> dict[str, np.ndarray]:
         """Layer variables by their short name (``kernel``, ``bias``, ``moving_mean``...)."""
         layer = layer or self.layer

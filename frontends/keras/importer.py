@@ -18,6 +18,7 @@ from nnspec.spec.node import Node
 
 from .context import LayerCtx
 from .layer_config import layer_config
+from .layers import channels_first
 from .registry import REFUSED, converter_for, custom_class_reason, layer_key
 from .trace import Traced, TraceRefused, model_inputs, own_call, trace_call
 from .training import training_from_keras
@@ -41,6 +42,8 @@ class Importer:
         self.training: dict[
             str, dict[str, Any]
         ] = {}  # layer name -> its serialisable training settings
+        self.tensor_refs: dict[int, str] = {}  # id(KerasTensor) -> spec reference, so far
+        self.masks_cleared: set[int] = set()  # tensors attention has taken the Keras mask off
 
     def config_of(self, layer: Any) -> dict[str, Any]:
         """``layer.get_config()``, keeping its training-only settings aside (layer_config.py)."""
@@ -66,6 +69,7 @@ class Importer:
         """Convert the layers of functional graph ``fn`` in the order Keras runs them; the
         spec refs of its outputs."""
         refs = {id(x): r for x, r in zip(fn.inputs, input_refs)}
+        self.tensor_refs.update(refs)
         for depth in sorted(fn._nodes_by_depth, reverse=True):
             for knode in fn._nodes_by_depth[depth]:
                 layer = knode.operation
@@ -85,6 +89,7 @@ class Importer:
                     outs = self.convert(layer, ins, knode, prefix)
                 for x, r in zip(knode.outputs, outs):
                     refs[id(x)] = r
+                    self.tensor_refs[id(x)] = r
         return [refs[id(x)] for x in fn.outputs]
 
     def convert(self, layer: Any, ins: list[str], knode: Any, prefix: str) -> list[str]:
@@ -94,7 +99,7 @@ class Importer:
         ctx = LayerCtx(self, layer, ins, dict(knode.arguments.kwargs))
         ctx.in_shapes = [tuple(x.shape) for x in knode.input_tensors]
         ctx.call_args = tuple(knode.arguments.args)
-        result = fn(layer, ctx)
+        result = channels_first.convert(fn, layer, ctx)  # a channels-last view, where needed
         self.nodes.extend(ctx._nodes)
         last = result[-1] if isinstance(result, list) else result
         if isinstance(last, str):  # the converter passed a tensor through (an identity)

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from nnspec.spec.discover import public_modules
 
 from ..contexts import KerasLayerContext
+from .refused import LAYER_REFUSALS
 
 # ``fn(layer, ctx) -> Node | list[Node]``; the layer is a keras.Layer (untyped).
 LayerConverter = Callable[[Any, KerasLayerContext], Any]
@@ -28,6 +29,7 @@ REFUSED = {
     "Lambda": "it runs arbitrary Python code, which a spec cannot describe safely; "
     "replace it with built-in layers or register an op (nnspec.register_op)",
     "TFSMLayer": "it wraps a TensorFlow SavedModel, not Keras layers",
+    **LAYER_REFUSALS,
 }
 
 

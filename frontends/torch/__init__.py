@@ -25,6 +25,7 @@ def from_torch(
     input_layout: str = "channels_first",
     output_layout: str | None = None,
     name: str | None = None,
+    batch_dim: int | tuple[int, ...] = 0,
 ) -> Model:
     """Spec plus weights from ``module``, traced on ``example_inputs`` (a tensor or a tuple,
     one per ``forward`` argument; only their shapes beyond the batch are baked in).
@@ -32,13 +33,19 @@ def from_torch(
     ``input_layout="channels_first"`` (the default) keeps PyTorch's layout at the spec's
     inputs: an image input stays (N, C, H, W) and the spec transposes it once. With
     ``"channels_last"`` every input of rank >= 3 is (N, ..., C) instead. ``output_layout``
-    does the same for the outputs and defaults to ``input_layout``.
+    does the same for the outputs and defaults to ``input_layout``. ``batch_dim`` names the
+    PyTorch dim holding the batch (see :mod:`.boundary`).
     """
     with framework_import("from_torch"):
         from .importer import from_torch as convert
 
     return convert(
-        module, example_inputs, input_layout=input_layout, output_layout=output_layout, name=name
+        module,
+        example_inputs,
+        input_layout=input_layout,
+        output_layout=output_layout,
+        name=name,
+        batch_dim=batch_dim,
     )
 
 

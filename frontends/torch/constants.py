@@ -14,6 +14,7 @@ import numpy as np
 
 from nnspec.spec.ops.constant import Constant
 
+from .shape_values import RANDOM
 from .values import Const, Tensor
 
 if TYPE_CHECKING:
@@ -32,8 +33,9 @@ def constant_nodes(gm: fx.GraphModule) -> set[fx.Node]:
             const.add(n)
         elif n.op in ("call_function", "call_method"):
             ins = n.all_input_nodes
-            if ins and all(i in const for i in ins):
-                const.add(n)
+            random = n.target if n.op == "call_method" else getattr(n.target, "__name__", "")
+            if ins and all(i in const for i in ins) and random not in RANDOM:
+                const.add(n)  # (torch.randn_like(self.w) is new numbers on every call)
     return const
 
 

@@ -68,6 +68,10 @@ class Ctx:
             from .constants import as_tensor
 
             return as_tensor(self, v, None, what)
+        if isinstance(v, Const) and v.value is not None:  # made from the batch size
+            from .shape_values import batch_tensor
+
+            return batch_tensor(self, v)
         if isinstance(v, Const):
             raise self.refuse(
                 f"its {what} is {v.what} (shape {tuple(v.shape)}), a tensor that does not "

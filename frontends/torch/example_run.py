@@ -15,6 +15,7 @@ from nnspec.spec.errors import ConversionError
 from .constants import constant_nodes
 from .mutation import MutationLog
 from .node_names import describe
+from .shape_values import shape_nodes
 
 # The spec dtype of each torch dtype an input or a result may have.
 DTYPES = {torch.float32: "float32", torch.int64: "int64", torch.int32: "int32", torch.bool: "bool"}
@@ -64,6 +65,7 @@ class Recorder(fx.Interpreter):
         super().__init__(gm)
         self.extra_traceback = False  # our message says which node failed
         self.constants = constant_nodes(gm)
+        self.shapes = shape_nodes(gm, self.constants)
         self.log = log
 
     def run_node(self, n: fx.Node) -> Any:
@@ -83,6 +85,9 @@ class Recorder(fx.Interpreter):
         n.meta["nnspec"] = summarize(result)
         if n in self.constants and isinstance(result, torch.Tensor):
             n.meta["nnspec_value"] = result.detach().cpu().numpy().copy()
+        elif n in self.shapes and isinstance(result, torch.Tensor):  # see shape_values.py
+            n.meta["nnspec_value"] = result.detach().cpu().numpy().copy()
+            n.meta["nnspec_shapes"] = self.shapes
         if self.log is not None:
             self.log.after(n, result)
         return result

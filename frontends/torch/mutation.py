@@ -97,7 +97,7 @@ def functionalize(gm: fx.GraphModule, log: MutationLog, describe: Callable[[fx.N
     problems: list[str] = []
     for n in gm.graph.nodes:
         what = describe(n)
-        if "out" in n.kwargs and n.op in ("call_function", "call_method"):
+        if n.kwargs.get("out") is not None and n.op in ("call_function", "call_method"):
             problems.append(f"{what} writes into its out= tensor, which the spec cannot name")
             continue
         if n in log.state_changed:

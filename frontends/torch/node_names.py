@@ -28,6 +28,10 @@ def describe(n: fx.Node, module: torch.nn.Module | None = None, *, node: bool = 
     where = f" (node {n.name!r})" if node else ""
     if n.op == "call_method":
         return f"method .{n.target}(){where}"
+    if n.op == "call_function" and type(n.target).__name__ == "OpOverload":  # torch.export
+        from .export_trace import describe_aten
+
+        return describe_aten(n)
     if n.op == "call_function":
         mod = getattr(n.target, "__module__", None) or ""
         name = getattr(n.target, "__name__", repr(n.target))

@@ -31,15 +31,10 @@ _FUNCTIONS: dict[str, FunctionConverter] = {}
 # Modules refused on purpose, with the reason shown to the user (the README's support table).
 REFUSED = {
     **{
-        name: "its forward takes fused fast paths fx cannot trace; build the block from "
-        "nn.MultiheadAttention, nn.Linear and nn.LayerNorm"
-        for name in (
-            "Transformer",
-            "TransformerEncoder",
-            "TransformerDecoder",
-            "TransformerEncoderLayer",
-            "TransformerDecoderLayer",
-        )
+        name: "its forward takes fused fast paths fx cannot trace, and decoders are not "
+        "converted; build the block from nn.MultiheadAttention, nn.Linear and nn.LayerNorm "
+        "(nn.TransformerEncoder and nn.TransformerEncoderLayer convert)"
+        for name in ("Transformer", "TransformerDecoder", "TransformerDecoderLayer")
     },
     "Bilinear": "the spec has no bilinear (two-input weighted) op",
     "EmbeddingBag": "the spec has no bag-of-embeddings reduction",

@@ -38,6 +38,10 @@ class SpecBuilder:
         self.expected: dict[str, tuple[int, ...]] = {}
         self._perm_cache: dict[tuple[str, tuple[int, ...]], str] = {}
         self._plain_cache: dict[str, Tensor] = {}
+        # inputs and outputs whose batch is not PyTorch's dim 0 (boundary.py)
+        self.torch_layout: dict[str, dict] = {}
+        self.first_input: Tensor | None = None  # the batch of tensors made from shapes
+        self.example_batch = 0
 
     def value(self, n: fx.Node) -> Any:
         return self.env[n]

@@ -17,6 +17,7 @@ from torch import fx
 
 from nnspec.spec.errors import ConversionError
 
+from .creation import recording_factories
 from .registry import REFUSED, is_torch_class, module_converter
 
 
@@ -151,7 +152,8 @@ def trace(
     state = {**dict(module.named_parameters()), **dict(module.named_buffers())}
     versions = {k: t._version for k, t in state.items()}
     try:
-        graph = tracer.trace(module, concrete_args=concrete)
+        with recording_factories():
+            graph = tracer.trace(module, concrete_args=concrete)
     except Exception as e:  # noqa: BLE001 (user code: any failure becomes a ConversionError)
         where = tracer.failed_at or []
         path = " > ".join(f"{q!r} ({c})" for q, c in where) if where else None
@@ -173,12 +175,14 @@ def trace(
             if data_dependent
             else None
         )
-        raise ConversionError(
+        error = ConversionError(
             f"cannot trace {root} with torch.fx: {loc} raised {type(e).__name__}: {reason}"
             + (" (data-dependent control flow)" if data_dependent else ""),
             node=where[-1][0] if where else None,
             hint=hint,
-        ) from None
+        )
+        error.retry_export = True  # torch.export may trace it (export_trace.py)
+        raise error from None
     changed = [k for k, t in state.items() if t._version != versions[k]]
     if changed:  # fx runs code on buffers (not traced values) while tracing
         raise ConversionError(

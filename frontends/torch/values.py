@@ -39,6 +39,9 @@ class Tensor:
     # A zero-padded tensor: (the tensor before padding, ((dim, (before, after)), ...)), so
     # that ``F.pad`` + a 'valid' convolution can become one 'same' convolution.
     padded: tuple[Tensor, tuple] | None = None
+    # ``decoded.view(-1, V)`` of a time-major (T, N, V): (PyTorch's shape before the view, the
+    # layout of the spec tensor ``ref`` holding it); see boundary.py.
+    merged: tuple[tuple[int, ...], tuple[int, ...]] | None = None
 
     @property
     def rank(self) -> int:

@@ -1,4 +1,4 @@
-"""Transposed convolutions over 1 or 2 spatial axes, channels-last: (N, *spatial, C)."""
+"""Transposed convolutions over 1 to 3 spatial axes, channels-last: (N, *spatial, C)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from ..node import (
     Initializer,
     Int1,
     Int2,
+    Int3,
     Node,
     NonNegInt1,
     NonNegInt2,
+    NonNegInt3,
     Sample,
     Weight,
     require_rank,
@@ -144,7 +146,20 @@ class Conv2DTranspose(_ConvTranspose):
     dilation_rate: Int2 = (1, 1)
 
 
-OPS = (Conv1DTranspose, Conv2DTranspose)
+class Conv3DTranspose(_ConvTranspose):
+    __doc__ = (
+        "3-D transposed convolution. Input (N, D, H, W, C) -> (N, D', H', W', filters)." + _RULE
+    )
+
+    rank: ClassVar[int] = 3
+    op: Literal["conv3d_transpose"] = "conv3d_transpose"
+    kernel_size: Int3
+    strides: Int3 = (1, 1, 1)
+    output_padding: NonNegInt3 | None = Field(None, description=_OUTPUT_PADDING)
+    dilation_rate: Int3 = (1, 1, 1)
+
+
+OPS = (Conv1DTranspose, Conv2DTranspose, Conv3DTranspose)
 
 
 def samples() -> Iterable[Sample]:
@@ -219,6 +234,16 @@ def samples() -> Iterable[Sample]:
             padding="same",
         ),
         inputs=[(2, 5, 3)],
+    )
+    yield Sample(
+        "conv3d_transpose_basic",
+        dict(op="conv3d_transpose", filters=2, kernel_size=(2, 3, 2)),
+        inputs=[(2, 3, 4, 3, 3)],
+    )
+    yield Sample(
+        "conv3d_transpose_same_stride2",
+        dict(op="conv3d_transpose", filters=3, kernel_size=3, strides=(2, 1, 2), padding="same"),
+        inputs=[(2, 3, 3, 4, 2)],
     )
 
 

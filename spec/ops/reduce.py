@@ -1,12 +1,14 @@
-"""Reductions over any axes but the batch, with ``keepdims``; ``cumsum`` along one axis."""
+"""Reductions over any axes but the batch, with ``keepdims``; ``cumsum`` and ``cumprod``
+along one axis; ``sort`` and ``top_k`` (values and indices) along one axis."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, PositiveInt
 
+from ..errors import AttrError
 from ..node import ErrorSample, Sample
 from ..types import TensorType
 from ._tensor import require_bool, require_float, sample_axes, sample_axis
@@ -146,7 +148,65 @@ class Cumsum(TensorOp):
         return x
 
 
-OPS = (Sum, Mean, Max, Min, Prod, Var, Std, Logsumexp, Norm, Any, All, Argmax, Argmin, Cumsum)
+class Cumprod(Cumsum):
+    """Running product along ``axis``. Same shape out."""
+
+    op: Literal["cumprod"] = "cumprod"
+
+
+class Sort(TensorOp):
+    """Sorted values along ``axis`` (output 0) and their int64 positions in the input
+    (output 1). Equal elements keep their input order (a stable sort), in both directions."""
+
+    op: Literal["sort"] = "sort"
+    axis: int = Field(-1, description="Axis to sort along (not the batch).")
+    descending: bool = Field(False, description="Largest first.")
+
+    def infer(self, x: TensorType) -> tuple[TensorType, TensorType]:
+        if sample_axis(self.axis, x.rank) == 0:
+            raise AttrError("axis", "sorts along the batch axis")
+        return x, TensorType(x.shape, "int64")
+
+
+class TopK(TensorOp):
+    """The ``k`` largest (``largest: false``: smallest) values along ``axis``, sorted, and
+    their int64 positions; of equal elements the earlier one comes first."""
+
+    op: Literal["top_k"] = "top_k"
+    k: PositiveInt = Field(description="How many to keep.")
+    axis: int = Field(-1, description="Axis to search (not the batch).")
+    largest: bool = Field(True, description="Largest first; false: smallest first.")
+
+    def infer(self, x: TensorType) -> tuple[TensorType, TensorType]:
+        a = sample_axis(self.axis, x.rank)
+        if a == 0:
+            raise AttrError("axis", "selects along the batch axis")
+        d = x.shape[a]
+        if isinstance(d, int) and self.k > d:
+            raise AttrError("k", f"k={self.k} is larger than axis {a} of {x}")
+        shape = tuple(self.k if i == a else e for i, e in enumerate(x.shape))
+        return x.with_shape(shape), TensorType(shape, "int64")
+
+
+OPS = (
+    Sum,
+    Mean,
+    Max,
+    Min,
+    Prod,
+    Var,
+    Std,
+    Logsumexp,
+    Norm,
+    Any,
+    All,
+    Argmax,
+    Argmin,
+    Cumsum,
+    Cumprod,
+    Sort,
+    TopK,
+)
 
 
 def samples() -> Iterable[Sample]:
@@ -172,9 +232,18 @@ def samples() -> Iterable[Sample]:
         yield Sample(f"{tag}_keepdims", dict(op=tag, axis=1, keepdims=True), inputs=[(2, 5, 3)])
     yield Sample("cumsum", dict(op="cumsum", axis=1), inputs=[(2, 5, 3)])
     yield Sample("cumsum_negative", dict(op="cumsum", axis=-1), inputs=[(2, 5, 3)])
+    yield Sample("cumprod", dict(op="cumprod", axis=1), inputs=[(2, 5, 3)])
+    yield Sample("cumprod_negative", dict(op="cumprod", axis=-1), inputs=[(2, 3, 4)])
+    yield Sample("sort", dict(op="sort", axis=1), inputs=[(2, 5, 3)])
+    yield Sample("sort_descending", dict(op="sort", descending=True), inputs=[(2, 3, 6)])
+    yield Sample("top_k", dict(op="top_k", k=3), inputs=[(2, 4, 6)])
+    yield Sample(
+        "top_k_smallest_axis", dict(op="top_k", k=2, axis=1, largest=False), inputs=[(2, 5, 3)]
+    )
 
 
 def error_samples() -> Iterable[ErrorSample]:
     yield ErrorSample(dict(op="sum", axis=0), inputs=[(2, 3)], match="batch")
     yield ErrorSample(dict(op="mean", axis=3), inputs=[(2, 3)], match="out of range")
     yield ErrorSample(dict(op="any", axis=1), inputs=[(2, 3)], match="bool")
+    yield ErrorSample(dict(op="top_k", k=4), inputs=[(2, 3)], match="larger")

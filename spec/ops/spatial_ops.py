@@ -69,12 +69,15 @@ class AdaptiveMaxPool2D(_Adaptive):
 
 
 class Interpolate(TensorOp):
-    """Bilinear resize of (N, H, W, C) to ``size``. ``align_corners``: the corner pixels of
-    input and output coincide (source = dst * (in - 1) / (out - 1)); otherwise half-pixel
-    centres (source = (dst + 0.5) * ratio - 0.5, clamped at 0), with ``ratio`` = 1 /
-    ``scale`` when the scale factor is given (PyTorch's ``scale_factor``), else in / out."""
+    """Bilinear or bicubic resize of (N, H, W, C) to ``size``, as PyTorch computes it.
+    ``align_corners``: the corner pixels of input and output coincide (source = dst * (in - 1)
+    / (out - 1)); otherwise half-pixel centres (source = (dst + 0.5) * ratio - 0.5, clamped
+    at 0 for bilinear), with ``ratio`` = 1 / ``scale`` when the scale factor is given
+    (PyTorch's ``scale_factor``), else in / out. Bicubic: Keys' cubic with a = -0.75 over 4
+    taps, positions outside the input read its border."""
 
     op: Literal["interpolate"] = "interpolate"
+    mode: Literal["bilinear", "bicubic"] = Field("bilinear", description="Interpolation kernel.")
     size: tuple[PositiveInt, PositiveInt] = Field(description="(out_h, out_w).")
     align_corners: bool = Field(False, description="Map corners onto corners.")
     scale: tuple[PositiveFloat, PositiveFloat] | None = Field(
@@ -108,6 +111,18 @@ def samples() -> Iterable[Sample]:
         "interpolate_align",
         dict(op="interpolate", size=(7, 9), align_corners=True),
         inputs=[(2, 4, 5, 3)],
+    )
+    yield Sample(
+        "interpolate_bicubic",
+        dict(op="interpolate", size=(8, 7), mode="bicubic"),
+        inputs=[(2, 4, 5, 3)],
+        atol=1e-5,
+    )
+    yield Sample(
+        "interpolate_bicubic_align_down",
+        dict(op="interpolate", size=(3, 9), mode="bicubic", align_corners=True),
+        inputs=[(2, 5, 4, 2)],
+        atol=1e-5,
     )
     yield Sample(
         "interpolate_half_pixel", dict(op="interpolate", size=(6, 3)), inputs=[(2, 4, 5, 3)]

@@ -34,6 +34,42 @@ def test_rename_attribute_change_and_insert(pair):
     assert by_name["probs"].params == (16_010, 650)
 
 
+def test_rename_with_an_attribute_change_is_a_rename(tmp_path, capsys):
+    """conv2 renamed features and its filters changed: recognised by op and wiring (same
+    input, same consumer), reported as one renamed node with the change, not remove + add."""
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text(BASE)
+    b.write_text(
+        BASE.replace("name: conv2, filters: 64", "name: features, filters: 48").replace(
+            "name: pool2,", "name: pool2, inputs: [features],"
+        )
+    )
+    d = diff_files(str(a), str(b))
+    assert (d.added, d.removed) == ([], [])
+    by_name = {c.name: c for c in d.changed}
+    assert by_name["features"].old_name == "conv2"
+    assert by_name["features"].attrs == [("filters", 64, 48)]
+    assert by_name["pool2"].inputs is None  # pool2 still reads the same (renamed) node
+    code, out, _ = run(capsys, "diff", a, b)
+    assert code == 1
+    assert "features (conv2d): renamed from 'conv2'" in out and "filters: 64 -> 48" in out
+
+
+def test_same_op_elsewhere_is_not_taken_for_a_rename(tmp_path):
+    """A removed node and an added one of the same op but other inputs stay remove + add."""
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text(BASE)
+    b.write_text(
+        BASE.replace(
+            "  - {op: dense, name: probs,",
+            "  - {op: dense, name: hidden, units: 8, inputs: [flatten]}\n"
+            "  - {op: dense, name: probs, inputs: [hidden],",
+        )
+    )
+    d = diff_files(str(a), str(b))
+    assert [r.name for r in d.added] == ["hidden"] and d.removed == []
+
+
 def test_downstream_shapes_are_told_apart(pair):
     d = diff_files(*map(str, pair))
     downstream = {c.name: c.shape for c in d.changed if not c.own_change and not c.renamed}

@@ -177,3 +177,34 @@ def test_report_is_printed_when_outputs_disagree(tmp_path, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert code == 1 and "MISMATCH" in out
     assert "per-node errors (Keras vs PyTorch):" in out
+
+
+SPLIT = """\
+nnspec: 1
+name: halves
+inputs:
+  x: {shape: [batch, 6], dtype: float32}
+nodes:
+  - {op: split, name: halves, sizes: [3, 3]}
+  - {op: add, name: total, inputs: [halves, 'halves:1']}
+"""
+
+
+def test_every_output_of_a_node_is_compared():
+    """A split whose second output is wrong: comparing output 0 alone would call it right."""
+    from nnspec.report import compare_intermediates
+
+    model = loads(SPLIT)
+    x = np.random.default_rng(4).normal(size=(2, 6)).astype("float32")
+    first, second = x[:, :3], x[:, 3:]
+    total = [first + second]
+    right = {"halves": [first, second], "total": total}
+    wrong = {"halves": [first, second * 2.0], "total": total}
+    assert compare_intermediates(model, right, right).first_divergence is None
+    report = compare_intermediates(model, right, wrong)
+    rows = {r.node: r for r in report.rows}
+    assert rows["halves"].status == "DIVERGES (output 1)"
+    assert rows["halves"].max_abs == pytest.approx(float(np.abs(second).max()), rel=1e-6)
+    assert (rows["total"].status, report.first_divergence) == ("ok", "halves")
+    fewer = compare_intermediates(model, right, {**right, "halves": [first]})
+    assert fewer.rows[0].status == "outputs differ: keras 2, torch 1"

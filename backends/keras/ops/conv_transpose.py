@@ -1,6 +1,6 @@
-"""conv1d/2d_transpose -> ``layers.Conv{n}DTranspose`` (the spec's kernel layout is Keras')."""
+"""conv1d/2d/3d_transpose -> ``layers.Conv{n}DTranspose`` (the spec's kernel layout is Keras')."""
 
-from nnspec.spec.ops.conv_transpose import Conv1DTranspose, Conv2DTranspose
+from nnspec.spec.ops.conv_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
 
 from ...codegen_common import non_default, squeeze
 from ...contexts import KerasContext
@@ -16,7 +16,7 @@ DEFAULTS = dict(
 )
 
 
-@converter(Conv1DTranspose, Conv2DTranspose)
+@converter(Conv1DTranspose, Conv2DTranspose, Conv3DTranspose)
 def conv_transpose(node, ctx: KerasContext) -> str:
     act, after = ctx.fused_activation()
     weights = [ctx.params["kernel"]] + ([ctx.params["bias"]] if node.use_bias else [])

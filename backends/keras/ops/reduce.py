@@ -54,6 +54,30 @@ def arg(node, ctx: KerasContext) -> str:
     return f"ops.cast(ops.{node.op}({ctx.x}, axis={a}{_keep(node)}), 'int64')"
 
 
-@converter(R.Cumsum)
+@converter(R.Cumsum, R.Cumprod)
 def cumsum(node: R.Cumsum, ctx: KerasContext) -> str:
-    return f"ops.cumsum({ctx.x}, axis={sample_axis(node.axis, ctx.in_types[0].rank)})"
+    return f"ops.{node.op}({ctx.x}, axis={sample_axis(node.axis, ctx.in_types[0].rank)})"
+
+
+@converter(R.Sort)
+def sort(node: R.Sort, ctx: KerasContext) -> str:
+    # a full top_k: Keras' top_k puts the earlier of equal elements first, a stable sort
+    a = sample_axis(node.axis, ctx.in_types[0].rank)
+    return _top_k(ctx, ctx.in_types[0].shape[a], a, node.descending)
+
+
+@converter(R.TopK)
+def top_k(node: R.TopK, ctx: KerasContext) -> str:
+    return _top_k(ctx, node.k, sample_axis(node.axis, ctx.in_types[0].rank), node.largest)
+
+
+def _top_k(ctx: KerasContext, k: int, a: int, largest: bool) -> str:
+    """(values, int64 indices) of the k largest (or smallest) along axis ``a``."""
+    rank = ctx.in_types[0].rank
+    x = ctx.x if a == rank - 1 else f"ops.moveaxis({ctx.x}, {a}, -1)"
+    x = x if largest else f"ops.negative({x})"
+    value = "v" if largest else "ops.negative(v)"
+    index = "i"
+    if a != rank - 1:
+        value, index = f"ops.moveaxis({value}, -1, {a})", f"ops.moveaxis(i, -1, {a})"
+    return f"(lambda v, i: ({value}, ops.cast({index}, 'int64')))(*ops.top_k({x}, {k}))"

@@ -47,8 +47,56 @@ def lerp_table(n_in: int, n_out: int, align: bool, scale: float | None):
     return lo, hi, w
 
 
+_A = -0.75  # PyTorch's bicubic coefficient
+
+
+def cubic_table(n_in: int, n_out: int, align: bool, scale: float | None):
+    """PyTorch's bicubic taps along one axis: 4 lists of source indices (clamped to the
+    input) and 4 lists of weights, one entry per output position."""
+    index: list[list[int]] = [[], [], [], []]
+    weight: list[list[float]] = [[], [], [], []]
+    for d in range(n_out):
+        if align:
+            src = d * (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+        else:
+            ratio = 1 / scale if scale is not None else n_in / n_out
+            src = (d + 0.5) * ratio - 0.5  # not clamped for cubic
+        i0 = math.floor(src)
+        t = src - i0
+        ws = (
+            ((_A * (t + 1) - 5 * _A) * (t + 1) + 8 * _A) * (t + 1) - 4 * _A,
+            ((_A + 2) * t - (_A + 3)) * t * t + 1,
+            ((_A + 2) * (1 - t) - (_A + 3)) * (1 - t) * (1 - t) + 1,
+            ((_A * (2 - t) - 5 * _A) * (2 - t) + 8 * _A) * (2 - t) - 4 * _A,
+        )
+        for k in range(4):
+            index[k].append(min(max(i0 - 1 + k, 0), n_in - 1))
+            weight[k].append(ws[k])
+    return index, weight
+
+
+def _bicubic(node: P.Interpolate, ctx) -> str:
+    y = ctx.x
+    shape = ctx.in_types[0].shape
+    for axis in (1, 2):
+        scale = node.scale[axis - 1] if node.scale is not None else None
+        index, weight = cubic_table(shape[axis], node.size[axis - 1], node.align_corners, scale)
+        view = literal((-1,) + (1,) * (3 - axis))
+        terms = [
+            f"ops.take({y}, {literal(i)}, axis={axis}) * "
+            f"ops.reshape(ops.convert_to_tensor({literal(w)}), {view})"
+            for i, w in zip(index, weight)
+        ]
+        t = ctx.temp(f"axis{axis}")
+        ctx.stmt(f"{t} = {' + '.join(terms)}")
+        y = t
+    return y
+
+
 @converter(P.Interpolate)
 def interpolate(node: P.Interpolate, ctx: KerasContext) -> str:
+    if node.mode == "bicubic":
+        return _bicubic(node, ctx)
     y = ctx.x
     for axis in (1, 2):
         scale = node.scale[axis - 1] if node.scale is not None else None

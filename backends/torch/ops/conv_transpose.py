@@ -1,4 +1,4 @@
-"""conv1d/2d_transpose -> ``nn.ConvTranspose{n}d`` on the channels-first input.
+"""conv1d/2d/3d_transpose -> ``nn.ConvTranspose{n}d`` on the channels-first input.
 
 Keras (TensorFlow) computes the output length L first (see spec/ops/conv_transpose.py) and
 takes L cells of the full transposed convolution, of length F = (n - 1) * stride + k', starting
@@ -8,7 +8,12 @@ PyTorch's layer starts at ``padding`` p too and gives F - 2p + ``output_padding`
 it is -1, and the layer gives one cell too many at the end, which a slice removes.
 """
 
-from nnspec.spec.ops.conv_transpose import Conv1DTranspose, Conv2DTranspose, deconv_length
+from nnspec.spec.ops.conv_transpose import (
+    Conv1DTranspose,
+    Conv2DTranspose,
+    Conv3DTranspose,
+    deconv_length,
+)
 
 from ...codegen_common import non_default, squeeze
 from ...contexts import TorchContext
@@ -36,7 +41,7 @@ def torch_padding(node) -> tuple[tuple[int, ...], tuple[int, ...], tuple[bool, .
     return tuple(padding), tuple(output_padding), tuple(crop)
 
 
-@converter(Conv1DTranspose, Conv2DTranspose, layout=channels_first)
+@converter(Conv1DTranspose, Conv2DTranspose, Conv3DTranspose, layout=channels_first)
 def conv_transpose(node, ctx: TorchContext) -> Op:
     padding, output_padding, crop = torch_padding(node)
     weights = {"weight": kernel_to_torch(ctx.params["kernel"])}  # (*k, out, in) -> (in, out, *k)

@@ -58,6 +58,23 @@ def arg(node, c: Canonical) -> str:
     return f"torch.{node.op}({c.x}, dim={sample_axis(node.axis, c.rank)}{_keep(node)})"
 
 
-@canonical(R.Cumsum)
+@canonical(R.Cumsum, R.Cumprod)
 def cumsum(node: R.Cumsum, c: Canonical) -> str:
-    return f"torch.cumsum({c.x}, dim={sample_axis(node.axis, c.rank)})"
+    return f"torch.{node.op}({c.x}, dim={sample_axis(node.axis, c.rank)})"
+
+
+@canonical(R.Sort)
+def sort(node: R.Sort, c: Canonical) -> str:
+    a = sample_axis(node.axis, c.rank)
+    down = ", descending=True" if node.descending else ""
+    return f"tuple(torch.sort({c.x}, dim={a}{down}, stable=True))"
+
+
+@canonical(R.TopK)
+def top_k(node: R.TopK, c: Canonical) -> str:
+    # a stable sort, then the first k: of equal elements the earlier one first, as Keras does
+    a = sample_axis(node.axis, c.rank)
+    down = ", descending=True" if node.largest else ""
+    return (
+        f"tuple(t.narrow({a}, 0, {node.k}) for t in torch.sort({c.x}, dim={a}{down}, stable=True))"
+    )

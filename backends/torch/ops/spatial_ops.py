@@ -38,6 +38,6 @@ def interpolate(node: P.Interpolate, ctx) -> str:
         else f"size={literal(tuple(node.size))}"
     )
     return (
-        f"F.interpolate({ctx.x}, {size}, mode='bilinear', "
+        f"F.interpolate({ctx.x}, {size}, mode={literal(node.mode)}, "
         f"align_corners={literal(node.align_corners)})"
     )

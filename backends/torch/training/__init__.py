@@ -73,8 +73,7 @@ class TorchTraining:
 
     def loss(self, outputs, targets) -> torch.Tensor:
         """The spec's loss (weighted per output) plus every L1/L2 penalty."""
-        outputs, targets = _as_list(outputs), _as_list(targets)
-        total = sum(w * fn(p, y) for (_, fn, w), p, y in zip(self._losses, outputs, targets))
+        total = self._data_loss(outputs, targets)
         for r, p in self.penalties:
             if not p.requires_grad:  # Keras adds the penalties of trainable weights only
                 continue
@@ -84,13 +83,47 @@ class TorchTraining:
                 total = total + r.l2 * p.square().sum()
         return total
 
+    def _data_loss(self, outputs, targets) -> torch.Tensor:
+        """The weighted sum of the outputs' losses; no ``0 +`` and no ``1.0 *`` (exact, and
+        each would be one more node to run backward through)."""
+        total = None
+        for (_, fn, w), p, y in zip(self._losses, _as_list(outputs), _as_list(targets)):
+            term = fn(p, y) if w == 1.0 else w * fn(p, y)
+            total = term if total is None else total + term
+        assert total is not None, "a spec has at least one output"
+        return total
+
+    @torch.no_grad()
+    def _add_penalties(self, total: torch.Tensor) -> torch.Tensor:
+        """``total`` plus every penalty, whose gradients (``2*l2*w``, ``l1*sign(w)``: what
+        backward gives, bit for bit) go straight into ``.grad``: the penalties add no nodes
+        to the autograd graph, whose backward is most of a small model's step."""
+        for r, p in self.penalties:
+            if not p.requires_grad:
+                continue
+            grad = None
+            if r.l1:
+                total = total + r.l1 * p.abs().sum()
+                grad = p.sign() * r.l1
+            if r.l2:
+                total = total + r.l2 * p.square().sum()
+                grad = p * (2 * r.l2) if grad is None else grad + p * (2 * r.l2)
+            if grad is None:
+                continue
+            if p.grad is None:
+                p.grad = grad
+            else:
+                p.grad.add_(grad)
+        return total
+
     def step(self, inputs, targets) -> torch.Tensor:
         """One training step on one batch; returns the loss (detached)."""
         self.module.train()
         self.optimizer.zero_grad()
         outputs = self.module(*_as_list(inputs))
-        loss = self.loss(outputs, targets)
+        loss = self._data_loss(outputs, targets)
         loss.backward()
+        loss = self._add_penalties(loss.detach())  # the same gradients as backward of loss()
         self.optimizer.step()  # clipping and weight decay happen inside, as in Keras
         self.apply_constraints()
         if self.scheduler is not None:

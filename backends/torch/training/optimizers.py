@@ -53,24 +53,47 @@ class KerasOptimizer(torch.optim.Optimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        self._clip()
+        if self.clipnorm or self.global_clipnorm or self.clipvalue:
+            self._clip()
         self._begin_step()
         for group in self.param_groups:
+            params = [p for p in group["params"] if p.grad is not None]
+            if not params:
+                continue
+            grads = [p.grad for p in params]
             lr, wd = group["lr"], group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if wd:
-                    p.sub_(p * (wd * lr))
-                self._update(p, p.grad, lr, group, self.state[p])
+            if wd:
+                torch._foreach_sub_(params, torch._foreach_mul(params, wd * lr))
+            self._update_group(params, grads, lr, group)
         self.iterations += 1
         return loss
 
     def _begin_step(self) -> None:
         """Per-step state shared by all variables (Nadam's momentum product)."""
 
+    def _update_group(self, params: list, grads: list, lr: float, group: dict) -> None:
+        """The update of one parameter group. Adam and SGD run it as a few multi-tensor
+        (``_foreach``) ops, as torch.optim does: a step of a small model is mostly Python
+        overhead per tensor op, and this loop is what a training step adds to the model."""
+        for p, g in zip(params, grads):
+            self._update(p, g, lr, group, self.state[p])
+
     def _update(self, p, g, lr: float, group: dict, state: dict) -> None:
         raise NotImplementedError
+
+    def _buffers(self, params: list, *names: str, fill: float = 0.0) -> list[list]:
+        """Per-parameter state tensors, created (filled with ``fill``) on the first step."""
+        out: list[list] = [[] for _ in names]
+        for p in params:
+            state = self.state[p]
+            for name, buf in zip(names, out):
+                if name not in state:
+                    state[name] = torch.full_like(p, fill, memory_format=torch.preserve_format)
+                buf.append(state[name])
+        return out
+
+    def _buffer(self, p, name: str, fill: float = 0.0):
+        return self._buffers([p], name, fill=fill)[0][0]
 
     def state_dict(self):
         out = super().state_dict()
@@ -93,17 +116,20 @@ class KerasSGD(KerasOptimizer):
             **clip,
         )
 
-    def _update(self, p, g, lr, group, state):
+    def _update_group(self, params, grads, lr, group):
         momentum = group["momentum"]
         if not momentum:
-            p.sub_(g * lr)
+            torch._foreach_sub_(params, torch._foreach_mul(grads, lr))
             return
-        m = state.setdefault("momentum", torch.zeros_like(p))
-        m.mul_(momentum).sub_(g * lr)
+        (ms,) = self._buffers(params, "momentum")
+        torch._foreach_mul_(ms, momentum)
+        torch._foreach_sub_(ms, torch._foreach_mul(grads, lr))
         if group["nesterov"]:
-            p.add_(m * momentum - g * lr)
+            step = torch._foreach_mul(ms, momentum)
+            torch._foreach_sub_(step, torch._foreach_mul(grads, lr))
+            torch._foreach_add_(params, step)
         else:
-            p.add_(m)
+            torch._foreach_add_(params, ms)
 
 
 class KerasAdam(KerasOptimizer):
@@ -131,18 +157,26 @@ class KerasAdam(KerasOptimizer):
         }
         super().__init__(params, defaults, **clip)
 
-    def _update(self, p, g, lr, group, state):
+    def _update_group(self, params, grads, lr, group):
         b1, b2, t = group["beta_1"], group["beta_2"], self.iterations + 1
         alpha = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
-        m = state.setdefault("m", torch.zeros_like(p))
-        v = state.setdefault("v", torch.zeros_like(p))
-        m.add_((g - m) * (1 - b1))
-        v.add_((g.square() - v) * (1 - b2))
+        ms, vs = self._buffers(params, "m", "v")
+        d = torch._foreach_sub(grads, ms)  # m += (g - m) * (1 - b1), as Keras writes it
+        torch._foreach_mul_(d, 1 - b1)
+        torch._foreach_add_(ms, d)
+        d = torch._foreach_mul(grads, grads)  # v += (g^2 - v) * (1 - b2)
+        torch._foreach_sub_(d, vs)
+        torch._foreach_mul_(d, 1 - b2)
+        torch._foreach_add_(vs, d)
         if group["amsgrad"]:
-            v_hat = state.setdefault("v_hat", torch.zeros_like(p))
-            torch.maximum(v_hat, v, out=v_hat)
-            v = v_hat
-        p.sub_(m * alpha / (v.sqrt() + group["epsilon"]))
+            (v_hats,) = self._buffers(params, "v_hat")
+            torch._foreach_maximum_(v_hats, vs)
+            vs = v_hats
+        denominator = torch._foreach_sqrt(vs)
+        torch._foreach_add_(denominator, group["epsilon"])
+        step = torch._foreach_mul(ms, alpha)
+        torch._foreach_div_(step, denominator)
+        torch._foreach_sub_(params, step)
 
 
 class KerasRMSprop(KerasOptimizer):
@@ -172,17 +206,17 @@ class KerasRMSprop(KerasOptimizer):
 
     def _update(self, p, g, lr, group, state):
         rho = group["rho"]
-        ms = state.setdefault("velocity", torch.zeros_like(p))
+        ms = self._buffer(p, "velocity")
         ms.copy_(rho * ms + (1 - rho) * g.square())
         if group["centered"]:
-            mg = state.setdefault("average_grad", torch.zeros_like(p))
+            mg = self._buffer(p, "average_grad")
             mg.copy_(rho * mg + (1 - rho) * g)
             denominator = ms - mg.square() + group["epsilon"]
         else:
             denominator = ms + group["epsilon"]
         increment = lr * g / denominator.sqrt()
         if group["momentum"] > 0:
-            buf = state.setdefault("momentum", torch.zeros_like(p))
+            buf = self._buffer(p, "momentum")
             buf.copy_(group["momentum"] * buf + increment)
             p.sub_(buf)
         else:
@@ -210,9 +244,7 @@ class KerasAdagrad(KerasOptimizer):
         super().__init__(params, defaults, **clip)
 
     def _update(self, p, g, lr, group, state):
-        acc = state.setdefault(
-            "accumulator", torch.full_like(p, group["initial_accumulator_value"])
-        )
+        acc = self._buffer(p, "accumulator", fill=group["initial_accumulator_value"])
         acc.add_(g.square())
         p.sub_(lr * g / (acc + group["epsilon"]).sqrt())
 
@@ -243,8 +275,7 @@ class KerasNadam(KerasOptimizer):
         u_t = b1 * (1.0 - 0.5 * 0.96**t)
         u_t_1 = b1 * (1.0 - 0.5 * 0.96 ** (t + 1))
         u_product_t_1 = self.u_product * u_t_1
-        m = state.setdefault("m", torch.zeros_like(p))
-        v = state.setdefault("v", torch.zeros_like(p))
+        m, v = self._buffer(p, "m"), self._buffer(p, "v")
         m.add_((g - m) * (1 - b1))
         v.add_((g.square() - v) * (1 - b2))
         m_hat = u_t_1 * m / (1 - u_product_t_1) + (1 - u_t) * g / (1 - self.u_product)

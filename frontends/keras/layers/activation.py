@@ -5,6 +5,7 @@ from nnspec.spec.ops.activation import ELU, Activation, LeakyReLU, PReLU, ReLU, 
 from ...contexts import KerasLayerContext
 from .._common import activation_name
 from ..registry import from_layer
+from .masked import keras_made_mask, masked_softmax
 
 
 @from_layer("Activation")
@@ -58,6 +59,9 @@ def softmax(layer, ctx: KerasLayerContext):
         if len(axis) != 1:
             raise ctx.refuse("axis", "a softmax over several axes at once")
         axis = axis[0]
+    mask = ctx.call_kwargs.get("mask")
+    if mask is not None and keras_made_mask(mask):  # Embedding(mask_zero) or Masking
+        return masked_softmax(ctx, int(axis))
     if len(ctx.inputs) > 1:  # softmax(x, mask=...): attention code inside a traced layer
         from .traced_ops import explicit_masked_softmax
 

@@ -9,11 +9,48 @@ from nnspec.spec.ops.elementwise import Cast
 from ...contexts import KerasLayerContext
 from .._common import tensor_refs
 from ..registry import from_layer
+from .attention_ops import attention_nodes
 
 
 def _argument(ctx: KerasLayerContext, index: int, key: str):
     args = ctx.call_args
     return args[index] if len(args) > index else ctx.call_kwargs.get(key)
+
+
+def _mask_kwargs(ctx) -> dict[str, str]:
+    """Masks passed by name (value_mask=, key_mask=): Keras fills them from the inputs'
+    Keras masks only when absent, and always reads the query's from the query itself."""
+    refs = tensor_refs(ctx)
+    return {
+        k.removesuffix("_mask"): refs[id(ctx.call_kwargs[k])]
+        for k in ("value_mask", "key_mask")
+        if ctx.call_kwargs.get(k) is not None
+    }
+
+
+def _explicit_mask(ctx, mask) -> str | None:
+    """The attention_mask argument as a reference (Keras casts a non-boolean one)."""
+    if mask is None:
+        return None
+    ref = tensor_refs(ctx)[id(mask)]
+    if str(mask.dtype) != "bool":  # Keras casts it: nonzero is kept
+        return ctx.node(Cast, suffix="mask", inputs=[ref], dtype="bool").name
+    return ref
+
+
+@from_layer("GroupedQueryAttention")
+def grouped_query_attention(layer, ctx):
+    cfg = ctx.config
+    for key in ("use_gate", "sliding_window"):
+        if cfg.get(key) not in (None, False):
+            raise ctx.refuse(key, "no nnspec equivalent yet")
+    if ctx.call_kwargs.get("return_attention_scores"):
+        raise ctx.refuse("return_attention_scores", "one output per layer only", value=True)
+    query, value = _argument(ctx, 0, "query"), _argument(ctx, 1, "value")
+    key, mask = _argument(ctx, 2, "key"), ctx.call_kwargs.get("attention_mask")
+    causal = bool(ctx.call_kwargs.get("use_causal_mask", False))
+    explicit = _explicit_mask(ctx, mask)
+    return attention_nodes(layer, ctx, query, value, key, explicit, causal, _mask_kwargs(ctx))
 
 
 @from_layer("MultiHeadAttention")
@@ -23,33 +60,20 @@ def multi_head_attention(layer, ctx: KerasLayerContext):
         raise ctx.refuse("use_gate", "gated attention has no nnspec op yet", value=True)
     if cfg.get("sliding_window") is not None:
         raise ctx.refuse("sliding_window", "no nnspec op yet", value=cfg["sliding_window"])
-    if cfg.get("attention_axes") not in (None, (1,), [1]):
-        raise ctx.refuse(
-            "attention_axes",
-            "only attention over the time axis of (batch, time, features) inputs",
-            value=cfg["attention_axes"],
-        )
-    for key in ("return_attention_scores", "query_mask", "value_mask", "key_mask"):
-        if ctx.call_kwargs.get(key) not in (None, False):
-            raise ctx.refuse(
-                key,
-                "padding masks into attention are not supported; "
-                "pass an explicit attention_mask instead",
-                value="given",
-            )
+    if ctx.call_kwargs.get("return_attention_scores"):
+        raise ctx.refuse("return_attention_scores", "one output per layer only", value=True)
     refs = tensor_refs(ctx)
     query, value = _argument(ctx, 0, "query"), _argument(ctx, 1, "value")
     key, mask = _argument(ctx, 2, "key"), ctx.call_kwargs.get("attention_mask")
-    for name, t in (("query", query), ("value", value), ("key", key)):
-        if getattr(t, "_keras_mask", None) is not None:  # MultiHeadAttention reads it itself
-            raise ctx.refuse(
-                f"{name}_mask",
-                "the layer's inputs carry a padding "
-                "mask (Masking or Embedding(mask_zero=True) upstream), which nnspec "
-                "does not apply inside attention yet; pass an explicit "
-                "attention_mask instead",
-                value="Keras mask",
-            )
+    causal = bool(ctx.call_kwargs.get("use_causal_mask", False))
+    # Tensor ops whenever an input has carried a Keras mask, even one an earlier attention
+    # layer took off: a rebuilt Keras MultiHeadAttention would read the mask again.
+    masked = any(getattr(t, "_keras_mask", None) is not None for t in (query, value, key)) or any(
+        ctx.call_kwargs.get(k) is not None for k in ("value_mask", "key_mask")
+    )
+    if masked or cfg.get("attention_axes") not in (None, (1,), [1]) or len(query.shape) != 3:
+        explicit = _explicit_mask(ctx, mask)
+        return attention_nodes(layer, ctx, query, value, key, explicit, causal, _mask_kwargs(ctx))
     inputs = [refs[id(query)], refs[id(value)]]
     if key is not None and key is not value:
         inputs.append(refs[id(key)])
@@ -57,6 +81,7 @@ def multi_head_attention(layer, ctx: KerasLayerContext):
         inputs.append(ctx.node(Cast, suffix="mask", inputs=[refs[id(mask)]], dtype="bool").id)
     elif mask is not None:
         inputs.append(refs[id(mask)])
+    ctx.take_masks(query, value, key)
     out = cfg.get("output_shape")
     if isinstance(out, list | tuple):
         if len(out) != 1:
@@ -82,7 +107,7 @@ def multi_head_attention(layer, ctx: KerasLayerContext):
         output_shape=out,
         use_bias=cfg["use_bias"],
         dropout=cfg.get("dropout", 0.0),
-        causal=bool(ctx.call_kwargs.get("use_causal_mask", False)),
+        causal=causal,
         attention_mask=mask is not None,
         params=weights,
     )
@@ -96,6 +121,13 @@ def attention(layer, ctx: KerasLayerContext):
             raise ctx.refuse(key, "masks and attention scores are not supported", value="given")
     refs = tensor_refs(ctx)
     tensors = _argument(ctx, 0, "inputs")
+    if any(getattr(t, "_keras_mask", None) is not None for t in tensors):  # read in call
+        raise ctx.refuse(
+            "mask",
+            "its inputs carry a padding mask (Masking or Embedding(mask_zero=True) "
+            "upstream), which nnspec does not apply inside Attention yet",
+            value="Keras mask",
+        )
     inputs = [refs[id(t)] for t in tensors]
     attrs = dict(
         use_scale=cfg["use_scale"],

@@ -2,6 +2,7 @@ from nnspec.spec.ops.batch_norm import BatchNorm
 
 from ...contexts import KerasLayerContext
 from ..registry import from_layer
+from .masked import data_input
 
 
 @from_layer("BatchNormalization")
@@ -20,6 +21,7 @@ def batch_norm(layer, ctx: KerasLayerContext):
     params = {k: w[k] for k in ("gamma", "beta", "moving_mean", "moving_variance") if k in w}
     return ctx.node(
         BatchNorm,
+        inputs=[data_input(ctx)],  # a mask only selects training statistics
         axis=int(axis),
         momentum=float(cfg["momentum"]),
         epsilon=float(cfg["epsilon"]),

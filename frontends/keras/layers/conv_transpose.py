@@ -1,13 +1,17 @@
-"""Keras Conv1DTranspose/Conv2DTranspose -> conv1d/2d_transpose (the kernel keeps Keras'
+"""Keras Conv1DTranspose/2D/3D -> conv1d/2d/3d_transpose (the kernel keeps Keras'
 layout (*kernel_size, filters, C))."""
 
-from nnspec.spec.ops.conv_transpose import Conv1DTranspose, Conv2DTranspose
+from nnspec.spec.ops.conv_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
 
 from ...contexts import KerasLayerContext
 from .._common import activation_name, bias_params, require_channels_last
 from ..registry import from_layer
 
-_CLASSES = {"Conv1DTranspose": Conv1DTranspose, "Conv2DTranspose": Conv2DTranspose}
+_CLASSES = {
+    "Conv1DTranspose": Conv1DTranspose,
+    "Conv2DTranspose": Conv2DTranspose,
+    "Conv3DTranspose": Conv3DTranspose,
+}
 
 
 @from_layer(*_CLASSES)

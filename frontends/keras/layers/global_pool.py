@@ -10,8 +10,9 @@ from nnspec.spec.ops.global_pool import (
 )
 
 from ...contexts import KerasLayerContext
-from .._common import layer_refusal, require_channels_last
+from .._common import require_channels_last
 from ..registry import from_layer
+from .masked import masked_average
 
 _CLASSES = {
     "GlobalMaxPooling1D": GlobalMaxPool1D,
@@ -26,11 +27,7 @@ _CLASSES = {
 @from_layer(*_CLASSES)
 def global_pool(layer, ctx: KerasLayerContext):
     require_channels_last(ctx)
-    if ctx.call_kwargs.get("mask") is not None and type(layer).__name__.startswith("GlobalAv"):
-        raise layer_refusal(
-            layer,
-            "its input carries a mask (from an Embedding with mask_zero or a Masking layer), "
-            "and the masked average over the kept steps is not supported yet",
-            attr="mask",
-        )
-    return ctx.node(_CLASSES[type(layer).__name__], keepdims=bool(ctx.config.get("keepdims")))
+    keepdims = bool(ctx.config.get("keepdims"))
+    if ctx.call_kwargs.get("mask") is not None and type(layer).__name__ == "GlobalAveragePooling1D":
+        return masked_average(ctx, keepdims)
+    return ctx.node(_CLASSES[type(layer).__name__], keepdims=keepdims)

@@ -1,5 +1,6 @@
 """Per-channel learned scales -> layer_scale: keras.applications ConvNeXt's ``LayerScale``,
-and ``EinsumDense`` with the equation ``...c,c->...c`` (what the Keras backend emits)."""
+and ``EinsumDense`` with the equation ``...c,c->...c`` (what the Keras backend emits; the
+other equations are einsum_dense.py's)."""
 
 import re
 import typing
@@ -9,7 +10,6 @@ from nnspec.spec.node import Initializer
 from nnspec.spec.ops.layer_scale import LayerScale
 
 from ...contexts import KerasLayerContext
-from .._common import activation_name
 from ..registry import from_layer
 
 EQUATION = "...c,c->...c"
@@ -40,21 +40,10 @@ def layer_scale(layer, ctx: KerasLayerContext):
     return ctx.node(LayerScale, params={"gamma": w[0]})
 
 
-@from_layer("EinsumDense")
-def einsum_dense(layer, ctx: KerasLayerContext):
-    cfg = ctx.config
-    if cfg.get("equation") != EQUATION:
-        raise ctx.refuse(
-            "equation", f"only the per-channel scale {EQUATION!r} (layer_scale) is supported"
-        )
-    if cfg.get("bias_axes"):
-        raise ctx.refuse("bias_axes", "layer_scale has no bias")
-    if activation_name(cfg.get("activation"), ctx) != "linear":
-        raise ctx.refuse("activation", "layer_scale has no activation")
-    if cfg.get("quantization_config"):
-        raise ctx.refuse("quantization_config", "quantized layers are not supported")
+def layer_scale_einsum(layer, ctx):
+    """EinsumDense ``...c,c->...c`` with no bias or activation (einsum_dense.py checks)."""
     return ctx.node(
         LayerScale,
-        gamma_initializer=_initializer(cfg.get("kernel_initializer")),
+        gamma_initializer=_initializer(ctx.config.get("kernel_initializer")),
         params={"gamma": ctx.weights()["kernel"]},
     )

@@ -21,7 +21,11 @@ from ..registry import from_layer, layer_key
 
 # Layers whose converters read a Keras mask (from their `mask` call argument). A mask reaching
 # any other layer is refused rather than silently dropped.
-MASK_CONSUMERS = {"LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional", "TimeDistributed"}
+MASK_CONSUMERS = {"LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional", "TimeDistributed"} | {
+    "GlobalAveragePooling1D",  # masked.py
+    "Softmax",
+    "BatchNormalization",
+}
 
 
 def _produced_by(tensor, op) -> bool:
@@ -60,7 +64,8 @@ def _check_mask_use(op, ctx: KerasLayerContext) -> None:
             raise refusal(
                 f"layer {reader.name!r} ({key})",
                 "receives a Keras mask (from Masking or Embedding(mask_zero=True)), which "
-                "nnspec supports for recurrent layers only",
+                "nnspec supports for recurrent layers, GlobalAveragePooling1D, Softmax and "
+                "BatchNormalization only",
                 node=reader.name,
                 attr="mask",
                 hint="remove the mask (mask_zero=False / no Masking layer) before this layer, "

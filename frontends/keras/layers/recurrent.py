@@ -132,11 +132,3 @@ def bidirectional(layer, ctx: KerasLayerContext):
     )  # Keras sets it from return_sequences
     params = {**_weights(ctx, fwd, "forward_"), **_weights(ctx, bwd, "backward_")}
     return ctx.node(cls, inputs=inputs, mask_value=mask_value, params=params, **attrs)
-
-
-@from_layer("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
-def conv_lstm(layer, ctx: KerasLayerContext):
-    raise ctx.fail(
-        "not supported: nnspec has no convolutional recurrent op yet",
-        hint="see the README's support table",
-    )

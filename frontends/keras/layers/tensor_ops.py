@@ -332,11 +332,25 @@ def arg(op, ctx: KerasLayerContext):
     return _single(op, ctx, cls, axis=_axis(op, ctx), keepdims=bool(op.keepdims))
 
 
-@from_layer("ops.Cumsum")
+@from_layer("ops.Cumsum", "ops.Cumprod")
 def cumsum(op, ctx: KerasLayerContext):
     if op.axis is None:
         raise operation_refusal(op, "axis=None flattens the batch")
-    return _single(op, ctx, R.Cumsum, axis=_axis(op, ctx))
+    cls = R.Cumsum if type(op).__name__ == "Cumsum" else R.Cumprod
+    return _single(op, ctx, cls, axis=_axis(op, ctx))
+
+
+@from_layer("ops.Sort", "ops.Argsort")
+def sort(op, ctx):
+    node = _single(op, ctx, R.Sort, axis=_axis(op, ctx))
+    return node if type(op).__name__ == "Sort" else f"{node.name}:1"  # argsort: the indices
+
+
+@from_layer("ops.TopK")
+def top_k(op, ctx):
+    if not op.sorted:
+        raise operation_refusal(op, "sorted=False leaves the order of the k values to the backend")
+    return _single(op, ctx, R.TopK, k=int(op.k))
 
 
 @from_layer("ops.Norm")
@@ -552,7 +566,8 @@ def depth_to_space(op, ctx: KerasLayerContext):
 
 @from_layer("ops.GetItem")
 def get_item(op, ctx: KerasLayerContext):
-    """``x[...]`` with slices, integers, ``None`` and ``...`` -> slice, squeeze, expand_dims."""
+    """``x[...]`` with slices (negative steps: a flip first), integers, ``None`` and ``...`` ->
+    flip, slice, squeeze, expand_dims."""
     key = ctx.call_args[1]
     key = key if isinstance(key, tuple) else (key,)
     rank = len(ctx.in_shapes[0])
@@ -566,7 +581,7 @@ def get_item(op, ctx: KerasLayerContext):
         full += [slice(None)] * (rank - used) if k is Ellipsis else [k]
     if Ellipsis not in key:
         full += [slice(None)] * (rank - used)
-    axes, starts, stops, steps, drop, new = [], [], [], [], [], []
+    axes, starts, stops, steps, drop, new, flips = [], [], [], [], [], [], []
     axis = 0  # axis of the input
     out_axis = 0
     for k in full:
@@ -578,8 +593,13 @@ def get_item(op, ctx: KerasLayerContext):
             if k != slice(None):
                 if axis == 0:
                     raise operation_refusal(op, "slices the batch axis")
-                if k.step is not None and k.step < 1:
-                    raise operation_refusal(op, f"step {k.step}: positive steps only")
+                if k.step is not None and k.step < 0:  # x[:, ::-1]: a flip, then a slice
+                    n = ctx.in_shapes[0][axis]
+                    picked = list(range(*k.indices(n))) if isinstance(n, int) else []
+                    if not picked:
+                        raise operation_refusal(op, f"step {k.step} on an axis of size {n}")
+                    flips.append(axis)
+                    k = slice(n - 1 - picked[0], n - picked[-1], -k.step)
                 axes.append(axis)
                 starts.append(k.start)
                 stops.append(k.stop)
@@ -600,6 +620,9 @@ def get_item(op, ctx: KerasLayerContext):
         axis += 1
     ref = ctx.inputs[0]
     last = None
+    if flips:
+        last = ctx.node(S.Flip, suffix="flip", inputs=[ref], axis=flips)
+        ref = last.name
     if axes:
         last = ctx.node(
             I.Slice,

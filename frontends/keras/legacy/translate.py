@@ -222,7 +222,7 @@ class _Translator:
         if cls == "Lambda":
             self.refused.append((name, cls, _lambda_reason(cfg)))
             return cfg
-        if cls in REFUSED or cls in _REASONS or cls not in (*self.known, *_RNN_CELLS):
+        if cls not in _RNN_CELLS and (cls in REFUSED or cls in _REASONS or cls not in self.known):
             why = (
                 REFUSED.get(cls)
                 or _REASONS.get(cls)

@@ -93,6 +93,9 @@ def common_layout(
 ) -> tuple[list[str], tuple[int, ...], tuple[tuple[int, ...], tuple[int, ...]] | None]:
     """(refs, perm, flat): every input in one layout. Inputs flattened in the same spec order
     stay so (an elementwise op does not care in which order the features are)."""
+    from ..broadcast import ranks_aligned
+
+    xs = ranks_aligned(ctx, xs)
     ranks = {x.rank for x in xs}
     if len(ranks) > 1:
         raise ctx.refuse(

@@ -163,6 +163,11 @@ def reshape_to(ctx: TorchNodeContext, x: Tensor, shape: Any) -> Tensor:
     mapping = _size_one_mapping(x.shape, shape, x.perm[0])
     if mapping is not None:
         return squeeze_unsqueeze(ctx, x, shape, mapping)
+    from ..boundary import merged_view, merges_batch
+
+    merged = merges_batch(x, shape)
+    if merged is not None:  # decoded.view(-1, ntoken) of a time-major sequence
+        return merged_view(ctx, x, shape, merged)
     if x.perm[0] != 0 or not shape or shape[0] != x.shape[0]:
         raise ctx.refuse(
             f"reshapes {x.shape} to {shape}, which does not keep the batch on dim 0 (the spec "

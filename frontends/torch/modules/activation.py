@@ -9,7 +9,7 @@ from nnspec.spec.ops.activation import ELU, Activation, LeakyReLU, PReLU, ReLU, 
 
 from ...contexts import TorchNodeContext
 from ..registry import from_function, from_module
-from ..values import flat_order, move_to_end
+from ..values import Tensor, flat_order, move_to_end
 from ._common import array
 
 # Activations without parameters: PyTorch module / function name -> spec activation name.
@@ -137,12 +137,15 @@ def prelu(m, ctx: TorchNodeContext):
 
 
 def _softmax(ctx: TorchNodeContext, dim, log: bool):
-    x = ctx.input()
+    x = ctx.arg(0, "input")
     if dim is None:
         raise ctx.refuse(
             "dim=None (PyTorch's implicit, deprecated choice of axis) is not supported",
             hint="pass dim explicitly",
         )
+    if isinstance(x, Tensor) and x.merged is not None:
+        return _softmax_merged(ctx, x, dim, log)
+    x = ctx.tensor(x)
     d = x.dim(dim)
     if log:
         perm = x.perm if x.perm[-1] == d else move_to_end(x.perm, d)
@@ -152,6 +155,23 @@ def _softmax(ctx: TorchNodeContext, dim, log: bool):
     axis = x.spec_axis(d)
     out = ctx.emit(Softmax, [x.ref], axis=-1 if axis == x.rank - 1 else axis)
     return ctx.result(out, x.perm, flat=x.flat, nonneg=True)
+
+
+def _softmax_merged(ctx, x: Tensor, dim, log: bool) -> Tensor:
+    """Over the last dim of ``decoded.view(-1, V)``: the un-merged tensor's last axis."""
+    shape, perm = x.merged
+    if x.dim(dim) != x.rank - 1 or perm[-1] != len(shape) - 1:
+        raise ctx.refuse(
+            f"softmax over dim {dim} of a view {x.shape} that merges the batch with other "
+            "dims; only the last dim is supported"
+        )
+    if log:
+        out = ctx.emit(Activation, [x.ref], activation="log_softmax")
+    else:
+        out = ctx.emit(Softmax, [x.ref], axis=-1)
+    t = Tensor(out, x.shape, x.dtype, x.perm, not log, merged=x.merged)
+    ctx.expect(Tensor(out, shape, x.dtype, perm))
+    return t
 
 
 @from_module("Softmax")

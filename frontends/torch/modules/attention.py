@@ -18,14 +18,20 @@ from ._common import array
 
 @from_module("MultiheadAttention")
 def multi_head_attention(m, ctx: TorchNodeContext):
-    if m.bias_k is not None or m.add_zero_attn:
-        raise ctx.refuse("add_bias_kv / add_zero_attn are not supported")
     for i, key in ((4, "key_padding_mask"), (6, "attn_mask")):
         if ctx.arg(i, key, None) is not None:
             raise ctx.refuse(f"{key} is not supported (the spec takes no masks from PyTorch)")
     if ctx.arg(8, "is_causal", False):
         raise ctx.refuse("is_causal=True is not supported")
     q, k, v = (ctx.input(i, n) for i, n in enumerate(("query", "key", "value")))
+    output = attention_node(m, ctx, q, k, v)
+    return (output, Const(f"the attention weights of {ctx.what}", ()))
+
+
+def attention_node(m, ctx, q, k, v, *, causal: bool = False):
+    """The multi_head_attention node of ``m`` on query, key and value (Tensors)."""
+    if m.bias_k is not None or m.add_zero_attn:
+        raise ctx.refuse("add_bias_kv / add_zero_attn are not supported")
     perm = (0, 1, 2) if m.batch_first else (1, 0, 2)
     refs = [ctx.as_perm(x, perm) for x in (q, v, k)]
     if refs[2] == refs[1]:
@@ -56,7 +62,7 @@ def multi_head_attention(m, ctx: TorchNodeContext):
         key_dim=hd,
         use_bias=use_bias,
         dropout=float(m.dropout),
+        causal=causal,
         params=params,
     )
-    output = ctx.result(out, perm, shape=ctx.out_shape(0), dtype="float32")
-    return (output, Const(f"the attention weights of {ctx.what}", ()))
+    return ctx.result(out, perm, shape=q.shape, dtype="float32")

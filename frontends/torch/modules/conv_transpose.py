@@ -1,5 +1,6 @@
 """nn.ConvTranspose1d/2d -> conv1d_transpose / conv2d_transpose ('same' when TensorFlow's
-cropping equals PyTorch's padding, else 'valid' followed by a cropping node)."""
+cropping equals PyTorch's padding, else 'valid' followed by a cropping node). With
+``groups``: the channels split, one transposed convolution per group, concatenated."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import numpy as np
 
 from nnspec.spec.ops.conv_transpose import Conv1DTranspose, Conv2DTranspose, deconv_length
 from nnspec.spec.ops.cropping import Cropping1D, Cropping2D
+from nnspec.spec.ops.merge import Concatenate
+from nnspec.spec.ops.shape_ops import Split
 
 from ...contexts import TorchNodeContext
 from ..registry import from_module
@@ -40,32 +43,54 @@ def conv_transpose(m, ctx: TorchNodeContext):
     rank = len(m.kernel_size)
     if m.padding_mode != "zeros":
         raise ctx.refuse(f"padding_mode={m.padding_mode!r} is not supported")
-    if m.groups != 1:
-        raise ctx.refuse(
-            f"groups={m.groups} is not supported (the spec's transposed "
-            "convolutions have no groups)"
-        )
     x = ctx.input()
     if x.rank != rank + 2:
         raise ctx.refuse(f"input of shape {x.shape} has no batch axis")
-    kernel, strides = tuple(m.kernel_size), tuple(m.stride)
-    dilation, pads, ops = tuple(m.dilation), tuple(m.padding), tuple(m.output_padding)
+    strides, dilation = tuple(m.stride), tuple(m.dilation)
     if max(strides) > 1 and max(dilation) > 1:
         raise ctx.refuse(
             f"stride={strides} with dilation={dilation} is not supported (Keras "
             "cannot combine them)"
         )
     ref = ctx.channels_last(x)
-    w = array(m.weight)  # (in, out, *kernel)
+    w = array(m.weight)  # (in, out / groups, *kernel)
+    bias = array(m.bias) if m.bias is not None else None
+    if m.groups == 1:
+        out = _transposed(m, ctx, x, ref, w, bias, "")
+        return ctx.result(out, channels_last(x.rank))
+    # groups: one transposed convolution per slice of the channels, concatenated
+    g, cin, cout = m.groups, m.in_channels // m.groups, m.out_channels // m.groups
+    parts = ctx.emit(Split, [ref], suffix="groups", sizes=[cin] * g, axis=-1)
+    outs = [
+        _transposed(
+            m,
+            ctx,
+            x,
+            f"{parts}:{i}" if i else parts,
+            w[i * cin : (i + 1) * cin],
+            None if bias is None else bias[i * cout : (i + 1) * cout],
+            f"g{i}",
+        )
+        for i in range(g)
+    ]
+    out = ctx.emit(Concatenate, outs, axis=-1)
+    return ctx.result(out, channels_last(x.rank))
+
+
+def _transposed(m, ctx, x, ref: str, w, bias, group: str) -> str:
+    """One transposed convolution (of one group) of ``ref``; returns the output ref."""
+    rank = len(m.kernel_size)
+    kernel, strides = tuple(m.kernel_size), tuple(m.stride)
+    dilation, pads, ops = tuple(m.dilation), tuple(m.padding), tuple(m.output_padding)
     params = {"kernel": np.moveaxis(w, (0, 1), (-1, -2))}  # (*kernel, out, in)
-    if m.bias is not None:
-        params["bias"] = array(m.bias)
+    if bias is not None:
+        params["bias"] = bias
     common = dict(
-        filters=m.out_channels,
+        filters=w.shape[1],
         kernel_size=kernel,
         strides=strides,
         dilation_rate=dilation,
-        use_bias=m.bias is not None,
+        use_bias=bias is not None,
         params=params,
     )
     sizes = x.shape[2:]
@@ -79,13 +104,17 @@ def conv_transpose(m, ctx: TorchNodeContext):
             if all(c is None for c in same)
             else tuple(c if c is not None else -1 for c in same)
         )
-        # Mixing "absent" and explicit per axis: use 'valid'.
-        mixed = output_padding is not None and -1 in output_padding
-        if not mixed:
-            out = ctx.emit(
-                _CLASSES[rank], [ref], padding="same", output_padding=output_padding, **common
+        if output_padding is not None and -1 in output_padding:
+            output_padding = False  # mixing "absent" and explicit per axis: use 'valid'
+        if output_padding is not False:
+            return ctx.emit(
+                _CLASSES[rank],
+                [ref],
+                suffix=group,
+                padding="same",
+                output_padding=output_padding,
+                **common,
             )
-            return ctx.result(out, channels_last(x.rank))
     # 'valid' gives the full output (plus output_padding cells); crop PyTorch's padding.
     default = [
         max((k - 1) * d + 1, s) - ((k - 1) * d + 1) for k, s, d in zip(kernel, strides, dilation)
@@ -96,9 +125,9 @@ def conv_transpose(m, ctx: TorchNodeContext):
         [ref],
         padding="valid",
         output_padding=output_padding,
-        suffix="full" if any(pads) else "",
+        suffix="_".join(filter(None, (group, "full" if any(pads) else ""))),
         **common,
     )
     if any(pads):
-        out = ctx.emit(_CROPPING[rank], [out], cropping=[(p, p) for p in pads])
-    return ctx.result(out, channels_last(x.rank))
+        out = ctx.emit(_CROPPING[rank], [out], suffix=group, cropping=[(p, p) for p in pads])
+    return out

@@ -23,6 +23,7 @@ from nnspec.spec.node import Node
 from nnspec.spec.ops.recurrent import GRU, LSTM, SimpleRNN
 
 from ...contexts import TorchNodeContext
+from ..boundary import state_stack
 from ..registry import from_function, from_module
 from ..values import Stack, Tensor, Zeros, identity
 from ._common import array
@@ -94,10 +95,12 @@ def _initial_states(ctx: TorchNodeContext, hx, kind: str, layers: int, direction
     parts = list(hx) if isinstance(hx, (tuple, list)) else [hx]
     if all(isinstance(p, Zeros) for p in parts):
         return [None] * layers  # zeros are the spec's default initial state
+    # h0 passed to forward (the word-language-model idiom): one spec tensor per entry
+    parts = [state_stack(ctx, p) if isinstance(p, Tensor) else p for p in parts]
     if not all(isinstance(p, Stack) for p in parts):
         raise ctx.refuse(
             "initial states are supported when they are zeros made in forward "
-            "(torch.zeros) or the h_n/c_n of another recurrent layer",
+            "(torch.zeros), forward arguments or the h_n/c_n of another recurrent layer",
             hint="the spec's initial states are batch-major (N, units) tensors",
         )
     if any(len(p.items) != layers * directions for p in parts):

@@ -19,6 +19,7 @@ from nnspec.spec.ops import reduce as R
 from nnspec.spec.ops.merge import Maximum, Minimum
 
 from ...contexts import TorchNodeContext
+from ..broadcast import ranks_aligned
 from ..constants import as_tensor
 from ..registry import from_function, from_module
 from ..values import Const, Tensor, identity
@@ -43,6 +44,10 @@ def same_layout(
     tensors = [v for v in values if isinstance(v, Tensor)]
     if not tensors:
         raise ctx.refuse("has no operand computed from the inputs")
+    if len({t.rank for t in tensors}) > 1:
+        aligned = iter(ranks_aligned(ctx, tensors))
+        values = [next(aligned) if isinstance(v, Tensor) else v for v in values]
+        tensors = [v for v in values if isinstance(v, Tensor)]
     if len({t.rank for t in tensors}) > 1:
         raise ctx.refuse(
             "broadcasts tensors of different ranks ("
@@ -347,6 +352,7 @@ def reduce(
     "norm",
     "vector_norm",
     "cumsum",
+    "cumprod",
     "argmax",
     "argmin",
     "min",
@@ -361,12 +367,13 @@ def reduction(ctx: TorchNodeContext):
             return extremum(ctx, x, other)
     if ctx.kwargs.get("dtype") is not None:
         raise ctx.refuse("dtype= is not supported")
-    if op == "cumsum":
+    if op in ("cumsum", "cumprod"):
         x = ctx.plain(ctx.tensor(x))
         d = x.dim(ctx.arg(1, "dim"))
         if d == x.perm[0]:
             raise ctx.refuse("accumulates along the batch dim")
-        out = ctx.emit(R.Cumsum, [x.ref], axis=x.spec_axis(d))
+        cls = R.Cumsum if op == "cumsum" else R.Cumprod
+        out = ctx.emit(cls, [x.ref], axis=x.spec_axis(d))
         return ctx.result(out, x.perm, dtype=ctx.out_dtype())
     if op in ("argmax", "argmin"):
         dim = ctx.arg(1, "dim", None)
@@ -509,3 +516,57 @@ def activation_module(m, ctx: TorchNodeContext):
         return unary_node(ctx, E.TanhShrink, ctx.input())
     kind = "hard" if name == "Hardshrink" else "soft"
     return unary_node(ctx, E.Shrink, ctx.input(), kind=kind, lambd=float(m.lambd))
+
+
+@from_function("sort", "argsort", "topk", "msort")
+def sort(ctx):
+    """torch.sort / argsort / msort / topk -> sort or top_k (values and int64 indices).
+
+    The spec's sort is stable; PyTorch leaves the order of equal elements open unless
+    ``stable=True``, so either is PyTorch's answer. ``topk(sorted=False)`` is refused: its
+    order is PyTorch's implementation detail."""
+    x = ctx.plain(ctx.input())
+    op = ctx.op
+    if op == "topk":
+        k, dim = ctx.arg(1, "k"), ctx.arg(2, "dim", -1)
+        largest, ordered = ctx.arg(3, "largest", True), ctx.arg(4, "sorted", True)
+        if not ordered:
+            raise ctx.refuse("sorted=False leaves the order of the k values to PyTorch")
+    else:
+        dim = 0 if op == "msort" else ctx.arg(1, "dim", -1)
+        descending = bool(ctx.arg(2, "descending", False)) if op != "msort" else False
+    d = x.dim(dim)
+    if d == x.perm[0]:
+        raise ctx.refuse(f"{op} along the batch dim (the spec keeps samples apart)")
+    axis = x.spec_axis(d)
+    if op == "topk":
+        out = ctx.emit(R.TopK, [x.ref], k=int(k), axis=axis, largest=bool(largest))
+        shape = ctx.out_shape(0)
+    else:
+        out = ctx.emit(R.Sort, [x.ref], axis=axis, descending=descending)
+        shape = x.shape
+    values = ctx.result(out, x.perm, shape=shape, dtype=x.dtype)
+    indices = ctx.result(f"{out}:1", x.perm, shape=shape, dtype="int64")
+    if op == "argsort":
+        return indices
+    if op == "msort":
+        return values
+    return (values, indices)
+
+
+@from_function("normalize")
+def normalize(ctx):
+    """F.normalize: x / max(||x||_p over dim, eps)."""
+    x = ctx.plain(ctx.input())
+    p, dim, eps = ctx.arg(1, "p", 2.0), ctx.arg(2, "dim", 1), ctx.arg(3, "eps", 1e-12)
+    ords = {1: 1, 2: 2, float("inf"): "inf"}
+    if p not in ords:
+        raise ctx.refuse(f"p={p!r} is not supported (1, 2 and inf)")
+    d = x.dim(dim)
+    shape = tuple(1 if i == d else n for i, n in enumerate(x.shape))
+    norm = reduce(ctx, R.Norm, x, d, True, shape=shape, ord=ords[p])
+    out = ctx.emit(E.Clip, [norm.ref], suffix="eps", min=float(eps), max=None)
+    clipped = ctx.result(out, norm.perm, shape=shape, dtype=x.dtype)
+    refs, perm, _ = same_layout(ctx, [x, clipped])
+    out = ctx.emit(_BINARY_CLASSES["divide"], refs, suffix="divide")
+    return ctx.result(out, perm, dtype=x.dtype)

@@ -17,6 +17,7 @@ from nnspec.spec.ops import shape_ops as S
 from nnspec.spec.ops import spatial_ops as P
 from nnspec.spec.ops.activation import Activation
 from nnspec.spec.ops.merge import Add, Multiply
+from nnspec.spec.ops.reshape import Reshape as S_Reshape
 
 from ...contexts import TorchNodeContext
 from ..constants import as_tensor
@@ -297,8 +298,14 @@ def slice_index(ctx: TorchNodeContext, x: Tensor, items: list) -> Tensor:
             raise ctx.refuse(
                 f"index {i!r} is not supported (integers, slices and fixed index lists)"
             )
+    advanced = [d for d, i in enumerate(items) if isinstance(i, int) or _is_list(i)]
+    if takes and advanced != list(range(advanced[0], advanced[-1] + 1)):
+        raise ctx.refuse(
+            "index lists (or integers) separated by a slice: PyTorch then moves the indexed "
+            "dim in front of the batch"
+        )
     if len(takes) > 1:
-        raise ctx.refuse("more than one index list in one index (numpy pairs them up)")
+        return _paired_lists(ctx, x, items, advanced)
     ref, shape = x.ref, list(x.shape)
     if axes:
         ref = ctx.emit(
@@ -317,6 +324,69 @@ def slice_index(ctx: TorchNodeContext, x: Tensor, items: list) -> Tensor:
         shape[d] = len(idx)
         t = ctx.result(out, t.perm, shape=tuple(shape), dtype=x.dtype, nonneg=x.nonneg)
     return reshape_to(ctx, t, ctx.out_shape())
+
+
+def _is_list(i) -> bool:
+    if isinstance(i, (list, tuple)):
+        return True
+    return isinstance(i, Const) and i.value is not None and np.asarray(i.value).ndim == 1
+
+
+def _paired_lists(ctx, x: Tensor, items: list, group: list[int]) -> Tensor:
+    """``x[:, [0, 2], [1, 3]]``: several index lists on adjacent dims pick elements in pairs
+    (numpy's rule). Those dims merge into one (PyTorch's row-major order), and one ``take``
+    picks the flat positions; other items are sliced first by an index without the lists."""
+    from ._reshaping import reshape_to
+
+    lists = []
+    for d in group:
+        i = items[d]
+        lists.append(
+            [i] if isinstance(i, int) else [int(v) for v in np.asarray(getattr(i, "value", i))]
+        )
+    length = max(len(v) for v in lists)
+    if any(len(v) not in (1, length) for v in lists):
+        raise ctx.refuse(f"index lists of lengths {[len(v) for v in lists]} do not broadcast")
+    rest = [slice(None) if d in group else i for d, i in enumerate(items)]
+    if any(i != slice(None) for i in rest):
+        x = slice_index_plain(ctx, x, rest)
+    sizes = [x.shape[d] for d in group]
+    flat = np.zeros(length, np.int64)
+    for d, n, v in zip(group, sizes, lists):
+        if any(not -n <= j < n for j in v):
+            raise ctx.refuse(f"index {v} is out of range for dim {d} of size {n}")
+        flat = flat * n + np.broadcast_to(np.asarray(v) % n, length)
+    ref = ctx.as_perm(x, identity(x.rank))
+    merged = (*x.shape[: group[0]], int(np.prod(sizes)), *x.shape[group[-1] + 1 :])
+    ref = ctx.emit(S_Reshape, [ref], suffix="pairs", target_shape=list(merged[1:]))
+    out = ctx.emit(I.Take, [ref], suffix="take", indices=[int(j) for j in flat], axis=group[0])
+    shape = (*merged[: group[0]], length, *merged[group[0] + 1 :])
+    t = ctx.result(out, identity(len(shape)), shape=shape, dtype=x.dtype, nonneg=x.nonneg)
+    return reshape_to(ctx, t, ctx.out_shape())
+
+
+def slice_index_plain(ctx, x: Tensor, items: list) -> Tensor:
+    """``x[items]`` with slices only (the shape follows from the slices, not the node)."""
+    x = ctx.plain(x)
+    axes, starts, stops, steps, shape = [], [], [], [], list(x.shape)
+    for d, i in enumerate(items):
+        if i == slice(None):
+            continue
+        start, stop, step = i.indices(x.shape[d])
+        axes.append(x.spec_axis(d))
+        starts.append(start)
+        stops.append(stop)
+        steps.append(step)
+        shape[d] = len(range(start, stop, step))
+    ref = ctx.emit(
+        I.Slice,
+        [x.ref],
+        axes=axes,
+        starts=starts,
+        stops=stops,
+        steps=steps if any(s != 1 for s in steps) else None,
+    )
+    return ctx.result(ref, x.perm, shape=tuple(shape), dtype=x.dtype, nonneg=x.nonneg)
 
 
 def pad_modes(ctx: TorchNodeContext, x: Tensor, pad, mode: str, value) -> Tensor:
@@ -396,9 +466,10 @@ def pixel_unshuffle_function(ctx: TorchNodeContext):
 @from_module("InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d")
 def instance_norm(m, ctx: TorchNodeContext):
     if m.track_running_stats:
-        raise ctx.refuse(
-            "track_running_stats=True normalises with running statistics at inference, which instance_norm does not model"
-        )
+        # at inference PyTorch normalises with the running statistics: a batch norm
+        from .batch_norm import batch_norm
+
+        return batch_norm(m, ctx)
     x = ctx.input()
     if x.rank < 3:
         raise ctx.refuse("needs (N, C, L...) input")
@@ -422,9 +493,11 @@ def adaptive_any(ctx: TorchNodeContext, kind: str, x: Tensor, size) -> Tensor:
     return ctx.result(out, channels_last(4), nonneg=x.nonneg)
 
 
-def interpolate_bilinear(ctx: TorchNodeContext, x: Tensor, align_corners, scale) -> Tensor:
+def interpolate_bilinear(
+    ctx: TorchNodeContext, x: Tensor, align_corners, scale, mode: str = "bilinear"
+) -> Tensor:
     if x.rank != 4:
-        raise ctx.refuse("bilinear interpolation of a tensor that is not (N, C, H, W)")
+        raise ctx.refuse(f"{mode} interpolation of a tensor that is not (N, C, H, W)")
     size = tuple(ctx.out_shape()[2:])
     if scale is not None and not align_corners:
         scale = (scale, scale) if isinstance(scale, int | float) else tuple(scale)
@@ -437,6 +510,7 @@ def interpolate_bilinear(ctx: TorchNodeContext, x: Tensor, align_corners, scale)
         size=size,
         align_corners=bool(align_corners),
         scale=scale,
+        mode=mode,
     )
     return ctx.result(out, channels_last(4))
 

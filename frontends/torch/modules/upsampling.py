@@ -1,5 +1,5 @@
 """nn.Upsample / F.interpolate by integer factors -> upsampling1d/2d/3d (nearest; bilinear
-with align_corners=False in 2-D)."""
+with align_corners=False in 2-D); other bilinear resizes and bicubic (2-D) -> interpolate."""
 
 from __future__ import annotations
 
@@ -16,10 +16,13 @@ def upsample(ctx: TorchNodeContext, mode: str, align_corners, antialias=False, s
     out = ctx.out_shape()
     factors = []
     uneven = any(o % n for n, o in zip(x.shape[2:], out[2:]))
-    if mode == "bilinear" and rank == 2 and (align_corners or uneven) and not antialias:
+    bicubic = mode == "bicubic" and rank == 2
+    if (
+        bicubic or mode == "bilinear" and rank == 2 and (align_corners or uneven)
+    ) and not antialias:
         from .tensor_shape import interpolate_bilinear
 
-        return interpolate_bilinear(ctx, x, align_corners, scale)
+        return interpolate_bilinear(ctx, x, align_corners, scale, mode=mode)
     for n, o in zip(x.shape[2:], out[2:]):
         if o % n:
             raise ctx.refuse(
@@ -44,7 +47,7 @@ def upsample(ctx: TorchNodeContext, mode: str, align_corners, antialias=False, s
     else:
         raise ctx.refuse(
             f"mode={mode!r} on a rank-{x.rank} input is not supported (nearest "
-            "in 1-3 D, bilinear in 2-D)"
+            "in 1-3 D, bilinear and bicubic in 2-D)"
         )
     return ctx.result(ref, channels_last(x.rank), nonneg=x.nonneg)
 

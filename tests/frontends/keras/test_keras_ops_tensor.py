@@ -72,7 +72,24 @@ def _image_ops():
     return keras.Model(x, ops.mean(y, axis=(1, 2)))
 
 
-MODELS = {"transformer_block": _transformer_block, "mixed_ops": _mixed_ops, "image_ops": _image_ops}
+def _sort_and_reverse():
+    """Sorting and selection, running products, negative slice steps."""
+    x = keras.Input((5, 6))
+    h = layers.Dense(6)(x)
+    values, indices = ops.top_k(h, 3)
+    s = ops.sort(h, axis=1) + ops.cast(ops.argsort(h, axis=-1), "float32")
+    c = ops.moveaxis(ops.cumprod(ops.tanh(h), axis=1), 1, 2)  # (N, 6, 5)
+    r = h[:, ::-1] + h[:, 4:0:-2][:, :1] + ops.moveaxis(c, 2, 1)
+    y = ops.concatenate([values, ops.cast(indices, "float32")], axis=-1)
+    return keras.Model(x, layers.Dense(3)(ops.concatenate([s + r, y], axis=-1)))
+
+
+MODELS = {
+    "transformer_block": _transformer_block,
+    "mixed_ops": _mixed_ops,
+    "image_ops": _image_ops,
+    "sort_and_reverse": _sort_and_reverse,
+}
 
 
 @pytest.mark.parametrize("name", list(MODELS))

@@ -52,17 +52,17 @@ class WithParameter(nn.Module):
 class Unsupported(nn.Module):
     def __init__(self):
         super().__init__()
-        self.block = nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
+        self.block = nn.TransformerDecoderLayer(8, 2, 16, batch_first=True)
         self.pool = nn.LPPool1d(2, 2)
 
     def forward(self, x):
-        y = self.block(x)
+        y = self.block(x, x)
         return self.pool(y)
 
 
-class Cumprod(nn.Module):
+class Cummax(nn.Module):
     def forward(self, x):
-        return torch.cumprod(x, 1)
+        return torch.cummax(x, 1)[0]
 
 
 def _refused(module, *inputs, match, **kw):
@@ -83,13 +83,13 @@ def test_control_flow_names_the_submodule():
 
 def test_unsupported_modules_are_all_listed():
     msg = _refused(Unsupported(), torch.randn(2, 6, 8), match="2 unsupported operation")
-    assert "'block' (nn.TransformerEncoderLayer): its forward takes fused fast paths" in msg
+    assert "'block' (nn.TransformerDecoderLayer): its forward takes fused fast paths" in msg
     assert "'pool' (nn.LPPool1d): the spec has no power-average pooling" in msg
 
 
 def test_unsupported_function():
-    msg = _refused(Cumprod(), torch.randn(2, 4), match="unsupported")
-    assert "function torch.cumprod (node 'cumprod'): no converter" in msg
+    msg = _refused(Cummax(), torch.randn(2, 4), match="unsupported")
+    assert "function torch.cummax (node 'cummax'): no converter" in msg
 
 
 def test_parameter_used_in_forward_is_a_constant():
@@ -114,10 +114,10 @@ def test_parameter_used_in_forward_is_a_constant():
             id="conv_stride_and_dilation",
         ),
         pytest.param(
-            nn.ConvTranspose2d(4, 4, 3, groups=2),
+            nn.ConvTranspose2d(4, 4, 3, stride=2, dilation=2),
             (2, 4, 5, 5),
-            "groups=2",
-            id="conv_transpose_groups",
+            "with dilation",
+            id="conv_transpose_stride_and_dilation",
         ),
         pytest.param(
             nn.MaxPool2d(3, 2, 1),
@@ -157,10 +157,10 @@ def test_parameter_used_in_forward_is_a_constant():
         ),
         pytest.param(nn.LSTM(4, 5), (2, 6, 4), "batch", id="lstm_time_major_input"),
         pytest.param(
-            nn.Upsample(scale_factor=2, mode="bicubic"),
-            (2, 3, 4, 4),
-            "bicubic",
-            id="upsample_bicubic",
+            nn.Upsample(scale_factor=2, mode="trilinear"),
+            (2, 3, 4, 4, 4),
+            "trilinear",
+            id="upsample_trilinear",
         ),
         pytest.param(nn.Flatten(0), (2, 3, 4), "batch", id="flatten_batch"),
     ],
@@ -194,13 +194,17 @@ def test_recurrent_state_output_must_be_indexed():
 
 def test_bad_example_inputs():
     _refused(nn.Linear(4, 2), torch.randn(2, 4), torch.randn(2, 4), match="takes 1 input")
-    _refused(Cumprod(), torch.randn(2, 4), torch.randn(2, 4), match="takes 1 input")
+    _refused(Cummax(), torch.randn(2, 4), torch.randn(2, 4), match="takes 1 input")
     _refused(nn.Linear(4, 2), torch.randn(2, 5), match="failed on the example inputs")
     _refused(nn.Linear(4, 2), torch.randn(2, 4).double(), match="dtype")
     with pytest.raises(ConversionError, match="tensor or a tuple"):
         nnspec.from_torch(nn.Linear(4, 2), np.zeros((2, 4), np.float32))
     with pytest.raises(ConversionError, match="input_layout"):
         nnspec.from_torch(nn.Linear(4, 2), torch.randn(2, 4), input_layout="NCHW")
+    with pytest.raises(ConversionError, match="batch_dim"):
+        nnspec.from_torch(nn.Linear(4, 2), torch.randn(2, 4), batch_dim=(1, 0))
+    with pytest.raises(ConversionError, match="batch_dim 3"):
+        nnspec.from_torch(nn.Linear(4, 2), torch.randn(2, 4), batch_dim=3)
 
 
 def test_module_state_is_kept():
