@@ -10,11 +10,9 @@ import ast
 import keyword
 import math
 import re
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from nnspec._version import __version__
-from nnspec.spec.names import Namespace
 
 if TYPE_CHECKING:
     import numpy as np
@@ -128,45 +126,3 @@ def node_params(node: Node, a: Analysis, params: dict[str, np.ndarray]) -> dict[
     """A node's weights by short name (those of the node it ``shares``, if it does)."""
     owner = node.shares or node.id
     return {k: params[f"{owner}/{k}"] for k in a.weights[owner]}
-
-
-def emit_nodes(
-    model: Model,
-    a: Analysis,
-    params,
-    var: dict[str, str],
-    names: Namespace,
-    lines: list[str],
-    make_ctx: Callable,
-    converter_for: Callable,
-) -> None:
-    """One line per node in topological order, ``name = <converter's expression>``.
-
-    ``var`` maps tensor references to local names and grows as nodes are written; a
-    converter that returns a name (an identity, or a value it computed in statements of
-    its own) gets no line.
-    """
-    from nnspec.spec.graph import topological_nodes
-
-    for node in topological_nodes(model):
-        refs = node.inputs or []
-        outs = a.outputs[node.id]
-        ctx = make_ctx(
-            node,
-            [var[r] for r in refs],
-            [a.types[r] for r in refs],
-            list(outs),
-            node_params(node, a, params),
-        )
-        expr = converter_for(node)(node, ctx)
-        if len(outs) == 1 and (expr in var.values() or expr.isidentifier()):
-            var[node.id] = expr
-            continue
-        targets = [
-            names.name(node.id if k == 0 else f"{node.id}_{k}", key=(node.id, k))
-            for k in range(len(outs))
-        ]
-        comment = f"  # {node.name!r}" if targets[0] != node.name else ""
-        lines.append(f"{', '.join(targets)} = {expr}{comment}")
-        for k, target in enumerate(targets):
-            var[node.id if k == 0 else f"{node.id}:{k}"] = target

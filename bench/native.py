@@ -8,7 +8,8 @@ gives medians and ratios:
 - default: ``nnspec.to_torch(spec)`` (Keras layout at the boundary, NCHW inside);
 - channels_first: ``to_torch(spec, channels_first=True)`` fed NCHW images;
 - optimized: the module of ``nnspec optimize`` (batch norm folded, identities removed);
-- handwritten: ``bench/resnet_handwritten.py``'s NCHW ResNet50 (ResNet50 only);
+- handwritten: a hand-written NCHW module with the Keras weights (ResNet50 in
+  resnet_handwritten.py; MobileNetV2, mnist_cnn, cnn_lstm in handwritten.py);
 - onnx2torch: Keras -> tf2onnx -> onnx2torch, when both are installed.
 
     python bench/native.py                # every model, batch 1 and 32
@@ -26,6 +27,7 @@ import time
 from pathlib import Path
 
 from _common import APPS, keras_graph_fn, quiet_tf, randomize, table
+from handwritten import HANDWRITTEN
 
 REPO = Path(__file__).resolve().parent.parent
 APP_MODELS = ("ResNet50", "MobileNetV2", "EfficientNetB0", "DenseNet121")
@@ -101,10 +103,14 @@ def routes(name: str, model, batch: int, compile_: bool) -> dict:
         net = build_handwritten().eval()
         load_keras_weights(net, model)
         modules["handwritten"] = (net, t_cf)
+    elif name in HANDWRITTEN:
+        modules["handwritten"] = (HANDWRITTEN[name](model), t_cf)
     converted = onnx2torch_module(model)
     if converted is not None:
         modules["onnx2torch"] = (converted, t)
     out = {"keras": lambda: fn(tx).numpy()}
+    ref = out["keras"]()
+    errors = {"keras": 0.0}
     for route, (module, inp) in modules.items():
         if compile_:
             module = torch.compile(module)
@@ -113,22 +119,37 @@ def routes(name: str, model, batch: int, compile_: bool) -> dict:
             with torch.inference_mode():
                 return module(inp)
 
+        got = run().numpy()
+        if route == "channels_first" and got.ndim == 4:
+            got = got.transpose(0, 2, 3, 1)
+        # relative to the output's scale: every route must compute what Keras computes
+        errors[route] = float(np.abs(got - ref).max() / max(1.0, np.abs(ref).max()))
         out[route] = run
-    return out
+    return out, errors
 
 
-def interleaved(runners: dict, rounds: int, warmup: int, rng: random.Random) -> dict:
-    for fn in runners.values():
+def interleaved(
+    runners: dict, rounds: int, warmup: int, rng: random.Random, sample_s: float = 0.05
+) -> dict:
+    """Median seconds per call. One sample of a route is as many calls as fill ``sample_s``
+    (a sub-millisecond model is timed over many calls, not one, so a scheduler hiccup on a
+    shared machine does not decide its median)."""
+    calls = {}
+    for k, fn in runners.items():
         for _ in range(warmup):
             fn()
+        t = time.perf_counter()
+        fn()
+        calls[k] = max(1, min(1000, int(sample_s / max(time.perf_counter() - t, 1e-6))))
     times = {k: [] for k in runners}
     for _ in range(rounds):
         order = list(runners)
         rng.shuffle(order)
         for k in order:
             t = time.perf_counter()
-            runners[k]()
-            times[k].append(time.perf_counter() - t)
+            for _ in range(calls[k]):
+                runners[k]()
+            times[k].append((time.perf_counter() - t) / calls[k])
     return {k: statistics.median(v) for k, v in times.items()}
 
 
@@ -139,27 +160,35 @@ def main(argv=None) -> int:
     p.add_argument("--rounds", type=int, default=15)
     p.add_argument("--side", type=int, default=None, help="input side of the applications")
     p.add_argument("--compile", action="store_true", help="torch.compile every module")
-    p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
+    p.add_argument("--threads", type=int, default=None, help="threads of PyTorch and TensorFlow")
     p.add_argument("--quick", action="store_true", help="side 96, batches 1,8, 5 rounds")
     args = p.parse_args(argv)
     quiet_tf()
     import torch
 
-    if args.threads:
+    if args.threads:  # both frameworks alike (a shared machine: OpenMP threads that wait
+        # for a busy core slow PyTorch by 10-50x, TensorFlow's pool far less)
+        import tensorflow as tf
+
         torch.set_num_threads(args.threads)
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     if args.quick:
         args.side, args.batches, args.rounds = args.side or 96, "1,8", min(args.rounds, 5)
     names = args.models.split(",") if args.models else [*APP_MODELS, *SEED_MODELS]
     rng = random.Random(0)
     rows: list[dict] = []
     cols = ["model", "batch", "route", "median ms", "vs keras", "vs handwritten", "vs default"]
+    cols.append("max rel err")
     for name in names:
         model = build(name, args.side)
         randomize(model)
         for batch in (int(b) for b in args.batches.split(",")):
-            medians = interleaved(routes(name, model, batch, args.compile), args.rounds, 2, rng)
+            runners, errors = routes(name, model, batch, args.compile)
+            medians = interleaved(runners, args.rounds, 2, rng)
             for route, s in medians.items():
                 row = {"model": name, "batch": batch, "route": route, "median ms": s * 1e3}
+                row["max rel err"] = errors[route]
                 row["vs keras"] = s / medians["keras"]
                 if "handwritten" in medians:
                     row["vs handwritten"] = s / medians["handwritten"]

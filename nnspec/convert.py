@@ -275,11 +275,12 @@ def convert(
                 )
             elif read:
                 result.reference = read
-            if (report or not result.ok) and not channels_first:  # the report reads NHWC
+            if report or not result.ok:
                 from nnspec.report import build_report
 
                 with progress.stage("comparing every node"):
-                    result.node_report = build_report(spec, [reference, built], sample_inputs(spec))
+                    arrays = sample_inputs(spec)
+                    result.node_report = build_report(spec, [reference, built], arrays, **layout)
             if not result.ok:
                 return result  # nothing is written: the staging folder goes
         publish(staging, outdir, force)

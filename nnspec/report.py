@@ -83,10 +83,14 @@ def keras_intermediates(
 
 
 def torch_intermediates(
-    module: torch.nn.Module, spec: Model, arrays: list[np.ndarray]
+    module: torch.nn.Module, spec: Model, arrays: list[np.ndarray], inputs_first: bool = False
 ) -> dict[str, list[np.ndarray]]:
-    """Node name -> output arrays: the generated forward's locals, read when it returns."""
+    """Node name -> output arrays: the generated forward's locals, read when it returns
+    (``inputs_first``: images are fed channels-first)."""
     import torch
+
+    if inputs_first:
+        arrays = [np.moveaxis(a, -1, 1) if a.ndim >= 4 else a for a in arrays]
 
     forward = type(module).forward
     code = forward.__code__
@@ -144,29 +148,38 @@ def canonical(
 
 
 def node_report(
-    spec: Model, kmodel: keras.Model, module: torch.nn.Module, arrays: list[np.ndarray]
+    spec: Model,
+    kmodel: keras.Model,
+    module: torch.nn.Module,
+    arrays: list[np.ndarray],
+    inputs_first: bool = False,
 ) -> NodeReport:
-    """Compare every node of ``spec`` between a Keras model and a generated PyTorch module."""
+    """Compare every node of ``spec`` between a Keras model and a generated PyTorch module;
+    ``inputs_first``: the module takes images channels-first (``channels_first=True``)."""
     kvals = keras_intermediates(kmodel, spec, arrays)
-    tvals = torch_intermediates(module, spec, arrays)
-    return compare_intermediates(spec, kvals, tvals)
+    tvals = torch_intermediates(module, spec, arrays, inputs_first)
+    moved = {n for n, a in zip(spec.inputs, arrays) if inputs_first and a.ndim >= 4}
+    return compare_intermediates(spec, kvals, tvals, moved)
 
 
 def compare_intermediates(
-    spec: Model, kvals: dict[str, list[np.ndarray]], tvals: dict[str, list[np.ndarray]]
+    spec: Model,
+    kvals: dict[str, list[np.ndarray]],
+    tvals: dict[str, list[np.ndarray]],
+    moved_inputs: set[str] | None = None,
 ) -> NodeReport:
     """One row per node: the worst error over all of its outputs (``DIVERGES (output k)``
-    names the output beyond tolerance when it is not the first)."""
+    names the output beyond tolerance when it is not the first). ``moved_inputs``: inputs
+    the module was fed channels-first."""
     from nnspec.spec.validate import infer_types
 
     types = infer_types(spec)
     report = NodeReport()
-    channels_first: dict[
-        str, tuple[int, ...]
-    ] = {}  # nodes whose PyTorch tensor had channels at axis 1
-    layout: dict[str, str | None] = dict.fromkeys(
-        spec.inputs, "same"
-    )  # the module is fed the spec's layout
+    channels_first: dict[str, tuple[int, ...]] = {}  # nodes with channels at axis 1 in torch
+    # the module is fed the spec's layout, or images channels-first
+    layout: dict[str, str | None] = {
+        name: "moved" if name in (moved_inputs or ()) else "same" for name in spec.inputs
+    }
     for node in spec.nodes:
         tv = tvals.get(node.id)
         source: str | None = node.id
@@ -249,17 +262,23 @@ def format_node_report(report: NodeReport) -> str:
     return "\n".join(lines)
 
 
-def build_report(spec: Model, models: list[Any], arrays: list[np.ndarray]) -> NodeReport:
+def _generated(module: Any) -> bool:
+    """nnspec's generated module (built in memory, or a saved one with renamed nodes)."""
+    scope = type(module).forward.__globals__
+    return "NODE_IDS" in scope or str(scope.get("__name__", "")).startswith("nnspec_generated_")
+
+
+def build_report(
+    spec: Model, models: list[Any], arrays: list[np.ndarray], channels_first: bool = False
+) -> NodeReport:
     """The per-node report for a conversion: the Keras and the PyTorch model among
     ``models`` (source and target); one missing, or a PyTorch source that is not nnspec's
-    generated module, is built from the spec."""
+    generated module, is built from the spec. ``channels_first``: the generated module
+    among ``models`` takes images NCHW."""
     torch = sys.modules.get("torch")
     is_torch = [torch is not None and isinstance(m, torch.nn.Module) for m in models]
     kmodel = next((m for m, t in zip(models, is_torch) if m is not None and not t), None)
-    module = next(
-        (m for m, t in zip(models, is_torch) if t and "NODE_IDS" in type(m).forward.__globals__),
-        None,
-    )
+    module = next((m for m, t in zip(models, is_torch) if t and _generated(m)), None)
     notes = []
     if kmodel is None:
         from nnspec.backends.keras import build_model
@@ -268,14 +287,14 @@ def build_report(spec: Model, models: list[Any], arrays: list[np.ndarray]) -> No
     if module is None:
         from nnspec.backends.torch import build_module
 
-        module = build_module(spec)
+        module, channels_first = build_module(spec), False
         if any(is_torch):
             notes.append(
                 "PyTorch side: the module generated from the spec (the source module's "
                 "intermediates are not named after nodes); a final mismatch with no node "
                 "beyond tolerance lies between the source module and the spec"
             )
-    report = node_report(spec, kmodel, module, arrays)
+    report = node_report(spec, kmodel, module, arrays, channels_first)
     report.notes += notes
     return report
 

@@ -12,16 +12,8 @@ from nnspec.spec.names import Namespace, identifier
 from nnspec.spec.node import Node
 from nnspec.spec.types import TensorType
 
-from ..codegen_common import (
-    VERSION,
-    call,
-    checked_analysis,
-    emit_nodes,
-    literal,
-    model_params,
-    non_default,
-    used_names,
-)
+from ..codegen_common import VERSION, call, literal, node_params, non_default, used_names
+from ..generator import Generator
 from .activations import KERAS_NAMES, apply_activation
 from .registry import converter_for
 
@@ -113,24 +105,41 @@ class NodeCtx:
         self._gen.lines.append(line)
 
 
-class _Generator:
-    def __init__(self):
-        self.locals = Namespace(LOCAL_RESERVED, identifiers=True)
+class KerasGenerator(Generator):
+    """The shared walk (generator.py) writing the body of ``build_model``: converters return
+    the expression of a layer call (``ctx.stmt`` for statements before it), or the name of
+    a value they computed (an identity: no line)."""
+
+    def __init__(self, model: Model, seed: int | None = 0):
+        super().__init__(model, LOCAL_RESERVED, seed)
         self.layer_names = Namespace(identifiers=True)
-        self.lines: list[str] = []
+        self.var: dict[str, str] = {}  # tensor reference -> local
         self.weights: dict[str, list[np.ndarray]] = {}
         self.shared: dict[tuple[str, str], str] = {}  # (node, suffix) -> layer variable
-        self.shared_owners: set[str] = set()
+        self.shared_owners = {n.shares for n in model.nodes if n.shares is not None}
         self.inputs: list[str] = []
         self.helpers: list[str] = []  # class and function names from ops/_runtime.py
 
+    def node(self, node: Node) -> None:
+        refs = node.inputs or []
+        ctx = NodeCtx(
+            self,
+            node,
+            [self.var[r] for r in refs],
+            [self.a.types[r] for r in refs],
+            list(self.a.outputs[node.id]),
+            node_params(node, self.a, self.params),
+        )
+        expr = converter_for(node)(node, ctx)
+        if len(self.a.outputs[node.id]) == 1 and expr.isidentifier():
+            self.var[node.id] = expr  # an input, or a value the converter's statements made
+            return
+        self.var.update(self.bind(node, (expr,)))
+
 
 def generate(model: Model, *, seed: int | None = 0) -> KerasSource:
-    a = checked_analysis(model)
-    params = model_params(model, a, seed)
-    gen = _Generator()
-    gen.shared_owners = {n.shares for n in model.nodes if n.shares is not None}
-    var: dict[str, str] = {}
+    gen = KerasGenerator(model, seed)
+    var = gen.var
     inputs = []
     for name, spec in model.inputs.items():
         v = gen.locals.name(name)
@@ -145,10 +154,7 @@ def generate(model: Model, *, seed: int | None = 0) -> KerasSource:
         )
         gen.lines.append(f"{v} = " + call("keras.Input", shape=shape, **given, name=v))
 
-    def make_ctx(node, inputs, in_types, out_types, node_params):
-        return NodeCtx(gen, node, inputs, in_types, out_types, node_params)
-
-    emit_nodes(model, a, params, var, gen.locals, gen.lines, make_ctx, converter_for)
+    gen.walk()
     outputs = [var[r] for r in model.outputs]
     out_src = outputs[0] if len(outputs) == 1 else "[" + ", ".join(outputs) + "]"
     in_src = inputs[0] if len(inputs) == 1 else "[" + ", ".join(inputs) + "]"

@@ -13,8 +13,8 @@ from .codegen import TorchSource
 
 
 def instantiate(src: TorchSource) -> torch.nn.Module:
-    """Run the generated source in a fresh namespace; weights are copied once, so training the
-    module never changes the spec's arrays."""
+    """Run the generated source in a fresh namespace. The state dict's arrays are the
+    generator's own (none is the spec's), so the module takes them without a copy."""
     filename = f"<nnspec generated {src.class_name}>"
     lines = src.source.splitlines(keepends=True)
     linecache.cache[filename] = (len(src.source), None, lines, filename)  # readable tracebacks
@@ -31,4 +31,6 @@ def instantiate(src: TorchSource) -> torch.nn.Module:
 
 
 def _writable(a: np.ndarray) -> np.ndarray:
+    if a.flags.writeable and a.flags.c_contiguous:
+        return a
     return np.array(a, order="C", copy=True)  # keeps 0-d arrays (num_batches_tracked) 0-d

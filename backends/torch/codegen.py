@@ -15,25 +15,17 @@ from pathlib import Path
 import numpy as np
 
 from nnspec.spec.errors import ConversionError
-from nnspec.spec.graph import topological_nodes
 from nnspec.spec.model import Model
 from nnspec.spec.names import Namespace
 from nnspec.spec.node import Node
 from nnspec.spec.types import TensorType
 
-from ..codegen_common import (
-    VERSION,
-    call,
-    checked_analysis,
-    class_name,
-    literal,
-    model_params,
-    node_params,
-    used_names,
-)
+from ..codegen_common import VERSION, call, class_name, literal, node_params, used_names
+from ..generator import Generator as SharedGenerator
+from ..generator import output_key
 from .activations import RUNTIME, apply_activation
 from .describe import Module, Op, Tensor, as_op
-from .layout import CF, CL, Layout, Plan, assign, convert, suffix, torch_dim
+from .layout import CF, CL, TF, Layout, Plan, assign, convert, suffix, torch_dim
 from .registry import converter_for, layout_rule, takes_padding
 from .reserved import FILE_NAMES, MODULE_ATTRIBUTES
 
@@ -124,7 +116,7 @@ class NodeCtx:
         if name in RUNTIME:
             self.helper(name)
         rank = self.out_types[0].rank if self.out_types else 2
-        dim = torch_dim(-1, rank, CF) if self.out_layout == CF else None
+        dim = torch_dim(-1, rank, self.out_layout) if self.out_layout in (CF, TF) else None
         return apply_activation(name, x, dim)
 
     def sub(self, node: Node, inputs: list[str], in_types, out_types, layouts, out_layout):
@@ -133,8 +125,15 @@ class NodeCtx:
             self._gen, node, inputs, in_types, out_types, self.params, layouts, out_layout
         )
         ctx.helpers = self.helpers
-        self._gen.uses_cf |= CF in layouts
+        self._gen.uses_cf |= CF in layouts or TF in layouts
         return ctx
+
+
+def _root(a: np.ndarray) -> np.ndarray:
+    """The array that owns ``a``'s memory (``a`` itself unless it is a view)."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
 
 
 def _f32(a) -> np.ndarray:
@@ -177,31 +176,29 @@ def foldable_padding(model: Model) -> dict[str, str]:
     return out
 
 
-class Generator:
+class Generator(SharedGenerator):
     """Renders a spec, its layout plan and its converters' descriptions as one module."""
 
     def __init__(self, model: Model, *, channels_first: bool = False, seed: int | None = 0):
-        self.model = model
-        self.a = checked_analysis(model)
-        self.params = model_params(model, self.a, seed)
+        reserved_locals = ("self", *FILE_NAMES, *runtime_functions())
+        super().__init__(model, reserved_locals, seed)
+        # The spec's own arrays: a state entry sharing memory with one is copied (training
+        # the module must not change the spec); converted ones (transposed) are new already.
+        spec_params = model.params.values() if model.params else ()
+        self._spec_buffers = {id(_root(np.asarray(p))) for p in spec_params}
         self.channels_first = channels_first
         self.plan: Plan = assign(model, self.a, layout_rule, channels_first)
-        reserved_locals = ("self", *FILE_NAMES, *runtime_functions())
-        # `self.x` never meets a global name; `_` is for outputs nobody reads
+        # `self.x` never meets a global name
         self.attrs = Namespace(MODULE_ATTRIBUTES, identifiers=True)
-        self.locals = Namespace((*reserved_locals, "_"), identifiers=True)
         self.class_name = Namespace(reserved_locals, identifiers=True).name(class_name(model.name))
         self.locals.reserve(self.class_name)
         self._attr: dict[tuple[str, str], str] = {}
         self.init_lines: list[str] = []
-        self.forward_lines: list[str] = []
         self.state: dict[str, np.ndarray] = {}
         self.helpers: list[str] = []
-        self.node_ids: dict[str, str] = {}
         self.value: dict[tuple[str, Layout], str] = {}  # (tensor, layout) -> local name
         self.folded = foldable_padding(model)
-        self.uses_cf = any(v == CF for v in self.plan.have.values())
-        self.read_refs = {r for n in model.nodes for r in n.inputs or []} | set(model.outputs)
+        self.uses_cf = any(v in (CF, TF) for v in self.plan.have.values())
 
     # names -----------------------------------------------------------------------------
     def attr_name(self, node: str, sfx: str) -> str:
@@ -214,12 +211,6 @@ class Generator:
                 self.node_ids[name] = node
         return self._attr[key]
 
-    def local(self, text: str, node: str) -> str:
-        name = self.locals.name(text)
-        if name != text:
-            self.node_ids[name] = node
-        return name
-
     def read(self, ref: str, layout: Layout) -> str:
         """The local holding tensor ``ref`` in ``layout``, permuting it once if needed."""
         key = (ref, layout)
@@ -228,15 +219,23 @@ class Generator:
             src = self.value[(ref, have)]
             rank = self.a.types[ref].rank
             name = self.locals.name(f"{src}_{suffix(layout, rank, have)}")
-            self.uses_cf |= layout == CF
+            self.uses_cf |= layout in (CF, TF)
             note = ""
-            if ref in self.model.inputs and have == CL and layout == CF:
-                note = f"  # {suffix(CL, rank).upper()} in, {suffix(CF, rank).upper()} from here on"
-            self.forward_lines.append(f"{name} = {convert(src, have, layout, rank)}{note}")
+            if ref in self.model.inputs and have == CL and layout in (CF, TF):
+                was, now = suffix(CL, rank, layout).upper(), suffix(layout, rank).upper()
+                note = f"  # {was} in, {now} from here on"
+            self.lines.append(f"{name} = {convert(src, have, layout, rank)}{note}")
             self.value[key] = name
         return self.value[key]
 
     # rendering -------------------------------------------------------------------------
+    def owned(self, value) -> np.ndarray:
+        """A state-dict array of its own: float32, C order, sharing no memory with the spec."""
+        value = _f32(value)
+        if id(_root(value)) in self._spec_buffers:
+            value = value.copy()
+        return value
+
     def declare(self, node: Node, op: Op) -> None:
         if node.shares is not None:
             return  # the owner declared them
@@ -247,12 +246,12 @@ class Generator:
                 line += f"  # {m.comment}"
             self.init_lines.append(line)
             for key, value in m.weights.items():
-                self.state[f"{attr}.{key}"] = _f32(value)
+                self.state[f"{attr}.{key}"] = self.owned(value)
             for key in m.frozen:
                 self.init_lines.append(f"self.{attr}.{key}.requires_grad_(False)")
         for target, t in op.tensors.items():
             attr = target.removeprefix("self.")
-            value = _f32(t.value)
+            value = self.owned(t.value)
             empty = f"torch.empty({literal(tuple(int(d) for d in value.shape))})"
             if t.parameter:
                 self.init_lines.append(f"self.{attr} = nn.Parameter({empty})")
@@ -295,8 +294,7 @@ class Generator:
         for h in (*ctx.helpers, *op.helpers):
             if h not in self.helpers:
                 self.helpers.append(h)
-        self.forward_lines.extend(op.statements)
-        keys = [node.id if k == 0 else f"{node.id}:{k}" for k in range(len(outs))]
+        self.lines.extend(op.statements)
         if len(outs) == 1 and calls[0] in inputs:  # an identity: no line
             if layouts[inputs.index(calls[0])] != out_layout:
                 raise ConversionError(
@@ -305,19 +303,10 @@ class Generator:
                     node=node.name,
                     op=node.op,
                 )
-            self.value[(keys[0], out_layout)] = calls[0]
+            self.value[(output_key(node.id, 0), out_layout)] = calls[0]
             return
-        targets = [
-            self.local(node.id if k == 0 else f"{node.id}_{k}", node.id)
-            if k == 0 or key in self.read_refs
-            else "_"
-            for k, key in enumerate(keys)
-        ]
-        comment = f"  # node {node.name!r}" if targets[0] != node.name else ""
-        self.forward_lines.append(f"{', '.join(targets)} = {', '.join(calls)}{comment}")
-        for key, target in zip(keys, targets):
-            if target != "_":
-                self.value[(key, self.plan.have[key])] = target
+        for key, target in self.bind(node, calls).items():
+            self.value[(key, self.plan.have[key])] = target
 
     def generate(self) -> TorchSource:
         args = []
@@ -325,8 +314,7 @@ class Generator:
             v = self.local(name, name)
             self.value[(name, self.plan.have[name])] = v
             args.append(v)
-        for node in topological_nodes(self.model):
-            self.node(node)
+        self.walk()
         results = []
         for ref in self.model.outputs:
             rank = self.a.types[ref].rank
@@ -336,9 +324,7 @@ class Generator:
                 results.append(self.value[(ref, want)])
             else:
                 results.append(convert(self.value[(ref, have)], have, want, rank))
-        self.forward_lines.append(
-            "return " + (results[0] if len(results) == 1 else ", ".join(results))
-        )
+        self.lines.append("return " + (results[0] if len(results) == 1 else ", ".join(results)))
         return TorchSource(self.render(args), self.class_name, self.state, self.node_ids)
 
     def header(self) -> list[str]:
@@ -369,7 +355,7 @@ class Generator:
             *[f"        {line}" for line in self.init_lines],
             "",
             f"    def forward(self, {', '.join(args)}):",
-            *[f"        {line}" for line in self.forward_lines],
+            *[f"        {line}" for line in self.lines],
         ]
         helpers = [runtime_functions()[h] for h in self.helpers]
         code = "\n\n\n".join([*helpers, "\n".join(body)])

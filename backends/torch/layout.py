@@ -9,7 +9,9 @@ tensor and layout), so a chain of spatial and elementwise ops stays NCHW from en
 
 A tensor of rank < 3 has one layout (channels last). ``FlatCF`` marks a flatten of an NCHW
 tensor: its features come in (C, H, W) order; a dense layer reads it by permuting its kernel
-rows at conversion time, any other reader gets the permute.
+rows at conversion time, any other reader gets the permute. ``TF`` marks a sequence of
+channels-first frames (N, T, C, H, W): what a time-distributed spatial op reads and writes,
+so a chain of them folds time into the batch with no permute per frame.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
 CL = "channels_last"  # the spec's canonical layout (N, ..., C)
 CF = "channels_first"  # (N, C, ...), PyTorch's
+TF = "frames_channels_first"  # (N, T, C, ...): channels-first frames of a sequence
 
 
 @dataclass(frozen=True)
@@ -84,9 +87,12 @@ def follow(node: Node, types: list[TensorType], have: list[Layout]) -> Choice:
 
 
 def settle(layout: Layout, t: TensorType) -> Layout:
-    """The layout a tensor of this type can have: rank < 3 is always channels-last."""
+    """The layout a tensor of this type can have: rank < 3 is always channels-last, frames
+    are channels-first from rank 4 (N, T, C, L) on."""
     if isinstance(layout, FlatCF):
         return layout if t.rank == 2 else CL
+    if layout == TF:
+        return layout if t.rank >= 4 else CL
     return layout if t.rank >= 3 else CL
 
 
@@ -125,17 +131,19 @@ def assign(
 def torch_dim(axis: int, rank: int, layout: Layout) -> int:
     """The PyTorch dim of a canonical (channels-last) ``axis`` in a tensor of ``layout``."""
     axis = normalize_axis(axis, rank)
-    if layout != CF or axis == 0:
+    first = {CF: 1, TF: 2}.get(layout) if isinstance(layout, str) else None
+    if first is None or axis < first:
         return axis
-    return 1 if axis == rank - 1 else axis + 1
+    return first if axis == rank - 1 else axis + 1
 
 
-def to_first(rank: int) -> tuple[int, ...]:
-    return (0, rank - 1, *range(1, rank - 1))
+def to_first(rank: int, lead: int = 1) -> tuple[int, ...]:
+    """Channels from the end to position ``lead`` (1: NCHW; 2: frames (N, T, C, H, W))."""
+    return (*range(lead), rank - 1, *range(lead, rank - 1))
 
 
-def to_last(rank: int) -> tuple[int, ...]:
-    return (0, *range(2, rank), 1)
+def to_last(rank: int, lead: int = 1) -> tuple[int, ...]:
+    return (*range(lead), *range(lead + 1, rank), lead)
 
 
 _LETTERS = {3: ("ncl", "nlc"), 4: ("nchw", "nhwc"), 5: ("ncdhw", "ndhwc")}
@@ -146,6 +154,9 @@ def suffix(layout: Layout, rank: int, src: Layout | None = None) -> str:
     features put back in Keras' order."""
     if isinstance(src, FlatCF):
         return _LETTERS.get(len(src.shape) + 1, ("cf", "cl"))[1][1:]
+    if TF in (layout, src):  # frames: (N, T, C, H, W) <-> (N, T, H, W, C)
+        first, last = _LETTERS.get(rank - 1, ("cf", "cl"))
+        return ("nt" + first[1:]) if layout == TF else ("nt" + last[1:])
     first, last = _LETTERS.get(rank, ("cf", "cl"))
     return first if layout == CF else last
 
@@ -166,4 +177,11 @@ def convert(x: str, src: Layout, dst: Layout, rank: int) -> str:
         return f"{x}.permute({', '.join(map(str, to_first(rank)))}).contiguous()"
     if (src, dst) == (CF, CL):
         return f"{x}.permute({', '.join(map(str, to_last(rank)))})"
+    if (src, dst) == (CL, TF):
+        return f"{x}.permute({', '.join(map(str, to_first(rank, 2)))}).contiguous()"
+    if (src, dst) == (TF, CL):
+        return f"{x}.permute({', '.join(map(str, to_last(rank, 2)))})"
+    if {src, dst} == {CF, TF}:  # one permute: by way of channels-last, composed
+        to_cl, from_cl = to_last(rank, 1 if src == CF else 2), to_first(rank, 2 if dst == TF else 1)
+        return f"{x}.permute({', '.join(str(to_cl[i]) for i in from_cl)}).contiguous()"
     raise ValueError(f"no conversion from {src} to {dst}")

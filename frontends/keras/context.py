@@ -21,6 +21,24 @@ if TYPE_CHECKING:
 _FROM_CONFIG = object()
 
 
+def read_variable(v: Any) -> np.ndarray:
+    """A variable's value, read-only, without a copy where the backend allows it.
+
+    TensorFlow hands out a view of the tensor it read, and copies on a later write to the
+    variable while that view lives (copy on write), so the array keeps the value it had
+    here however the Keras model changes afterwards; other backends give a copy."""
+    tensor = getattr(v, "value", None)
+    read = getattr(tensor, "read_value", None)
+    view = getattr(read() if read else None, "_numpy", None)
+    if view is None:
+        return np.asarray(v.numpy())
+    value = view()
+    if not isinstance(value, np.ndarray):  # a 0-d tensor gives a NumPy scalar
+        return np.asarray(value)
+    value.flags.writeable = False  # the spec's weights, shared with nothing that writes
+    return value
+
+
 class LayerCtx:
     """What a layer converter sees: the layer, its config and weights, and its input refs."""
 
@@ -67,7 +85,7 @@ class LayerCtx:
     def weights(self, layer: Any = None) -> dict[str, np.ndarray]:
         """Layer variables by their short name (``kernel``, ``bias``, ``moving_mean``...)."""
         layer = layer or self.layer
-        return {v.path.split("/")[-1]: np.asarray(v.numpy()) for v in layer.weights}
+        return {v.path.split("/")[-1]: read_variable(v) for v in layer.weights}
 
     def node(
         self,
@@ -96,7 +114,7 @@ class LayerCtx:
         for key, value in (params or {}).items() if shares is None else ():
             value = np.asarray(value)  # floats as float32; integer and bool weights kept
             if not (np.issubdtype(value.dtype, np.integer) or value.dtype == bool):
-                value = value.astype(np.float32)
+                value = value.astype(np.float32, copy=False)
             self._importer.params[f"{name}/{key}"] = value
         self._nodes.append(node)
         return node

@@ -21,6 +21,19 @@ torch = pytest.importorskip("torch")
 EXPORT = {"lstm-lstm_masked", "gru-gru_bidirectional_sum", "embedding-mask_zero"}
 COMPILE: set[str] = set()  # test_export.py compiles the small CNN; each compile takes ~10 s
 ONNX = {"lstm-lstm_masked"}
+# PyTorch's ONNX exporters have no adaptive pooling to an output size that does not divide
+# the input (TorchScript: "output size that are not factor of input size"; dynamo: no
+# decomposition of adaptive_max_pool2d); strict, so a PyTorch that learns them shows.
+_UNEVEN = "PyTorch's ONNX exporter: adaptive pooling to a size that does not divide the input"
+ONNX_XFAIL = {
+    ("adaptive_avg_pool2d-adaptive_avg_pool2d_uneven", "torchscript"),
+    ("adaptive_avg_pool2d-adaptive_avg_pool2d_upsample", "torchscript"),
+    *(
+        (f"adaptive_max_pool2d-adaptive_max_pool2d_{s}", m)
+        for s in ("uneven", "upsample")
+        for m in ("dynamo", "torchscript")
+    ),
+}
 
 
 def _cases(default: set[str]) -> list:
@@ -75,11 +88,13 @@ def test_torch_compile(op, sample):
 
 @pytest.mark.parametrize("dynamo", [True, False], ids=["dynamo", "torchscript"])
 @pytest.mark.parametrize("op, sample", _cases(ONNX))
-def test_torch_onnx_export(op, sample, dynamo, tmp_path):
+def test_torch_onnx_export(op, sample, dynamo, tmp_path, request):
     pytest.importorskip("onnx")
     ort = pytest.importorskip("onnxruntime")
     if dynamo:
         pytest.importorskip("onnxscript")
+    if (f"{op}-{sample.name}", "dynamo" if dynamo else "torchscript") in ONNX_XFAIL:
+        request.applymarker(pytest.mark.xfail(reason=_UNEVEN, strict=True))
     module, first, second = _setup(op, sample)
     path = tmp_path / "model.onnx"
     names = [f"x{i}" for i in range(len(first))]

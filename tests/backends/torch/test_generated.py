@@ -15,6 +15,7 @@ from helpers import (
     model_for_sample,
     random_inputs,
     random_params,
+    run_keras,
     run_torch,
 )
 
@@ -211,3 +212,29 @@ def test_resnet50_forward_has_one_permute():
     spec = nnspec.from_keras(keras.applications.ResNet50(weights=None))
     assert _forward(nnspec.emit(spec, "torch")).count(".permute(") == 1
     assert ".permute(" not in _forward(nnspec.emit(spec, "torch", channels_first=True))
+
+
+VIDEO = """
+nnspec: 1
+name: frames
+inputs:
+  clip: {shape: [batch, 3, 9, 9, 2]}
+nodes:
+  - {op: time_distributed, name: conv, layer: {op: conv2d, filters: 4, kernel_size: 3}}
+  - {op: relu, name: act}
+  - {op: time_distributed, name: pool, layer: {op: max_pool2d, pool_size: 2}}
+  - {op: time_distributed, name: up, layer: {op: upsampling2d, size: 2}}
+outputs: [up, conv]
+"""
+
+
+def test_time_distributed_frames_stay_channels_first():
+    """A chain of time-distributed spatial ops (an activation between them) permutes once in
+    and once per output, not around every op; outputs equal the Keras model's."""
+    model = _model(VIDEO)
+    model.params = random_params(model)
+    forward = _forward(nnspec.emit(model, "torch"))
+    assert forward.count(".permute(") == 3, forward
+    assert "clip.permute(0, 1, 4, 2, 3)" in forward
+    x = random_inputs(model, [(2, 3, 9, 9, 2)])  # and a second input (run_* run both)
+    assert_close(run_keras(nnspec.to_keras(model), x), run_torch(nnspec.to_torch(model), x))

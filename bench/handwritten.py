@@ -1,0 +1,220 @@
+"""Hand-written PyTorch versions of MobileNetV2 and two seed models, for bench/native.py.
+
+Each is plain NCHW PyTorch as a person writes it (``nn.Sequential`` blocks, ``ReLU6``,
+padding folded into the convolutions where Keras pads symmetrically, an explicit ``F.pad``
+where Keras' "same" pads one more cell at the end), with exactly the layers of the Keras
+model, and takes that model's weights. ResNet50's lives in resnet_handwritten.py.
+``HANDWRITTEN[name](model)`` returns the module with the Keras weights loaded, in eval mode.
+The masked seed models (text_lstm, sentiment_bilstm) have none: a hand-written masked LSTM
+is a packed-sequence module with as many choices as the generated one, not a baseline.
+"""
+
+from __future__ import annotations
+
+
+def _conv(m, layer, depthwise: bool = False) -> None:
+    """Keras (kh, kw, in, out) or depthwise (kh, kw, C, 1) kernel -> PyTorch (out, in, kh, kw)."""
+    import numpy as np
+    import torch
+
+    weights = layer.get_weights()
+    kernel = weights[0]
+    if kernel.ndim == 3:  # conv1d (k, in, out)
+        order = (2, 1, 0)
+    else:
+        order = (2, 3, 0, 1) if depthwise else (3, 2, 0, 1)
+    m.weight.data = torch.from_numpy(np.ascontiguousarray(kernel.transpose(order)))
+    if len(weights) > 1:
+        m.bias.data = torch.from_numpy(weights[1])
+
+
+def _bn(m, layer) -> None:
+    import torch
+
+    gamma, beta, mean, var = layer.get_weights()
+    for t, v in ((m.weight, gamma), (m.bias, beta), (m.running_mean, mean), (m.running_var, var)):
+        t.data = torch.from_numpy(v)
+
+
+def _dense(m, layer, rows=None) -> None:
+    import numpy as np
+    import torch
+
+    kernel, bias = layer.get_weights()
+    if rows is not None:
+        kernel = kernel[rows]
+    m.weight.data = torch.from_numpy(np.ascontiguousarray(kernel.T))
+    m.bias.data = torch.from_numpy(bias)
+
+
+def _same_pad(size: int, kernel: int = 3, stride: int = 2) -> tuple[int, int]:
+    """TensorFlow's "same" padding (before, after) of one spatial dimension."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + kernel - size, 0)
+    return total // 2, total - total // 2
+
+
+def mobilenet_v2(model):
+    """keras.applications.MobileNetV2 (alpha 1), NCHW."""
+    import torch.nn.functional as F
+    from torch import nn
+
+    eps = 1e-3
+
+    class InvertedResidual(nn.Module):
+        def __init__(self, cin: int, cout: int, stride: int, expand: int, pad: tuple):
+            super().__init__()
+            hidden = cin * expand
+            self.expand = nn.Identity()
+            if expand != 1:
+                self.expand = nn.Sequential(
+                    nn.Conv2d(cin, hidden, 1, bias=False),
+                    nn.BatchNorm2d(hidden, eps=eps),
+                    nn.ReLU6(inplace=True),
+                )
+            self.pad = pad  # stride 2: Keras pads (0, 1) on even sides
+            self.depthwise = nn.Conv2d(
+                hidden,
+                hidden,
+                3,
+                stride,
+                padding=1 if stride == 1 else 0,
+                groups=hidden,
+                bias=False,
+            )
+            self.bn_dw = nn.BatchNorm2d(hidden, eps=eps)
+            self.project = nn.Conv2d(hidden, cout, 1, bias=False)
+            self.bn_project = nn.BatchNorm2d(cout, eps=eps)
+            self.residual = stride == 1 and cin == cout
+
+        def forward(self, x):
+            out = self.expand(x)
+            if self.pad:
+                out = F.pad(out, self.pad)
+            out = F.relu6(self.bn_dw(self.depthwise(out)))
+            out = self.bn_project(self.project(out))
+            return x + out if self.residual else out
+
+    class MobileNetV2(nn.Module):
+        def __init__(self, side: int, classes: int):
+            super().__init__()
+            before, after = _same_pad(side)
+            self.stem_pad = (before, after, before, after)
+            self.stem = nn.Conv2d(3, 32, 3, stride=2, bias=False)
+            self.stem_bn = nn.BatchNorm2d(32, eps=eps)
+            side = -(-side // 2)
+            blocks, cin = [InvertedResidual(32, 16, 1, 1, ())], 16
+            for cout, n, stride in (
+                (24, 2, 2),
+                (32, 3, 2),
+                (64, 4, 2),
+                (96, 3, 1),
+                (160, 3, 2),
+                (320, 1, 1),
+            ):
+                for i in range(n):
+                    s = stride if i == 0 else 1
+                    pad = ()
+                    if s == 2:  # imagenet_utils.correct_pad
+                        pad = (1, 1, 1, 1) if side % 2 else (0, 1, 0, 1)
+                        side = -(-side // 2)
+                    blocks.append(InvertedResidual(cin, cout, s, 6, pad))
+                    cin = cout
+            self.blocks = nn.Sequential(*blocks)
+            self.head = nn.Conv2d(320, 1280, 1, bias=False)
+            self.head_bn = nn.BatchNorm2d(1280, eps=eps)
+            self.fc = nn.Linear(1280, classes)
+
+        def forward(self, x):
+            x = F.relu6(self.stem_bn(self.stem(F.pad(x, self.stem_pad))))
+            x = self.blocks(x)
+            x = F.relu6(self.head_bn(self.head(x)))
+            return self.fc(x.mean((2, 3)))
+
+    net = MobileNetV2(model.input_shape[1], model.get_layer("predictions").units)
+    get = model.get_layer
+    _conv(net.stem, get("Conv1"))
+    _bn(net.stem_bn, get("bn_Conv1"))
+    for i, block in enumerate(net.blocks):
+        name = f"block_{i}" if i else "expanded_conv"
+        if i:
+            _conv(block.expand[0], get(f"{name}_expand"))
+            _bn(block.expand[1], get(f"{name}_expand_BN"))
+        _conv(block.depthwise, get(f"{name}_depthwise"), depthwise=True)
+        _bn(block.bn_dw, get(f"{name}_depthwise_BN"))
+        _conv(block.project, get(f"{name}_project"))
+        _bn(block.bn_project, get(f"{name}_project_BN"))
+    _conv(net.head, get("Conv_1"))
+    _bn(net.head_bn, get("Conv_1_bn"))
+    _dense(net.fc, get("predictions"))
+    return net.eval()
+
+
+def mnist_cnn(model):
+    """examples/mnist_cnn.keras: conv-BN-pool-conv(stride 2, same)-flatten-dense, NCHW."""
+    import numpy as np
+    import torch.nn.functional as F
+    from torch import nn
+
+    class MnistCnn(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 16, 3, padding=1)
+            self.bn = nn.BatchNorm2d(16, eps=1e-3)
+            self.pool = nn.MaxPool2d(2)
+            self.conv2 = nn.Conv2d(16, 32, 3, stride=2)
+            self.fc = nn.Linear(32 * 7 * 7, 10)
+
+        def forward(self, x):
+            x = self.pool(self.bn(F.relu(self.conv1(x))))
+            x = F.relu(self.conv2(F.pad(x, (0, 1, 0, 1))))  # Keras "same", stride 2, even side
+            return F.softmax(self.fc(x.flatten(1)), dim=-1)
+
+    net = MnistCnn()
+    layers = [layer for layer in model.layers if layer.weights]
+    _conv(net.conv1, layers[0])
+    _bn(net.bn, layers[1])
+    _conv(net.conv2, layers[2])
+    # Keras flattens (H, W, C); this module flattens (C, H, W): reorder the kernel rows.
+    rows = np.arange(7 * 7 * 32).reshape(7, 7, 32).transpose(2, 0, 1).reshape(-1)
+    _dense(net.fc, layers[3], rows)
+    return net.eval()
+
+
+def cnn_lstm(model):
+    """examples/cnn_lstm.yaml: causal conv1d x 2 with pooling, LSTM(64), dense, reshape."""
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    class CnnLstm(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv1d(4, 32, 3)
+            self.conv2 = nn.Conv1d(32, 32, 3)
+            self.pool = nn.MaxPool1d(2)
+            self.lstm = nn.LSTM(32, 64, batch_first=True)
+            self.fc = nn.Linear(64, 6)
+
+        def forward(self, series):
+            x = series.transpose(1, 2)  # (N, T, F) -> (N, F, T)
+            x = self.pool(F.relu(self.conv1(F.pad(x, (2, 0)))))  # causal: pad the past only
+            x = self.pool(F.relu(self.conv2(F.pad(x, (2, 0)))))
+            _, (h, _) = self.lstm(x.transpose(1, 2))
+            return self.fc(h[-1]).view(-1, 3, 2)
+
+    net = CnnLstm()
+    get = model.get_layer
+    _conv(net.conv1, get("conv1"))
+    _conv(net.conv2, get("conv2"))
+    kernel, recurrent, bias = (np.ascontiguousarray(w) for w in get("lstm").get_weights())
+    net.lstm.weight_ih_l0.data = torch.from_numpy(np.ascontiguousarray(kernel.T))
+    net.lstm.weight_hh_l0.data = torch.from_numpy(np.ascontiguousarray(recurrent.T))
+    net.lstm.bias_ih_l0.data = torch.from_numpy(bias)
+    net.lstm.bias_hh_l0.data = torch.zeros_like(net.lstm.bias_hh_l0)
+    _dense(net.fc, get("forecast"))
+    return net.eval()
+
+
+HANDWRITTEN = {"MobileNetV2": mobilenet_v2, "mnist_cnn": mnist_cnn, "cnn_lstm": cnn_lstm}
