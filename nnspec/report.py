@@ -85,7 +85,7 @@ def keras_intermediates(
 def torch_intermediates(
     module: torch.nn.Module, spec: Model, arrays: list[np.ndarray], inputs_first: bool = False
 ) -> dict[str, list[np.ndarray]]:
-    """Node name -> output arrays: the generated forward's locals, read when it returns
+    """Node name -> output arrays: the generated forward's locals, read line by line
     (``inputs_first``: images are fed channels-first)."""
     import torch
 
@@ -97,17 +97,21 @@ def torch_intermediates(
     node_ids = forward.__globals__.get("NODE_IDS", {})
     captured: dict[str, Any] = {}
 
-    def profile(frame: FrameType, event: str, arg: object) -> None:
-        if event == "return" and frame.f_code is code:
-            captured.update(frame.f_locals)
+    # Every line, not only the return: forward frees each local after its last use.
+    def local_tracer(frame: FrameType, event: str, arg: object) -> Any:
+        captured.update(frame.f_locals)
+        return local_tracer
 
-    previous = sys.getprofile()
-    sys.setprofile(profile)
+    def tracer(frame: FrameType, event: str, arg: object) -> Any:
+        return local_tracer if frame.f_code is code else None
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
     try:
         with torch.no_grad():
             module(*[torch.from_numpy(a) for a in arrays])
     finally:
-        sys.setprofile(previous)
+        sys.settrace(previous)
     # Node id -> Python name: NODE_IDS for the names that differ, the id itself otherwise
     # (a temporary such as `x` is never taken for a node whose name had to change).
     local_of = {node_id: py for py, node_id in node_ids.items()}

@@ -25,6 +25,7 @@ from ..generator import Generator as SharedGenerator
 from ..generator import output_key
 from .activations import RUNTIME, apply_activation
 from .describe import Module, Op, Tensor, as_op
+from .free_locals import free_dead_locals
 from .layout import CF, CL, TF, Layout, Plan, assign, convert, suffix, torch_dim
 from .registry import converter_for, layout_rule, takes_padding
 from .reserved import FILE_NAMES, MODULE_ATTRIBUTES
@@ -355,7 +356,7 @@ class Generator(SharedGenerator):
             *[f"        {line}" for line in self.init_lines],
             "",
             f"    def forward(self, {', '.join(args)}):",
-            *[f"        {line}" for line in self.lines],
+            *[f"        {line}" for line in free_dead_locals(self.lines, set(args))],
         ]
         helpers = [runtime_functions()[h] for h in self.helpers]
         code = "\n\n\n".join([*helpers, "\n".join(body)])

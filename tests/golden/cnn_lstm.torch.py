@@ -20,13 +20,23 @@ class CnnLstm(nn.Module):
     def forward(self, series):
         series_ncl = series.permute(0, 2, 1).contiguous()  # NLC in, NCL from here on
         conv1 = F.relu(self.conv1(F.pad(series_ncl, (2, 0))))
+        del series_ncl
         pool1 = self.pool1(conv1)
+        del conv1
         conv2 = F.relu(self.conv2(F.pad(pool1, (2, 0))))
+        del pool1
         pool2 = self.pool2(conv2)
+        del conv2
         pool2_nlc = pool2.permute(0, 2, 1)
+        del pool2
         lstm_seq, (lstm_h, lstm_c) = self.lstm(pool2_nlc)
+        del pool2_nlc
         lstm = lstm_h[0]
+        del lstm_h
         dropout = self.dropout(lstm)
+        del lstm
         forecast = self.forecast(dropout)
+        del dropout
         steps = forecast.reshape(-1, 3, 2)
+        del forecast
         return steps

@@ -17,8 +17,12 @@ class ConvTransposeUnet(nn.Module):
     def forward(self, image):
         image_nchw = image.permute(0, 3, 1, 2).contiguous()  # NHWC in, NCHW from here on
         enc = F.relu(self.enc(image_nchw))
+        del image_nchw
         down = F.relu(self.down(F.pad(enc, (0, 1, 0, 1))))
         up = self.up(down)
+        del down
         skip = torch.cat([enc, up], dim=1)
+        del enc, up
         head = torch.sigmoid(self.head(skip))
+        del skip
         return head.permute(0, 2, 3, 1)

@@ -18,6 +18,9 @@ class ConvTransposeUnet(nn.Module):
         enc = F.relu(self.enc(image))
         down = F.relu(self.down(F.pad(enc, (0, 1, 0, 1))))
         up = self.up(down)
+        del down
         skip = torch.cat([enc, up], dim=1)
+        del enc, up
         head = torch.sigmoid(self.head(skip))
+        del skip
         return head

@@ -76,6 +76,9 @@ class EmbeddingBilstm(nn.Module):
         embed = self.embed(tokens)
         bilstm_mask = (tokens != 0)
         bilstm_seq, (bilstm_h, bilstm_c) = masked_rnn(self.bilstm, embed, bilstm_mask)
+        del embed, bilstm_mask
         bilstm = torch.cat([bilstm_seq[:, -1, :16], bilstm_seq[:, 0, 16:]], dim=-1)
+        del bilstm_seq
         probs = torch.sigmoid(self.probs(bilstm))
+        del bilstm
         return probs

@@ -16,6 +16,9 @@ class LstmStack(nn.Module):
     def forward(self, x):
         lstm1 = self.lstm1(x)[0]
         lstm2_seq, (lstm2_h, lstm2_c) = self.lstm2(lstm1)
+        del lstm1
         lstm2 = lstm2_h[0]
+        del lstm2_h
         out = self.out(lstm2)
+        del lstm2
         return out

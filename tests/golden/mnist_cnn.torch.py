@@ -18,10 +18,17 @@ class MnistCnn(nn.Module):
     def forward(self, image):
         image_nchw = image.permute(0, 3, 1, 2).contiguous()  # NHWC in, NCHW from here on
         conv1 = F.relu(self.conv1(image_nchw))
+        del image_nchw
         pool1 = self.pool1(conv1)
+        del conv1
         conv2 = F.relu(self.conv2(pool1))
+        del pool1
         pool2 = self.pool2(conv2)
+        del conv2
         flatten = pool2.flatten(1)
+        del pool2
         dropout = self.dropout(flatten)
+        del flatten
         probs = F.softmax(self.probs(dropout), dim=-1)
+        del dropout
         return probs

@@ -18,9 +18,15 @@ class MnistCnn(nn.Module):
     def forward(self, image):
         conv1 = F.relu(self.conv1(image))
         pool1 = self.pool1(conv1)
+        del conv1
         conv2 = F.relu(self.conv2(pool1))
+        del pool1
         pool2 = self.pool2(conv2)
+        del conv2
         flatten = pool2.flatten(1)
+        del pool2
         dropout = self.dropout(flatten)
+        del flatten
         probs = F.softmax(self.probs(dropout), dim=-1)
+        del dropout
         return probs

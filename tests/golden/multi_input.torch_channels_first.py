@@ -17,10 +17,15 @@ class MultiInput(nn.Module):
     def forward(self, image, features):
         conv = F.relu(self.conv(image))
         pool = self.pool(conv)
+        del conv
         flat = pool.flatten(1)
         meta = F.relu(self.meta(features))
         flat_hwc = flat.unflatten(1, (4, 6, 6)).permute(0, 2, 3, 1).flatten(1)
+        del flat
         joined = torch.cat([flat_hwc, meta], dim=1)
+        del meta, flat_hwc
         score = self.score(joined)
+        del joined
         heatmap = pool.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3)
+        del pool
         return score, heatmap

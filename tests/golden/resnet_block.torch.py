@@ -24,22 +24,40 @@ class ResnetBlock(nn.Module):
     def forward(self, image):
         image_nchw = image.permute(0, 3, 1, 2).contiguous()  # NHWC in, NCHW from here on
         conv1_conv = self.conv1_conv(image_nchw)
+        del image_nchw
         conv1_bn = self.conv1_bn(conv1_conv)
+        del conv1_conv
         conv1_relu = F.relu(conv1_bn)
+        del conv1_bn
         pool1_pad = F.pad(conv1_relu, (1, 1, 1, 1))
+        del conv1_relu
         pool1_pool = self.pool1_pool(pool1_pad)
+        del pool1_pad
         block1_0_conv = self.block1_0_conv(pool1_pool)
         block1_0_bn = self.block1_0_bn(block1_0_conv)
+        del block1_0_conv
         block1_1_conv = self.block1_1_conv(pool1_pool)
+        del pool1_pool
         block1_1_bn = self.block1_1_bn(block1_1_conv)
+        del block1_1_conv
         block1_1_relu = F.relu(block1_1_bn)
+        del block1_1_bn
         block1_2_conv = self.block1_2_conv(block1_1_relu)
+        del block1_1_relu
         block1_2_bn = self.block1_2_bn(block1_2_conv)
+        del block1_2_conv
         block1_2_relu = F.relu(block1_2_bn)
+        del block1_2_bn
         block1_3_conv = self.block1_3_conv(block1_2_relu)
+        del block1_2_relu
         block1_3_bn = self.block1_3_bn(block1_3_conv)
+        del block1_3_conv
         block1_add = block1_0_bn + block1_3_bn
+        del block1_0_bn, block1_3_bn
         block1_out = F.relu(block1_add)
+        del block1_add
         avg_pool = block1_out.mean(dim=(2, 3))
+        del block1_out
         predictions = F.softmax(self.predictions(avg_pool), dim=-1)
+        del avg_pool
         return predictions

@@ -77,8 +77,13 @@ class TextLstm(nn.Module):
         embed = self.embed(tokens)
         lstm_mask = (tokens != 0)
         lstm_seq, (lstm_h, lstm_c) = masked_rnn(self.lstm, embed, lstm_mask)
+        del embed, lstm_mask
         lstm = lstm_seq[:, -1]
+        del lstm_seq
         hidden = F.relu(self.hidden(lstm))
+        del lstm
         dropout = self.dropout(hidden)
+        del hidden
         probs = F.softmax(self.probs(dropout), dim=-1)
+        del dropout
         return probs

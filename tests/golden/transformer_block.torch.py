@@ -22,13 +22,20 @@ class TransformerBlock(nn.Module):
         attn_q = self.attn_query(ln1).unflatten(-1, (4, 8)).transpose(1, 2)  # (N, heads, T, dim)
         attn_k = self.attn_key(ln1).unflatten(-1, (4, 8)).transpose(1, 2)  # (N, heads, T, dim)
         attn_v = self.attn_value(ln1).unflatten(-1, (4, 8)).transpose(1, 2)  # (N, heads, T, dim)
+        del ln1
         attn_context = F.scaled_dot_product_attention(attn_q, attn_k, attn_v, is_causal=True)
+        del attn_q, attn_k, attn_v
         attn = self.attn_output(attn_context.transpose(1, 2).flatten(2))
+        del attn_context
         res1 = tokens + attn
+        del attn
         ln2 = self.ln2(res1)
         ffn1 = F.gelu(self.ffn1(ln2))
+        del ln2
         ffn2 = self.ffn2(ffn1)
+        del ffn1
         res2 = res1 + ffn2
+        del res1, ffn2
         return res2
 
 

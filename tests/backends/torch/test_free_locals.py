@@ -1,0 +1,52 @@
+"""The generated forward frees each intermediate after its last use (backends/torch/free_locals.py):
+a chain of layers holds a few activations at a time, as a hand-written module does."""
+
+import weakref
+
+import pytest
+
+from nnspec.backends.torch.free_locals import free_dead_locals
+
+torch = pytest.importorskip("torch")
+keras = pytest.importorskip("keras")
+
+
+def test_del_after_last_read_not_of_arguments_outputs_or_comprehension_names():
+    lines = [
+        "a = f(x)",
+        "b = g(a)",
+        "c, _ = tuple(t + b for t in h(a))",
+        "return c",
+    ]
+    assert free_dead_locals(lines, {"x"}) == [
+        "a = f(x)",
+        "b = g(a)",
+        "c, _ = tuple(t + b for t in h(a))",
+        "del a, b",
+        "return c",
+    ]
+
+
+def test_a_chain_holds_a_few_activations_at_a_time():
+    import nnspec
+
+    layers = [keras.Input((16, 16, 3))]
+    for _ in range(6):
+        layers += [keras.layers.Conv2D(4, 3, padding="same"), keras.layers.ReLU()]
+    module = nnspec.to_torch(nnspec.from_keras(keras.Sequential(layers))).eval()
+
+    alive: list[weakref.ref] = []
+    most = 0
+
+    def hook(mod, args, out):
+        nonlocal most
+        alive.append(weakref.ref(out))
+        most = max(most, sum(r() is not None for r in alive))
+
+    for sub in module.modules():
+        if isinstance(sub, torch.nn.Conv2d):
+            sub.register_forward_hook(hook)
+    with torch.no_grad():
+        module(torch.randn(2, 16, 16, 3))
+    assert len(alive) == 6
+    assert most <= 2, f"{most} conv outputs alive at once: intermediates are not freed"
