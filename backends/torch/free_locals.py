@@ -46,7 +46,8 @@ def free_dead_locals(lines: list[str], keep: set[str]) -> list[str]:
     dying: dict[int, list[str]] = {}
     for name in stored:  # freed in the order they were made
         i = last_read.get(name, -1)
-        if name not in keep and 0 <= i < len(tree.body) - 1:
+        # the statement before the return needs none: returning frees every local
+        if name not in keep and 0 <= i < len(tree.body) - 2:
             dying.setdefault(i, []).append(name)
     text = "\n".join(lines).split("\n")  # a line of ``lines`` may hold several
     out: list[str] = []

@@ -38,5 +38,4 @@ class CnnLstm(nn.Module):
         forecast = self.forecast(dropout)
         del dropout
         steps = forecast.reshape(-1, 3, 2)
-        del forecast
         return steps

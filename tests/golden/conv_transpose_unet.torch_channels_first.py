@@ -22,5 +22,4 @@ class ConvTransposeUnet(nn.Module):
         skip = torch.cat([enc, up], dim=1)
         del enc, up
         head = torch.sigmoid(self.head(skip))
-        del skip
         return head

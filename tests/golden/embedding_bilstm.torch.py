@@ -80,5 +80,4 @@ class EmbeddingBilstm(nn.Module):
         bilstm = torch.cat([bilstm_seq[:, -1, :16], bilstm_seq[:, 0, 16:]], dim=-1)
         del bilstm_seq
         probs = torch.sigmoid(self.probs(bilstm))
-        del bilstm
         return probs

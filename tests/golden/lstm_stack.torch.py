@@ -20,5 +20,4 @@ class LstmStack(nn.Module):
         lstm2 = lstm2_h[0]
         del lstm2_h
         out = self.out(lstm2)
-        del lstm2
         return out

@@ -122,7 +122,6 @@ class MaskedGru(nn.Module):
         gru2 = gru2_last
         del gru2_last
         out = self.out(gru2)
-        del gru2
         return out
 
 

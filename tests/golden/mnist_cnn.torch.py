@@ -30,5 +30,4 @@ class MnistCnn(nn.Module):
         dropout = self.dropout(flatten)
         del flatten
         probs = F.softmax(self.probs(dropout), dim=-1)
-        del dropout
         return probs

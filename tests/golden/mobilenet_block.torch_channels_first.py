@@ -63,5 +63,4 @@ class MobilenetBlock(nn.Module):
         drop = self.drop(gap)
         del gap
         logits = self.logits(drop)
-        del drop
         return logits

@@ -27,5 +27,4 @@ class MultiInput(nn.Module):
         score = self.score(joined)
         del joined
         heatmap = pool.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3)
-        del pool
         return score, heatmap

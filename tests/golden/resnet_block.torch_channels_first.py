@@ -57,5 +57,4 @@ class ResnetBlock(nn.Module):
         avg_pool = block1_out.mean(dim=(2, 3))
         del block1_out
         predictions = F.softmax(self.predictions(avg_pool), dim=-1)
-        del avg_pool
         return predictions

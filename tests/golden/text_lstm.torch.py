@@ -85,5 +85,4 @@ class TextLstm(nn.Module):
         dropout = self.dropout(hidden)
         del hidden
         probs = F.softmax(self.probs(dropout), dim=-1)
-        del dropout
         return probs

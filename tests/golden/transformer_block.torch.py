@@ -35,7 +35,6 @@ class TransformerBlock(nn.Module):
         ffn2 = self.ffn2(ffn1)
         del ffn1
         res2 = res1 + ffn2
-        del res1, ffn2
         return res2
 
 

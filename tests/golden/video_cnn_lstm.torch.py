@@ -30,5 +30,4 @@ class VideoCnnLstm(nn.Module):
         lstm = lstm_h[0]
         del lstm_h
         probs = F.softmax(self.probs(lstm), dim=-1)
-        del lstm
         return probs

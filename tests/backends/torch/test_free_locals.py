@@ -16,14 +16,16 @@ def test_del_after_last_read_not_of_arguments_outputs_or_comprehension_names():
         "a = f(x)",
         "b = g(a)",
         "c, _ = tuple(t + b for t in h(a))",
-        "return c",
+        "d = k(c)",
+        "return d",
     ]
     assert free_dead_locals(lines, {"x"}) == [
         "a = f(x)",
         "b = g(a)",
         "c, _ = tuple(t + b for t in h(a))",
         "del a, b",
-        "return c",
+        "d = k(c)",
+        "return d",
     ]
 
 
