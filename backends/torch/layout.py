@@ -154,7 +154,7 @@ def suffix(layout: Layout, rank: int, src: Layout | None = None) -> str:
     features put back in Keras' order."""
     if isinstance(src, FlatCF):
         return _LETTERS.get(len(src.shape) + 1, ("cf", "cl"))[1][1:]
-    if TF in (layout, src):  # frames: (N, T, C, H, W) <-> (N, T, H, W, C)
+    if layout == TF or (src == TF and layout == CL):  # frames: (N, T, C, H, W), (N, T, H, W, C)
         first, last = _LETTERS.get(rank - 1, ("cf", "cl"))
         return ("nt" + first[1:]) if layout == TF else ("nt" + last[1:])
     first, last = _LETTERS.get(rank, ("cf", "cl"))

@@ -98,6 +98,29 @@ def simple_rnn_step(x_proj, state, recurrent_kernel, activation):
     return h, (h,)
 
 
+def conv_lstm(x_proj, recurrent_conv, activation, recurrent_activation, state=None, sequences=True):
+    """Keras' ConvLSTM over channels-first frames. ``x_proj`` (N, T, 4*filters, *spatial) is
+    every step's input convolution (bias included), gates i, f, c, o on axis 2;
+    ``recurrent_conv(h)`` the state's convolution ('same', stride 1). ``state``: (h, c),
+    each (N, filters, *spatial), zeros when None.
+
+    Returns (outputs (N, T, filters, *spatial), or the last output when not ``sequences``;
+    (h, c)). No branch on the data, so torch.export and torch.compile take it.
+    """
+    if state is None:
+        zeros = x_proj.new_zeros(x_proj.shape[0], x_proj.shape[2] // 4, *x_proj.shape[3:])
+        state = (zeros, zeros)
+    h, c = state
+    outputs = []
+    for t in range(x_proj.shape[1]):
+        i, f, g, o = (x_proj[:, t] + recurrent_conv(h)).chunk(4, dim=1)
+        c = recurrent_activation(f) * c + recurrent_activation(i) * activation(g)
+        h = recurrent_activation(o) * activation(c)
+        if sequences:
+            outputs.append(h)
+    return (torch.stack(outputs, dim=1) if sequences else h), (h, c)
+
+
 def masked_rnn(layer, x, mask, state=None, zero_output_for_mask=False):
     """Run a one-layer, batch_first nn.LSTM / nn.GRU / nn.RNN over ``x`` as Keras does under
     a (N, T) ``mask``: where it is False the state is kept and the output repeats the previous

@@ -37,9 +37,6 @@ LAYER_REFUSALS = {
     "inference too, which no spec op computes",
     "AutoContrast": "it rescales each image by its own minimum and maximum at inference, "
     "with NaN channels passed through; nnspec has no op for that yet",
-    "ConvLSTM1D": "nnspec has no convolutional recurrent op yet",
-    "ConvLSTM2D": "nnspec has no convolutional recurrent op yet",
-    "ConvLSTM3D": "nnspec has no convolutional recurrent op yet",
     "AdaptiveAveragePooling3D": "nnspec has no 3-D adaptive pooling op yet",
     "AdaptiveMaxPooling3D": "nnspec has no 3-D adaptive pooling op yet",
 }

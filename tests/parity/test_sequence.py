@@ -378,13 +378,10 @@ def test_mask_into_unsupported_consumer_refused():
         nnspec.from_keras(keras.Model(ids, y))
 
 
-def test_stateful_and_conv_lstm_refused():
+def test_stateful_refused():
     stateful = keras.Sequential([keras.Input((4, 2), batch_size=2), layers.LSTM(3, stateful=True)])
     with pytest.raises(ConversionError, match="stateful"):
         nnspec.from_keras(stateful)
-    conv = keras.Sequential([keras.Input((3, 8, 8, 2)), layers.ConvLSTM2D(2, 3)])
-    with pytest.raises(ConversionError, match="ConvLSTM2D"):
-        nnspec.from_keras(conv)
 
 
 # --- Whole models from the seed articles -------------------------------------------------

@@ -1,0 +1,109 @@
+"""Keras ConvLSTM1D/2D/3D -> conv_lstm1d/2d/3d.
+
+Every option is carried (padding, strides, dilation, activations, bias, unit_forget_bias,
+dropout rates, return_sequences/return_state, go_backwards, initial states) except
+``stateful`` and masks, refused by name. ``data_format="channels_first"`` frames
+(N, T, C, *spatial) become the channels-last node between two ``permute`` nodes; with
+``return_state`` that would need three permuted outputs of one layer, which a spec node
+cannot give, so that one combination is refused.
+"""
+
+from __future__ import annotations
+
+from nnspec.spec.ops.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
+from nnspec.spec.ops.permute import Permute
+
+from ...contexts import KerasLayerContext
+from .._common import activation_name, tensor_refs
+from ..registry import from_layer
+
+_CLASSES = {"ConvLSTM1D": ConvLSTM1D, "ConvLSTM2D": ConvLSTM2D, "ConvLSTM3D": ConvLSTM3D}
+
+
+def _inputs(ctx: KerasLayerContext) -> list[str]:
+    """[sequence, *initial states] references; a mask is refused."""
+    refs = tensor_refs(ctx)
+    args, kwargs = list(ctx.call_args), ctx.call_kwargs
+    x = args[0] if args else kwargs.get("sequences", kwargs.get("inputs"))
+    states = kwargs.get("initial_state", args[1] if len(args) > 1 else None)
+    mask = kwargs.get("mask", args[2] if len(args) > 2 else None)
+    if mask is not None:
+        raise ctx.refuse(
+            "mask",
+            "nnspec's conv_lstm has no masked steps yet; remove the mask "
+            "(no Masking layer or mask= before this layer)",
+            value="a mask tensor",
+        )
+    if isinstance(x, list | tuple):
+        raise ctx.fail("nested sequence inputs are not supported")
+    inputs = [refs[id(x)]]
+    if states is not None:
+        states = states if isinstance(states, list | tuple) else [states]
+        inputs += [refs[id(s)] for s in states]
+    return inputs
+
+
+def _channels_last(ctx: KerasLayerContext, inputs: list[str], rank: int) -> list[str]:
+    """channels_first sequence (N, T, C, *spatial) and states (N, C, *spatial) as permuted
+    channels-last views."""
+    seq = ctx.node(
+        Permute, suffix="channels_last", inputs=[inputs[0]], dims=[1, *range(3, rank + 3), 2]
+    )
+    states = [
+        ctx.node(
+            Permute, suffix=f"{s}_channels_last", inputs=[ref], dims=[*range(2, rank + 2), 1]
+        ).name
+        for s, ref in zip("hc", inputs[1:])
+    ]
+    return [seq.name, *states]
+
+
+@from_layer(*_CLASSES)
+def conv_lstm(layer, ctx: KerasLayerContext):
+    cfg = ctx.config
+    cls = _CLASSES[type(layer).__name__]
+    if cfg.get("stateful"):
+        raise ctx.refuse(
+            "stateful",
+            "a stateful layer carries its state from one batch "
+            "to the next; the spec describes one call, from zero or given states",
+            value=True,
+        )
+    inputs = _inputs(ctx)
+    first = cfg.get("data_format") == "channels_first"
+    if first and cfg["return_state"]:
+        raise ctx.refuse(
+            "data_format",
+            "with return_state=True: the three outputs would each need a permute back to "
+            "channels-first; rebuild the layer with data_format='channels_last' (the weights "
+            "stay the same)",
+        )
+    if first:
+        inputs = _channels_last(ctx, inputs, cls.rank)
+    node = ctx.node(
+        cls,
+        inputs=inputs,
+        filters=cfg["filters"],
+        kernel_size=tuple(cfg["kernel_size"]),
+        strides=tuple(cfg["strides"]),
+        padding=cfg["padding"],
+        dilation_rate=tuple(cfg["dilation_rate"]),
+        activation=activation_name(cfg["activation"], ctx),
+        recurrent_activation=activation_name(
+            cfg["recurrent_activation"], ctx, "recurrent_activation"
+        ),
+        use_bias=cfg["use_bias"],
+        unit_forget_bias=cfg["unit_forget_bias"],
+        return_sequences=cfg["return_sequences"],
+        return_state=cfg["return_state"],
+        go_backwards=cfg["go_backwards"],
+        dropout=cfg.get("dropout", 0.0),
+        recurrent_dropout=cfg.get("recurrent_dropout", 0.0),
+        params=ctx.weights(),
+    )
+    if not first:
+        return node
+    r = cls.rank + (3 if cfg["return_sequences"] else 2)  # the output's rank
+    lead = [1] if cfg["return_sequences"] else []  # time stays at axis 1
+    dims = [*lead, r - 1, *range(len(lead) + 1, r - 1)]
+    return ctx.node(Permute, suffix="channels_first", inputs=[node.name], dims=dims)
