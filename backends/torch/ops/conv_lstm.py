@@ -38,6 +38,7 @@ def _input_conv(node, ctx: TorchContext, steps: str, channels: int, op: Op) -> s
     padding: object = 0
     if node.padding == "same":
         pairs = same_pairs(frame, *window)
+        assert pairs is not None  # the spatial sizes are static (the op's shape rule)
         if all(s == 1 for s in node.strides) and all(a == b for a, b in pairs):
             padding = tuple(a for a, _ in pairs)
         else:

@@ -184,6 +184,15 @@ def _refuse_untrainable(spec: Model) -> None:
             raise ConversionError(
                 f"cannot train {node.op} in PyTorch yet: {why}", node=node.name, op=node.op
             )
+        rates = (getattr(node, "dropout", 0.0), getattr(node, "recurrent_dropout", 0.0))
+        if node.op.startswith("conv_lstm") and any(rates):
+            raise ConversionError(
+                "cannot train a ConvLSTM with dropout or recurrent_dropout in PyTorch yet: "
+                "Keras drops input and state cells per gate, with masks fixed over the time "
+                "steps, and the generated loop has no dropout",
+                node=node.name,
+                op=node.op,
+            )
         if node.op == "dropout" and getattr(node, "noise_shape", None) is not None:
             raise ConversionError(
                 "cannot train dropout with a noise_shape in PyTorch yet", node=node.name, op=node.op

@@ -52,10 +52,10 @@ def _channels_last(ctx: KerasLayerContext, inputs: list[str], rank: int) -> list
     states = [
         ctx.node(
             Permute, suffix=f"{s}_channels_last", inputs=[ref], dims=[*range(2, rank + 2), 1]
-        ).name
+        ).id
         for s, ref in zip("hc", inputs[1:])
     ]
-    return [seq.name, *states]
+    return [seq.id, *states]
 
 
 @from_layer(*_CLASSES)
@@ -106,4 +106,4 @@ def conv_lstm(layer, ctx: KerasLayerContext):
     r = cls.rank + (3 if cfg["return_sequences"] else 2)  # the output's rank
     lead = [1] if cfg["return_sequences"] else []  # time stays at axis 1
     dims = [*lead, r - 1, *range(len(lead) + 1, r - 1)]
-    return ctx.node(Permute, suffix="channels_first", inputs=[node.name], dims=dims)
+    return ctx.node(Permute, suffix="channels_first", inputs=[node.id], dims=dims)

@@ -52,3 +52,19 @@ def test_alpha_dropout_keeps_mean_and_variance():
     x = torch.randn(200_000)
     y = runtime.keras_alpha_dropout(x, 0.2, None, True)
     assert abs(y.mean().item()) < 0.02 and abs(y.var().item() - 1) < 0.03
+
+
+def test_conv_lstm_last_output_is_the_last_step_and_the_state():
+    torch.manual_seed(0)
+    x_proj = torch.randn(2, 4, 12, 5, 5)  # (N, T, 4 * filters, H, W)
+    conv = torch.nn.Conv2d(3, 12, 3, padding=1, bias=False)
+    seq, (h, c) = runtime.conv_lstm(x_proj, conv, torch.tanh, torch.sigmoid)
+    last, (_, c2) = runtime.conv_lstm(x_proj, conv, torch.tanh, torch.sigmoid, sequences=False)
+    assert seq.shape == (2, 4, 3, 5, 5) and c.shape == (2, 3, 5, 5)
+    assert torch.equal(seq[:, -1], h) and torch.equal(last, h) and torch.equal(c2, c)
+    # one step from given states: the LSTM cell of the gate blocks i, f, c, o
+    h0, c0 = torch.randn(2, 3, 5, 5), torch.randn(2, 3, 5, 5)
+    one, (_, c1) = runtime.conv_lstm(x_proj[:, :1], conv, torch.tanh, torch.sigmoid, (h0, c0))
+    i, f, g, o = (x_proj[:, 0] + conv(h0)).chunk(4, dim=1)
+    want_c = f.sigmoid() * c0 + i.sigmoid() * g.tanh()
+    assert torch.allclose(c1, want_c) and torch.allclose(one[:, 0], o.sigmoid() * want_c.tanh())
