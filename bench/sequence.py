@@ -23,7 +23,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import first_line, max_error, quiet_tf, table
 
 BATCH, STEPS, VOCAB = 32, 100, 20000
-MODEL_NAMES = ("lstm", "bigru", "bigru_masked", "bigru_reset_before", "lstm_relu", "transformer")
+MODEL_NAMES = (
+    "lstm",
+    "bigru",
+    "bigru_masked",
+    "bigru_reset_before",
+    "lstm_relu",
+    "transformer",
+    "conv_lstm",
+)
+FRAMES = (10, 32, 32, 1)  # conv_lstm: 10 frames of 32x32, one channel
 
 
 def _models():
@@ -72,6 +81,18 @@ def _models():
         x = layers.GlobalAveragePooling1D()(x)
         return keras.Model(ids, layers.Dense(2, activation="softmax")(x), name="transformer")
 
+    def conv_lstm():  # keras.io's next-frame prediction, smaller, no batch norm
+        # (_randomize gives its variance negative values)
+        return keras.Sequential(
+            [
+                keras.Input(FRAMES),
+                layers.ConvLSTM2D(32, 5, padding="same", return_sequences=True, activation="relu"),
+                layers.ConvLSTM2D(32, 3, padding="same", return_sequences=True, activation="relu"),
+                layers.Conv3D(1, 3, padding="same", activation="sigmoid"),
+            ],
+            name="conv_lstm",
+        )
+
     return {
         "lstm": ("2-layer LSTM(256), 100 steps", lstm2, "float"),
         "bigru": ("Embedding + BiGRU(64) classifier", bigru(), "ids"),
@@ -83,6 +104,7 @@ def _models():
         "bigru_reset_before": ("same, GRU(reset_after=False)", bigru(False, False), "ids"),
         "lstm_relu": ("LSTM(256, activation='relu')", lstm_relu, "float"),
         "transformer": ("transformer encoder block (4 heads, d=128)", transformer, "ids"),
+        "conv_lstm": ("2 x ConvLSTM2D(32) + Conv3D, 10 frames 32x32, batch 8", conv_lstm, "frames"),
     }
 
 
@@ -92,6 +114,8 @@ def _batch(kind: str):
     rng = np.random.default_rng(1)
     if kind == "float":
         return rng.normal(0.0, 1.0, (BATCH, STEPS, 32)).astype("float32")
+    if kind == "frames":
+        return rng.normal(0.0, 1.0, (8, *FRAMES)).astype("float32")
     ids = rng.integers(1, VOCAB, (BATCH, STEPS)).astype("int32")
     if kind == "padded_ids":  # lengths between 20 and 100, padding at the end
         for row, length in enumerate(rng.integers(20, STEPS + 1, BATCH)):
@@ -169,6 +193,8 @@ def run(name: str, what: str, build, kind: str, repeat: int) -> dict:
     row["path"] = (
         "loop (keras_rnn)"
         if "keras_rnn(" in source
+        else "loop (conv_lstm)"
+        if "conv_lstm(" in source
         else "masked_rnn: packed"
         if "masked_rnn(" in source
         else "fused"

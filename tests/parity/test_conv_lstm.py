@@ -226,6 +226,15 @@ def test_mask_refused():
         nnspec.from_keras(keras.Model([x, m], y))
 
 
+def test_mask_from_a_masking_layer_refused():
+    """Keras would keep the state per spatial cell (the mask is (N, T, H, W)): no spec op
+    computes that yet."""
+    x = keras.Input((3, 4, 4, 2))
+    y = layers.ConvLSTM2D(2, 3, padding="same")(layers.Masking()(x))
+    with pytest.raises(ConversionError, match=r"ConvLSTM2D.*receives a Keras mask"):
+        nnspec.from_keras(keras.Model(x, y))
+
+
 def test_torch_export_with_a_dynamic_batch():
     x = keras.Input((3, 5, 5, 2))
     seq, _, c = layers.ConvLSTM2D(2, 2, padding="same", return_sequences=True, return_state=True)(x)
