@@ -98,11 +98,15 @@ def simple_rnn_step(x_proj, state, recurrent_kernel, activation):
     return h, (h,)
 
 
-def conv_lstm(x_proj, recurrent_conv, activation, recurrent_activation, state=None, sequences=True):
+def conv_lstm(
+    x_proj, recurrent_conv, activation, recurrent_activation, state=None, mask=None, sequences=True
+):
     """Keras' ConvLSTM over channels-first frames. ``x_proj`` (N, T, 4*filters, *spatial) is
     every step's input convolution (bias included), gates i, f, c, o on axis 2;
     ``recurrent_conv(h)`` the state's convolution ('same', stride 1). ``state``: (h, c),
-    each (N, filters, *spatial), zeros when None.
+    each (N, filters, *spatial), zeros when None. Where the (N, T) ``mask`` is False the
+    state is kept and the output repeats the previous step's (zeros before the first kept
+    step), as Keras' RNN does.
 
     Returns (outputs (N, T, filters, *spatial), or the last output when not ``sequences``;
     (h, c)). No branch on the data, so torch.export and torch.compile take it.
@@ -111,14 +115,21 @@ def conv_lstm(x_proj, recurrent_conv, activation, recurrent_activation, state=No
         zeros = x_proj.new_zeros(x_proj.shape[0], x_proj.shape[2] // 4, *x_proj.shape[3:])
         state = (zeros, zeros)
     h, c = state
+    output = torch.zeros_like(h)
     outputs = []
     for t in range(x_proj.shape[1]):
         i, f, g, o = (x_proj[:, t] + recurrent_conv(h)).chunk(4, dim=1)
-        c = recurrent_activation(f) * c + recurrent_activation(i) * activation(g)
-        h = recurrent_activation(o) * activation(c)
+        new_c = recurrent_activation(f) * c + recurrent_activation(i) * activation(g)
+        new_h = recurrent_activation(o) * activation(new_c)
+        if mask is None:
+            h, c, output = new_h, new_c, new_h
+        else:  # the step's keep flag, broadcast over the channels and the spatial axes
+            keep = mask[:, t].reshape(-1, *[1] * (h.dim() - 1))
+            h, c = torch.where(keep, new_h, h), torch.where(keep, new_c, c)
+            output = torch.where(keep, new_h, output)
         if sequences:
-            outputs.append(h)
-    return (torch.stack(outputs, dim=1) if sequences else h), (h, c)
+            outputs.append(output)
+    return (torch.stack(outputs, dim=1) if sequences else output), (h, c)
 
 
 def masked_rnn(layer, x, mask, state=None, zero_output_for_mask=False):

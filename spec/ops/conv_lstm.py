@@ -13,8 +13,11 @@ Weights: ``kernel`` (*kernel_size, C, 4*filters), ``recurrent_kernel``
 (*kernel_size, filters, 4*filters), the gate blocks side by side on the last axis; ``bias``
 (4*filters,), added to the input convolution only.
 
-Inputs, in order: the sequence, then optionally both initial states (h, c). ``go_backwards``
-reads the sequence from the last step to the first and returns the outputs in that order.
+Inputs, in order: the sequence; the mask source when ``mask_value`` is set (a (N, T) step
+mask, see ``spec/ops/masking.py``); then optionally both initial states (h, c). Masked steps
+leave the state unchanged and repeat the previous output (zeros before the first kept step),
+as Keras' RNN does. ``go_backwards`` reads the sequence from the last step to the first and
+returns the outputs in that order.
 Dropout rates are kept for training; at inference they are identities.
 """
 
@@ -40,6 +43,7 @@ from ..node import (
     static_dim,
 )
 from ..types import TensorType, dims_equal, window_out
+from .masking import check_mask_source
 
 Rate = Annotated[float, Field(ge=0.0, lt=1.0)]
 
@@ -48,7 +52,7 @@ class _ConvLSTM(Node):
     """Shared rule for conv_lstm1d/2d/3d."""
 
     rank: ClassVar[int]
-    arity: ClassVar[tuple[int, int | None]] = (1, 3)
+    arity: ClassVar[tuple[int, int | None]] = (1, 4)
     if TYPE_CHECKING:  # each rank's subclass declares these, with its own tuple length
         kernel_size: tuple[int, ...]
         strides: tuple[int, ...]
@@ -69,6 +73,9 @@ class _ConvLSTM(Node):
     go_backwards: bool = Field(
         False,
         description="Read the sequence in reverse order (and return the outputs in that order).",
+    )
+    mask_value: float | None = Field(
+        None, description="Skip masked steps: input 2 is the mask source (spec/ops/masking.py)."
     )
     dropout: Rate = 0.0
     recurrent_dropout: Rate = 0.0
@@ -103,10 +110,19 @@ class _ConvLSTM(Node):
             out.append(cells)
         return tuple(out)
 
-    def infer(self, x: TensorType, *states: TensorType) -> TensorType | tuple[TensorType, ...]:
+    def infer(self, x: TensorType, *rest: TensorType) -> TensorType | tuple[TensorType, ...]:
         spatial = self._spatial_out(x)
         n, t = x.shape[0], x.shape[1]
         state = x.with_shape((n, *spatial, self.filters))
+        states = rest
+        if self.mask_value is not None:
+            if not rest:
+                raise ShapeError(
+                    "mask_value is set, so input 2 must be the mask source",
+                    hint="see spec/ops/masking.py",
+                )
+            check_mask_source(x, rest[0])
+            states = rest[1:]
         if len(states) not in (0, 2):
             raise ShapeError(
                 f"takes both initial states (h, c) or none, got {len(states)} state input(s)"
@@ -119,7 +135,7 @@ class _ConvLSTM(Node):
         out = x.with_shape((n, t, *spatial, self.filters)) if self.return_sequences else state
         return (out, state, state) if self.return_state else out
 
-    def weights(self, x: TensorType, *states: TensorType) -> dict[str, Weight]:
+    def weights(self, x: TensorType, *rest: TensorType) -> dict[str, Weight]:
         self._spatial_out(x)
         channels = static_dim(x, -1, "input channels")
         g = 4 * self.filters
@@ -219,6 +235,20 @@ def samples() -> Iterable[Sample]:
             return_state=True,
         ),
         inputs=[(2, 3, 6, 2), (2, 4, 2), (2, 4, 2)],
+    )
+    yield Sample(
+        "conv_lstm2d_masked_backwards",
+        dict(
+            op="conv_lstm2d",
+            filters=2,
+            kernel_size=3,
+            padding="same",
+            mask_value=0.0,
+            go_backwards=True,
+            return_sequences=True,
+        ),
+        inputs=[(2, 4, 4, 4, 2), (2, 4)],
+        input_dtypes=["float32", "bool"],
     )
     yield Sample(
         "conv_lstm3d_same",

@@ -219,11 +219,26 @@ def test_channels_first_with_state_refused():
         nnspec.from_keras(model)
 
 
-def test_mask_refused():
-    x, m = keras.Input((3, 5, 5, 2)), keras.Input((3,), dtype="bool")
-    y = layers.ConvLSTM2D(2, 3)(x, mask=m)
-    with pytest.raises(ConversionError, match=r"ConvLSTM2D.*mask"):
-        nnspec.from_keras(keras.Model([x, m], y))
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(return_sequences=True),
+        dict(go_backwards=True, return_state=True),
+        dict(data_format="channels_first"),
+    ],
+    ids=["sequences", "backwards-state", "channels-first-last"],
+)
+def test_step_mask(options):
+    """A (N, T) boolean mask: masked steps keep the state and repeat the previous output
+    (gaps, a row masked from the start, a fully masked row)."""
+    first = options.get("data_format") == "channels_first"
+    shape = (4, 2, 5, 5) if first else (4, 5, 5, 2)
+    x, m = keras.Input(shape), keras.Input((4,), dtype="bool")
+    y = layers.ConvLSTM2D(2, 3, padding="same", **options)(x, mask=m)
+    mask = np.array([[True, False, True, True], [False, False, True, False]] * 2)
+    mask[3] = False
+    spec, _ = check(keras.Model([x, m], y), [data(4, *shape), mask])
+    assert any(n.op == "conv_lstm2d" and n.mask_value == 0.0 for n in spec.nodes)
 
 
 def test_mask_from_a_masking_layer_refused():

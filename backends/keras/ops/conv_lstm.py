@@ -1,4 +1,5 @@
-"""conv_lstm1d/2d/3d -> ``layers.ConvLSTM{n}D`` (initial states as ``initial_state=``)."""
+"""conv_lstm1d/2d/3d -> ``layers.ConvLSTM{n}D`` (initial states as ``initial_state=``, the
+step mask as ``mask=``)."""
 
 from nnspec.spec.errors import UnsupportedOpError
 from nnspec.spec.ops.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
@@ -7,6 +8,7 @@ from ...codegen_common import non_default, squeeze
 from ...contexts import KerasContext
 from ..activations import KERAS_NAMES
 from ..registry import converter
+from .masking import mask_expr
 
 DEFAULTS = dict(
     strides=1,
@@ -45,6 +47,10 @@ def conv_lstm(node, ctx: KerasContext) -> str:
         weights=weights,
         **non_default(DEFAULTS, **{k: getattr(node, k) for k in DEFAULTS}),
     )
-    states = ctx.inputs[1:]
-    extra = f", initial_state=[{', '.join(states)}]" if states else ""
-    return f"{layer}({ctx.x}{extra})"
+    args, states = [ctx.x], list(ctx.inputs[1:])
+    if node.mask_value is not None:
+        args.append("mask=" + mask_expr(states[0], ctx.in_types[1], node.mask_value, ctx))
+        states = states[1:]
+    if states:
+        args.append(f"initial_state=[{', '.join(states)}]")
+    return f"{layer}({', '.join(args)})"

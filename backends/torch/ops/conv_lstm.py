@@ -12,16 +12,19 @@ from ...contexts import TorchContext
 from .._common import kernel_to_torch
 from ..activations import RUNTIME, activation_callable
 from ..describe import Module, Op
-from ..layout import CF, TF, Choice, convert, settle
+from ..layout import CF, CL, TF, Choice, convert, settle
 from ..registry import converter
 from .conv import conv_module, pad, same_pairs
+from .masking import mask_expr
 
 
 def frames(node, types, have) -> Choice:
-    """The sequence as channels-first frames, initial states channels-first; the output
-    sequence as frames, unless the (channels-first) states come with it."""
+    """The sequence as channels-first frames, a mask source channels-last, initial states
+    channels-first; the output sequence as frames, unless the (channels-first) states come
+    with it."""
     out = TF if node.return_sequences and not node.return_state else CF
-    return Choice((TF,) + (CF,) * (len(types) - 1), out)
+    mask = (CL,) if node.mask_value is not None else ()
+    return Choice((TF, *mask) + (CF,) * (len(types) - 1 - len(mask)), out)
 
 
 def _function(ctx: TorchContext, name: str) -> str:
@@ -93,8 +96,15 @@ def conv_lstm(node, ctx: TorchContext) -> Op:
         _function(ctx, node.activation),
         _function(ctx, node.recurrent_activation),
     ]
-    if len(ctx.inputs) == 3:
-        args.append(f"state=({ctx.inputs[1]}, {ctx.inputs[2]})")
+    states, mask = list(ctx.inputs[1:]), None
+    if node.mask_value is not None:
+        mask = ctx.temp("mask")
+        stmts.append(f"{mask} = {mask_expr(states[0], ctx.in_types[1], node.mask_value)}")
+        states = states[1:]
+    if states:
+        args.append(f"state=({states[0]}, {states[1]})")
+    if mask is not None:
+        args.append(f"mask={mask}.flip(1)" if node.go_backwards else f"mask={mask}")
     if not node.return_sequences:
         args.append("sequences=False")
     run = f"{ctx.helper('conv_lstm')}({', '.join(args)})"

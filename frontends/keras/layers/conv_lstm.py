@@ -1,8 +1,9 @@
 """Keras ConvLSTM1D/2D/3D -> conv_lstm1d/2d/3d.
 
 Every option is carried (padding, strides, dilation, activations, bias, unit_forget_bias,
-dropout rates, return_sequences/return_state, go_backwards, initial states) except
-``stateful`` and masks, refused by name. ``data_format="channels_first"`` frames
+dropout rates, return_sequences/return_state, go_backwards, initial states, a (N, T) step
+mask) except ``stateful``, refused by name, and a Masking layer's per-cell mask (refused by
+layers/masking.py). ``data_format="channels_first"`` frames
 (N, T, C, *spatial) become the channels-last node between two ``permute`` nodes; with
 ``return_state`` that would need three permuted outputs of one layer, which a spec node
 cannot give, so that one combination is refused.
@@ -16,36 +17,36 @@ from nnspec.spec.ops.permute import Permute
 from ...contexts import KerasLayerContext
 from .._common import activation_name, tensor_refs
 from ..registry import from_layer
+from .masking import mask_source
 
 _CLASSES = {"ConvLSTM1D": ConvLSTM1D, "ConvLSTM2D": ConvLSTM2D, "ConvLSTM3D": ConvLSTM3D}
 
 
-def _inputs(ctx: KerasLayerContext) -> list[str]:
-    """[sequence, *initial states] references; a mask is refused."""
+def _inputs(ctx: KerasLayerContext) -> tuple[list[str], float | None]:
+    """[sequence, mask source?, *initial states] references, and the mask value. A (N, T)
+    step mask is carried; a Masking layer's (N, T, *spatial) one, per cell, is refused by
+    the mask check of layers/masking.py before this converter runs."""
     refs = tensor_refs(ctx)
     args, kwargs = list(ctx.call_args), ctx.call_kwargs
     x = args[0] if args else kwargs.get("sequences", kwargs.get("inputs"))
     states = kwargs.get("initial_state", args[1] if len(args) > 1 else None)
     mask = kwargs.get("mask", args[2] if len(args) > 2 else None)
-    if mask is not None:
-        raise ctx.refuse(
-            "mask",
-            "nnspec's conv_lstm has no masked steps yet; remove the mask "
-            "(no Masking layer or mask= before this layer)",
-            value="a mask tensor",
-        )
     if isinstance(x, list | tuple):
         raise ctx.fail("nested sequence inputs are not supported")
     inputs = [refs[id(x)]]
+    value = None
+    if mask is not None:
+        source, value = mask_source(ctx, mask, refs)
+        inputs.append(source)
     if states is not None:
         states = states if isinstance(states, list | tuple) else [states]
         inputs += [refs[id(s)] for s in states]
-    return inputs
+    return inputs, value
 
 
-def _channels_last(ctx: KerasLayerContext, inputs: list[str], rank: int) -> list[str]:
+def _channels_last(ctx: KerasLayerContext, inputs: list[str], rank: int, masked: int) -> list[str]:
     """channels_first sequence (N, T, C, *spatial) and states (N, C, *spatial) as permuted
-    channels-last views."""
+    channels-last views; ``masked``: 1 when inputs[1] is a mask source (kept as it is)."""
     seq = ctx.node(
         Permute, suffix="channels_last", inputs=[inputs[0]], dims=[1, *range(3, rank + 3), 2]
     )
@@ -53,9 +54,9 @@ def _channels_last(ctx: KerasLayerContext, inputs: list[str], rank: int) -> list
         ctx.node(
             Permute, suffix=f"{s}_channels_last", inputs=[ref], dims=[*range(2, rank + 2), 1]
         ).id
-        for s, ref in zip("hc", inputs[1:])
+        for s, ref in zip("hc", inputs[-2:] if len(inputs) - masked > 1 else [])
     ]
-    return [seq.id, *states]
+    return [seq.id, *inputs[1 : 1 + masked], *states]
 
 
 @from_layer(*_CLASSES)
@@ -69,7 +70,7 @@ def conv_lstm(layer, ctx: KerasLayerContext):
             "to the next; the spec describes one call, from zero or given states",
             value=True,
         )
-    inputs = _inputs(ctx)
+    inputs, mask_value = _inputs(ctx)
     first = cfg.get("data_format") == "channels_first"
     if first and cfg["return_state"]:
         raise ctx.refuse(
@@ -79,10 +80,11 @@ def conv_lstm(layer, ctx: KerasLayerContext):
             "stay the same)",
         )
     if first:
-        inputs = _channels_last(ctx, inputs, cls.rank)
+        inputs = _channels_last(ctx, inputs, cls.rank, int(mask_value is not None))
     node = ctx.node(
         cls,
         inputs=inputs,
+        mask_value=mask_value,
         filters=cfg["filters"],
         kernel_size=tuple(cfg["kernel_size"]),
         strides=tuple(cfg["strides"]),
