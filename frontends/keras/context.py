@@ -78,6 +78,11 @@ class LayerCtx:
         when it runs, so a later layer reading the same tensor sees no mask)."""
         return id(tensor) in self._importer.masks_cleared
 
+    @property
+    def mask_refs(self) -> dict[int, str]:
+        """id(mask KerasTensor) -> its rebuilt spec reference (layers/runtime_masks.py)."""
+        return self._importer.mask_refs
+
     def take_masks(self, *tensors: Any) -> None:
         """Record that this layer takes the Keras masks off these tensors."""
         self._importer.masks_cleared.update(id(t) for t in tensors if t is not None)

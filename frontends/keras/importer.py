@@ -44,6 +44,7 @@ class Importer:
         ] = {}  # layer name -> its serialisable training settings
         self.tensor_refs: dict[int, str] = {}  # id(KerasTensor) -> spec reference, so far
         self.masks_cleared: set[int] = set()  # tensors attention has taken the Keras mask off
+        self.mask_refs: dict[int, str] = {}  # id(mask KerasTensor) -> its rebuilt reference
 
     def config_of(self, layer: Any) -> dict[str, Any]:
         """``layer.get_config()``, keeping its training-only settings aside (layer_config.py)."""
