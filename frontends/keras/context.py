@@ -53,6 +53,7 @@ class LayerCtx:
         self.call_args: tuple = ()  # positional call arguments: tensors and constants
         self.in_shapes: list[tuple] = []
         self._nodes: list[Node] = []
+        self.mask_nodes = 0  # mask nodes layers/runtime_masks.py has made for this call
 
     @property
     def name(self) -> str:

@@ -370,12 +370,7 @@ def test_explicit_boolean_mask_and_initial_state(right_padded):
     )
 
 
-def test_mask_into_unsupported_consumer_refused():
-    ids = keras.Input((7,), dtype="int32")
-    y = layers.Embedding(20, 4, mask_zero=True)(ids)
-    y = layers.Attention()([y, y])  # Softmax, GlobalAveragePooling1D: layers/test_layers_masks
-    with pytest.raises(ConversionError, match=r"Attention.*mask"):
-        nnspec.from_keras(keras.Model(ids, y))
+# Masks into every consumer Keras has: layers/test_layers_mask_consumers.py
 
 
 def test_stateful_and_conv_lstm_refused():

@@ -60,8 +60,8 @@ def _build(ctx: Any, mask: Any, what: str) -> str:
             attr="mask",
         )
     node = op._inbound_nodes[history.node_index]
-    n = len(ctx.mask_refs)
-    return maker(ctx, op, node, f"{what}_mask{n}", what)
+    ctx.mask_nodes += 1  # numbered before the operands are built: one suffix each
+    return maker(ctx, op, node, f"{what}_mask{ctx.mask_nodes}", what)
 
 
 def _operand(ctx: Any, x: Any, what: str) -> str:
@@ -129,7 +129,15 @@ def _like(cls: Any) -> Any:
     return make
 
 
+def _same(ctx: Any, op: Any, node: Any, suffix: str, what: str) -> str:
+    (x,) = node.arguments.args
+    if op.dtype is not None and str(op.dtype) != "bool":
+        raise ctx.fail(f"the Keras mask of its {what} is converted to {op.dtype}")
+    return _operand(ctx, x, what)
+
+
 _MAKERS = {
+    "ops.ConvertToTensor": _same,
     "ops.NotEqual": _compare,
     "ops.Any": _reduce(R.Any),
     "ops.All": _reduce(R.All),
