@@ -40,6 +40,4 @@ LAYER_REFUSALS = {
     "ConvLSTM1D": "nnspec has no convolutional recurrent op yet",
     "ConvLSTM2D": "nnspec has no convolutional recurrent op yet",
     "ConvLSTM3D": "nnspec has no convolutional recurrent op yet",
-    "AdaptiveAveragePooling3D": "nnspec has no 3-D adaptive pooling op yet",
-    "AdaptiveMaxPooling3D": "nnspec has no 3-D adaptive pooling op yet",
 }
