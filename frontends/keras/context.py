@@ -100,12 +100,16 @@ class LayerCtx:
         suffix: str = "",
         inputs: list[str] | None = None,
         params: dict[str, np.ndarray] | None = None,
+        unshared: bool = False,
         **attrs: Any,
     ) -> Node:
-        """Create a spec node named after the layer; ``params`` are its canonical weights."""
+        """Create a spec node named after the layer; ``params`` are its canonical weights.
+        A later call's node shares the first call's weights, unless ``unshared`` (a call
+        that computes something else, as ReversibleEmbedding's reverse call)."""
         name = self.name + (f"_{suffix}" if suffix else "")
         owner = self._importer.first_call.get(id(self.layer))
-        shares = owner + (f"_{suffix}" if suffix else "") if owner != self.name else None
+        later = owner != self.name and not unshared
+        shares = owner + (f"_{suffix}" if suffix else "") if later else None
         try:
             node = cls(
                 name=name,
@@ -144,6 +148,7 @@ class LayerCtx:
                 shape=list(arr.shape),
                 dtype=str(arr.dtype),
                 trainable=bool(var.trainable),
+                unshared=True,  # one node per variable already (the key above)
             )
             self._importer.variables[key] = node.name
         return self._importer.variables[key]
