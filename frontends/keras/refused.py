@@ -35,8 +35,6 @@ LAYER_REFUSALS = {
     "STFTSpectrogram": _SPECTROGRAM,
     "ContrastLimitedAdaptiveHistogramEqualization": "it equalises tile histograms at "
     "inference too, which no spec op computes",
-    "AutoContrast": "it rescales each image by its own minimum and maximum at inference, "
-    "with NaN channels passed through; nnspec has no op for that yet",
     "ConvLSTM1D": "nnspec has no convolutional recurrent op yet",
     "ConvLSTM2D": "nnspec has no convolutional recurrent op yet",
     "ConvLSTM3D": "nnspec has no convolutional recurrent op yet",
