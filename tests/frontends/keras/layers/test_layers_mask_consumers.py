@@ -55,6 +55,19 @@ def _one_mask_merge(cls):
     return build
 
 
+def _masking_into(cls):
+    """Masking's ``any(not_equal(x, 0), -1)`` mask, merged with an Embedding's."""
+
+    def build():
+        ins, x, _ = _embedded()
+        kept = ops.cast(ops.expand_dims(ops.not_equal(ins[1], 0), -1), "float32")
+        zeroed = layers.Multiply()([layers.Embedding(10, 4)(ins[1]), kept])  # padded rows: 0
+        masked = layers.Masking(0.0)(zeroed)
+        return keras.Model(ins, layers.GlobalAveragePooling1D()(cls()([x, masked])))
+
+    return build
+
+
 class _Encoder(layers.Layer):
     """A transformer block combining the padding mask with ops.logical_or / logical_and."""
 
@@ -117,6 +130,10 @@ def _cases():
         "encoder_logical_or": _pooled(lambda x, y: gap()(_Encoder("or")(x))),
         "encoder_logical_and": _pooled(lambda x, y: gap()(_Encoder("and")(layers.Add()([x, y])))),
         "one_mask_multiply": _one_mask_merge(layers.Multiply),
+        "one_mask_concatenate_features": _pooled(
+            lambda x, y: gap()(layers.Concatenate()([x, layers.Dense(3)(y)]))
+        ),
+        "masking_layer_into_maximum": _masking_into(layers.Maximum),
         "one_mask_maximum": _one_mask_merge(layers.Maximum),
     }
 
