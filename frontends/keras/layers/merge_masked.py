@@ -58,8 +58,9 @@ def _multiply(ctx: Any, xs: list[str], masks: list[str | None]) -> Any:
     if not every:
         return ctx.node(Multiply, inputs=factors)
     product = _step(ctx, Multiply, "product", factors)
-    union = masks[0]
-    for i, m in enumerate(masks[1:], 1):
+    present = [m for m in masks if m is not None]  # all of them here
+    union = present[0]
+    for i, m in enumerate(present[1:], 1):
         union = _step(ctx, E.LogicalOr, f"mask_or{i}", [union, m])
     return ctx.node(E.Where, inputs=[union, product], b_scalar=0.0)
 

@@ -52,14 +52,14 @@ def _build(ctx: Any, mask: Any, what: str) -> str:
     if id(mask) in refs and key not in _PASSED_THROUGH:
         return refs[id(mask)]
     maker = _MAKERS.get(key)
-    if maker is None:
+    if maker is None or history is None:
         source = operation_where(op) if op is not None else "a tensor outside the graph"
         raise ctx.fail(
             f"the Keras mask of its {what} comes from {source}, which nnspec cannot rebuild "
             "(masks from Embedding(mask_zero=True), Masking, merges and keras.ops logic are)",
             attr="mask",
         )
-    node = op._inbound_nodes[history.node_index]
+    node = history.operation._inbound_nodes[history.node_index]
     ctx.mask_nodes += 1  # numbered before the operands are built: one suffix each
     return maker(ctx, op, node, f"{what}_mask{ctx.mask_nodes}", what)
 
