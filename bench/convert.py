@@ -3,13 +3,18 @@
     python bench/convert.py                       # ResNet50 and MobileNetV2, 224x224
     python bench/convert.py --models ConvNeXtBase,EfficientNetV2L --batches 1   # memory
 
-For each model (``weights=None``, batch-norm statistics randomised) it prints the time to
-extract the spec (Keras -> spec), to emit the PyTorch source, and to build the module as
-``nnspec.to_torch`` does (exec on the meta device, ``load_state_dict(assign=True)``); the
-resident memory before (frameworks imported, Keras model built: the baseline), the peak
-while converting (sampled every 2 ms, and ``ru_maxrss``), the weights' size, the budget
-baseline + 1 x weights (each weight read once from Keras and handed to the module without
-another copy), and how many MiB of the module's state are the generator's arrays themselves. Then the median inference time of the converted module and of the
+For each model (``weights=None``, batch-norm statistics randomised) it converts the Keras
+model twice as ``nnspec.to_torch(nnspec.from_keras(model))`` does and prints the phases of
+the second conversion (the first pays nnspec's one-off lazy set-up: its total is ``cold
+s``): Keras -> spec, validation (each call of ``analyse``, and how many), emitting the
+source, the weights' one copy into PyTorch's layouts, building the module (exec on the meta
+device) and loading the weights; then ms per node, with and without the weights' copy (the
+part that must grow only with the node count). Memory: the resident set before (frameworks
+and nnspec imported, Keras model built: the baseline), the peak during the first conversion
+(sampled every 2 ms, and ``ru_maxrss``), the weights' size, the budget baseline + 1 x
+weights (each weight read once from Keras and handed to the module without another copy),
+the peak over the baseline in weight bytes, and how many MiB of the module's state are the
+generator's arrays themselves. Then the median inference time of the converted module and of the
 Keras model on the same batch (batch 1 and 32), Keras called through a compiled
 ``tf.function`` (eager Keras is many times slower and would flatter the comparison), with
 the ratio torch / keras side by side. Models are converted one per subprocess so that each
@@ -64,6 +69,75 @@ class PeakSampler:
         self.peak = max(self.peak, rss_mb())
 
 
+class PhaseClock:
+    """Seconds spent inside chosen functions, and how often each ran: the bench wraps
+    ``analyse`` (validation) and ``Generator.owned`` (each weight into PyTorch's layout)
+    for the length of one conversion, so the phases add up without a profiler's overhead."""
+
+    def __init__(self, targets: dict[str, tuple[object, str]]):
+        self.targets = targets
+        self.seconds = dict.fromkeys(targets, 0.0)
+        self.calls = dict.fromkeys(targets, 0)
+        self._saved: dict[str, object] = {}
+
+    def _wrap(self, key: str, fn):
+        def timed(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.seconds[key] += time.perf_counter() - t
+                self.calls[key] += 1
+
+        return timed
+
+    def __enter__(self):
+        for key, (owner, attr) in self.targets.items():
+            self._saved[key] = getattr(owner, attr)
+            setattr(owner, attr, self._wrap(key, self._saved[key]))
+        return self
+
+    def __exit__(self, *exc):
+        for key, (owner, attr) in self.targets.items():
+            setattr(owner, attr, self._saved[key])
+
+
+def convert_once(model) -> tuple[dict, object, object, object]:
+    """One conversion as ``nnspec.to_torch(nnspec.from_keras(model))`` runs it, phase by
+    phase: ({phase: seconds}, spec, source, module)."""
+    from nnspec.backends.torch import build, codegen
+    from nnspec.frontends.keras import from_keras
+    from nnspec.spec import validate
+    from nnspec.spec.budget import check_fits
+
+    clock = PhaseClock({"validate": (validate, "analyse"), "weights": (codegen.Generator, "owned")})
+    with clock:
+        t0 = time.perf_counter()
+        spec = from_keras(model)
+        t1 = time.perf_counter()
+        in_spec = clock.seconds["validate"]  # from_keras validates its result
+        check_fits(spec)  # what to_torch does first
+        src = codegen.generate(spec)
+        t2 = time.perf_counter()
+        module = build.construct(src)  # exec, on the meta device
+        t3 = time.perf_counter()
+        build.load_weights(module, src.state_dict)
+        module.eval()
+        t4 = time.perf_counter()
+    validating, weights = clock.seconds["validate"], clock.seconds["weights"]
+    phases = {
+        "to spec s": t1 - t0 - in_spec,  # validation is its own column
+        "validate s": validating,
+        "validations": clock.calls["validate"],
+        "emit s": t2 - t1 - weights - (validating - in_spec),
+        "weights s": weights,
+        "build s": t3 - t2,
+        "load s": t4 - t3,
+        "convert s": t4 - t0,
+    }
+    return phases, spec, src, module
+
+
 def measure(name: str, size: int | None, batches: list[int], repeat: int) -> dict:
     """Everything for one model, in this process (run it in a fresh one)."""
     t = time.perf_counter()
@@ -74,8 +148,8 @@ def measure(name: str, size: int | None, batches: list[int], repeat: int) -> dic
     import torch
 
     import nnspec
-    from nnspec.backends.torch.build import instantiate
-    from nnspec.backends.torch.codegen import generate
+    import nnspec.backends.torch.build
+    import nnspec.frontends.keras.importer  # its own imports (networkx) are imports too
 
     # nnspec's own modules (every op and converter), so that the baseline includes them
     from nnspec.backends.torch.registry import supported as torch_supported
@@ -97,13 +171,7 @@ def measure(name: str, size: int | None, batches: list[int], repeat: int) -> dic
     ru_before = peak_rss_mb()
 
     with PeakSampler() as sampler:
-        t0 = time.perf_counter()
-        spec = from_keras(model)
-        t1 = time.perf_counter()
-        src = generate(spec)
-        t2 = time.perf_counter()
-        module = instantiate(src)  # what nnspec.to_torch does: exec, meta device, assign
-        t3 = time.perf_counter()
+        cold, spec, src, module = convert_once(model)
     weights_shared = (
         sum(  # state-dict bytes the module holds without a copy of its own
             t.untyped_storage().nbytes()
@@ -112,23 +180,30 @@ def measure(name: str, size: int | None, batches: list[int], repeat: int) -> dic
         )
         / 2**20
     )
+    nodes = len(spec.nodes)
+    del src, module, spec
+    warm, spec, src, module = convert_once(model)  # steady state: lazy set-up done
+    del src, module, spec
     row = {
         "model": name,
+        "nodes": nodes,
         "params": model.count_params(),
         "imports s": imports_s,
-        "to spec s": t1 - t0,
-        "emit s": t2 - t1,
-        "build s": t3 - t2,
-        "convert s": t3 - t0,
+        **warm,
+        "cold s": cold["convert s"],
+        "ms/node": 1e3 * warm["convert s"] / nodes,
+        # the rest once the weights' one copy is taken out: what grows with the node count
+        "ms/node w/o weights": 1e3 * (warm["convert s"] - warm["weights s"]) / nodes,
+        "weights MiB/s": weight_mb / warm["weights s"],
         "weights MiB": weight_mb,
         "RSS imports MiB": rss_imports,
         "baseline MiB": baseline,
         "peak MiB": sampler.peak,
         "ru_maxrss MiB": peak_rss_mb() if peak_rss_mb() > ru_before else float("nan"),
         "budget MiB": baseline + weight_mb,
+        "over baseline x weights": (sampler.peak - baseline) / weight_mb,
         "handed over MiB": weights_shared,
     }
-    del src, module, spec
     if not batches:  # conversion and memory only
         return row
     # For the numbers, batch-norm statistics calibrated on the checked inputs (a training-
@@ -205,18 +280,30 @@ def main(argv=None) -> int:
     if not rows:
         return 1
 
-    print("Conversion (seconds; frameworks already imported)")
+    print(
+        "Conversion (seconds; frameworks and nnspec imported; phases of the second conversion"
+        " in the process, cold s = the first, with nnspec's lazy set-up)"
+    )
     print(
         table(
             rows,
             [
                 "model",
+                "nodes",
                 "params",
                 "imports s",
                 "to spec s",
+                "validate s",
+                "validations",
                 "emit s",
+                "weights s",
                 "build s",
+                "load s",
                 "convert s",
+                "cold s",
+                "ms/node",
+                "ms/node w/o weights",
+                "weights MiB/s",
             ],
         )
     )
@@ -232,6 +319,7 @@ def main(argv=None) -> int:
                 "peak MiB",
                 "ru_maxrss MiB",
                 "budget MiB",
+                "over baseline x weights",
                 "handed over MiB",
             ],
         )

@@ -15,19 +15,30 @@ from .codegen import TorchSource
 def instantiate(src: TorchSource) -> torch.nn.Module:
     """Run the generated source in a fresh namespace. The state dict's arrays are the
     generator's own (none is the spec's), so the module takes them without a copy."""
+    module = construct(src)
+    load_weights(module, src.state_dict)
+    return module.eval()
+
+
+def construct(src: TorchSource) -> torch.nn.Module:
+    """The generated class, instantiated on the meta device: no memory for PyTorch's own
+    initial values, which the state dict replaces anyway."""
     filename = f"<nnspec generated {src.class_name}>"
     lines = src.source.splitlines(keepends=True)
     linecache.cache[filename] = (len(src.source), None, lines, filename)  # readable tracebacks
     namespace: dict = {"__name__": f"nnspec_generated_{src.class_name}"}
     exec(compile(src.source, filename, "exec"), namespace)  # noqa: S102 (nnspec's own output)
-    with torch.device("meta"):  # skip PyTorch's own initialisation; the state dict replaces it
-        module = namespace[src.class_name]()
-    state = {k: torch.from_numpy(_writable(v)) for k, v in src.state_dict.items()}
+    with torch.device("meta"):
+        return namespace[src.class_name]()
+
+
+def load_weights(module: torch.nn.Module, state: dict[str, np.ndarray]) -> None:
+    """Each array becomes the module's tensor on the same memory (``assign=True``: no copy)."""
+    tensors = {k: torch.from_numpy(_writable(v)) for k, v in state.items()}
     try:
-        module.load_state_dict(state, strict=True, assign=True)
+        module.load_state_dict(tensors, strict=True, assign=True)
     except RuntimeError as e:
         raise ConversionError(f"generated module does not accept its weights: {e}") from None
-    return module.eval()
 
 
 def _writable(a: np.ndarray) -> np.ndarray:
