@@ -80,7 +80,9 @@ def used_names(code: str) -> set[str]:
         table = todo.pop()
         top = table.get_type() == "module"
         found.update(
-            s.get_name() for s in table.get_symbols() if s.is_referenced() and (top or s.is_global())
+            s.get_name()
+            for s in table.get_symbols()
+            if s.is_referenced() and (top or s.is_global())
         )
         todo.extend(table.get_children())
     return found
@@ -118,13 +120,11 @@ def non_default(defaults: dict, compact=squeeze, **kwargs) -> dict:
 
 
 def checked_analysis(model: Model) -> Analysis:
-    """Shapes and weights of a valid spec (raises SpecError listing every problem)."""
-    from nnspec.spec.errors import Report
-    from nnspec.spec.validate import analyse
+    """Shapes and weights of a valid spec (raises SpecError listing every problem); the
+    analysis ``Model.check()`` kept when the model has not changed since (spec/checked.py)."""
+    from nnspec.spec.checked import checked_analysis as checked
 
-    a = analyse(model)
-    Report(a.issues).raise_for_errors()
-    return a
+    return checked(model)
 
 
 def model_params(model: Model, a: Analysis, seed: int | None = 0) -> dict[str, np.ndarray]:
