@@ -18,6 +18,7 @@ from helpers import random_params
 
 from nnspec.backends.codegen_common import used_names
 from nnspec.backends.torch.build import construct, instantiate, load_weights
+from nnspec.backends.torch import codegen
 from nnspec.backends.torch.codegen import generate, runtime_functions
 from nnspec.spec.errors import ConversionError
 from nnspec.spec.io import loads
@@ -127,7 +128,7 @@ def test_used_names_are_module_level_reads_only():
 
 
 def test_runtime_functions_are_their_source_segments():
-    path = Path(runtime_functions.__code__.co_filename).with_name("runtime.py")
+    path = Path(codegen.__file__).with_name("runtime.py")
     text = path.read_text(encoding="utf-8")
     tree = ast.parse(text)
     expected = {
