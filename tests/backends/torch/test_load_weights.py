@@ -17,8 +17,8 @@ torch = pytest.importorskip("torch")
 from helpers import random_params
 
 from nnspec.backends.codegen_common import used_names
-from nnspec.backends.torch.build import construct, instantiate, load_weights
 from nnspec.backends.torch import codegen
+from nnspec.backends.torch.build import construct, instantiate, load_weights
 from nnspec.backends.torch.codegen import generate, runtime_functions
 from nnspec.spec.errors import ConversionError
 from nnspec.spec.io import loads
