@@ -28,8 +28,11 @@ def read_variable(v: Any) -> np.ndarray:
     variable while that view lives (copy on write), so the array keeps the value it had
     here however the Keras model changes afterwards; other backends give a copy."""
     tensor = getattr(v, "value", None)
-    read = getattr(tensor, "read_value", None)
-    view = getattr(read() if read else None, "_numpy", None)
+    read = _tf_read(tensor)
+    if read is None:
+        read_value = getattr(tensor, "read_value", None)
+        read = read_value() if read_value else None
+    view = getattr(read, "_numpy", None)
     if view is None:
         return np.asarray(v.numpy())
     value = view()
@@ -37,6 +40,20 @@ def read_variable(v: Any) -> np.ndarray:
         return np.asarray(value)
     value.flags.writeable = False  # the spec's weights, shared with nothing that writes
     return value
+
+
+def _tf_read(tensor: Any) -> Any:
+    """TensorFlow's ReadVariableOp on a resource variable: what ``read_value()`` runs, less
+    the ``identity`` op it adds for device placement (half the eager op calls of reading a
+    model's weights); None for anything else, or if the op cannot run here."""
+    if not type(tensor).__module__.startswith("tensorflow"):
+        return None
+    import tensorflow as tf
+
+    try:
+        return tf.raw_ops.ReadVariableOp(resource=tensor.handle, dtype=tensor.dtype)
+    except Exception:  # noqa: BLE001 (a variable kind without a plain handle: read_value)
+        return None
 
 
 class LayerCtx:
