@@ -2,6 +2,7 @@
 
     python bench/convert.py                       # ResNet50 and MobileNetV2, 224x224
     python bench/convert.py --models ConvNeXtBase,EfficientNetV2L --batches 1   # memory
+    python bench/convert.py --models ResNet50 --against /path/to/other/venv/bin/python
 
 For each model (``weights=None``, batch-norm statistics randomised) it converts the Keras
 model twice as ``nnspec.to_torch(nnspec.from_keras(model))`` does and prints the phases of
@@ -13,9 +14,9 @@ part that must grow only with the node count). Memory: the resident set before (
 and nnspec imported, Keras model built: the baseline), the peak during the first conversion
 (sampled every 2 ms, and ``ru_maxrss``), the weights' size, the budget baseline + 1 x
 weights (each weight read once from Keras and handed to the module without another copy),
-the peak over the baseline in weight bytes (and the second conversion's peak over the
-resident set just before it, in weight bytes), and how many MiB of the module's state are the
-generator's arrays themselves. Then the median inference time of the converted module and of the
+the peak over the baseline in weight bytes, the peak of a third conversion's Python-level
+allocations (tracemalloc: numpy arrays included, TensorFlow's buffers not), and how many MiB
+of the module's state are the generator's arrays themselves. Then the median inference time of the converted module and of the
 Keras model on the same batch (batch 1 and 32), Keras called through a compiled
 ``tf.function`` (eager Keras is many times slower and would flatter the comparison), with
 the ratio torch / keras side by side. Models are converted one per subprocess so that each
@@ -27,10 +28,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
+import statistics
 import subprocess
 import sys
 import threading
 import time
+import tracemalloc
 
 from _common import (
     APPS,
@@ -120,10 +124,14 @@ def convert_once(model) -> tuple[dict, object, object, object]:
         check_fits(spec)  # what to_torch does first
         src = codegen.generate(spec)
         t2 = time.perf_counter()
-        module = build.construct(src)  # exec, on the meta device
-        t3 = time.perf_counter()
-        build.load_weights(module, src.state_dict)
-        module.eval()
+        if hasattr(build, "construct"):
+            module = build.construct(src)  # exec, on the meta device
+            t3 = time.perf_counter()
+            build.load_weights(module, src.state_dict)
+            module.eval()
+        else:  # an nnspec from before build.py's split (--against): both in build s
+            module = build.instantiate(src)
+            t3 = time.perf_counter()
         t4 = time.perf_counter()
     validating, weights = clock.seconds["validate"], clock.seconds["weights"]
     phases = {
@@ -183,10 +191,14 @@ def measure(name: str, size: int | None, batches: list[int], repeat: int) -> dic
     )
     nodes = len(spec.nodes)
     del src, module, spec
-    before_warm = rss_mb()
-    with PeakSampler() as warm_sampler:  # steady state: lazy set-up done
-        warm, spec, src, module = convert_once(model)
+    warm, spec, src, module = convert_once(model)  # steady state: lazy set-up done
     del src, module, spec
+    # Python-level allocations (numpy's arrays included) of a third conversion: what it
+    # allocates, exactly, whatever the allocator keeps from the first two
+    tracemalloc.start()
+    convert_once(model)
+    traced_peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
     row = {
         "model": name,
         "nodes": nodes,
@@ -205,9 +217,7 @@ def measure(name: str, size: int | None, batches: list[int], repeat: int) -> dic
         "ru_maxrss MiB": peak_rss_mb() if peak_rss_mb() > ru_before else float("nan"),
         "budget MiB": baseline + weight_mb,
         "over baseline x weights": (sampler.peak - baseline) / weight_mb,
-        # the second conversion, over the resident set just before it: what converting
-        # allocates once nnspec's first-use set-up (schemas, code paths run once) is paid
-        "warm: over x weights": (warm_sampler.peak - before_warm) / weight_mb,
+        "traced peak MiB": traced_peak,
         "handed over MiB": weights_shared,
     }
     if not batches:  # conversion and memory only
@@ -244,12 +254,71 @@ def measure(name: str, size: int | None, batches: list[int], repeat: int) -> dic
     return row
 
 
+def run_one(python: str, model: str, size: int | None) -> dict | None:
+    """``measure`` of one model (conversion only) in a fresh ``python`` process."""
+    cmd = [python, __file__, "--one", model, "--batches", ""]
+    cmd += ["--size", str(size)] if size else []
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True, env=env)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    if proc.returncode or not lines:
+        print(f"{model} ({python}): failed\n{proc.stderr[-3000:]}", file=sys.stderr)
+        return None
+    return json.loads(lines[-1][len("RESULT ") :])
+
+
+COMPARED = ("to spec s", "validate s", "validations", "emit s", "weights s", "build s")
+COMPARED += ("load s", "convert s", "cold s", "ms/node w/o weights", "over baseline x weights")
+
+
+def compare(args) -> int:
+    """This nnspec against ``--against``'s, each model converted ``--rounds`` times per
+    route in fresh processes, the (model, route) runs of a round in shuffled order:
+    medians, and the ratio this / that for every column."""
+    routes = {"this": sys.executable, "that": args.against}
+    runs: dict[tuple[str, str], list[dict]] = {}
+    order = [(a.name, r) for a in select(args.models) for r in routes]
+    for k in range(args.rounds):
+        random.Random(k).shuffle(order)
+        for model, route in order:
+            t = time.perf_counter()
+            row = run_one(routes[route], model, args.size)
+            if row is not None:
+                runs.setdefault((model, route), []).append(row)
+            print(f"[{time.perf_counter() - t:6.1f}s] {model} {route}", file=sys.stderr, flush=True)
+    table_rows = []
+    for model in dict.fromkeys(m for m, _ in order):
+        got = {r: runs.get((model, r), []) for r in routes}
+        if not all(got.values()):
+            continue
+        for column in COMPARED:
+            med = {r: statistics.median(row.get(column, 0.0) for row in got[r]) for r in routes}
+            table_rows.append(
+                {
+                    "model": model,
+                    "column": column,
+                    "this": med["this"],
+                    "that": med["that"],
+                    "this / that": med["this"] / med["that"] if med["that"] else float("nan"),
+                }
+            )
+    print(f"this: {routes['this']}  that: {routes['that']}  (medians of {args.rounds} rounds)")
+    print(table(table_rows))
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--models", default="ResNet50,MobileNetV2")
     p.add_argument("--size", type=int, help="input side (default: the architecture's own)")
     p.add_argument("--batches", default="1,32")
     p.add_argument("--repeat", type=int, default=10)
+    p.add_argument(
+        "--against",
+        metavar="PYTHON",
+        help="compare conversion with another nnspec: the python of a venv it is installed in",
+    )
+    p.add_argument("--rounds", type=int, default=3, help="rounds of --against")
     p.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one model, print JSON
     args = p.parse_args(argv)
     batches = [int(b) for b in args.batches.split(",") if b]
@@ -257,6 +326,8 @@ def main(argv=None) -> int:
         print("RESULT " + json.dumps(measure(args.one, args.size, batches, args.repeat)))
         return 0
 
+    if args.against:
+        return compare(args)
     rows = []
     for app in select(args.models):
         cmd = [
@@ -326,7 +397,7 @@ def main(argv=None) -> int:
                 "ru_maxrss MiB",
                 "budget MiB",
                 "over baseline x weights",
-                "warm: over x weights",
+                "traced peak MiB",
                 "handed over MiB",
             ],
         )
