@@ -2,14 +2,21 @@
 
     python bench/convert.py                       # ResNet50 and MobileNetV2, 224x224
     python bench/convert.py --models ConvNeXtBase,EfficientNetV2L --batches 1   # memory
+    python bench/convert.py --models ResNet50 --against /path/to/other/venv/bin/python
 
-For each model (``weights=None``, batch-norm statistics randomised) it prints the time to
-extract the spec (Keras -> spec), to emit the PyTorch source, and to build the module as
-``nnspec.to_torch`` does (exec on the meta device, ``load_state_dict(assign=True)``); the
-resident memory before (frameworks imported, Keras model built: the baseline), the peak
-while converting (sampled every 2 ms, and ``ru_maxrss``), the weights' size, the budget
-baseline + 1 x weights (each weight read once from Keras and handed to the module without
-another copy), and how many MiB of the module's state are the generator's arrays themselves. Then the median inference time of the converted module and of the
+For each model (``weights=None``, batch-norm statistics randomised) it converts the Keras
+model twice as ``nnspec.to_torch(nnspec.from_keras(model))`` does and prints the phases of
+the second conversion (the first pays nnspec's one-off lazy set-up: its total is ``cold
+s``): Keras -> spec, validation (each call of ``analyse``, and how many), emitting the
+source, the weights' one copy into PyTorch's layouts, building the module (exec on the meta
+device) and loading the weights; then ms per node, with and without the weights' copy (the
+part that must grow only with the node count). Memory: the resident set before (frameworks
+and nnspec imported, Keras model built: the baseline), the peak during the first conversion
+(sampled every 2 ms, and ``ru_maxrss``), the weights' size, the budget baseline + 1 x
+weights (each weight read once from Keras and handed to the module without another copy),
+the peak over the baseline in weight bytes, the peak of a third conversion's Python-level
+allocations (tracemalloc: numpy arrays included, TensorFlow's buffers not), and how many MiB
+of the module's state are the generator's arrays themselves. Then the median inference time of the converted module and of the
 Keras model on the same batch (batch 1 and 32), Keras called through a compiled
 ``tf.function`` (eager Keras is many times slower and would flatter the comparison), with
 the ratio torch / keras side by side. Models are converted one per subprocess so that each
@@ -21,10 +28,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
+import statistics
 import subprocess
 import sys
 import threading
 import time
+import tracemalloc
 
 from _common import (
     APPS,
@@ -64,6 +74,79 @@ class PeakSampler:
         self.peak = max(self.peak, rss_mb())
 
 
+class PhaseClock:
+    """Seconds spent inside chosen functions, and how often each ran: the bench wraps
+    ``analyse`` (validation) and ``Generator.owned`` (each weight into PyTorch's layout)
+    for the length of one conversion, so the phases add up without a profiler's overhead."""
+
+    def __init__(self, targets: dict[str, tuple[object, str]]):
+        self.targets = targets
+        self.seconds = dict.fromkeys(targets, 0.0)
+        self.calls = dict.fromkeys(targets, 0)
+        self._saved: dict[str, object] = {}
+
+    def _wrap(self, key: str, fn):
+        def timed(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.seconds[key] += time.perf_counter() - t
+                self.calls[key] += 1
+
+        return timed
+
+    def __enter__(self):
+        for key, (owner, attr) in self.targets.items():
+            self._saved[key] = getattr(owner, attr)
+            setattr(owner, attr, self._wrap(key, self._saved[key]))
+        return self
+
+    def __exit__(self, *exc):
+        for key, (owner, attr) in self.targets.items():
+            setattr(owner, attr, self._saved[key])
+
+
+def convert_once(model) -> tuple[dict, object, object, object]:
+    """One conversion as ``nnspec.to_torch(nnspec.from_keras(model))`` runs it, phase by
+    phase: ({phase: seconds}, spec, source, module)."""
+    from nnspec.backends.torch import build, codegen
+    from nnspec.frontends.keras import from_keras
+    from nnspec.spec import validate
+    from nnspec.spec.budget import check_fits
+
+    clock = PhaseClock({"validate": (validate, "analyse"), "weights": (codegen.Generator, "owned")})
+    with clock:
+        t0 = time.perf_counter()
+        spec = from_keras(model)
+        t1 = time.perf_counter()
+        in_spec = clock.seconds["validate"]  # from_keras validates its result
+        check_fits(spec)  # what to_torch does first
+        src = codegen.generate(spec)
+        t2 = time.perf_counter()
+        if hasattr(build, "construct"):
+            module = build.construct(src)  # exec, on the meta device
+            t3 = time.perf_counter()
+            build.load_weights(module, src.state_dict)
+            module.eval()
+        else:  # an nnspec from before build.py's split (--against): both in build s
+            module = build.instantiate(src)
+            t3 = time.perf_counter()
+        t4 = time.perf_counter()
+    validating, weights = clock.seconds["validate"], clock.seconds["weights"]
+    phases = {
+        "to spec s": t1 - t0 - in_spec,  # validation is its own column
+        "validate s": validating,
+        "validations": clock.calls["validate"],
+        "emit s": t2 - t1 - weights - (validating - in_spec),
+        "weights s": weights,
+        "build s": t3 - t2,
+        "load s": t4 - t3,
+        "convert s": t4 - t0,
+    }
+    return phases, spec, src, module
+
+
 def measure(name: str, size: int | None, batches: list[int], repeat: int) -> dict:
     """Everything for one model, in this process (run it in a fresh one)."""
     t = time.perf_counter()
@@ -74,8 +157,8 @@ def measure(name: str, size: int | None, batches: list[int], repeat: int) -> dic
     import torch
 
     import nnspec
-    from nnspec.backends.torch.build import instantiate
-    from nnspec.backends.torch.codegen import generate
+    import nnspec.backends.torch.build
+    import nnspec.frontends.keras.importer  # its own imports (networkx) are imports too
 
     # nnspec's own modules (every op and converter), so that the baseline includes them
     from nnspec.backends.torch.registry import supported as torch_supported
@@ -97,13 +180,7 @@ def measure(name: str, size: int | None, batches: list[int], repeat: int) -> dic
     ru_before = peak_rss_mb()
 
     with PeakSampler() as sampler:
-        t0 = time.perf_counter()
-        spec = from_keras(model)
-        t1 = time.perf_counter()
-        src = generate(spec)
-        t2 = time.perf_counter()
-        module = instantiate(src)  # what nnspec.to_torch does: exec, meta device, assign
-        t3 = time.perf_counter()
+        cold, spec, src, module = convert_once(model)
     weights_shared = (
         sum(  # state-dict bytes the module holds without a copy of its own
             t.untyped_storage().nbytes()
@@ -112,23 +189,37 @@ def measure(name: str, size: int | None, batches: list[int], repeat: int) -> dic
         )
         / 2**20
     )
+    nodes = len(spec.nodes)
+    del src, module, spec
+    warm, spec, src, module = convert_once(model)  # steady state: lazy set-up done
+    del src, module, spec
+    # Python-level allocations (numpy's arrays included) of a third conversion: what it
+    # allocates, exactly, whatever the allocator keeps from the first two
+    tracemalloc.start()
+    convert_once(model)
+    traced_peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
     row = {
         "model": name,
+        "nodes": nodes,
         "params": model.count_params(),
         "imports s": imports_s,
-        "to spec s": t1 - t0,
-        "emit s": t2 - t1,
-        "build s": t3 - t2,
-        "convert s": t3 - t0,
+        **warm,
+        "cold s": cold["convert s"],
+        "ms/node": 1e3 * warm["convert s"] / nodes,
+        # the rest once the weights' one copy is taken out: what grows with the node count
+        "ms/node w/o weights": 1e3 * (warm["convert s"] - warm["weights s"]) / nodes,
+        "weights MiB/s": weight_mb / warm["weights s"],
         "weights MiB": weight_mb,
         "RSS imports MiB": rss_imports,
         "baseline MiB": baseline,
         "peak MiB": sampler.peak,
         "ru_maxrss MiB": peak_rss_mb() if peak_rss_mb() > ru_before else float("nan"),
         "budget MiB": baseline + weight_mb,
+        "over baseline x weights": (sampler.peak - baseline) / weight_mb,
+        "traced peak MiB": traced_peak,
         "handed over MiB": weights_shared,
     }
-    del src, module, spec
     if not batches:  # conversion and memory only
         return row
     # For the numbers, batch-norm statistics calibrated on the checked inputs (a training-
@@ -163,12 +254,71 @@ def measure(name: str, size: int | None, batches: list[int], repeat: int) -> dic
     return row
 
 
+def run_one(python: str, model: str, size: int | None) -> dict | None:
+    """``measure`` of one model (conversion only) in a fresh ``python`` process."""
+    cmd = [python, __file__, "--one", model, "--batches", ""]
+    cmd += ["--size", str(size)] if size else []
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True, env=env)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    if proc.returncode or not lines:
+        print(f"{model} ({python}): failed\n{proc.stderr[-3000:]}", file=sys.stderr)
+        return None
+    return json.loads(lines[-1][len("RESULT ") :])
+
+
+COMPARED = ("to spec s", "validate s", "validations", "emit s", "weights s", "build s")
+COMPARED += ("load s", "convert s", "cold s", "ms/node w/o weights", "over baseline x weights")
+
+
+def compare(args) -> int:
+    """This nnspec against ``--against``'s, each model converted ``--rounds`` times per
+    route in fresh processes, the (model, route) runs of a round in shuffled order:
+    medians, and the ratio this / that for every column."""
+    routes = {"this": sys.executable, "that": args.against}
+    runs: dict[tuple[str, str], list[dict]] = {}
+    order = [(a.name, r) for a in select(args.models) for r in routes]
+    for k in range(args.rounds):
+        random.Random(k).shuffle(order)
+        for model, route in order:
+            t = time.perf_counter()
+            row = run_one(routes[route], model, args.size)
+            if row is not None:
+                runs.setdefault((model, route), []).append(row)
+            print(f"[{time.perf_counter() - t:6.1f}s] {model} {route}", file=sys.stderr, flush=True)
+    table_rows = []
+    for model in dict.fromkeys(m for m, _ in order):
+        got = {r: runs.get((model, r), []) for r in routes}
+        if not all(got.values()):
+            continue
+        for column in COMPARED:
+            med = {r: statistics.median(row.get(column, 0.0) for row in got[r]) for r in routes}
+            table_rows.append(
+                {
+                    "model": model,
+                    "column": column,
+                    "this": med["this"],
+                    "that": med["that"],
+                    "this / that": med["this"] / med["that"] if med["that"] else float("nan"),
+                }
+            )
+    print(f"this: {routes['this']}  that: {routes['that']}  (medians of {args.rounds} rounds)")
+    print(table(table_rows))
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--models", default="ResNet50,MobileNetV2")
     p.add_argument("--size", type=int, help="input side (default: the architecture's own)")
     p.add_argument("--batches", default="1,32")
     p.add_argument("--repeat", type=int, default=10)
+    p.add_argument(
+        "--against",
+        metavar="PYTHON",
+        help="compare conversion with another nnspec: the python of a venv it is installed in",
+    )
+    p.add_argument("--rounds", type=int, default=3, help="rounds of --against")
     p.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one model, print JSON
     args = p.parse_args(argv)
     batches = [int(b) for b in args.batches.split(",") if b]
@@ -176,6 +326,8 @@ def main(argv=None) -> int:
         print("RESULT " + json.dumps(measure(args.one, args.size, batches, args.repeat)))
         return 0
 
+    if args.against:
+        return compare(args)
     rows = []
     for app in select(args.models):
         cmd = [
@@ -205,18 +357,30 @@ def main(argv=None) -> int:
     if not rows:
         return 1
 
-    print("Conversion (seconds; frameworks already imported)")
+    print(
+        "Conversion (seconds; frameworks and nnspec imported; phases of the second conversion"
+        " in the process, cold s = the first, with nnspec's lazy set-up)"
+    )
     print(
         table(
             rows,
             [
                 "model",
+                "nodes",
                 "params",
                 "imports s",
                 "to spec s",
+                "validate s",
+                "validations",
                 "emit s",
+                "weights s",
                 "build s",
+                "load s",
                 "convert s",
+                "cold s",
+                "ms/node",
+                "ms/node w/o weights",
+                "weights MiB/s",
             ],
         )
     )
@@ -232,6 +396,8 @@ def main(argv=None) -> int:
                 "peak MiB",
                 "ru_maxrss MiB",
                 "budget MiB",
+                "over baseline x weights",
+                "traced peak MiB",
                 "handed over MiB",
             ],
         )

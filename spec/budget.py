@@ -23,6 +23,9 @@ ITEMSIZE = {
     "float64": 8,
     "int32": 4,
     "int64": 8,
+    "int16": 2,
+    "int8": 1,
+    "uint8": 1,
     "bool": 1,
 }
 

@@ -111,6 +111,8 @@ class Model(BaseModel):
     _file: str | None = PrivateAttr(None)
     # Warnings from reading the weights (bfloat16 widened to float32), reported by validation.
     _load_notes: list[Issue] = PrivateAttr(default_factory=list)
+    # The last successful analysis and what it was of (spec/checked.py): validated once.
+    _analysis: Any = PrivateAttr(None)
 
     @model_validator(mode="after")
     def _fill_shorthand(self) -> Model:
@@ -194,6 +196,9 @@ class Model(BaseModel):
         return validate(self, check_weights=check_weights)
 
     def check(self) -> Model:
-        """Raise SpecError listing every problem; return self when valid."""
-        self.validate_spec().raise_for_errors()
+        """Raise SpecError listing every problem; return self when valid (the analysis is
+        kept for the backends while the model stays as it is: spec/checked.py)."""
+        from .checked import checked_analysis
+
+        checked_analysis(self)
         return self

@@ -31,7 +31,9 @@ SpecDim = Annotated[
     Annotated[int, Field(gt=0)] | Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None,
     BeforeValidator(_dim),
 ]
-DType = Literal["float32", "float16", "bfloat16", "float64", "int32", "int64", "bool"]
+DType = Literal[
+    "float32", "float16", "bfloat16", "float64", "int32", "int64", "int16", "int8", "uint8", "bool"
+]  # uint8: images saved as bytes
 DTYPES: tuple[str, ...] = get_args(DType)
 
 

@@ -278,10 +278,18 @@ def non_finite(arr: np.ndarray) -> str | None:
     """``"2 NaN and 1 infinite values"`` for a float array holding any, else None."""
     import numpy as np
 
-    if arr.dtype.kind != "f" or np.isfinite(arr).all():
+    # A NaN or infinity makes the sum NaN or infinite, so a finite sum clears the array in
+    # one pass with no temporary (np.isfinite(arr) is a bool array a quarter its size); a
+    # sum that overflowed or found one is checked element by element.
+    if arr.dtype.kind != "f" or arr.size == 0:
         return None
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(arr.sum()):
+            return None
     nan = int(np.isnan(arr).sum())
     inf = int(np.isinf(arr).sum())
+    if not nan and not inf:  # the sum overflowed
+        return None
     return " and ".join(
         f"{n} {what} value{'s' if n != 1 else ''}"
         for n, what in ((nan, "NaN"), (inf, "infinite"))
@@ -402,17 +410,19 @@ def validate(model: Model, *, check_weights: bool = True) -> Report:
     return Report(analyse(model, check_weights=check_weights).issues)
 
 
-def _raise(a: Analysis) -> Analysis:
-    Report(a.issues).raise_for_errors()
-    return a
+def _checked(model: Model) -> Analysis:
+    """The analysis of a spec whose graph and shapes are valid (reused: spec/checked.py)."""
+    from .checked import checked_analysis
+
+    return checked_analysis(model, check_weights=False)
 
 
 def infer_types(model: Model) -> dict[str, TensorType]:
     """Every tensor's type keyed by reference (``node``, ``node:1``, input names)."""
-    return _raise(analyse(model, check_weights=False)).types
+    return dict(_checked(model).types)  # a copy: the analysis is shared
 
 
 def weight_decls(model: Model) -> dict[str, dict[str, Weight]]:
     """Declared weights per node, in spec order (raises SpecError on an invalid spec)."""
-    a = _raise(analyse(model, check_weights=False))
-    return {n.id: a.weights[n.id] for n in model.nodes}
+    a = _checked(model)
+    return {n.id: dict(a.weights[n.id]) for n in model.nodes}

@@ -36,11 +36,14 @@ def runtime_functions() -> dict[str, str]:
     """Source of each public function of runtime.py, read from the file (so no torch)."""
     path = Path(__file__).with_name("runtime.py")
     text = path.read_text(encoding="utf-8")
-    return {
-        n.name: ast.get_source_segment(text, n) or ""
-        for n in ast.parse(text).body
-        if isinstance(n, ast.FunctionDef)
-    }
+    lines = text.split("\n")  # once: ast.get_source_segment splits the file on every call
+
+    def segment(n: ast.FunctionDef) -> str:
+        end = n.end_lineno or n.lineno
+        last = lines[end - 1].encode()[: n.end_col_offset].decode()  # offsets count bytes
+        return "\n".join([*lines[n.lineno - 1 : end - 1], last])
+
+    return {n.name: segment(n) for n in ast.parse(text).body if isinstance(n, ast.FunctionDef)}
 
 
 @dataclass

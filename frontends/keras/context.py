@@ -28,8 +28,11 @@ def read_variable(v: Any) -> np.ndarray:
     variable while that view lives (copy on write), so the array keeps the value it had
     here however the Keras model changes afterwards; other backends give a copy."""
     tensor = getattr(v, "value", None)
-    read = getattr(tensor, "read_value", None)
-    view = getattr(read() if read else None, "_numpy", None)
+    read = _tf_read(tensor)
+    if read is None:
+        read_value = getattr(tensor, "read_value", None)
+        read = read_value() if read_value else None
+    view = getattr(read, "_numpy", None)
     if view is None:
         return np.asarray(v.numpy())
     value = view()
@@ -37,6 +40,20 @@ def read_variable(v: Any) -> np.ndarray:
         return np.asarray(value)
     value.flags.writeable = False  # the spec's weights, shared with nothing that writes
     return value
+
+
+def _tf_read(tensor: Any) -> Any:
+    """TensorFlow's ReadVariableOp on a resource variable: what ``read_value()`` runs, less
+    the ``identity`` op it adds for device placement (half the eager op calls of reading a
+    model's weights); None for anything else, or if the op cannot run here."""
+    if not type(tensor).__module__.startswith("tensorflow"):
+        return None
+    import tensorflow as tf
+
+    try:
+        return tf.raw_ops.ReadVariableOp(resource=tensor.handle, dtype=tensor.dtype)
+    except Exception:  # noqa: BLE001 (a variable kind without a plain handle: read_value)
+        return None
 
 
 class LayerCtx:
@@ -53,6 +70,7 @@ class LayerCtx:
         self.call_args: tuple = ()  # positional call arguments: tensors and constants
         self.in_shapes: list[tuple] = []
         self._nodes: list[Node] = []
+        self.mask_nodes = 0  # mask nodes layers/runtime_masks.py has made for this call
 
     @property
     def name(self) -> str:
@@ -78,6 +96,11 @@ class LayerCtx:
         when it runs, so a later layer reading the same tensor sees no mask)."""
         return id(tensor) in self._importer.masks_cleared
 
+    @property
+    def mask_refs(self) -> dict[int, str]:
+        """id(mask KerasTensor) -> its rebuilt spec reference (layers/runtime_masks.py)."""
+        return self._importer.mask_refs
+
     def take_masks(self, *tensors: Any) -> None:
         """Record that this layer takes the Keras masks off these tensors."""
         self._importer.masks_cleared.update(id(t) for t in tensors if t is not None)
@@ -94,12 +117,16 @@ class LayerCtx:
         suffix: str = "",
         inputs: list[str] | None = None,
         params: dict[str, np.ndarray] | None = None,
+        unshared: bool = False,
         **attrs: Any,
     ) -> Node:
-        """Create a spec node named after the layer; ``params`` are its canonical weights."""
+        """Create a spec node named after the layer; ``params`` are its canonical weights.
+        A later call's node shares the first call's weights, unless ``unshared`` (a call
+        that computes something else, as ReversibleEmbedding's reverse call)."""
         name = self.name + (f"_{suffix}" if suffix else "")
         owner = self._importer.first_call.get(id(self.layer))
-        shares = owner + (f"_{suffix}" if suffix else "") if owner != self.name else None
+        later = owner != self.name and not unshared
+        shares = owner + (f"_{suffix}" if suffix else "") if later else None
         try:
             node = cls(
                 name=name,
@@ -138,6 +165,7 @@ class LayerCtx:
                 shape=list(arr.shape),
                 dtype=str(arr.dtype),
                 trainable=bool(var.trainable),
+                unshared=True,  # one node per variable already (the key above)
             )
             self._importer.variables[key] = node.name
         return self._importer.variables[key]

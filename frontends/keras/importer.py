@@ -9,12 +9,13 @@ import keras
 import networkx as nx
 import numpy as np
 
-from nnspec.frontends._errors import unsupported_parts
+from nnspec.frontends._errors import refusal, unsupported_parts
 from nnspec.spec.errors import ConversionError
 from nnspec.spec.graph import to_networkx
 from nnspec.spec.model import InputSpec, Model
 from nnspec.spec.names import Namespace
 from nnspec.spec.node import Node
+from nnspec.spec.types import DTYPES
 
 from .context import LayerCtx
 from .layer_config import layer_config
@@ -44,6 +45,7 @@ class Importer:
         ] = {}  # layer name -> its serialisable training settings
         self.tensor_refs: dict[int, str] = {}  # id(KerasTensor) -> spec reference, so far
         self.masks_cleared: set[int] = set()  # tensors attention has taken the Keras mask off
+        self.mask_refs: dict[int, str] = {}  # id(mask KerasTensor) -> its rebuilt reference
 
     def config_of(self, layer: Any) -> dict[str, Any]:
         """``layer.get_config()``, keeping its training-only settings aside (layer_config.py)."""
@@ -204,7 +206,7 @@ def from_keras(model: Any) -> Model:
     for x in fn.inputs:
         name = x._keras_history.operation.name
         shape = ["batch" if i == 0 and d is None else d for i, d in enumerate(x.shape)]
-        inputs[name] = InputSpec(shape=shape, dtype=str(x.dtype))
+        inputs[name] = InputSpec(shape=shape, dtype=_input_dtype(name, x))
     imp = Importer(list(inputs), traces)
     outputs = imp.walk(fn, list(inputs))
     spec = Model(
@@ -225,6 +227,21 @@ def from_keras(model: Any) -> Model:
     spec.training = training_from_keras(model, spec)
     spec.check()
     return spec
+
+
+def _input_dtype(name: str, x: Any) -> str:
+    """The dtype of model input ``name``, or a refusal naming it (no pydantic dump)."""
+    dtype = str(x.dtype)
+    if dtype not in DTYPES:
+        raise refusal(
+            f"input {name!r}",
+            f"dtype {dtype!r} has no spec equivalent (spec dtypes: {', '.join(DTYPES)})",
+            node=name,
+            attr="dtype",
+            hint="give the model input one of these dtypes, e.g. keras.Input(..., "
+            "dtype='int32'), and cast inside the model",
+        )
+    return dtype
 
 
 def _traced_model(model: Any) -> Any:

@@ -35,8 +35,4 @@ LAYER_REFUSALS = {
     "STFTSpectrogram": _SPECTROGRAM,
     "ContrastLimitedAdaptiveHistogramEqualization": "it equalises tile histograms at "
     "inference too, which no spec op computes",
-    "AutoContrast": "it rescales each image by its own minimum and maximum at inference, "
-    "with NaN channels passed through; nnspec has no op for that yet",
-    "AdaptiveAveragePooling3D": "nnspec has no 3-D adaptive pooling op yet",
-    "AdaptiveMaxPooling3D": "nnspec has no 3-D adaptive pooling op yet",
 }

@@ -370,12 +370,7 @@ def test_explicit_boolean_mask_and_initial_state(right_padded):
     )
 
 
-def test_mask_into_unsupported_consumer_refused():
-    ids = keras.Input((7,), dtype="int32")
-    y = layers.Embedding(20, 4, mask_zero=True)(ids)
-    y = layers.Attention()([y, y])  # Softmax, GlobalAveragePooling1D: layers/test_layers_masks
-    with pytest.raises(ConversionError, match=r"Attention.*mask"):
-        nnspec.from_keras(keras.Model(ids, y))
+# Masks into every consumer Keras has: layers/test_layers_mask_consumers.py
 
 
 def test_stateful_refused():
@@ -567,11 +562,5 @@ def test_transformer_encoder_block():
     assert "F.scaled_dot_product_attention(" in source
 
 
-def test_padding_mask_from_a_merge_into_attention_refused():
-    """Masks into attention convert (tests/frontends/keras/layers/test_layers_attention.py);
-    one combined by a merge layer comes from keras.ops nnspec does not read as a mask."""
-    a, b = keras.Input((6,), dtype="int32"), keras.Input((6,), dtype="int32")
-    x = layers.Add()([layers.Embedding(10, 4, mask_zero=True)(t) for t in (a, b)])
-    y = layers.MultiHeadAttention(2, 2)(x, x)
-    with pytest.raises(ConversionError, match="MultiHeadAttention.*mask"):
-        nnspec.from_keras(keras.Model([a, b], y))
+# A padding mask combined by a merge layer into attention converts with parity:
+# tests/frontends/keras/layers/test_layers_mask_consumers.py

@@ -321,17 +321,11 @@ def test_keras_layer_to_torch(make, shape, run_shape):
 
 
 REFUSED = [
-    pytest.param(  # conv and pooling convert: tests/frontends/keras/layers/
+    pytest.param(  # conv, pooling, Resizing convert: tests/frontends/keras/layers/
         lambda: L.SeparableConv2D(2, 3, data_format="channels_first"),
         (3, 8, 8),
         "data_format",
         id="separable_conv2d-channels_first",
-    ),
-    pytest.param(
-        lambda: L.Resizing(4, 4, data_format="channels_first"),
-        (3, 8, 8),
-        "data_format",
-        id="resizing-channels_first",
     ),
     pytest.param(
         lambda: L.UpSampling2D(2, interpolation="bicubic"),

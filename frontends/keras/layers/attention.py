@@ -10,6 +10,7 @@ from ...contexts import KerasLayerContext
 from .._common import tensor_refs
 from ..registry import from_layer
 from .attention_ops import attention_nodes
+from .pair_attention import masked_pair_attention, pair_masks
 
 
 def _argument(ctx: KerasLayerContext, index: int, key: str):
@@ -116,24 +117,16 @@ def multi_head_attention(layer, ctx: KerasLayerContext):
 @from_layer("Attention", "AdditiveAttention")
 def attention(layer, ctx: KerasLayerContext):
     cfg = ctx.config
-    for key in ("mask", "return_attention_scores"):
-        if ctx.call_kwargs.get(key) not in (None, False):
-            raise ctx.refuse(key, "masks and attention scores are not supported", value="given")
+    if ctx.call_kwargs.get("return_attention_scores"):
+        raise ctx.refuse("return_attention_scores", "one output per layer only", value=True)
     refs = tensor_refs(ctx)
-    tensors = _argument(ctx, 0, "inputs")
-    if any(getattr(t, "_keras_mask", None) is not None for t in tensors):  # read in call
-        raise ctx.refuse(
-            "mask",
-            "its inputs carry a padding mask (Masking or Embedding(mask_zero=True) "
-            "upstream), which nnspec does not apply inside Attention yet",
-            value="Keras mask",
-        )
+    tensors = list(_argument(ctx, 0, "inputs"))
+    causal = bool(ctx.call_kwargs.get("use_causal_mask", False))
+    q_mask, v_mask = pair_masks(ctx, tensors)  # the masks Keras reads in call
+    if q_mask is not None or v_mask is not None:
+        return masked_pair_attention(layer, ctx, tensors, q_mask, v_mask, causal)
     inputs = [refs[id(t)] for t in tensors]
-    attrs = dict(
-        use_scale=cfg["use_scale"],
-        dropout=cfg.get("dropout", 0.0),
-        causal=bool(ctx.call_kwargs.get("use_causal_mask", False)),
-    )
+    attrs = dict(use_scale=cfg["use_scale"], dropout=cfg.get("dropout", 0.0), causal=causal)
     if type(layer).__name__ == "Attention":
         attrs["score_mode"] = cfg["score_mode"]
         cls: type[Node] = Attention

@@ -28,6 +28,7 @@ from nnspec.spec.ops.merge import Multiply, Subtract
 
 from ..registry import layer_key
 from .einsum_dense import constant_node, projection
+from .runtime_masks import mask_ref
 
 _DOT_NEGATIVE = 3.38953e38 * -0.7  # keras.src.backend.tensorflow.nn._get_large_negative
 _SOFTMAX_NEGATIVE = -1e9  # keras.src.layers.activations.softmax._large_negative_number
@@ -75,11 +76,7 @@ def keras_mask_ref(ctx, step: _Steps, tensor, suffix: str) -> str | None:
             if id(source) in refs and isinstance(value, int | float):
                 x = step(E.NotEqual, f"{suffix}_mask_values", refs[id(source)], scalar=value)
                 return step(R.Any, f"{suffix}_mask", x, axis=-1)
-    raise _fail(
-        ctx,
-        f"the Keras mask of its {suffix} comes from {type(op).__name__} {op.name!r}, not from "
-        "an Embedding with mask_zero or a Masking layer",
-    )
+    return mask_ref(ctx, mask, suffix)  # a merge's mask: rebuilt from its keras.ops
 
 
 def _causal(step: _Steps, t: int | None, s: int | None, ctx) -> str:

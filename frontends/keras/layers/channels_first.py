@@ -19,6 +19,8 @@ SPATIAL = frozenset(
     | {f"Global{k}Pooling{d}D" for k in ("Max", "Average") for d in (1, 2, 3)}
     | {f"{k}{d}D" for k in ("UpSampling", "ZeroPadding", "Cropping") for d in (1, 2, 3)}
     | {f"SpatialDropout{d}D" for d in (1, 2, 3)}
+    | {f"Adaptive{k}Pooling{d}D" for k in ("Max", "Average") for d in (1, 2, 3)}
+    | {"Resizing", "CenterCrop"}
 )
 
 

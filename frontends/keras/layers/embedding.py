@@ -20,16 +20,3 @@ def embedding(layer, ctx: KerasLayerContext):
         mask_zero=bool(cfg["mask_zero"]),
         params={"embeddings": ctx.weights()["embeddings"]},
     )
-
-
-@from_layer("ReversibleEmbedding")
-def reversible_embedding(layer, ctx):
-    """Its forward call is an Embedding's (``reverse_embeddings``, for the reverse call
-    only, is not carried)."""
-    if ctx.call_kwargs.get("reverse") or (len(ctx.call_args) > 1 and ctx.call_args[1]):
-        raise ctx.refuse(
-            "reverse",
-            "the reverse call (logits from the embedding matrix, shared with the forward "
-            "call) has no spec op yet",
-        )
-    return embedding(layer, ctx)

@@ -12,6 +12,7 @@ from nnspec.spec.ops.activation import Softmax
 
 from .._common import tensor_refs
 from .masking import mask_source
+from .runtime_masks import mask_ref
 
 
 def keras_made_mask(mask) -> bool:
@@ -21,13 +22,31 @@ def keras_made_mask(mask) -> bool:
     return history is not None and type(history.operation).__name__ in ("NotEqual", "Any")
 
 
+def _embedding_or_masking(mask) -> bool:
+    """``not_equal(ids, v)`` on (batch, time) ids, or ``any(not_equal(x, v), -1)``."""
+    op = mask._keras_history.operation
+    if type(op).__name__ == "Any":
+        inner = op._inbound_nodes[0].arguments.args[0]
+        history = getattr(inner, "_keras_history", None)
+        rank = len(inner.shape)
+        return (
+            history is not None
+            and type(history.operation).__name__ == "NotEqual"
+            and not op.keepdims
+            and [a % rank for a in (op.axis or ())] == [rank - 1]
+        )
+    return type(op).__name__ == "NotEqual" and len(mask.shape) == 2
+
+
 def keras_mask(ctx) -> str | None:
     """The layer's ``mask`` argument as a (batch, time) boolean node, or None."""
     mask = ctx.call_kwargs.get("mask")
     if mask is None:
         return None
-    source, value = mask_source(ctx, mask, tensor_refs(ctx))
     kind = mask._keras_history.operation
+    if not _embedding_or_masking(mask):
+        return mask_ref(ctx, mask, "input")  # a merge's mask, or one the model computes
+    source, value = mask_source(ctx, mask, tensor_refs(ctx))
     if type(kind).__name__ == "Any":  # Masking: any step feature differs from the value
         x = ctx.node(E.NotEqual, suffix="mask_values", inputs=[source], scalar=value).name
         return ctx.node(R.Any, suffix="mask", inputs=[x], axis=-1).name

@@ -17,7 +17,7 @@ from nnspec.spec.ops.masking import Masking
 
 from ...contexts import KerasLayerContext
 from .._common import operation_refusal, operation_where
-from ..registry import from_layer, layer_key
+from ..registry import custom_class_reason, from_layer, layer_key
 
 # Layers whose converters read a Keras mask (from their `mask` call argument). A mask reaching
 # any other layer is refused rather than silently dropped.
@@ -61,29 +61,53 @@ def _check_mask_use(op, ctx: KerasLayerContext) -> None:
                 "comparisons only as the masks Keras computes itself",
             )
         if key not in MASK_CONSUMERS:
-            raise refusal(
-                f"layer {reader.name!r} ({key})",
-                "receives a Keras mask (from Masking or Embedding(mask_zero=True)), which "
-                "nnspec supports for recurrent layers, GlobalAveragePooling1D, Softmax and "
-                "BatchNormalization only",
-                node=reader.name,
-                attr="mask",
-                hint="remove the mask (mask_zero=False / no Masking layer) before this layer, "
-                "if the padded steps may count",
-            )
+            raise _consumer_refusal(reader, key)
+
+
+def _consumer_refusal(reader, key: str):
+    return refusal(
+        f"layer {reader.name!r} ({key})",
+        "receives a Keras mask (from Masking or Embedding(mask_zero=True)), which "
+        "nnspec supports for recurrent layers, GlobalAveragePooling1D, Softmax and "
+        "BatchNormalization only",
+        node=reader.name,
+        attr="mask",
+        hint="remove the mask (mask_zero=False / no Masking layer) before this layer, "
+        "if the padded steps may count",
+    )
+
+
+def _read_as_mask(node, op) -> bool:
+    """A stock layer takes ``op``'s result as its Keras mask (a custom layer's ``mask`` is
+    an ordinary input of its traced call)."""
+    return custom_class_reason(node.operation) is None and any(
+        k.endswith("mask") and any(_produced_by(t, op) for t in keras.tree.flatten(v))
+        for k, v in node.arguments.kwargs.items()
+    )
 
 
 def _is_data(op) -> bool:
-    """Nothing reads ``op``'s result as a Keras mask: it is an ordinary tensor op."""
+    """Something reads ``op``'s result as a tensor (not only as a Keras mask): it is then an
+    ordinary tensor op, and its mask readers find the compared tensor through
+    :func:`mask_source`."""
     for node in op._outbound_nodes:
-        if layer_key(node.operation) == "ops.Any" and not _is_data(node.operation):
-            return False
-        if any(
-            k.endswith("mask") and any(_produced_by(t, op) for t in keras.tree.flatten(v))
-            for k, v in node.arguments.kwargs.items()
-        ):
-            return False
-    return True
+        if layer_key(node.operation) == "ops.Any" and layer_key(op) == "ops.NotEqual":
+            if _is_data(node.operation) or not node.operation._outbound_nodes:
+                return True
+            continue
+        if not _read_as_mask(node, op):
+            return True
+    return not op._outbound_nodes
+
+
+def _check_mask_readers(op) -> None:
+    """Every stock layer reading ``op``'s result as a mask is one nnspec applies it in."""
+    for node in op._outbound_nodes:
+        key = layer_key(node.operation)
+        if key == "ops.Any" and layer_key(op) == "ops.NotEqual":
+            _check_mask_readers(node.operation)
+        elif _read_as_mask(node, op) and key not in MASK_CONSUMERS:
+            raise _consumer_refusal(node.operation, key)
 
 
 @from_layer("ops.NotEqual")
@@ -91,6 +115,7 @@ def mask_not_equal(op, ctx: KerasLayerContext):
     if _is_data(op):
         from .tensor_ops import binary_node
 
+        _check_mask_readers(op)
         return binary_node(op, ctx, "not_equal")
     args = ctx.call_args
     if len(args) != 2 or not isinstance(args[1], int | float) or isinstance(args[1], bool):
@@ -104,6 +129,7 @@ def mask_any(op, ctx: KerasLayerContext):
     if _is_data(op):
         from .tensor_ops import reduce_node
 
+        _check_mask_readers(op)
         return reduce_node(op, ctx)
     _check_mask_use(op, ctx)
     return ctx.inputs[0]
@@ -122,6 +148,7 @@ def mask_source(ctx: KerasLayerContext, mask, refs: dict[int, str]) -> tuple[str
     op = mask._keras_history.operation
     key = layer_key(op)
     ref = refs[id(mask)]
+    graph = ctx.graph_refs  # the compared tensor (the mask op may be a real node, _is_data)
     if key == "ops.Any":
         inner = op._inbound_nodes[0].arguments.args[0]
         rank = len(inner.shape)
@@ -132,11 +159,12 @@ def mask_source(ctx: KerasLayerContext, mask, refs: dict[int, str]) -> tuple[str
             and [a % rank for a in op.axis] == [rank - 1]
             and rank == 3
         ):
-            return ref, float(inner._keras_history.operation._inbound_nodes[0].arguments.args[1])
+            source, value = inner._keras_history.operation._inbound_nodes[0].arguments.args
+            return graph[id(source)], float(value)
     elif key == "ops.NotEqual":
         source, value = op._inbound_nodes[0].arguments.args
         if len(source.shape) == 2:
-            return ref, float(value)
+            return graph[id(source)], float(value)
     elif mask.dtype == "bool" and len(mask.shape) == 2:
         return ref, 0.0  # a boolean (batch, time) tensor is the mask itself
     raise ctx.fail(

@@ -1,3 +1,7 @@
+"""Keras merge layers -> the merge ops. Add, Subtract and Average ignore their inputs' masks
+(they only pass them on); Multiply, Maximum and Minimum read them in ``call``, and are then
+written out as Keras 3.15 computes them (merge_masked.py)."""
+
 from nnspec.spec.ops.merge import (
     Add,
     Average,
@@ -11,6 +15,7 @@ from nnspec.spec.ops.merge import (
 
 from ...contexts import KerasLayerContext
 from ..registry import from_layer
+from .merge_masked import MASK_READERS, masked_merge
 
 _CLASSES = {
     "Add": Add,
@@ -24,7 +29,12 @@ _CLASSES = {
 
 @from_layer(*_CLASSES)
 def merge(layer, ctx: KerasLayerContext):
-    return ctx.node(_CLASSES[type(layer).__name__])
+    kind = type(layer).__name__
+    if kind in MASK_READERS:
+        out = masked_merge(layer, ctx)
+        if out is not None:
+            return out
+    return ctx.node(_CLASSES[kind])
 
 
 @from_layer("Concatenate")

@@ -60,3 +60,34 @@ def test_module_owns_its_weights_and_the_spec_keeps_its_own():
             key = f"{layer.name}/{v.path.split('/')[-1]}"
             np.testing.assert_array_equal(v.numpy(), saved[key], err_msg=key)
     assert not np.array_equal(module.state_dict()["dense.bias"].numpy(), saved["dense/bias"])
+
+
+def test_keras_to_torch_validates_the_spec_once(monkeypatch):
+    """from_keras checks the spec it made; the budget check and the generator reuse that
+    analysis (spec/checked.py) instead of validating the same graph twice more."""
+    from nnspec.spec import validate
+
+    calls = []
+    real = validate.analyse
+    monkeypatch.setattr(validate, "analyse", lambda m, **kw: calls.append(kw) or real(m, **kw))
+    model = _model()
+    module = nnspec.to_torch(nnspec.from_keras(model))
+    assert len(calls) == 1
+    x = np.random.default_rng(1).normal(size=(2, 6, 6, 2)).astype("float32")
+    with torch.no_grad():
+        np.testing.assert_allclose(module(torch.from_numpy(x)).numpy(), model(x), atol=1e-5)
+
+
+def test_the_module_is_handed_the_converted_arrays_without_a_copy():
+    from nnspec.backends.torch.build import construct, load_weights
+    from nnspec.backends.torch.codegen import generate
+
+    spec = nnspec.from_keras(_model())
+    src = generate(spec)
+    module = construct(src)
+    assert all(p.device.type == "meta" for p in module.parameters())  # no initial values
+    load_weights(module, src.state_dict)
+    for key, tensor in module.state_dict().items():
+        assert tensor.data_ptr() == src.state_dict[key].ctypes.data, key
+        # the one copy is the generator's: none of the module's memory is the spec's
+        assert not any(np.shares_memory(src.state_dict[key], v) for v in spec.params.values())

@@ -7,9 +7,6 @@ import numpy as np
 import pytest
 from keras_layer_check import check, randomise
 
-import nnspec
-from nnspec.spec.errors import ConversionError
-
 keras = pytest.importorskip("keras")
 layers = keras.layers
 
@@ -48,12 +45,7 @@ def test_reversible_embedding_forward_call():
     check(model, [np.random.default_rng(0).integers(0, 10, (2, 5)).astype("int32")])
 
 
-def test_reversible_embedding_reverse_call_is_refused():
-    ids = keras.Input((5,), dtype="int32")
-    emb = layers.ReversibleEmbedding(10, 4, name="tok")
-    model = keras.Model(ids, emb(emb(ids), reverse=True))
-    with pytest.raises(ConversionError, match=r"'tok' \(ReversibleEmbedding\).*reverse"):
-        nnspec.from_keras(model)
+# ReversibleEmbedding's reverse call: test_layers_reversible_embedding.py
 
 
 def test_adaptive_pooling_1d():

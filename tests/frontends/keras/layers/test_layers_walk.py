@@ -42,7 +42,7 @@ def test_refusals_name_every_layer_with_its_class_and_reason():
     ids = keras.Input((5,), dtype="int32", name="ids")
     image = keras.Input((8, 8, 3), name="image")
     hashed = layers.Hashing(num_bins=4, name="bucket")(ids)
-    contrast = layers.AutoContrast(name="contrast")(image)
+    contrast = layers.ContrastLimitedAdaptiveHistogramEqualization(name="contrast")(image)
     out = layers.Concatenate()([layers.Flatten()(contrast), layers.CategoryEncoding(4)(hashed)])
     model = keras.Model([ids, image], out)
     with pytest.raises(ConversionError) as e:
@@ -50,4 +50,5 @@ def test_refusals_name_every_layer_with_its_class_and_reason():
     text = str(e.value)
     assert "2 unsupported layer(s)" in text
     assert f"'bucket' (Hashing): {REFUSED['Hashing']}" in text
-    assert f"'contrast' (AutoContrast): {REFUSED['AutoContrast']}" in text
+    clahe = "ContrastLimitedAdaptiveHistogramEqualization"
+    assert f"'contrast' ({clahe}): {REFUSED[clahe]}" in text
