@@ -68,7 +68,7 @@ def make_input(model, batch: int, seed: int = 1):
     return rng.normal(0.0, 1.0, shape).astype("float32")
 
 
-def onnx2torch_module(model):
+def onnx2torch_module(model, x):
     """Keras -> ONNX (Keras' own export, through tf2onnx) -> onnx2torch, as bench/compare.py
     converts; None when the tools are not installed or a step fails (said on stderr)."""
     import os
@@ -83,6 +83,7 @@ def onnx2torch_module(model):
     except ImportError:
         return None
     try:
+        model(x[:1], training=False)  # Keras exports only a model it has called
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "model.onnx")
             model.export(path, format="onnx", verbose=False)
@@ -122,7 +123,7 @@ def routes(name: str, model, batch: int, compile_: bool) -> dict:
         modules["handwritten"] = (net, t_cf)
     elif name in HANDWRITTEN:
         modules["handwritten"] = (HANDWRITTEN[name](model), t_cf)
-    converted = onnx2torch_module(model)
+    converted = onnx2torch_module(model, x)
     if converted is not None:
         modules["onnx2torch"] = (converted, t)
     out = {"keras": lambda: fn(tx).numpy()}

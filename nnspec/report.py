@@ -98,7 +98,8 @@ def torch_intermediates(
     node_ids = forward.__globals__.get("NODE_IDS", {})
     captured: dict[str, Any] = {}
 
-    seen: dict[str, list] = {}  # local -> weak references to the tensors captured for it
+    # local -> weak references to the tensors captured for it
+    seen: dict[str, list[weakref.ref[torch.Tensor]]] = {}
 
     # Every line, not only the return: forward frees each local after its last use, and a
     # ReLU may overwrite its input in place: each new value is copied when first seen.
@@ -140,7 +141,7 @@ def torch_intermediates(
     return found
 
 
-def _tensors(value: Any) -> list | None:
+def _tensors(value: Any) -> list[torch.Tensor] | None:
     """The tensors of a tensor, or of a tuple or list of them; None for anything else."""
     import torch
 

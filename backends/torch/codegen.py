@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -200,7 +201,7 @@ _NON_NEGATIVE = frozenset(
 )
 
 
-def _pool_takes(pool: Node, padding: Node, by_name: dict[str, Node]) -> bool:
+def _pool_takes(pool: Node, padding: Node, by_name: Mapping[str | None, Node]) -> bool:
     """A pooling's own ``padding=`` computes what it computes on the zero-padded input: an
     average counting the padded cells (PyTorch's default), or a max (padded with -inf) of a
     never-negative input, each window holding an input cell (PyTorch: at most half the
