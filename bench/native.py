@@ -137,7 +137,13 @@ def routes(name: str, model, batch: int, compile_: bool) -> dict:
             with torch.inference_mode():
                 return module(inp)
 
-        got = run().numpy()
+        try:
+            got = run().numpy()
+        except Exception as e:  # only the outside tool's module may fail
+            if route != "onnx2torch":
+                raise
+            print(f"onnx2torch route of {name}: {type(e).__name__}: {e}"[:200], file=sys.stderr)
+            continue
         if route == "channels_first" and got.ndim == 4:
             got = got.transpose(0, 2, 3, 1)
         # relative to the output's scale: every route must compute what Keras computes
