@@ -38,15 +38,9 @@ def _assert_parity(model, shape) -> None:
     assert_close(run_keras(nnspec.to_keras(model), [x]), run_torch(nnspec.to_torch(model), [x]))
 
 
-def test_relu_after_conv_bn_add_is_in_place_and_trains_as_out_of_place():
-    model = nnspec.load(GOLDEN / "resnet_block.yaml", weights=False)
-    model.params = random_params(model)
-    lines = _forward(model)
-    for name in ("conv1_relu", "block1_1_relu", "block1_2_relu", "block1_out"):
-        assert "inplace=True" in _line(lines, name), name
-    _assert_parity(model, (2, 64, 64, 3))
-
-    # training: the same gradients as the module with every ReLU out of place
+def _assert_trains_as_out_of_place(model, shape) -> None:
+    """Train-mode gradients of the generated module equal those of the same source with every
+    ReLU out of place."""
     source = nnspec.emit(model, "torch")
     out_of_place = source.replace(", inplace=True", "")
     assert out_of_place != source
@@ -58,11 +52,45 @@ def test_relu_after_conv_bn_add_is_in_place_and_trains_as_out_of_place():
         module.load_state_dict(nnspec.to_torch(model).state_dict())
         module.train()
         torch.manual_seed(0)
-        x = torch.randn(3, 64, 64, 3, requires_grad=True)
+        x = torch.randn(*shape, requires_grad=True)
         module(x).square().sum().backward()
         grads.append([x.grad, *(p.grad for p in module.parameters())])
     for a, b in zip(*grads):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_relu_after_conv_bn_add_is_in_place_and_trains_as_out_of_place():
+    model = nnspec.load(GOLDEN / "resnet_block.yaml", weights=False)
+    model.params = random_params(model)
+    lines = _forward(model)
+    for name in ("conv1_relu", "block1_1_relu", "block1_2_relu", "block1_out"):
+        assert "inplace=True" in _line(lines, name), name
+    _assert_parity(model, (2, 64, 64, 3))
+    _assert_trains_as_out_of_place(model, (3, 64, 64, 3))
+
+
+FUSED = """
+nnspec: 1
+name: fused
+inputs:
+  x: {shape: [batch, 8, 8, 3]}
+nodes:
+  - {op: conv2d, name: conv, filters: 4, kernel_size: 3, activation: relu}
+  - {op: depthwise_conv2d, name: dw, kernel_size: 3, activation: relu6}
+  - {op: flatten, name: flat}
+  - {op: dense, name: hidden, units: 8, activation: relu}
+  - {op: dense, name: out, units: 3, activation: sigmoid}
+"""
+
+
+def test_a_layer_s_own_relu_overwrites_the_layer_s_output():
+    model = _spec(FUSED)
+    lines = _forward(model)
+    for name in ("conv", "dw", "hidden"):
+        assert "inplace=True" in _line(lines, name), name
+    assert "inplace" not in _line(lines, "out")
+    _assert_parity(model, (2, 8, 8, 3))
+    _assert_trains_as_out_of_place(model, (3, 8, 8, 3))
 
 
 NOT_IN_PLACE = """
