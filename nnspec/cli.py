@@ -16,6 +16,7 @@ import json
 import math
 import os
 import sys
+import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -481,21 +482,40 @@ def _command_named(argv: list[str]) -> str | None:
     return argv[0] if argv and argv[0] in COMMANDS else None
 
 
+# Imported by pydantic in one place only, create_schema_validator (pydantic/plugin/).
+_PLUGIN_LOADER = "pydantic.plugin._loader"
+
+
+def _no_plugins() -> tuple[()]:
+    return ()
+
+
 @contextmanager
 def _no_pydantic_plugin_scan() -> Iterator[None]:
     """Pydantic looks for plugins in the entry points of every installed distribution the
     first time it builds a validator: 20-50 ms, the largest single cost of `nnspec validate`
     on a machine with TensorFlow and torch installed. The command line's own models are no
-    business of such plugins; a user's PYDANTIC_DISABLE_PLUGINS setting is kept."""
+    business of such plugins; a user's PYDANTIC_DISABLE_PLUGINS setting is kept.
+
+    With plugins disabled, pydantic's loader module still imports importlib.metadata (and
+    email with it, 10 ms) only to find none; while the command runs, a loader that finds none
+    stands in for it, unless the real one is already imported."""
     key = "PYDANTIC_DISABLE_PLUGINS"
     if key in os.environ:
         yield
         return
     os.environ[key] = "__all__"
+    stand_in = None
+    if _PLUGIN_LOADER not in sys.modules:
+        stand_in = types.ModuleType(_PLUGIN_LOADER)
+        stand_in.get_plugins = _no_plugins  # type: ignore[attr-defined]
+        sys.modules[_PLUGIN_LOADER] = stand_in
     try:
         yield
     finally:
         os.environ.pop(key, None)
+        if stand_in is not None and sys.modules.get(_PLUGIN_LOADER) is stand_in:
+            del sys.modules[_PLUGIN_LOADER]
 
 
 @contextmanager

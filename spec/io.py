@@ -537,6 +537,18 @@ class _Dumper(yaml.SafeDumper):
     pass
 
 
+# libyaml's emitter writes what PyYAML's does three times faster, except for some strings:
+# non-ASCII and control characters (it escapes astral ones, writes NEL differently), empty
+# keys and keys of 123-127 characters (its limit for a simple key is counted otherwise).
+# A document of printable-ASCII strings and keys of 1-100 characters is written by it
+# (tests/spec/test_dump_libyaml.py compares the two); any other by PyYAML's.
+if TYPE_CHECKING:  # the stubs type CSafeDumper apart; both take the same representers
+    _CDumper: type[yaml.SafeDumper] | None = _Dumper
+else:
+    _CDumper = type("_CDumper", (yaml.CSafeDumper,), {}) if hasattr(yaml, "CSafeDumper") else None
+_DUMPERS = (_Dumper,) if _CDumper is None else (_Dumper, _CDumper)
+
+
 def _plain(v: Any) -> Any:
     if isinstance(v, tuple | list):
         return [_plain(x) for x in v]
@@ -547,16 +559,43 @@ def _plain(v: Any) -> Any:
     return v
 
 
-_Dumper.add_representer(
-    _Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True)
-)
-_Dumper.add_representer(
+def _flow_mapping(d: yaml.SafeDumper, v: _Flow) -> yaml.MappingNode:
+    return d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True)
+
+
+def _list(d: yaml.SafeDumper, v: list[Any]) -> yaml.SequenceNode:
     # Lists of values on one line (`kernel_size: [3, 3]`); the list of nodes one per line.
-    list,
-    lambda d, v: d.represent_sequence(
-        "tag:yaml.org,2002:seq", v, flow_style=not any(isinstance(x, dict) for x in v)
-    ),
-)
+    flow = not any(isinstance(x, dict) for x in v)
+    return d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=flow)
+
+
+for _dumper in _DUMPERS:
+    _dumper.add_representer(_Flow, _flow_mapping)
+    _dumper.add_representer(list, _list)
+
+
+def _ascii(s: str) -> bool:
+    return s.isascii() and s.isprintable()
+
+
+def libyaml_writes_it(data: Any) -> bool:
+    """Whether libyaml's emitter writes ``data`` exactly as PyYAML's does (see above)."""
+    stack = [data]
+    while stack:
+        v = stack.pop()
+        if type(v) is str:
+            if not _ascii(v):
+                return False
+        elif type(v) is list:
+            stack.extend(v)
+        elif isinstance(v, dict):
+            for k, x in v.items():
+                if type(k) is not str or not 0 < len(k) <= 100 or not _ascii(k):
+                    return False
+                stack.append(x)
+        elif not isinstance(v, int | float | None):  # bool is an int
+            return False
+    return True
 
 
 def node_to_dict(node: Node, implicit_input: str | None) -> dict[str, Any]:
@@ -598,9 +637,10 @@ def to_dict(model: Model) -> dict[str, Any]:
 
 
 def dump_yaml(model: Model) -> str:
+    data = to_dict(model)
     return yaml.dump(
-        to_dict(model),
-        Dumper=_Dumper,
+        data,
+        Dumper=_CDumper if _CDumper is not None and libyaml_writes_it(data) else _Dumper,
         sort_keys=False,
         allow_unicode=True,
         width=1 << 20,
