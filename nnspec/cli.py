@@ -11,7 +11,6 @@ Exit status: 0 success, 1 an invalid spec (or any other failure), 2 a usage erro
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import math
 import os
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from nnspec._gc import few_gc_passes
 from nnspec.review_cli import REVIEW_COMMANDS
 from nnspec.spec.errors import Issue, SpecError
 from nnspec.spec.extras import framework_import
@@ -518,19 +518,6 @@ def _no_pydantic_plugin_scan() -> Iterator[None]:
             del sys.modules[_PLUGIN_LOADER]
 
 
-@contextmanager
-def _few_gc_passes() -> Iterator[None]:
-    """Loading a spec allocates millions of small objects that reference counting frees;
-    the cyclic collector's default passes over them nearly doubled the time of a big spec.
-    As mypy does, collect rarely while a command runs."""
-    before = gc.get_threshold()
-    gc.set_threshold(200_000, 30, 30)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(_command_named(argv))
@@ -540,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
         return e.code if isinstance(e.code, int) else EXIT_USAGE
     try:
         with (
-            _few_gc_passes(),
+            few_gc_passes(),
             _no_pydantic_plugin_scan(),
             framework_import(f"nnspec {args.command}"),
         ):
