@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from nnspec._gc import few_gc_passes
+from nnspec.github import github_escape
 from nnspec.review_cli import REVIEW_COMMANDS
 from nnspec.spec.errors import Issue, SpecError
 from nnspec.spec.extras import framework_import
@@ -66,12 +67,6 @@ def internal_error(exc: BaseException, file: str | None = None) -> Issue:
     )
 
 
-def _github_escape(text: str, *, prop: bool = False) -> str:
-    """Workflow-command escaping (a property value also escapes ':' and ',')."""
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
-
-
 def github_annotation(issue: Issue, file: str) -> str:
     """``::error file=...,line=...,col=...,title=...::message``, a GitHub workflow command."""
     props = {
@@ -81,10 +76,10 @@ def github_annotation(issue: Issue, file: str) -> str:
         "title": f"nnspec {issue.kind}",
     }
     fields = ",".join(
-        f"{k}={_github_escape(str(v), prop=True)}" for k, v in props.items() if v is not None
+        f"{k}={github_escape(str(v), prop=True)}" for k, v in props.items() if v is not None
     )
     level = "warning" if issue.severity == "warning" else "error"
-    return f"::{level} {fields}::{_github_escape(describe(issue))}"
+    return f"::{level} {fields}::{github_escape(describe(issue))}"
 
 
 def _print_issues(issues: list[Issue], stream: TextIO | None = None) -> None:

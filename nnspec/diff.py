@@ -396,7 +396,7 @@ def _compare_node(ra: NodeRec, rb: NodeRec, mapping: dict[str, str], a: Side) ->
 
 
 def _plain(value: Any) -> Any:
-    from nnspec.spec.io import _plain as plain
+    from nnspec.spec.write import _plain as plain
 
     return plain(value)
 

@@ -13,18 +13,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from spec_helpers import EXAMPLES
 
-from nnspec.spec import io
-from nnspec.spec.io import _Flow, dump_yaml, libyaml_writes_it, load, loads, to_dict
+from nnspec.spec import write
+from nnspec.spec.io import dump_yaml, load, loads
+from nnspec.spec.write import _Flow, libyaml_writes_it, to_dict
 
-pytestmark = pytest.mark.skipif(io._CDumper is None, reason="PyYAML built without libyaml")
+pytestmark = pytest.mark.skipif(write._CDumper is None, reason="PyYAML built without libyaml")
 
 OPTIONS = dict(sort_keys=False, allow_unicode=True, width=1 << 20, default_flow_style=False)
 
 
 def both(data: object) -> tuple[str, str]:
     return (
-        yaml.dump(data, Dumper=io._Dumper, **OPTIONS),
-        yaml.dump(data, Dumper=io._CDumper, **OPTIONS),
+        yaml.dump(data, Dumper=write._Dumper, **OPTIONS),
+        yaml.dump(data, Dumper=write._CDumper, **OPTIONS),
     )
 
 
@@ -102,5 +103,5 @@ def test_a_spec_with_unicode_names_is_written_by_pyyaml():
     )
     assert not libyaml_writes_it(to_dict(model))
     text = dump_yaml(model)
-    assert text == yaml.dump(to_dict(model), Dumper=io._Dumper, **OPTIONS)
+    assert text == yaml.dump(to_dict(model), Dumper=write._Dumper, **OPTIONS)
     assert "- {name: tête\U0001f600, op: dense, units: 2}" in text
