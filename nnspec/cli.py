@@ -11,7 +11,6 @@ Exit status: 0 success, 1 an invalid spec (or any other failure), 2 a usage erro
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import sys
@@ -141,6 +140,8 @@ def validate(args: argparse.Namespace) -> int:
             {"file": f, "valid": ok, "issues": [i.to_dict() for i in issues]}
             for (f, issues), ok in zip(results, valid)
         ]
+        import json
+
         print(json.dumps({"valid": all(valid), "files": files}, indent=2))
     elif args.format == "github":
         for file, issues in results:

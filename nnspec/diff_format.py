@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from nnspec.diff import Diff, NodeChange, NodeRec, WeightChange
@@ -186,6 +185,8 @@ def as_json(d: Diff) -> str:
         "notes": d.notes,
         "errors": [i.to_dict() for i in d.a.issues + d.b.issues if i.severity == "error"],
     }
+    import json  # here: the other formats need none
+
     return json.dumps(data, indent=2, default=lambda o: list(o) if isinstance(o, tuple) else str(o))
 
 

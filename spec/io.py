@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import stat
 from collections.abc import Iterable, Iterator, Mapping
@@ -239,6 +238,8 @@ def _pydantic_issues(
         msg, hint = e["msg"], None
         if e["type"] == "extra_forbidden":
             msg = "unknown attribute (not allowed for this op)" if node else "unknown field"
+            import difflib  # here: only a spec with a mistake needs it
+
             near = difflib.get_close_matches(str(loc[-1]), list(fields), n=1, cutoff=0.6)
             hint = f"did you mean {near[0]!r}?" if near else None
         elif e["type"] == "missing":
@@ -331,6 +332,8 @@ def from_dict(
         raise SchemaError(issues=issues)
     for key in data:
         if key not in TOP_LEVEL:
+            import difflib
+
             near = difflib.get_close_matches(str(key), TOP_LEVEL, n=1, cutoff=0.6)
             top_issue(
                 f"unknown field {key!r}" + (f" (did you mean {near[0]!r}?)" if near else ""), key

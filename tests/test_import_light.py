@@ -85,9 +85,10 @@ def test_validate_builds_only_what_the_spec_uses():
 
 
 # What a pre-commit hook's `python -m nnspec validate|fmt` must not load: a framework, numpy
-# (no weights read), networkx (the graph checks do without it), and importlib.metadata with
-# email (pydantic's plugin loader, which the command line stands in for).
-NOT_AT_START_UP = (*FRAMEWORKS, "numpy", "networkx", "importlib.metadata", "email")
+# (no weights read), networkx (the graph checks do without it), importlib.metadata with
+# email (pydantic's plugin loader, which the command line stands in for), json (for
+# --format json and weights headers only).
+NOT_AT_START_UP = (*FRAMEWORKS, "numpy", "networkx", "importlib.metadata", "email", "json")
 
 
 def modules_of_the_command(argv: list[str]) -> tuple[set[str], int]:
