@@ -126,6 +126,8 @@ def main(argv=None) -> int:
                 argv_, _, expected = routes[name]
                 routes[f"{name} (against)"] = ([args.against, *argv_[1:]], None, expected)
         times: dict[str, list[tuple[float, float]]] = {k: [] for k in routes}
+        here = os.getcwd()
+        os.chdir(folder)  # `python -m` puts the working folder first on sys.path: not a checkout
         rng = random.Random(0)
         for round_ in range(args.repeat):
             order = list(routes)
@@ -138,6 +140,7 @@ def main(argv=None) -> int:
                 if proc.returncode != expected:
                     raise SystemExit(f"{name}: exit {proc.returncode}\n{proc.stdout}{proc.stderr}")
                 times[name].append((wall, cpu))
+        os.chdir(here)
     med = {
         k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
         for k, v in times.items()
