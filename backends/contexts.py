@@ -32,6 +32,7 @@ class TorchContext(Protocol):
     out_layout: Layout
     helpers: list[str]
     padding_before: tuple[int, ...] | None  # a zero padding folded into this node
+    overwritable: tuple[bool, ...]  # per input: only this node reads it, a fresh tensor
 
     @property
     def x(self) -> str: ...
@@ -47,7 +48,7 @@ class TorchContext(Protocol):
 
     def helper(self, name: str) -> str: ...
 
-    def activation(self, x: str, name: str | None = None) -> str: ...
+    def activation(self, x: str, name: str | None = None, inplace: bool = False) -> str: ...
 
     def sub(
         self,

@@ -1,6 +1,6 @@
 """How fast the review commands are, start-up included: what a pre-commit hook and a CI job pay.
 
-    python bench/review.py [--repeat 7] [--sizes 1000,10000,100000]
+    python bench/review.py [--repeat 7] [--sizes 1000,10000,100000] [--against PYTHON]
 
 Every row is a subprocess `python -m nnspec ...` (as the hook runs it), timed wall and CPU
 (user + system of the child). Commands are interleaved in a shuffled order in every round and
@@ -11,6 +11,9 @@ keras.applications (cached in bench/_out/). The targets are those of issue 16; o
 machine trust the CPU column over the wall one. The growth columns compare each diff with
 the one ten times smaller: linear cost shows as "x time" close to "x nodes". The children run
 with bytecode caching on (PYTHONDONTWRITEBYTECODE unset), as an installed nnspec does.
+``--against PYTHON`` runs every nnspec row a second time with another interpreter (say the
+venv of a checkout of main), in the same shuffled rounds, and prints the two side by side:
+before and after under the same load, where two separate runs on a shared machine differ.
 """
 
 from __future__ import annotations
@@ -76,6 +79,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--sizes", default="1000,10000,100000", help="diff sizes (nodes)")
+    parser.add_argument(
+        "--against", metavar="PYTHON", help="also time each nnspec row with this interpreter"
+    )
     args = parser.parse_args(argv)
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # children use __pycache__, as installed
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -114,7 +120,14 @@ def main(argv=None) -> int:
             name = f"diff {n:,} nodes"
             diffs.append((name, n))
             routes[name] = ([*nnspec, "diff", str(a), str(b)], 1.0 if n == 10_000 else None, 1)
+        ours = list(routes)
+        if args.against:
+            for name in ours[1:]:  # every row but `python -c pass`
+                argv_, _, expected = routes[name]
+                routes[f"{name} (against)"] = ([args.against, *argv_[1:]], None, expected)
         times: dict[str, list[tuple[float, float]]] = {k: [] for k in routes}
+        here = os.getcwd()
+        os.chdir(folder)  # `python -m` puts the working folder first on sys.path: not a checkout
         rng = random.Random(0)
         for round_ in range(args.repeat):
             order = list(routes)
@@ -127,6 +140,7 @@ def main(argv=None) -> int:
                 if proc.returncode != expected:
                     raise SystemExit(f"{name}: exit {proc.returncode}\n{proc.stdout}{proc.stderr}")
                 times[name].append((wall, cpu))
+        os.chdir(here)
     med = {
         k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
         for k, v in times.items()
@@ -134,7 +148,8 @@ def main(argv=None) -> int:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"{os.cpu_count()} CPUs, load average {load}; medians of {args.repeat} shuffled rounds")
     print(f"{'command':<30} {'wall s':>7} {'cpu s':>7} {'target s':>9}  {'met (wall / cpu)':<16}")
-    for name, (wall, cpu) in med.items():
+    for name in ours:
+        wall, cpu = med[name]
         target = routes[name][1]
         met = (
             f"{'yes' if wall < target else 'no'} / {'yes' if cpu < target else 'no'}"
@@ -150,6 +165,17 @@ def main(argv=None) -> int:
         ratio = f"{work[name] / work[prev[0]]:.1f}" if prev else "-"
         growth = f"{n / prev[1]:.0f}" if prev else "-"
         print(f"{name:<20} {med[name][1]:>7.3f} {work[name]:>15.3f} {ratio:>7} {growth:>8}")
+    if args.against:
+        print(f"\nagainst {args.against} (same rounds; ratio = this / against)")
+        print(
+            f"{'command':<30} {'wall s':>7} {'against':>8} {'ratio':>6} {'cpu s':>7} {'against':>8} {'ratio':>6}"
+        )
+        for name in ours[1:]:
+            (wall, cpu), (w0, c0) = med[name], med[f"{name} (against)"]
+            print(
+                f"{name:<30} {wall:>7.3f} {w0:>8.3f} {wall / w0:>6.2f} "
+                f"{cpu:>7.3f} {c0:>8.3f} {cpu / c0:>6.2f}"
+            )
     return 0
 
 

@@ -91,13 +91,13 @@ def time_cli(path: Path, repeat: int) -> tuple[float, float]:
 
 
 def time_in_process(path: Path, repeat: int) -> float:
-    from nnspec.cli import _few_gc_passes
+    from nnspec._gc import few_gc_passes
     from nnspec.spec.io import load
     from nnspec.spec.validate import validate
 
     times = []
     for _ in range(repeat):
-        with _few_gc_passes():  # as `nnspec validate` runs it
+        with few_gc_passes():  # as `nnspec validate` runs it
             start = time.process_time()  # CPU: this process's own work, whatever else runs
             report = validate(load(path))
             times.append(time.process_time() - start)

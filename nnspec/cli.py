@@ -11,17 +11,18 @@ Exit status: 0 success, 1 an invalid spec (or any other failure), 2 a usage erro
 from __future__ import annotations
 
 import argparse
-import gc
-import json
 import math
 import os
 import sys
+import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from nnspec._gc import few_gc_passes
+from nnspec.github import github_escape
 from nnspec.review_cli import REVIEW_COMMANDS
 from nnspec.spec.errors import Issue, SpecError
 from nnspec.spec.extras import framework_import
@@ -65,12 +66,6 @@ def internal_error(exc: BaseException, file: str | None = None) -> Issue:
     )
 
 
-def _github_escape(text: str, *, prop: bool = False) -> str:
-    """Workflow-command escaping (a property value also escapes ':' and ',')."""
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
-
-
 def github_annotation(issue: Issue, file: str) -> str:
     """``::error file=...,line=...,col=...,title=...::message``, a GitHub workflow command."""
     props = {
@@ -80,10 +75,10 @@ def github_annotation(issue: Issue, file: str) -> str:
         "title": f"nnspec {issue.kind}",
     }
     fields = ",".join(
-        f"{k}={_github_escape(str(v), prop=True)}" for k, v in props.items() if v is not None
+        f"{k}={github_escape(str(v), prop=True)}" for k, v in props.items() if v is not None
     )
     level = "warning" if issue.severity == "warning" else "error"
-    return f"::{level} {fields}::{_github_escape(describe(issue))}"
+    return f"::{level} {fields}::{github_escape(describe(issue))}"
 
 
 def _print_issues(issues: list[Issue], stream: TextIO | None = None) -> None:
@@ -145,6 +140,8 @@ def validate(args: argparse.Namespace) -> int:
             {"file": f, "valid": ok, "issues": [i.to_dict() for i in issues]}
             for (f, issues), ok in zip(results, valid)
         ]
+        import json
+
         print(json.dumps({"valid": all(valid), "files": files}, indent=2))
     elif args.format == "github":
         for file, issues in results:
@@ -481,34 +478,40 @@ def _command_named(argv: list[str]) -> str | None:
     return argv[0] if argv and argv[0] in COMMANDS else None
 
 
+# Imported by pydantic in one place only, create_schema_validator (pydantic/plugin/).
+_PLUGIN_LOADER = "pydantic.plugin._loader"
+
+
+def _no_plugins() -> tuple[()]:
+    return ()
+
+
 @contextmanager
 def _no_pydantic_plugin_scan() -> Iterator[None]:
     """Pydantic looks for plugins in the entry points of every installed distribution the
     first time it builds a validator: 20-50 ms, the largest single cost of `nnspec validate`
     on a machine with TensorFlow and torch installed. The command line's own models are no
-    business of such plugins; a user's PYDANTIC_DISABLE_PLUGINS setting is kept."""
+    business of such plugins; a user's PYDANTIC_DISABLE_PLUGINS setting is kept.
+
+    With plugins disabled, pydantic's loader module still imports importlib.metadata (and
+    email with it, 10 ms) only to find none; while the command runs, a loader that finds none
+    stands in for it, unless the real one is already imported."""
     key = "PYDANTIC_DISABLE_PLUGINS"
     if key in os.environ:
         yield
         return
     os.environ[key] = "__all__"
+    stand_in = None
+    if _PLUGIN_LOADER not in sys.modules:
+        stand_in = types.ModuleType(_PLUGIN_LOADER)
+        stand_in.get_plugins = _no_plugins  # type: ignore[attr-defined]
+        sys.modules[_PLUGIN_LOADER] = stand_in
     try:
         yield
     finally:
         os.environ.pop(key, None)
-
-
-@contextmanager
-def _few_gc_passes() -> Iterator[None]:
-    """Loading a spec allocates millions of small objects that reference counting frees;
-    the cyclic collector's default passes over them nearly doubled the time of a big spec.
-    As mypy does, collect rarely while a command runs."""
-    before = gc.get_threshold()
-    gc.set_threshold(200_000, 30, 30)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
+        if stand_in is not None and sys.modules.get(_PLUGIN_LOADER) is stand_in:
+            del sys.modules[_PLUGIN_LOADER]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -520,7 +523,7 @@ def main(argv: list[str] | None = None) -> int:
         return e.code if isinstance(e.code, int) else EXIT_USAGE
     try:
         with (
-            _few_gc_passes(),
+            few_gc_passes(),
             _no_pydantic_plugin_scan(),
             framework_import(f"nnspec {args.command}"),
         ):

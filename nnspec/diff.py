@@ -11,7 +11,6 @@ Imports no framework; numpy and safetensors only when both weights files are the
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
@@ -396,7 +395,7 @@ def _compare_node(ra: NodeRec, rb: NodeRec, mapping: dict[str, str], a: Side) ->
 
 
 def _plain(value: Any) -> Any:
-    from nnspec.spec.io import _plain as plain
+    from nnspec.spec.write import _plain as plain
 
     return plain(value)
 
@@ -423,6 +422,8 @@ def _attr_order(ra: NodeRec, rb: NodeRec) -> Callable[[str], int]:
 
 
 def _digest(arr: np.ndarray) -> str:
+    import hashlib  # here: only weights files are hashed
+
     h = hashlib.sha256(f"{arr.dtype}{tuple(arr.shape)}".encode())
     h.update(arr.tobytes())
     return h.hexdigest()[:12]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from nnspec.diff import Diff, NodeChange, NodeRec, WeightChange
+from nnspec.github import github_escape
 
 
 def _v(value: Any) -> str:
@@ -185,19 +185,20 @@ def as_json(d: Diff) -> str:
         "notes": d.notes,
         "errors": [i.to_dict() for i in d.a.issues + d.b.issues if i.severity == "error"],
     }
+    import json  # here: the other formats need none
+
     return json.dumps(data, indent=2, default=lambda o: list(o) if isinstance(o, tuple) else str(o))
 
 
 def github(d: Diff) -> str:
     """Workflow annotations on the changed lines of B (removed nodes: on B's `nodes:` line)."""
-    from nnspec.cli import _github_escape
 
     def note(line: int | None, title: str, message: str, level: str = "notice") -> str:
         props = {"file": d.b.file, "line": line, "title": title}
         fields = ",".join(
-            f"{k}={_github_escape(str(v), prop=True)}" for k, v in props.items() if v is not None
+            f"{k}={github_escape(str(v), prop=True)}" for k, v in props.items() if v is not None
         )
-        return f"::{level} {fields}::{_github_escape(message)}"
+        return f"::{level} {fields}::{github_escape(message)}"
 
     out = []
     for key, old, new in d.top:
@@ -220,9 +221,9 @@ def github(d: Diff) -> str:
         if i.severity == "error":
             props = {"file": i.file, "line": i.line, "title": f"nnspec {i.kind}"}
             fields = ",".join(
-                f"{k}={_github_escape(str(v), prop=True)}" for k, v in props.items() if v
+                f"{k}={github_escape(str(v), prop=True)}" for k, v in props.items() if v
             )
-            out.append(f"::error {fields}::{_github_escape(str(i))}")
+            out.append(f"::error {fields}::{github_escape(str(i))}")
     return "\n".join(out)
 
 

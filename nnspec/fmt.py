@@ -11,7 +11,6 @@ fixed point: formatting it again changes nothing.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -129,6 +128,8 @@ def format_spec(text: str, file: str | None = None) -> str:
 
 
 def unified(old: str, new: str, file: str) -> str:
+    import difflib  # here: a formatted file needs no diff
+
     return "".join(
         difflib.unified_diff(
             old.splitlines(keepends=True),

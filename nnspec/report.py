@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sys
+import weakref
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -97,9 +98,25 @@ def torch_intermediates(
     node_ids = forward.__globals__.get("NODE_IDS", {})
     captured: dict[str, Any] = {}
 
-    # Every line, not only the return: forward frees each local after its last use.
+    # local -> weak references to the tensors captured for it
+    seen: dict[str, list[weakref.ref[torch.Tensor]]] = {}
+
+    # Every line, not only the return: forward frees each local after its last use, and a
+    # ReLU may overwrite its input in place: each new value is copied when first seen.
     def local_tracer(frame: FrameType, event: str, arg: object) -> Any:
-        captured.update(frame.f_locals)
+        for name, value in frame.f_locals.items():
+            tensors = _tensors(value)
+            if tensors is None:
+                continue
+            old = seen.get(name)
+            if (
+                old is None
+                or len(old) != len(tensors)
+                or any(r() is not t for r, t in zip(old, tensors))
+            ):
+                seen[name] = [weakref.ref(t) for t in tensors]
+                clones = [t.detach().clone() for t in tensors]
+                captured[name] = clones[0] if isinstance(value, torch.Tensor) else clones
         return local_tracer
 
     def tracer(frame: FrameType, event: str, arg: object) -> Any:
@@ -122,6 +139,21 @@ def torch_intermediates(
         if values and all(isinstance(v, torch.Tensor) for v in values):
             found[node.id] = [v.detach().numpy() for v in values]
     return found
+
+
+def _tensors(value: Any) -> list[torch.Tensor] | None:
+    """The tensors of a tensor, or of a tuple or list of them; None for anything else."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if (
+        isinstance(value, tuple | list)
+        and value
+        and all(isinstance(v, torch.Tensor) for v in value)
+    ):
+        return list(value)
+    return None
 
 
 def canonical(

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 import os
-import re
 import stat
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +17,17 @@ from .nesting import check_depth
 from .node import Node
 from .ops import op_class
 from .weights_file import WeightsFileError, read_arrays
+from .write import (  # writing lives in spec/write.py; re-exported (__all__)
+    atomic_write,
+    default_file_mode,
+    dump_yaml,
+    libyaml_writes_it,
+    node_to_dict,
+    save,
+    save_weights,
+    to_dict,
+    umask,
+)
 from .yaml_events import NOT_PLAIN, load_plain
 
 if TYPE_CHECKING:
@@ -230,6 +238,8 @@ def _pydantic_issues(
         msg, hint = e["msg"], None
         if e["type"] == "extra_forbidden":
             msg = "unknown attribute (not allowed for this op)" if node else "unknown field"
+            import difflib  # here: only a spec with a mistake needs it
+
             near = difflib.get_close_matches(str(loc[-1]), list(fields), n=1, cutoff=0.6)
             hint = f"did you mean {near[0]!r}?" if near else None
         elif e["type"] == "missing":
@@ -322,6 +332,8 @@ def from_dict(
         raise SchemaError(issues=issues)
     for key in data:
         if key not in TOP_LEVEL:
+            import difflib
+
             near = difflib.get_close_matches(str(key), TOP_LEVEL, n=1, cutoff=0.6)
             top_issue(
                 f"unknown field {key!r}" + (f" (did you mean {near[0]!r}?)" if near else ""), key
@@ -526,148 +538,25 @@ def load_weights(model: Model, folder: str | os.PathLike[str]) -> dict[str, np.n
     return arrays
 
 
-# --- writing --------------------------------------------------------------------------------
-
-
-class _Flow(dict[str, Any]):
-    """A mapping written on one line: a node reads like `{op: dense, units: 10}`."""
-
-
-class _Dumper(yaml.SafeDumper):
-    pass
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, tuple | list):
-        return [_plain(x) for x in v]
-    if isinstance(v, dict):
-        return {str(k): _plain(x) for k, x in v.items()}
-    if type(v).__module__ == "numpy" and hasattr(v, "item"):  # a numpy scalar
-        return v.item()
-    return v
-
-
-_Dumper.add_representer(
-    _Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True)
-)
-_Dumper.add_representer(
-    # Lists of values on one line (`kernel_size: [3, 3]`); the list of nodes one per line.
-    list,
-    lambda d, v: d.represent_sequence(
-        "tag:yaml.org,2002:seq", v, flow_style=not any(isinstance(x, dict) for x in v)
-    ),
-)
-
-
-def node_to_dict(node: Node, implicit_input: str | None) -> dict[str, Any]:
-    """name, op, inputs (unless the implicit previous tensor), then non-default attributes."""
-    out: dict[str, Any] = {"name": node.name, "op": node.op}
-    if node.inputs != ([implicit_input] if implicit_input is not None else []):
-        out["inputs"] = list(node.inputs or [])
-    if node.shares is not None:
-        out["shares"] = node.shares
-    fields = type(node).model_fields
-    attrs = node.attrs()
-    # Required attributes first (`filters`, `kernel_size`), then the rest in declared order.
-    for key in sorted(attrs, key=lambda k: not fields[k].is_required()):
-        value = attrs[key]
-        default = fields[key].default
-        if fields[key].is_required() or _plain(value) != _plain(default):
-            out[key] = _plain(value)
-    return out
-
-
-def to_dict(model: Model) -> dict[str, Any]:
-    data: dict[str, Any] = {"nnspec": 1, "name": model.name}
-    if model.metadata:
-        data["metadata"] = _plain(model.metadata)
-    data["inputs"] = {k: _Flow(shape=list(v.shape), dtype=v.dtype) for k, v in model.inputs.items()}
-    nodes, previous = [], next(iter(model.inputs), None)
-    for node in model.nodes:
-        nodes.append(_Flow(node_to_dict(node, previous)))
-        previous = node.name
-    data["nodes"] = nodes
-    data["outputs"] = list(model.outputs)
-    if model.weights:
-        data["weights"] = model.weights
-    if model.training is not None:
-        from .training import dump_training
-
-        data["training"] = dump_training(model.training)
-    return data
-
-
-def dump_yaml(model: Model) -> str:
-    return yaml.dump(
-        to_dict(model),
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        width=1 << 20,
-        default_flow_style=False,
-    )
-
-
-def umask() -> int:
-    """The process umask (read without changing it where Linux allows)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def default_file_mode() -> int:
-    """The mode ``open()`` gives a new file: 0o666 less the umask (mkstemp's is 0o600)."""
-    return 0o666 & ~umask()
-
-
-def atomic_write(path: str | os.PathLike[str], write: Callable[[str], object]) -> None:
-    """Call ``write(tmp_path)``, then move the file into place; nothing half-written remains."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, default_file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def save_weights(params: dict[str, np.ndarray], path: str | os.PathLike[str]) -> None:
-    import numpy as np
-    from safetensors import SafetensorError
-    from safetensors.numpy import save_file
-
-    # np.require keeps a 0-d weight 0-d (ascontiguousarray would write a scalar as (1,))
-    arrays = {k: np.require(params[k], requirements="C") for k in sorted(params)}
-    try:
-        atomic_write(Path(path), lambda tmp: save_file(arrays, tmp, metadata={"format": "nnspec"}))
-    except SafetensorError as e:  # from Rust: a full disk, a file-size limit
-        text = str(e)
-        found = re.search(r"I/O error: (.*?) \(os error (\d+)\)", text)
-        if found:  # as an OSError, which callers already turn into one line
-            raise OSError(int(found.group(2)), found.group(1), str(path)) from None
-        raise WeightsError(f"cannot write weights: {text}", file=str(path)) from None
-
-
-def save(model: Model, path: str | os.PathLike[str], *, weights: bool = True) -> None:
-    """Write ``path`` (YAML) and, when the model has weights, ``<stem>.safetensors`` beside it."""
-    path = Path(path)
-    if weights and model.params:
-        model.weights = (
-            model.weights
-            if model.weights and "/" not in model.weights
-            else (path.stem + ".safetensors")
-        )
-        save_weights(model.params, path.parent / model.weights)
-    text = dump_yaml(model)
-    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+__all__ = [
+    "MAX_SPEC_BYTES",
+    "TOP_LEVEL",
+    "Marks",
+    "YamlPath",
+    "atomic_write",
+    "decode_text",
+    "default_file_mode",
+    "dump_yaml",
+    "from_dict",
+    "libyaml_writes_it",
+    "load",
+    "load_weights",
+    "loads",
+    "node_to_dict",
+    "read_text",
+    "save",
+    "save_weights",
+    "to_dict",
+    "umask",
+    "weights_path",
+]

@@ -180,12 +180,12 @@ class Model(BaseModel):
     # --- I/O ---------------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike[str], *, weights: bool = True) -> None:
-        from .io import save
+        from .write import save
 
         save(self, path, weights=weights)
 
     def to_yaml(self) -> str:
-        from .io import dump_yaml
+        from .write import dump_yaml
 
         return dump_yaml(self)
 

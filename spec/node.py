@@ -4,8 +4,8 @@ An op is declared once, in ``spec/ops/<op>.py``: its attributes with defaults an
 ``infer`` shape rule, the weights it owns in their canonical layout, and test samples.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: pydantic evaluates the base's annotations
+# again for every op class, and from strings that is a compile each (a hundred at start-up).
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal, cast

@@ -368,12 +368,11 @@ def _check_weights(model: Model, a: Analysis) -> None:
 def _check_implicit_masks(model: Model, a: Analysis) -> None:
     """Keras hands an embedding's ``mask_zero`` mask to the next layer on its own; the spec
     states masks explicitly, so a consumer able to use one must say where it comes from."""
-    masked = {n.name for n in model.nodes if getattr(n, "mask_zero", False)}
+    # Field values read from __dict__: getattr of a field an op lacks goes through pydantic's
+    # __getattr__ and an exception, twice per node (a tenth of `nnspec diff` of big specs).
+    masked = {n.name for n in model.nodes if n.__dict__.get("mask_zero", False)}
     for i, node in enumerate(model.nodes):
-        if (
-            getattr(node, "mask_value", None) is not None
-            or "mask_value" not in type(node).model_fields
-        ):
+        if "mask_value" not in node.__dict__ or node.__dict__["mask_value"] is not None:
             continue
         for ref in (node.inputs or [])[:1]:
             if ref in masked:

@@ -82,3 +82,49 @@ def test_validate_builds_only_what_the_spec_uses():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip().splitlines()[-1] == "False False False True"
+
+
+# What a pre-commit hook's `python -m nnspec validate|fmt` must not load: a framework, numpy
+# (no weights read), networkx (the graph checks do without it), importlib.metadata with
+# email (pydantic's plugin loader, which the command line stands in for), json (for
+# --format json and weights headers only).
+NOT_AT_START_UP = (*FRAMEWORKS, "numpy", "networkx", "importlib.metadata", "email", "json")
+
+
+def modules_of_the_command(argv: list[str]) -> tuple[set[str], int]:
+    """Every module `python -m nnspec ARGV` imports (from -X importtime), and its exit status."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "nnspec", *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = {
+        line.rsplit("|", 1)[1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    return found, proc.returncode
+
+
+@pytest.mark.parametrize("argv", [["validate"], ["fmt", "--check"]], ids=["validate", "fmt"])
+def test_hook_commands_start_light(argv):
+    modules, code = modules_of_the_command([*argv, str(EXAMPLE)])
+    assert "nnspec.spec.model" in modules  # the reader sees the command's imports
+    assert code == (1 if argv[0] == "fmt" else 0)  # the example is written by hand
+    heavy = {m for m in modules if m in NOT_AT_START_UP or m.split(".")[0] in NOT_AT_START_UP}
+    assert sorted(heavy) == []
+
+
+def test_plugin_loader_stand_in_is_gone_after_the_command():
+    """While a command runs, pydantic's plugin loader is stood in for; afterwards a model the
+    caller builds gets the real one (and its plugins), and GC thresholds are the caller's."""
+    code = (
+        "import gc, sys\nbefore = gc.get_threshold()\nfrom nnspec.cli import main\n"
+        f"main(['validate', {str(EXAMPLE)!r}])\n"
+        "print('pydantic.plugin._loader' in sys.modules, gc.get_threshold() == before)\n"
+        "import pydantic\nclass M(pydantic.BaseModel):\n    x: int\n"
+        "print(M(x=1).x, 'importlib.metadata' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.split()[-4:] == ["False", "True", "1", "True"]

@@ -70,14 +70,14 @@ def test_reload_check_catches_a_scalar_saved_as_a_vector(tmp_path, monkeypatch):
     assert spec.params["normalization/count"].shape == ()
     helpers.assert_reloads(spec, tmp_path)  # the fixed writer keeps it 0-d
 
-    from nnspec.spec import io
+    from nnspec.spec import write
 
     def old_writer(params, path):  # what save_weights did: ascontiguousarray makes () (1,)
         from safetensors.numpy import save_file
 
         save_file({k: np.ascontiguousarray(v) for k, v in params.items()}, str(path))
 
-    monkeypatch.setattr(io, "save_weights", old_writer)
+    monkeypatch.setattr(write, "save_weights", old_writer)
     with pytest.raises(nnspec.SpecError, match=r"'count' has shape \(1,\)"):
         helpers.assert_reloads(spec, tmp_path)
 

@@ -45,13 +45,20 @@ ACTIVATIONS: dict[str, tuple[str, str]] = {
 RUNTIME = frozenset(name for name, (fn, _) in ACTIVATIONS.items() if "." not in fn)
 
 
-def apply_activation(name: str, x: str, dim: int | None = None) -> str:
-    """``name`` applied to the expression ``x``; ``dim``: where softmax's axis is now."""
+# Those that may overwrite their input (``inplace=True``) with a backward reading their output.
+INPLACE = frozenset(("relu", "relu6"))
+
+
+def apply_activation(name: str, x: str, dim: int | None = None, inplace: bool = False) -> str:
+    """``name`` applied to the expression ``x``; ``dim``: where softmax's axis is now;
+    ``inplace``: ``x`` may be overwritten (used where the activation is in ``INPLACE``)."""
     if name == "linear":
         return x
     fn, extra = ACTIVATIONS[name]
     if name in READS_CHANNEL_AXIS and dim is not None:
         extra = f", dim={dim}"
+    if inplace and name in INPLACE:
+        extra += ", inplace=True"
     return f"{fn}({x}{extra})"
 
 

@@ -8,6 +8,8 @@ tensors are channels-first; ``Generator`` renders both into one file.
 from __future__ import annotations
 
 import ast
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -81,6 +83,7 @@ class NodeCtx:
         self.out_layout = out_layout
         self.helpers: list[str] = []
         self.padding_before: tuple[int, ...] | None = None  # a zero padding folded in
+        self.overwritable: tuple[bool, ...] = (False,) * len(inputs)  # see Generator.node
 
     @property
     def x(self) -> str:
@@ -114,14 +117,15 @@ class NodeCtx:
             self.helpers.append(name)
         return name
 
-    def activation(self, x: str, name: str | None = None) -> str:
-        """``x`` through the node's activation (softmax over the channels where they are)."""
+    def activation(self, x: str, name: str | None = None, inplace: bool = False) -> str:
+        """``x`` through the node's activation (softmax over the channels where they are);
+        ``inplace``: ``x`` may be overwritten (``overwritable``) where PyTorch can."""
         name = name or str(getattr(self.node, "activation", "linear"))
         if name in RUNTIME:
             self.helper(name)
         rank = self.out_types[0].rank if self.out_types else 2
         dim = torch_dim(-1, rank, self.out_layout) if self.out_layout in (CF, TF) else None
-        return apply_activation(name, x, dim)
+        return apply_activation(name, x, dim, inplace)
 
     def sub(self, node: Node, inputs: list[str], in_types, out_types, layouts, out_layout):
         """A context for an inner node (time_distributed) sharing this node's weights."""
@@ -151,6 +155,20 @@ def _pads(node: Node) -> tuple[tuple[int, int], ...]:
     return tuple(getattr(node, "padding", ()))
 
 
+# Ops whose output is a fresh tensor that their backward does not read (a ReLU may overwrite
+# it in place, as a hand-written ResNet does, and training still works): not a sigmoid's.
+_FRESH_OUTPUT = frozenset(
+    ("conv1d", "conv2d", "conv3d", "depthwise_conv1d", "depthwise_conv2d", "batch_norm")
+    + ("dense", "add")
+)
+
+
+def fresh_output(node: Node) -> bool:
+    """``node``'s value is a new tensor no backward reads: an op of ``_FRESH_OUTPUT`` with no
+    activation of its own (a fused sigmoid's backward reads its output)."""
+    return node.op in _FRESH_OUTPUT and getattr(node, "activation", "linear") == "linear"
+
+
 def foldable_padding(model: Model) -> dict[str, str]:
     """zero_padding nodes whose symmetric padding their only reader, a 'valid' convolution
     (a converter registered with ``absorbs_padding``), takes as its own ``padding=``:
@@ -170,7 +188,7 @@ def foldable_padding(model: Model) -> dict[str, str]:
             continue
         conv = by_name[users[0].id]
         if (
-            takes_padding(conv)
+            (takes_padding(conv) or _pool_takes(conv, n, by_name))
             and getattr(conv, "padding", None) == "valid"
             and conv.shares is None
             and conv.name not in shared
@@ -178,6 +196,33 @@ def foldable_padding(model: Model) -> dict[str, str]:
         ):
             out[conv.id] = n.id
     return out
+
+
+# Activations whose output is never negative.
+_NON_NEGATIVE = frozenset(
+    ("relu", "relu6", "sigmoid", "hard_sigmoid", "softplus", "exponential", "softmax")
+)
+
+
+def _pool_takes(pool: Node, padding: Node, by_name: Mapping[str | None, Node]) -> bool:
+    """A pooling's own ``padding=`` computes what it computes on the zero-padded input: an
+    average counting the padded cells (PyTorch's default), or a max (padded with -inf) of a
+    never-negative input, each window holding an input cell (PyTorch: at most half the
+    window padded), as ResNet's max pooling after a ReLU is written by hand."""
+    pads = _pads(padding)
+    window = getattr(pool, "pool_size", ())
+    if not pool.op.startswith(("max_pool", "avg_pool")):
+        return False
+    if len(pads) != len(window) or any(2 * a > k for (a, _), k in zip(pads, window)):
+        return False
+    if pool.op.startswith("avg"):
+        return True
+    source = by_name.get((padding.inputs or [""])[0].split(":")[0])
+    if source is None or source.op not in ("activation", "relu"):
+        return False
+    if source.op == "relu":
+        return not getattr(source, "negative_slope", 0.0)  # its threshold is never negative
+    return str(getattr(source, "activation", "")) in _NON_NEGATIVE
 
 
 class Generator(SharedGenerator):
@@ -202,6 +247,8 @@ class Generator(SharedGenerator):
         self.helpers: list[str] = []
         self.value: dict[tuple[str, Layout], str] = {}  # (tensor, layout) -> local name
         self.folded = foldable_padding(model)
+        self.reads = Counter(r for n in model.nodes for r in n.inputs or [])
+        self.fresh: set[str] = set()  # tensors bound to a line of a fresh_output node
         self.uses_cf = any(v in (CF, TF) for v in self.plan.have.values())
 
     # names -----------------------------------------------------------------------------
@@ -283,6 +330,11 @@ class Generator(SharedGenerator):
             layouts,
             out_layout,
         )
+        # An input this node alone reads, made fresh by its producer: overwriting it in place
+        # (``F.relu(x, inplace=True)``) changes no other value (inputs, outputs are never so).
+        ctx.overwritable = tuple(
+            r in self.fresh and self.reads[r] == 1 and r not in self.model.outputs for r in refs
+        )
         if node.id in self.folded:
             pad = next(n for n in self.model.nodes if n.name == self.folded[node.id])
             ctx.padding_before = tuple(before for before, _ in _pads(pad))
@@ -311,6 +363,8 @@ class Generator(SharedGenerator):
             return
         for key, target in self.bind(node, calls).items():
             self.value[(key, self.plan.have[key])] = target
+            if len(outs) == 1 and fresh_output(node):
+                self.fresh.add(key)  # (an identity, such as a dropout, is not: no line)
 
     def generate(self) -> TorchSource:
         args = []

@@ -10,7 +10,6 @@ spec imports only the modules it uses; a tag it lacks is still found, by importi
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from functools import cache
 from types import ModuleType
@@ -96,6 +95,8 @@ def op_class(tag: object) -> type[Node]:
     ops = catalog()  # a tag missing from the index (not regenerated yet) is still found
     if isinstance(tag, str) and tag in ops:
         return ops[tag]
+    import difflib  # here: only an unknown op needs it
+
     near = difflib.get_close_matches(str(tag), list(ops), n=3, cutoff=0.6)
     hint = f"did you mean {', '.join(repr(n) for n in near)}?" if near else None
     raise SchemaError(f"unknown op {tag!r}", attr="op", hint=hint)

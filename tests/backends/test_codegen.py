@@ -98,7 +98,7 @@ def test_torch_source_reads_like_hand_written_code():
     source = nnspec.emit(_model(["image", "conv1", "logits"]), "torch")
     assert "self.conv1 = nn.Conv2d(2, 3, kernel_size=3, padding=1)" in source
     assert "image_nchw = image.permute(0, 3, 1, 2)" in source
-    assert "conv1 = F.relu(self.conv1(image_nchw))" in source
+    assert "conv1 = F.relu(self.conv1(image_nchw), inplace=True)" in source
     assert "conv1_nhwc = conv1.permute(0, 2, 3, 1)" in source  # Dense reads channels-last
     assert "logits = self.logits(conv1_nhwc)" in source
     assert "def forward(self, image):" in source

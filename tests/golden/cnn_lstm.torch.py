@@ -19,11 +19,11 @@ class CnnLstm(nn.Module):
 
     def forward(self, series):
         series_ncl = series.permute(0, 2, 1).contiguous()  # NLC in, NCL from here on
-        conv1 = F.relu(self.conv1(F.pad(series_ncl, (2, 0))))
+        conv1 = F.relu(self.conv1(F.pad(series_ncl, (2, 0))), inplace=True)
         del series_ncl
         pool1 = self.pool1(conv1)
         del conv1
-        conv2 = F.relu(self.conv2(F.pad(pool1, (2, 0))))
+        conv2 = F.relu(self.conv2(F.pad(pool1, (2, 0))), inplace=True)
         del pool1
         pool2 = self.pool2(conv2)
         del conv2

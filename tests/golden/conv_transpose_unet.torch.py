@@ -16,9 +16,9 @@ class ConvTransposeUnet(nn.Module):
 
     def forward(self, image):
         image_nchw = image.permute(0, 3, 1, 2).contiguous()  # NHWC in, NCHW from here on
-        enc = F.relu(self.enc(image_nchw))
+        enc = F.relu(self.enc(image_nchw), inplace=True)
         del image_nchw
-        down = F.relu(self.down(F.pad(enc, (0, 1, 0, 1))))
+        down = F.relu(self.down(F.pad(enc, (0, 1, 0, 1))), inplace=True)
         up = self.up(down)
         del down
         skip = torch.cat([enc, up], dim=1)

@@ -15,8 +15,8 @@ class ConvTransposeUnet(nn.Module):
         self.head = nn.Conv2d(16, 1, kernel_size=1)
 
     def forward(self, image):
-        enc = F.relu(self.enc(image))
-        down = F.relu(self.down(F.pad(enc, (0, 1, 0, 1))))
+        enc = F.relu(self.enc(image), inplace=True)
+        down = F.relu(self.down(F.pad(enc, (0, 1, 0, 1))), inplace=True)
         up = self.up(down)
         del down
         skip = torch.cat([enc, up], dim=1)

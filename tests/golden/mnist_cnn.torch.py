@@ -17,11 +17,11 @@ class MnistCnn(nn.Module):
 
     def forward(self, image):
         image_nchw = image.permute(0, 3, 1, 2).contiguous()  # NHWC in, NCHW from here on
-        conv1 = F.relu(self.conv1(image_nchw))
+        conv1 = F.relu(self.conv1(image_nchw), inplace=True)
         del image_nchw
         pool1 = self.pool1(conv1)
         del conv1
-        conv2 = F.relu(self.conv2(pool1))
+        conv2 = F.relu(self.conv2(pool1), inplace=True)
         del pool1
         pool2 = self.pool2(conv2)
         del conv2

@@ -16,10 +16,10 @@ class MnistCnn(nn.Module):
         self.probs = nn.Linear(1600, 10)  # rows permuted at conversion: reads an NCHW flatten
 
     def forward(self, image):
-        conv1 = F.relu(self.conv1(image))
+        conv1 = F.relu(self.conv1(image), inplace=True)
         pool1 = self.pool1(conv1)
         del conv1
-        conv2 = F.relu(self.conv2(pool1))
+        conv2 = F.relu(self.conv2(pool1), inplace=True)
         del pool1
         pool2 = self.pool2(conv2)
         del conv2

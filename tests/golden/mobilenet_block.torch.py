@@ -29,13 +29,13 @@ class MobilenetBlock(nn.Module):
         del image_nchw
         bn_Conv1 = self.bn_Conv1(Conv1)
         del Conv1
-        Conv1_relu = F.relu6(bn_Conv1)
+        Conv1_relu = F.relu6(bn_Conv1, inplace=True)
         del bn_Conv1
         expand = self.expand(Conv1_relu)
         del Conv1_relu
         expand_BN = self.expand_BN(expand)
         del expand
-        expand_relu = F.relu6(expand_BN)
+        expand_relu = F.relu6(expand_BN, inplace=True)
         del expand_BN
         pad = F.pad(expand_relu, (0, 1, 0, 1))
         del expand_relu
@@ -43,7 +43,7 @@ class MobilenetBlock(nn.Module):
         del pad
         depthwise_BN = self.depthwise_BN(depthwise)
         del depthwise
-        depthwise_relu = F.relu6(depthwise_BN)
+        depthwise_relu = F.relu6(depthwise_BN, inplace=True)
         del depthwise_BN
         project = self.project(depthwise_relu)
         del depthwise_relu
@@ -52,7 +52,7 @@ class MobilenetBlock(nn.Module):
         dw2 = self.dw2(project_BN)
         dw2_BN = self.dw2_BN(dw2)
         del dw2
-        dw2_relu = F.relu6(dw2_BN)
+        dw2_relu = F.relu6(dw2_BN, inplace=True)
         del dw2_BN
         project2 = self.project2(dw2_relu)
         del dw2_relu

@@ -16,12 +16,12 @@ class MultiInput(nn.Module):
 
     def forward(self, image, features):
         image_nchw = image.permute(0, 3, 1, 2).contiguous()  # NHWC in, NCHW from here on
-        conv = F.relu(self.conv(image_nchw))
+        conv = F.relu(self.conv(image_nchw), inplace=True)
         del image_nchw
         pool = self.pool(conv)
         del conv
         flat = pool.flatten(1)
-        meta = F.relu(self.meta(features))
+        meta = F.relu(self.meta(features), inplace=True)
         flat_hwc = flat.unflatten(1, (4, 6, 6)).permute(0, 2, 3, 1).flatten(1)
         del flat
         joined = torch.cat([flat_hwc, meta], dim=1)

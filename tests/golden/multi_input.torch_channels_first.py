@@ -15,11 +15,11 @@ class MultiInput(nn.Module):
         self.score = nn.Linear(152, 1)
 
     def forward(self, image, features):
-        conv = F.relu(self.conv(image))
+        conv = F.relu(self.conv(image), inplace=True)
         pool = self.pool(conv)
         del conv
         flat = pool.flatten(1)
-        meta = F.relu(self.meta(features))
+        meta = F.relu(self.meta(features), inplace=True)
         flat_hwc = flat.unflatten(1, (4, 6, 6)).permute(0, 2, 3, 1).flatten(1)
         del flat
         joined = torch.cat([flat_hwc, meta], dim=1)

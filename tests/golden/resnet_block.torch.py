@@ -10,7 +10,7 @@ class ResnetBlock(nn.Module):
         super().__init__()
         self.conv1_conv = nn.Conv2d(3, 16, kernel_size=7, stride=2, padding=3)
         self.conv1_bn = nn.BatchNorm2d(16, eps=1.001e-05, momentum=0.01)
-        self.pool1_pool = nn.MaxPool2d(3, stride=2)
+        self.pool1_pool = nn.MaxPool2d(3, stride=2, padding=1)
         self.block1_0_conv = nn.Conv2d(16, 32, kernel_size=1)
         self.block1_0_bn = nn.BatchNorm2d(32, eps=1.001e-05, momentum=0.01)
         self.block1_1_conv = nn.Conv2d(16, 8, kernel_size=1)
@@ -27,12 +27,10 @@ class ResnetBlock(nn.Module):
         del image_nchw
         conv1_bn = self.conv1_bn(conv1_conv)
         del conv1_conv
-        conv1_relu = F.relu(conv1_bn)
+        conv1_relu = F.relu(conv1_bn, inplace=True)
         del conv1_bn
-        pool1_pad = F.pad(conv1_relu, (1, 1, 1, 1))
+        pool1_pool = self.pool1_pool(conv1_relu)
         del conv1_relu
-        pool1_pool = self.pool1_pool(pool1_pad)
-        del pool1_pad
         block1_0_conv = self.block1_0_conv(pool1_pool)
         block1_0_bn = self.block1_0_bn(block1_0_conv)
         del block1_0_conv
@@ -40,13 +38,13 @@ class ResnetBlock(nn.Module):
         del pool1_pool
         block1_1_bn = self.block1_1_bn(block1_1_conv)
         del block1_1_conv
-        block1_1_relu = F.relu(block1_1_bn)
+        block1_1_relu = F.relu(block1_1_bn, inplace=True)
         del block1_1_bn
         block1_2_conv = self.block1_2_conv(block1_1_relu)
         del block1_1_relu
         block1_2_bn = self.block1_2_bn(block1_2_conv)
         del block1_2_conv
-        block1_2_relu = F.relu(block1_2_bn)
+        block1_2_relu = F.relu(block1_2_bn, inplace=True)
         del block1_2_bn
         block1_3_conv = self.block1_3_conv(block1_2_relu)
         del block1_2_relu
@@ -54,7 +52,7 @@ class ResnetBlock(nn.Module):
         del block1_3_conv
         block1_add = block1_0_bn + block1_3_bn
         del block1_0_bn, block1_3_bn
-        block1_out = F.relu(block1_add)
+        block1_out = F.relu(block1_add, inplace=True)
         del block1_add
         avg_pool = block1_out.mean(dim=(2, 3))
         del block1_out

@@ -80,7 +80,7 @@ class TextLstm(nn.Module):
         del embed, lstm_mask
         lstm = lstm_seq[:, -1]
         del lstm_seq
-        hidden = F.relu(self.hidden(lstm))
+        hidden = F.relu(self.hidden(lstm), inplace=True)
         del lstm
         dropout = self.dropout(hidden)
         del hidden

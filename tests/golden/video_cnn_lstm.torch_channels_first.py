@@ -17,7 +17,7 @@ class VideoCnnLstm(nn.Module):
     def forward(self, frames):
         frames_ntchw = frames.permute(0, 2, 1, 3, 4).contiguous()
         frame_conv_steps = frames_ntchw.flatten(0, 1)  # (N, T, ...) -> (N*T, ...)
-        frame_conv = F.relu(self.frame_conv(frame_conv_steps)).unflatten(0, frames_ntchw.shape[:2])
+        frame_conv = F.relu(self.frame_conv(frame_conv_steps), inplace=True).unflatten(0, frames_ntchw.shape[:2])
         del frames_ntchw, frame_conv_steps
         frame_pool_steps = frame_conv.flatten(0, 1)  # (N, T, ...) -> (N*T, ...)
         frame_pool = self.frame_pool(frame_pool_steps).unflatten(0, frame_conv.shape[:2])

@@ -13,7 +13,8 @@ from ..registry import converter
 
 @converter(Activation, layout=follow)
 def activation(node: Activation, ctx: TorchContext) -> str:
-    return ctx.activation(ctx.x, node.activation)  # linear: the input itself, no line
+    # linear: the input itself, no line
+    return ctx.activation(ctx.x, node.activation, inplace=ctx.overwritable[0])
 
 
 @converter(ReLU, layout=elementwise)
@@ -21,16 +22,18 @@ def relu(node: ReLU, ctx: TorchContext) -> str:
     """Keras' ReLU: ``x`` above ``threshold`` (else 0), capped at ``max_value``, minus
     ``negative_slope * relu(threshold - x)``, in the order Keras computes it."""
     x, cap, slope, threshold = ctx.x, node.max_value, node.negative_slope, node.threshold
+    # a slope term reads x again after the relu: only a plain (capped) relu may overwrite it
+    inplace = ", inplace=True" if ctx.overwritable[0] and not slope else ""
     if slope and not threshold and cap is None:
         return f"F.leaky_relu({x}, {literal(slope)})"
     if threshold:
         y = f"torch.where({x} > {literal(threshold)}, {x}, 0.0)"
     elif cap == 6.0:
-        y, cap = f"F.relu6({x})", None
+        y, cap = f"F.relu6({x}{inplace})", None
     elif cap is not None:
         y, cap = f"{x}.clamp(0.0, {literal(cap)})", None
     else:
-        y = f"F.relu({x})"
+        y = f"F.relu({x}{inplace})"
     if cap is not None:
         y += f".clamp(max={literal(cap)})"
     if slope:

@@ -96,4 +96,5 @@ def conv(node, ctx: TorchContext) -> Op:
     cls = f"nn.Conv{len(node.kernel_size)}d"
     channels = static_dim(ctx.in_types[0], -1, "input channels")
     module = conv_module(node, ctx, cls, channels, node.filters, padding, weights, node.groups)
-    return Op(ctx.activation(f"{layer}({x})"), modules={layer: module})
+    # the layer's fresh output, read by no backward: a ReLU may overwrite it
+    return Op(ctx.activation(f"{layer}({x})", inplace=True), modules={layer: module})

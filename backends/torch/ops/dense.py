@@ -41,4 +41,5 @@ def dense(node: Dense, ctx: TorchContext) -> Op:
     module = Module(
         "nn.Linear", (ctx.in_types[0].shape[-1], node.units), kwargs, weights, comment=comment
     )
-    return Op(ctx.activation(f"{layer}({ctx.x})"), modules={layer: module})
+    # the layer's fresh output, read by no backward: a ReLU may overwrite it
+    return Op(ctx.activation(f"{layer}({ctx.x})", inplace=True), modules={layer: module})

@@ -39,4 +39,5 @@ def depthwise_module(node, ctx: TorchContext, kernel: str, *, bias: bool) -> tup
 def depthwise_conv(node, ctx: TorchContext) -> Op:
     x, module = depthwise_module(node, ctx, "kernel", bias=node.use_bias)
     layer = ctx.attr()
-    return Op(ctx.activation(f"{layer}({x})"), modules={layer: module})
+    # the layer's fresh output, read by no backward: a ReLU may overwrite it
+    return Op(ctx.activation(f"{layer}({x})", inplace=True), modules={layer: module})

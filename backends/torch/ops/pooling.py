@@ -5,7 +5,8 @@ never picks a padded cell, and average pooling divides by the number of input ce
 window covers. Symmetric padding with stride 1 maps to the layer's own ``padding`` (with
 ``count_include_pad=False`` for averages). Otherwise the padding is explicit in ``forward``
 (it depends on the input size; see conv.py): ``-inf`` cells for max pooling, and for averages
-the window sums are divided by the pooled count of a ones tensor.
+the window sums are divided by the pooled count of a ones tensor. A zero padding before a
+'valid' pooling may be folded into its ``padding`` (codegen.foldable_padding says where).
 """
 
 from nnspec.spec.ops.pooling import AvgPool1D, AvgPool2D, AvgPool3D, MaxPool1D, MaxPool2D, MaxPool3D
@@ -39,6 +40,8 @@ def pooling(node, ctx: TorchContext) -> Op:
         if not is_max and "padding" in kwargs:
             kwargs["count_include_pad"] = False
         return Op(f"{pool}({x})", modules={pool: Module(cls, (squeeze(kernel),), kwargs)})
+    if ctx.padding_before:  # a zero padding folded in (codegen.foldable_padding)
+        kwargs["padding"] = squeeze(ctx.padding_before)
     modules = {pool: Module(cls, (squeeze(kernel),), kwargs)}
     if node.padding == "valid" or (pairs and not any(a or b for a, b in pairs)):
         return Op(f"{pool}({x})", modules=modules)
