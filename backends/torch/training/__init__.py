@@ -95,25 +95,34 @@ class TorchTraining:
 
     @torch.no_grad()
     def _add_penalties(self, total: torch.Tensor) -> torch.Tensor:
-        """``total`` plus every penalty, whose gradients (``2*l2*w``, ``l1*sign(w)``: what
+        """``total`` plus every penalty, whose gradients (``l1*sign(w) + 2*l2*w``: what
         backward gives, bit for bit) go straight into ``.grad``: the penalties add no nodes
-        to the autograd graph, whose backward is most of a small model's step."""
+        to the autograd graph, whose backward is most of a small model's step. Weights with
+        the same (l1, l2) are done together, a few multi-tensor ops for all of them; the
+        value added to ``total`` equals ``loss()``'s to float32 rounding (summed in another
+        order)."""
+        by_coefficients: dict[tuple[float, float], list[torch.nn.Parameter]] = {}
         for r, p in self.penalties:
-            if not p.requires_grad:
-                continue
-            grad = None
-            if r.l1:
-                total = total + r.l1 * p.abs().sum()
-                grad = p.sign() * r.l1
-            if r.l2:
-                total = total + r.l2 * p.square().sum()
-                grad = p * (2 * r.l2) if grad is None else grad + p * (2 * r.l2)
-            if grad is None:
-                continue
-            if p.grad is None:
-                p.grad = grad
-            else:
-                p.grad.add_(grad)
+            if p.requires_grad and (r.l1 or r.l2):  # Keras: trainable weights only
+                by_coefficients.setdefault((r.l1, r.l2), []).append(p)
+        for (l1, l2), ps in by_coefficients.items():
+            grads = None
+            if l1:
+                total = total + l1 * torch.stack(torch._foreach_norm(ps, 1)).sum()
+                grads = torch._foreach_sign(ps)
+                torch._foreach_mul_(grads, l1)
+            if l2:
+                norms = torch.stack(torch._foreach_norm(ps))
+                total = total + l2 * norms.square().sum()
+                decay = torch._foreach_mul(ps, 2 * l2)
+                grads = decay if grads is None else torch._foreach_add(grads, decay)
+            assert grads is not None
+            have = [(p.grad, g) for p, g in zip(ps, grads) if p.grad is not None]
+            if have:
+                torch._foreach_add_([a for a, _ in have], [g for _, g in have])
+            for p, g in zip(ps, grads):
+                if p.grad is None:
+                    p.grad = g
         return total
 
     def step(self, inputs, targets) -> torch.Tensor:
@@ -146,24 +155,39 @@ def _inference_mode(sub: torch.nn.Module, args) -> None:
 
 
 def _keras_moving_variance(bn: torch.nn.Module) -> None:
+    _KerasMovingVariance(bn)
+
+
+class _KerasMovingVariance:
     """PyTorch updates ``running_var`` with the unbiased batch variance, Keras its
-    ``moving_variance`` with the biased one: rescale the new part of the update by (n-1)/n."""
-    old: list[torch.Tensor] = []
+    ``moving_variance`` with the biased one: ``(1-m)*old + m*(n-1)/n*var``, which is
+    ``(1-m)/n*old + (n-1)/n*torch's update``. The old value is kept from the last update (a
+    copy: the batch norm overwrites its buffer in place), so a step costs three small tensor
+    ops per batch norm; it is copied again only when something else changed the buffer."""
 
-    def before(sub, args) -> None:
-        old[:] = [sub.running_var.clone()] if sub.training and sub.track_running_stats else []
+    def __init__(self, bn: torch.nn.Module):
+        self.old: torch.Tensor | None = None
+        self.buffer: torch.Tensor | None = None
+        self.version = -1
+        bn.register_forward_pre_hook(self.before)
+        bn.register_forward_hook(self.after)
 
-    def after(sub, args, output) -> None:
-        if not old:
+    def before(self, sub, args) -> None:
+        if not (sub.training and sub.track_running_stats):
             return
-        x = args[0]
-        n = x.numel() // x.shape[1]
-        kept = old[0] * (1.0 - sub.momentum)
-        with torch.no_grad():  # a new tensor: autograd saved the old one for backward
-            sub.running_var = kept + (sub.running_var - kept) * ((n - 1) / n)
+        rv = sub.running_var
+        if rv is not self.buffer or rv._version != self.version:  # loaded, reset, replaced
+            self.old = rv.clone()
 
-    bn.register_forward_pre_hook(before)
-    bn.register_forward_hook(after)
+    def after(self, sub, args, output) -> None:
+        if not (sub.training and sub.track_running_stats) or self.old is None:
+            return
+        x, m = args[0], sub.momentum
+        n = x.numel() // x.shape[1]
+        with torch.no_grad():
+            new = self.old.mul_((1.0 - m) / n).add_(sub.running_var, alpha=(n - 1) / n)
+        sub.running_var = new  # a new tensor: autograd saved the updated one for backward
+        self.old, self.buffer, self.version = new.clone(), new, new._version
 
 
 def _as_list(x) -> list:

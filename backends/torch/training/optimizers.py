@@ -56,10 +56,7 @@ class KerasOptimizer(torch.optim.Optimizer):
         if self.clipnorm or self.global_clipnorm or self.clipvalue:
             self._clip()
         self._begin_step()
-        for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            if not params:
-                continue
+        for group, params in self._buckets():
             grads = [p.grad for p in params]
             lr, wd = group["lr"], group["weight_decay"]
             if wd:
@@ -67,6 +64,22 @@ class KerasOptimizer(torch.optim.Optimizer):
             self._update_group(params, grads, lr, group)
         self.iterations += 1
         return loss
+
+    def _buckets(self) -> list[tuple[dict, list]]:
+        """The parameters with a gradient, one list per distinct group setting: groups (one
+        per node) that share their hyperparameters are updated together, in one run of the
+        multi-tensor ops, rather than once per node."""
+        buckets: dict[tuple, tuple[dict, list]] = {}
+        for group in self.param_groups:
+            key = tuple((k, v) for k, v in group.items() if k not in ("params", "node"))
+            try:
+                hash(key)
+            except TypeError:  # a setting someone made a list: that group on its own
+                key = (id(group),)
+            params = [p for p in group["params"] if p.grad is not None]
+            if params:
+                buckets.setdefault(key, (group, []))[1].extend(params)
+        return list(buckets.values())
 
     def _begin_step(self) -> None:
         """Per-step state shared by all variables (Nadam's momentum product)."""
@@ -161,22 +174,17 @@ class KerasAdam(KerasOptimizer):
         b1, b2, t = group["beta_1"], group["beta_2"], self.iterations + 1
         alpha = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
         ms, vs = self._buffers(params, "m", "v")
-        d = torch._foreach_sub(grads, ms)  # m += (g - m) * (1 - b1), as Keras writes it
-        torch._foreach_mul_(d, 1 - b1)
-        torch._foreach_add_(ms, d)
-        d = torch._foreach_mul(grads, grads)  # v += (g^2 - v) * (1 - b2)
-        torch._foreach_sub_(d, vs)
-        torch._foreach_mul_(d, 1 - b2)
-        torch._foreach_add_(vs, d)
+        # m += (g - m) * (1 - b1) and v += (g^2 - v) * (1 - b2), as Keras writes them: what
+        # lerp computes for a weight below 0.5 (above, an equal form, to rounding)
+        torch._foreach_lerp_(ms, grads, 1 - b1)
+        torch._foreach_lerp_(vs, torch._foreach_mul(grads, grads), 1 - b2)
         if group["amsgrad"]:
             (v_hats,) = self._buffers(params, "v_hat")
             torch._foreach_maximum_(v_hats, vs)
             vs = v_hats
         denominator = torch._foreach_sqrt(vs)
         torch._foreach_add_(denominator, group["epsilon"])
-        step = torch._foreach_mul(ms, alpha)
-        torch._foreach_div_(step, denominator)
-        torch._foreach_sub_(params, step)
+        torch._foreach_addcdiv_(params, ms, denominator, value=-alpha)
 
 
 class KerasRMSprop(KerasOptimizer):
