@@ -184,6 +184,11 @@ class Adam(_Optimizer):
     beta_2: Annotated[float, Field(ge=0, lt=1)] = 0.999
     epsilon: PositiveFloat = 1e-7
     amsgrad: bool = False
+    epsilon_after_bias_correction: bool = Field(
+        False,
+        description="PyTorch's placement (torch.optim.Adam): w -= lr / (1 - beta_1**t) * m / "
+        "(sqrt(v) / sqrt(1 - beta_2**t) + epsilon).",
+    )
 
 
 class AdamW(Adam):
@@ -201,6 +206,10 @@ class RMSprop(_Optimizer):
     momentum: Annotated[float, Field(ge=0, le=1)] = 0.0
     epsilon: PositiveFloat = 1e-7
     centered: bool = False
+    epsilon_outside_sqrt: bool = Field(
+        False,
+        description="PyTorch's placement (torch.optim.RMSprop): lr * g / (sqrt(ms) + epsilon).",
+    )
 
 
 class Adagrad(_Optimizer):
@@ -209,6 +218,10 @@ class Adagrad(_Optimizer):
     name: Literal["adagrad"]
     initial_accumulator_value: NonNegativeFloat = 0.1
     epsilon: PositiveFloat = 1e-7
+    epsilon_outside_sqrt: bool = Field(
+        False,
+        description="PyTorch's placement (torch.optim.Adagrad): lr * g / (sqrt(acc) + epsilon).",
+    )
 
 
 class Nadam(_Optimizer):

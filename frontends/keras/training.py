@@ -22,6 +22,14 @@ OPTIMIZERS = {
     "Adagrad": "adagrad",
     "Nadam": "nadam",
 }
+# nnspec's own Keras classes with torch.optim's epsilon (backends/keras/torch_placement.py):
+# class -> (the stock class it changes, the spec flag it stands for)
+TORCH_PLACEMENT = {
+    "AdamEpsilonAfterBiasCorrection": ("Adam", "epsilon_after_bias_correction"),
+    "AdamWEpsilonAfterBiasCorrection": ("AdamW", "epsilon_after_bias_correction"),
+    "RMSpropEpsilonOutsideSqrt": ("RMSprop", "epsilon_outside_sqrt"),
+    "AdagradEpsilonOutsideSqrt": ("Adagrad", "epsilon_outside_sqrt"),
+}
 SCHEDULES = {
     "ExponentialDecay": "exponential_decay",
     "CosineDecay": "cosine_decay",
@@ -125,7 +133,9 @@ def _class_and_config(obj, what: str) -> tuple[str, dict]:
         return obj, {}
     if isinstance(obj, dict) and "class_name" in obj:
         module, registered = obj.get("module"), obj.get("registered_name")
-        if registered or not (module is None or module == "keras" or module.startswith("keras.")):
+        ours = obj["class_name"] in TORCH_PLACEMENT and registered == f"nnspec>{obj['class_name']}"
+        stock = not registered and (module is None or module.split(".")[0] == "keras")
+        if not (ours or stock):
             # a class name is not an identity: a user's Adam subclass is not Keras' Adam
             raise refusal(
                 "compile()",
@@ -139,6 +149,7 @@ def _class_and_config(obj, what: str) -> tuple[str, dict]:
 
 def _optimizer(obj) -> dict:
     cls, config = _class_and_config(obj, "optimizer")
+    cls, flag = TORCH_PLACEMENT.get(cls, (cls, None))
     if cls not in OPTIMIZERS:
         raise refusal(
             "compile()",
@@ -155,6 +166,8 @@ def _optimizer(obj) -> dict:
     fields = getattr(training, cls).model_fields
     out = {k: _f32(v) for k, v in config.items() if k in fields and k != "name" and v is not None}
     out["name"] = OPTIMIZERS[cls]
+    if flag is not None:
+        out[flag] = True
     if isinstance(out.get("learning_rate"), dict):
         out["learning_rate"] = _schedule(out["learning_rate"])
     return out

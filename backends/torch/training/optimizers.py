@@ -147,7 +147,8 @@ class KerasSGD(KerasOptimizer):
 
 class KerasAdam(KerasOptimizer):
     """``alpha = lr*sqrt(1-b2^t)/(1-b1^t)``; ``w -= alpha*m/(sqrt(v)+eps)`` (v: running max of
-    v with amsgrad). AdamW is this with ``weight_decay``."""
+    v with amsgrad). AdamW is this with ``weight_decay``. ``epsilon_after_bias_correction``:
+    PyTorch's ``w -= lr/(1-b1^t) * m/(sqrt(v)/sqrt(1-b2^t) + eps)``."""
 
     def __init__(
         self,
@@ -158,6 +159,7 @@ class KerasAdam(KerasOptimizer):
         epsilon=1e-7,
         amsgrad=False,
         weight_decay=None,
+        epsilon_after_bias_correction=False,
         **clip,
     ):
         defaults = {
@@ -167,6 +169,7 @@ class KerasAdam(KerasOptimizer):
             "epsilon": epsilon,
             "amsgrad": amsgrad,
             "weight_decay": weight_decay,
+            "epsilon_after_bias_correction": epsilon_after_bias_correction,
         }
         super().__init__(params, defaults, **clip)
 
@@ -183,13 +186,19 @@ class KerasAdam(KerasOptimizer):
             torch._foreach_maximum_(v_hats, vs)
             vs = v_hats
         denominator = torch._foreach_sqrt(vs)
+        if group["epsilon_after_bias_correction"]:  # torch.optim.Adam's, op for op
+            torch._foreach_div_(denominator, math.sqrt(1 - b2**t))
+            torch._foreach_add_(denominator, group["epsilon"])
+            torch._foreach_addcdiv_(params, ms, denominator, value=-lr / (1 - b1**t))
+            return
         torch._foreach_add_(denominator, group["epsilon"])
         torch._foreach_addcdiv_(params, ms, denominator, value=-alpha)
 
 
 class KerasRMSprop(KerasOptimizer):
     """``ms = rho*ms + (1-rho)*g^2``; step ``lr*g/sqrt(ms + eps)`` (centered: ``ms - mg^2 + eps``),
-    through a momentum buffer when ``momentum > 0``."""
+    through a momentum buffer when ``momentum > 0``; ``epsilon_outside_sqrt``: PyTorch's
+    ``lr*g/(sqrt(ms) + eps)``."""
 
     def __init__(
         self,
@@ -200,6 +209,7 @@ class KerasRMSprop(KerasOptimizer):
         epsilon=1e-7,
         centered=False,
         weight_decay=None,
+        epsilon_outside_sqrt=False,
         **clip,
     ):
         defaults = {
@@ -209,6 +219,7 @@ class KerasRMSprop(KerasOptimizer):
             "epsilon": epsilon,
             "centered": centered,
             "weight_decay": weight_decay,
+            "epsilon_outside_sqrt": epsilon_outside_sqrt,
         }
         super().__init__(params, defaults, **clip)
 
@@ -216,13 +227,15 @@ class KerasRMSprop(KerasOptimizer):
         rho = group["rho"]
         ms = self._buffer(p, "velocity")
         ms.copy_(rho * ms + (1 - rho) * g.square())
+        eps = group["epsilon"]
         if group["centered"]:
             mg = self._buffer(p, "average_grad")
             mg.copy_(rho * mg + (1 - rho) * g)
-            denominator = ms - mg.square() + group["epsilon"]
+            ms = ms - mg.square()
+        if group["epsilon_outside_sqrt"]:  # torch.optim.RMSprop's
+            increment = lr * g / (ms.sqrt() + eps)
         else:
-            denominator = ms + group["epsilon"]
-        increment = lr * g / denominator.sqrt()
+            increment = lr * g / (ms + eps).sqrt()
         if group["momentum"] > 0:
             buf = self._buffer(p, "momentum")
             buf.copy_(group["momentum"] * buf + increment)
@@ -232,7 +245,8 @@ class KerasRMSprop(KerasOptimizer):
 
 
 class KerasAdagrad(KerasOptimizer):
-    """``acc += g^2`` (from ``initial_accumulator_value``); ``w -= lr*g/sqrt(acc + eps)``."""
+    """``acc += g^2`` (from ``initial_accumulator_value``); ``w -= lr*g/sqrt(acc + eps)``
+    (``epsilon_outside_sqrt``: PyTorch's ``lr*g/(sqrt(acc) + eps)``)."""
 
     def __init__(
         self,
@@ -241,6 +255,7 @@ class KerasAdagrad(KerasOptimizer):
         initial_accumulator_value=0.1,
         epsilon=1e-7,
         weight_decay=None,
+        epsilon_outside_sqrt=False,
         **clip,
     ):
         defaults = {
@@ -248,13 +263,17 @@ class KerasAdagrad(KerasOptimizer):
             "initial_accumulator_value": initial_accumulator_value,
             "epsilon": epsilon,
             "weight_decay": weight_decay,
+            "epsilon_outside_sqrt": epsilon_outside_sqrt,
         }
         super().__init__(params, defaults, **clip)
 
     def _update(self, p, g, lr, group, state):
         acc = self._buffer(p, "accumulator", fill=group["initial_accumulator_value"])
         acc.add_(g.square())
-        p.sub_(lr * g / (acc + group["epsilon"]).sqrt())
+        if group["epsilon_outside_sqrt"]:  # torch.optim.Adagrad's
+            p.sub_(lr * g / (acc.sqrt() + group["epsilon"]))
+        else:
+            p.sub_(lr * g / (acc + group["epsilon"]).sqrt())
 
 
 class KerasNadam(KerasOptimizer):
