@@ -177,10 +177,12 @@ class KerasAdam(KerasOptimizer):
         b1, b2, t = group["beta_1"], group["beta_2"], self.iterations + 1
         alpha = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
         ms, vs = self._buffers(params, "m", "v")
-        # m += (g - m) * (1 - b1) and v += (g^2 - v) * (1 - b2), as Keras writes them: what
-        # lerp computes for a weight below 0.5 (above, an equal form, to rounding)
+        # m += (g - m) * (1 - b1), as Keras writes it: what lerp computes for a weight below
+        # 0.5 (above, an equal form, to rounding); v += (g^2 - v) * (1 - b2) as
+        # b2*v + (1-b2)*g*g, equal to rounding, in place (no g^2 the size of the model)
         torch._foreach_lerp_(ms, grads, 1 - b1)
-        torch._foreach_lerp_(vs, torch._foreach_mul(grads, grads), 1 - b2)
+        torch._foreach_mul_(vs, b2)
+        torch._foreach_addcmul_(vs, grads, grads, value=1 - b2)
         if group["amsgrad"]:
             (v_hats,) = self._buffers(params, "v_hat")
             torch._foreach_maximum_(v_hats, vs)
