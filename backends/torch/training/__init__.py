@@ -98,32 +98,37 @@ class TorchTraining:
     def _add_penalties(self, total: torch.Tensor) -> torch.Tensor:
         """``total`` plus every penalty, whose gradients (``l1*sign(w) + 2*l2*w``: what
         backward gives, bit for bit) go straight into ``.grad``: the penalties add no nodes
-        to the autograd graph, whose backward is most of a small model's step. Weights with
-        the same (l1, l2) are done together, a few multi-tensor ops for all of them; the
-        value added to ``total`` equals ``loss()``'s to float32 rounding (summed in another
-        order)."""
-        by_coefficients: dict[tuple[float, float], list[torch.nn.Parameter]] = {}
+        to the autograd graph, whose backward is most of a small model's step. All weights
+        are done together, a few multi-tensor ops with one coefficient per weight; the value
+        added to ``total`` equals ``loss()``'s to float32 rounding (summed in another order)."""
+        kinds: dict[str, tuple[list, list]] = {"l1": ([], []), "l2": ([], [])}
         for r, p in self.penalties:
-            if p.requires_grad and (r.l1 or r.l2):  # Keras: trainable weights only
-                by_coefficients.setdefault((r.l1, r.l2), []).append(p)
-        for (l1, l2), ps in by_coefficients.items():
-            grads = None
-            if l1:
-                total = total + l1 * torch.stack(torch._foreach_norm(ps, 1)).sum()
-                grads = torch._foreach_sign(ps)
-                torch._foreach_mul_(grads, l1)
-            if l2:
-                norms = torch.stack(torch._foreach_norm(ps))
-                total = total + l2 * norms.square().sum()
-                decay = torch._foreach_mul(ps, 2 * l2)
-                grads = decay if grads is None else torch._foreach_add(grads, decay)
-            assert grads is not None
-            have = [(p.grad, g) for p, g in zip(ps, grads) if p.grad is not None]
-            if have:
-                torch._foreach_add_([a for a, _ in have], [g for _, g in have])
-            for p, g in zip(ps, grads):
-                if p.grad is None:
-                    p.grad = g
+            if p.requires_grad:  # Keras adds the penalties of trainable weights only
+                for kind, c in (("l1", r.l1), ("l2", r.l2)):
+                    if c:
+                        kinds[kind][0].append(p)
+                        kinds[kind][1].append(c)
+        grads: dict[int, torch.Tensor] = {}
+        for kind, (ps, cs) in kinds.items():
+            if not ps:
+                continue
+            norms = torch.stack(torch._foreach_norm(ps, 1 if kind == "l1" else 2))
+            value = norms if kind == "l1" else norms.square()
+            total = total + torch.dot(value, value.new_tensor(cs))
+            if kind == "l1":
+                g = torch._foreach_sign(ps)
+                torch._foreach_mul_(g, cs)
+            else:
+                g = torch._foreach_mul(ps, [2 * c for c in cs])
+            for p, gi in zip(ps, g):  # l1 term + l2 term, as backward adds them
+                grads[id(p)] = grads[id(p)] + gi if id(p) in grads else gi
+        params = {id(p): p for _, p in self.penalties}
+        have = [(params[i].grad, g) for i, g in grads.items() if params[i].grad is not None]
+        if have:
+            torch._foreach_add_([a for a, _ in have], [g for _, g in have])
+        for i, g in grads.items():
+            if params[i].grad is None:
+                params[i].grad = g
         return total
 
     def step(self, inputs, targets) -> torch.Tensor:
