@@ -335,7 +335,7 @@ def _write_target(
         if spec.training is not None:  # <name>_train.py: the training loop
             from nnspec.backends.torch.training.script import training_script
 
-            script = training_script(spec, name, src.class_name, module)
+            script = training_script(spec, name, src.class_name, module, channels_first)
             (staging / f"{name}_train.py").write_text(script, encoding="utf-8")
         return module
     from nnspec.backends.keras.build import instantiate as keras_instantiate

@@ -172,3 +172,20 @@ def test_training_script_steps_are_torch_training_steps(tmp_path):
     for k in ("conv.weight", "bn.running_var", "probs.bias"):
         assert not torch.allclose(from_script[k], before[k]), k
     assert (from_script["probs.bias"] >= 0).all()
+
+
+def test_channels_first_script_feeds_nchw_images(tmp_path):
+    src = tmp_path / "bn_net.yaml"
+    src.write_text(BN_SPEC)
+    convert(src, tmp_path / "out", to="torch", check=False, channels_first=True)
+    script = tmp_path / "out" / "bn_net_train.py"
+    assert "INPUT_SHAPES = [(2, 6, 6)]" in script.read_text()
+    run = subprocess.run(
+        [sys.executable, "-c", BLOCKED + RUN, str(script), "--epochs", "1", "--samples", "32"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "epoch 1/1  loss" in run.stdout

@@ -12,6 +12,7 @@ import torch
 
 from nnspec.backends.codegen_common import literal
 from nnspec.spec import training as spec_training
+from nnspec.spec.errors import ConversionError
 from nnspec.spec.model import Model
 from nnspec.spec.training import training_of
 
@@ -37,16 +38,25 @@ def _size(d) -> int:
     return d if isinstance(d, int) else 8  # a free dimension (time steps): any size works
 
 
-def training_script(spec: Model, name: str, class_name: str, module: torch.nn.Module) -> str:
+def training_script(
+    spec: Model, name: str, class_name: str, module: torch.nn.Module, channels_first: bool = False
+) -> str:
     """Source of ``<name>_train.py`` for the files ``nnspec convert --to torch`` writes;
     ``module`` is the module generated from ``spec`` (before training), which says which
-    parameters the spec's regularisers, constraints and frozen nodes are about."""
+    parameters the spec's regularisers, constraints and frozen nodes are about;
+    ``channels_first``: it takes images NCHW (and would return them so)."""
     from nnspec.spec.validate import infer_types
 
     from . import _refuse_untrainable
 
     _refuse_untrainable(spec)
     types = infer_types(spec)
+    if channels_first and any(len(types[o].shape) >= 4 for o in spec.outputs):
+        raise ConversionError(
+            "no training script for a channels-first module with image outputs: Keras' losses "
+            "read the classes on the last axis, the module returns them on axis 1",
+            node=next(o for o in spec.outputs if len(types[o].shape) >= 4),
+        )
     t = training_of(spec)
     kinds = [_KINDS.get(t.loss_for(o).name, "regression") for o in spec.outputs]
     targets = []
@@ -78,6 +88,8 @@ def training_script(spec: Model, name: str, class_name: str, module: torch.nn.Mo
         else _assign("SCHEDULE", [literal(schedule[0]), _dict(schedule[1])], "()")
     )
     input_shapes = [tuple(_size(d) for d in s.shape[1:]) for s in spec.inputs.values()]
+    if channels_first:  # images (N, C, H, W) at the module's boundary, as convert checks them
+        input_shapes = [(x[-1], *x[:-1]) if len(x) >= 3 else x for x in input_shapes]
     lines = [
         "HERE = Path(__file__).resolve().parent",
         f"MODULE_FILE = HERE / {literal(name + '.py')}",
