@@ -2,7 +2,7 @@
 against the Keras original (``fit``) and a hand-written PyTorch loop over the same module.
 
     python bench/training.py [--quick] [--models lstm,cnn,...,resnet50] [--batch 32]
-                             [--rounds 7] [--steps 4] [--threads N]
+                             [--rounds 7] [--steps 4] [--threads N] [--size 224]
 
 Every route trains the same spec (Adam, categorical crossentropy on softmax outputs, the
 models' L2 penalties) on the same batches. "hand-written" is what a person writes without
@@ -11,7 +11,7 @@ generated module. Each round runs every route for ``--steps`` steps, in a shuffl
 the table has the median time per step over the rounds and its ratio to the hand-written
 loop (target: nnspec's step <= 1.05x), in wall and in CPU time (the process's, all threads:
 with ``--threads 1`` the steadier figure on a loaded machine; Keras runs its own threads).
-``--quick``: ResNet50 at 64x64, fewer rounds.
+``--size``: ResNet50's image size (224 by default; ``--quick``: 64 and fewer rounds).
 """
 
 from __future__ import annotations
@@ -125,6 +125,7 @@ def main(argv=None) -> None:
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--rounds", type=int, default=None)
     p.add_argument("--steps", type=int, default=4)
+    p.add_argument("--size", type=int, default=None, help="ResNet50's image size (default 224)")
     p.add_argument(
         "--threads",
         type=int,
@@ -140,7 +141,7 @@ def main(argv=None) -> None:
     import keras
 
     builders = seed_models()
-    builders["resnet50"] = resnet50(64 if args.quick else 224)
+    builders["resnet50"] = resnet50(args.size or (64 if args.quick else 224))
     names = args.models.split(",") if args.models else list(builders)
     rounds = args.rounds or (3 if args.quick else 7)
     rows = []

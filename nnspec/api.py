@@ -58,7 +58,7 @@ def from_torch(
     if optimizer is not None or loss is not None:
         from nnspec.frontends.torch.training import training_from_torch
 
-        spec.training = training_from_torch(spec, optimizer, loss)
+        spec.training = training_from_torch(spec, optimizer, loss, module=module)
         spec.check()
     return spec
 

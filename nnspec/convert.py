@@ -330,13 +330,14 @@ def _write_target(
             src = generate(spec, channels_first=channels_first)
             (staging / f"{name}.py").write_text(src.source, encoding="utf-8")
             save_weights(src.state_dict, staging / f"{name}.safetensors")
+        with progress.stage("building the module"):
+            module = instantiate(src)
         if spec.training is not None:  # <name>_train.py: the training loop
             from nnspec.backends.torch.training.script import training_script
 
-            script = training_script(spec, name, src.class_name)
+            script = training_script(spec, name, src.class_name, module, channels_first)
             (staging / f"{name}_train.py").write_text(script, encoding="utf-8")
-        with progress.stage("building the module"):
-            return instantiate(src)
+        return module
     from nnspec.backends.keras.build import instantiate as keras_instantiate
     from nnspec.backends.keras.codegen import generate as keras_generate
 

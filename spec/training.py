@@ -26,7 +26,66 @@ class _Strict(BaseModel):
 # --- learning-rate schedules ----------------------------------------------------------------
 
 
-class ExponentialDecay(_Strict):
+def exponential_decay(
+    step: int,
+    initial_learning_rate: float,
+    decay_steps: int,
+    decay_rate: float,
+    staircase: bool = False,
+) -> float:
+    """Keras' ExponentialDecay at ``step``."""
+    p = step / decay_steps
+    return initial_learning_rate * decay_rate ** (math.floor(p) if staircase else p)
+
+
+def cosine_decay(
+    step: int,
+    initial_learning_rate: float,
+    decay_steps: int,
+    alpha: float = 0.0,
+    warmup_target: float | None = None,
+    warmup_steps: int = 0,
+) -> float:
+    """Keras' CosineDecay at ``step``, with its optional linear warmup."""
+    t = min(step, decay_steps + warmup_steps)
+    if warmup_target is None:
+        peak = initial_learning_rate
+    elif step < warmup_steps:
+        return (warmup_target - initial_learning_rate) * (t / warmup_steps) + initial_learning_rate
+    else:
+        peak, t = warmup_target, t - warmup_steps
+    cosine = 0.5 * (1.0 + math.cos(math.pi * t / decay_steps))
+    return peak * ((1.0 - alpha) * cosine + alpha)
+
+
+def piecewise_constant(step: int, boundaries: list[int], values: list[float]) -> float:
+    """Keras' PiecewiseConstantDecay at ``step``: ``values[i]`` while
+    ``boundaries[i-1] < step <= boundaries[i]``."""
+    for b, v in zip(boundaries, values):
+        if step <= b:
+            return v
+    return values[-1]
+
+
+# The schedules' values: pure functions of the step and the settings, shared by both backends,
+# the tests and the standalone ``<name>_train.py`` (which copies their source).
+SCHEDULE_FUNCTIONS = {
+    "exponential_decay": exponential_decay,
+    "cosine_decay": cosine_decay,
+    "piecewise_constant": piecewise_constant,
+}
+
+
+class _Schedule(_Strict):
+    def __call__(self, step: int) -> float:
+        return SCHEDULE_FUNCTIONS[self.schedule](step, **self.settings())  # type: ignore[attr-defined]
+
+    def settings(self) -> dict[str, Any]:
+        """Keyword arguments of the schedule's function."""
+        return self.model_dump(exclude={"schedule"})
+
+
+class ExponentialDecay(_Schedule):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (floored if staircase)."""
 
     schedule: Literal["exponential_decay"]
@@ -35,14 +94,8 @@ class ExponentialDecay(_Strict):
     decay_rate: PositiveFloat
     staircase: bool = False
 
-    def __call__(self, step: int) -> float:
-        p = step / self.decay_steps
-        return self.initial_learning_rate * self.decay_rate ** (
-            math.floor(p) if self.staircase else p
-        )
 
-
-class CosineDecay(_Strict):
+class CosineDecay(_Schedule):
     """Keras' CosineDecay: optional linear warmup from ``initial_learning_rate`` to
     ``warmup_target`` over ``warmup_steps``, then cosine decay to ``alpha`` times the peak over
     ``decay_steps``; constant afterwards."""
@@ -54,23 +107,8 @@ class CosineDecay(_Strict):
     warmup_target: NonNegativeFloat | None = None
     warmup_steps: Annotated[int, Field(ge=0)] = 0
 
-    def __call__(self, step: int) -> float:
-        t = min(step, self.decay_steps + self.warmup_steps)
-        if self.warmup_target is None:
-            return self._decay(t, self.initial_learning_rate)
-        if step < self.warmup_steps:
-            frac = t / self.warmup_steps
-            return (
-                self.warmup_target - self.initial_learning_rate
-            ) * frac + self.initial_learning_rate
-        return self._decay(t - self.warmup_steps, self.warmup_target)
 
-    def _decay(self, t: int, peak: float) -> float:
-        cosine = 0.5 * (1.0 + math.cos(math.pi * t / self.decay_steps))
-        return peak * ((1.0 - self.alpha) * cosine + self.alpha)
-
-
-class PiecewiseConstant(_Strict):
+class PiecewiseConstant(_Schedule):
     """``values[i]`` while ``boundaries[i-1] < step <= boundaries[i]`` (Keras' convention)."""
 
     schedule: Literal["piecewise_constant"]
@@ -87,12 +125,6 @@ class PiecewiseConstant(_Strict):
         if sorted(self.boundaries) != self.boundaries:
             raise ValueError(f"boundaries must increase. Received: boundaries={self.boundaries}")
         return self
-
-    def __call__(self, step: int) -> float:
-        for b, v in zip(self.boundaries, self.values):
-            if step <= b:
-                return v
-        return self.values[-1]
 
 
 Schedule = Annotated[
@@ -152,6 +184,11 @@ class Adam(_Optimizer):
     beta_2: Annotated[float, Field(ge=0, lt=1)] = 0.999
     epsilon: PositiveFloat = 1e-7
     amsgrad: bool = False
+    epsilon_after_bias_correction: bool = Field(
+        False,
+        description="PyTorch's placement (torch.optim.Adam): w -= lr / (1 - beta_1**t) * m / "
+        "(sqrt(v) / sqrt(1 - beta_2**t) + epsilon).",
+    )
 
 
 class AdamW(Adam):
@@ -169,6 +206,10 @@ class RMSprop(_Optimizer):
     momentum: Annotated[float, Field(ge=0, le=1)] = 0.0
     epsilon: PositiveFloat = 1e-7
     centered: bool = False
+    epsilon_outside_sqrt: bool = Field(
+        False,
+        description="PyTorch's placement (torch.optim.RMSprop): lr * g / (sqrt(ms) + epsilon).",
+    )
 
 
 class Adagrad(_Optimizer):
@@ -177,6 +218,10 @@ class Adagrad(_Optimizer):
     name: Literal["adagrad"]
     initial_accumulator_value: NonNegativeFloat = 0.1
     epsilon: PositiveFloat = 1e-7
+    epsilon_outside_sqrt: bool = Field(
+        False,
+        description="PyTorch's placement (torch.optim.Adagrad): lr * g / (sqrt(acc) + epsilon).",
+    )
 
 
 class Nadam(_Optimizer):

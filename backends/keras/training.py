@@ -43,12 +43,18 @@ _CONSTRAINTS = {
 
 
 def optimizer(t: Training) -> keras.optimizers.Optimizer:
+    from .torch_placement import TORCH_PLACEMENT
+
     o = t.optimizer
     kwargs = o.model_dump(exclude={"name", "learning_rate"}, exclude_none=True)
     lr = o.learning_rate
     if not isinstance(lr, (int, float)):
         lr = _SCHEDULES[lr.schedule](**lr.model_dump(exclude={"schedule"}))
-    return _OPTIMIZERS[o.name](learning_rate=lr, **kwargs)
+    cls = _OPTIMIZERS[o.name]
+    flag, torch_cls = TORCH_PLACEMENT.get(o.name, (None, None))
+    if flag is not None and kwargs.pop(flag):  # epsilon where torch.optim puts it
+        cls = torch_cls
+    return cls(learning_rate=lr, **kwargs)
 
 
 def loss(spec_loss: Loss) -> keras.losses.Loss:

@@ -7,6 +7,7 @@ directory), and refuses anything else with a message saying what the file is.
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 from typing import Literal
@@ -91,3 +92,19 @@ def detect_format(path) -> FileFormat:
             return "keras_zip"
         raise ConversionError(f"not a Keras model: the file is {kind}", file=str(path))
     raise ConversionError(f"not a Keras model: the file is {_describe(head)}", file=str(path))
+
+
+def keras_zip_compile_config(path) -> dict | None:
+    """The ``compile_config`` a Keras 3 ``.keras`` archive keeps in its ``config.json`` (the
+    optimizer, loss and metrics of ``model.compile``, serialised as ``get_compile_config()``
+    returns them), read as JSON: nothing in it is deserialised or run. None when the model
+    was saved uncompiled."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            config = json.loads(z.read("config.json"))
+    except (zipfile.BadZipFile, KeyError, ValueError) as e:
+        raise ConversionError(
+            f"cannot read config.json of the archive: {e}", file=str(path)
+        ) from None
+    compiled = config.get("compile_config") if isinstance(config, dict) else None
+    return compiled if isinstance(compiled, dict) and compiled else None  # {}: uncompiled

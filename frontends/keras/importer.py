@@ -22,7 +22,7 @@ from .layer_config import layer_config
 from .layers import channels_first
 from .registry import REFUSED, converter_for, custom_class_reason, layer_key
 from .trace import Traced, TraceRefused, model_inputs, own_call, trace_call
-from .training import training_from_keras
+from .training import remember_compile_config, training_from_keras
 
 _SKIP = ("InputLayer",)  # registry keys, so only Keras' own InputLayer is skipped
 
@@ -272,9 +272,13 @@ def canonical_order(spec: Model) -> list[Node]:
 
 
 def load_keras_file(path: Any) -> keras.Model:
-    """Load a .keras or legacy .h5 file without running code from it (safe_mode)."""
+    """Load a .keras or legacy .h5 file without running code from it (safe_mode). Not
+    compiled (compiling deserialises the optimizer and loss): a ``.keras`` archive's compile
+    config is kept, as JSON, for ``from_keras`` to read into the ``training:`` section."""
+    from .files import detect_format, keras_zip_compile_config
+
     try:
-        return keras.saving.load_model(str(path), compile=False, safe_mode=True)
+        model = keras.saving.load_model(str(path), compile=False, safe_mode=True)
     except Exception as e:  # noqa: BLE001 (Keras raises many types; show the reason only)
         text = str(e)
         if "safe_mode" in text or "Lambda" in text:
@@ -285,3 +289,8 @@ def load_keras_file(path: Any) -> keras.Model:
         else:
             reason = text.splitlines()[0] if text else type(e).__name__
         raise ConversionError(f"cannot load the Keras model: {reason}", file=str(path)) from None
+    if detect_format(path) == "keras_zip":
+        compiled = keras_zip_compile_config(path)
+        if compiled is not None:
+            remember_compile_config(model, compiled)
+    return model

@@ -6,6 +6,7 @@ numbers (a metric nnspec has no PyTorch version of) is dropped with a warning.""
 from __future__ import annotations
 
 import warnings
+import weakref
 
 from nnspec.frontends._errors import refusal
 from nnspec.spec.model import Model
@@ -20,6 +21,14 @@ OPTIMIZERS = {
     "RMSprop": "rmsprop",
     "Adagrad": "adagrad",
     "Nadam": "nadam",
+}
+# nnspec's own Keras classes with torch.optim's epsilon (backends/keras/torch_placement.py):
+# class -> (the stock class it changes, the spec flag it stands for)
+TORCH_PLACEMENT = {
+    "AdamEpsilonAfterBiasCorrection": ("Adam", "epsilon_after_bias_correction"),
+    "AdamWEpsilonAfterBiasCorrection": ("AdamW", "epsilon_after_bias_correction"),
+    "RMSpropEpsilonOutsideSqrt": ("RMSprop", "epsilon_outside_sqrt"),
+    "AdagradEpsilonOutsideSqrt": ("Adagrad", "epsilon_outside_sqrt"),
 }
 SCHEDULES = {
     "ExponentialDecay": "exponential_decay",
@@ -70,12 +79,26 @@ _CONSTRAINTS = {"NonNeg": "non_neg", "MaxNorm": "max_norm", "UnitNorm": "unit_no
 _CONSTRAINTS["MinMaxNorm"] = "min_max_norm"
 
 
+# Models loaded uncompiled from a .keras archive -> the archive's compile config (JSON data).
+_FILE_COMPILE_CONFIGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def remember_compile_config(model, compiled: dict) -> None:
+    """``compiled`` (``get_compile_config()``'s form, read from a file) is how ``model`` was
+    compiled, though it was loaded without compiling."""
+    _FILE_COMPILE_CONFIGS[model] = compiled
+
+
 def training_from_keras(model, spec: Model) -> Training | None:
-    """The ``training:`` section of a compiled model; None when it was never compiled (its
-    layers' regularisers then have no loss to join, and are not read)."""
-    if not model.compiled:
+    """The ``training:`` section of a compiled model (or of one loaded from a ``.keras`` file
+    saved compiled); None when it was never compiled (its layers' regularisers then have no
+    loss to join, and are not read)."""
+    if model.compiled:
+        compiled = model.get_compile_config()
+    elif model in _FILE_COMPILE_CONFIGS:
+        compiled = _FILE_COMPILE_CONFIGS[model]
+    else:
         return None
-    compiled = model.get_compile_config()
     regularizers, constraints, frozen = _layer_settings(model, spec)
     losses = _losses(compiled.get("loss"), spec.outputs)
     data = {
@@ -109,12 +132,24 @@ def _class_and_config(obj, what: str) -> tuple[str, dict]:
     if isinstance(obj, str):
         return obj, {}
     if isinstance(obj, dict) and "class_name" in obj:
+        module, registered = obj.get("module"), obj.get("registered_name")
+        ours = obj["class_name"] in TORCH_PLACEMENT and registered == f"nnspec>{obj['class_name']}"
+        stock = not registered and (module is None or module.split(".")[0] == "keras")
+        if not (ours or stock):
+            # a class name is not an identity: a user's Adam subclass is not Keras' Adam
+            raise refusal(
+                "compile()",
+                f"the {what} {obj['class_name']!r} is a custom class (module {module!r}, "
+                f"registered as {registered!r}), not Keras' own: nnspec does not know what it "
+                "computes",
+            )
         return obj["class_name"], dict(obj.get("config") or {})
     raise refusal("compile()", f"cannot read the {what} {obj!r}")
 
 
 def _optimizer(obj) -> dict:
     cls, config = _class_and_config(obj, "optimizer")
+    cls, flag = TORCH_PLACEMENT.get(cls, (cls, None))
     if cls not in OPTIMIZERS:
         raise refusal(
             "compile()",
@@ -131,6 +166,8 @@ def _optimizer(obj) -> dict:
     fields = getattr(training, cls).model_fields
     out = {k: _f32(v) for k, v in config.items() if k in fields and k != "name" and v is not None}
     out["name"] = OPTIMIZERS[cls]
+    if flag is not None:
+        out[flag] = True
     if isinstance(out.get("learning_rate"), dict):
         out["learning_rate"] = _schedule(out["learning_rate"])
     return out

@@ -16,6 +16,7 @@ from nnspec.spec.errors import ConversionError
 from nnspec.spec.model import Model
 from nnspec.spec.training import Training, learning_rate_at, training_of
 
+from .batch_norm import KerasMovingVariance, inference_mode
 from .losses import METRICS, reduced
 from .optimizers import OPTIMIZERS
 from .parameters import node_parameters, node_submodules, weight_parameters
@@ -56,10 +57,10 @@ class TorchTraining:
                 p.requires_grad_(False)
             for sub in node_submodules(module, node):
                 if isinstance(sub, torch.nn.modules.batchnorm._BatchNorm):
-                    sub.register_forward_pre_hook(_inference_mode)
+                    sub.register_forward_pre_hook(inference_mode)
         for sub in module.modules():
             if isinstance(sub, torch.nn.modules.batchnorm._BatchNorm):
-                _keras_moving_variance(sub)
+                KerasMovingVariance(sub)
         self.optimizer = _optimizer(t, by_node)
         self.scheduler = _scheduler(t, self.optimizer)
         self._losses = [
@@ -95,25 +96,39 @@ class TorchTraining:
 
     @torch.no_grad()
     def _add_penalties(self, total: torch.Tensor) -> torch.Tensor:
-        """``total`` plus every penalty, whose gradients (``2*l2*w``, ``l1*sign(w)``: what
+        """``total`` plus every penalty, whose gradients (``l1*sign(w) + 2*l2*w``: what
         backward gives, bit for bit) go straight into ``.grad``: the penalties add no nodes
-        to the autograd graph, whose backward is most of a small model's step."""
+        to the autograd graph, whose backward is most of a small model's step. All weights
+        are done together, a few multi-tensor ops with one coefficient per weight; the value
+        added to ``total`` equals ``loss()``'s to float32 rounding (summed in another order)."""
+        kinds: dict[str, tuple[list, list]] = {"l1": ([], []), "l2": ([], [])}
         for r, p in self.penalties:
-            if not p.requires_grad:
+            if p.requires_grad:  # Keras adds the penalties of trainable weights only
+                for kind, c in (("l1", r.l1), ("l2", r.l2)):
+                    if c:
+                        kinds[kind][0].append(p)
+                        kinds[kind][1].append(c)
+        grads: dict[int, torch.Tensor] = {}
+        for kind, (ps, cs) in kinds.items():
+            if not ps:
                 continue
-            grad = None
-            if r.l1:
-                total = total + r.l1 * p.abs().sum()
-                grad = p.sign() * r.l1
-            if r.l2:
-                total = total + r.l2 * p.square().sum()
-                grad = p * (2 * r.l2) if grad is None else grad + p * (2 * r.l2)
-            if grad is None:
-                continue
-            if p.grad is None:
-                p.grad = grad
+            norms = torch.stack(torch._foreach_norm(ps, 1 if kind == "l1" else 2))
+            value = norms if kind == "l1" else norms.square()
+            total = total + torch.dot(value, value.new_tensor(cs))
+            if kind == "l1":
+                g = torch._foreach_sign(ps)
+                torch._foreach_mul_(g, cs)
             else:
-                p.grad.add_(grad)
+                g = torch._foreach_mul(ps, [2 * c for c in cs])
+            for p, gi in zip(ps, g):  # l1 term + l2 term, as backward adds them
+                grads[id(p)] = grads[id(p)] + gi if id(p) in grads else gi
+        params = {id(p): p for _, p in self.penalties}
+        have = [(params[i].grad, g) for i, g in grads.items() if params[i].grad is not None]
+        if have:
+            torch._foreach_add_([a for a, _ in have], [g for _, g in have])
+        for i, g in grads.items():
+            if params[i].grad is None:
+                params[i].grad = g
         return total
 
     def step(self, inputs, targets) -> torch.Tensor:
@@ -138,32 +153,6 @@ class TorchTraining:
 
 def torch_training(spec: Model, module: torch.nn.Module) -> TorchTraining:
     return TorchTraining(spec, module)
-
-
-def _inference_mode(sub: torch.nn.Module, args) -> None:
-    """Keras runs a frozen BatchNormalization in inference mode, also inside ``fit``."""
-    sub.eval()
-
-
-def _keras_moving_variance(bn: torch.nn.Module) -> None:
-    """PyTorch updates ``running_var`` with the unbiased batch variance, Keras its
-    ``moving_variance`` with the biased one: rescale the new part of the update by (n-1)/n."""
-    old: list[torch.Tensor] = []
-
-    def before(sub, args) -> None:
-        old[:] = [sub.running_var.clone()] if sub.training and sub.track_running_stats else []
-
-    def after(sub, args, output) -> None:
-        if not old:
-            return
-        x = args[0]
-        n = x.numel() // x.shape[1]
-        kept = old[0] * (1.0 - sub.momentum)
-        with torch.no_grad():  # a new tensor: autograd saved the old one for backward
-            sub.running_var = kept + (sub.running_var - kept) * ((n - 1) / n)
-
-    bn.register_forward_pre_hook(before)
-    bn.register_forward_hook(after)
 
 
 def _as_list(x) -> list:

@@ -63,19 +63,31 @@ def huber(y, p, *, delta=1.0) -> torch.Tensor:
     return torch.where(e <= delta, 0.5 * e.square(), delta * e - 0.5 * delta**2).mean(-1)
 
 
+LOSS_FUNCTIONS: dict[str, Callable] = {
+    "categorical_crossentropy": categorical_crossentropy,
+    "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
+    "binary_crossentropy": binary_crossentropy,
+    "mean_squared_error": mean_squared_error,
+    "mean_absolute_error": mean_absolute_error,
+    "huber": huber,
+}
+
+
+def loss_options(loss: Loss) -> dict:
+    """The keyword arguments of the per-sample function named ``loss.name``."""
+    if loss.name in ("categorical_crossentropy", "binary_crossentropy"):
+        return {"from_logits": loss.from_logits, "label_smoothing": loss.label_smoothing}
+    if loss.name == "sparse_categorical_crossentropy":
+        return {"from_logits": loss.from_logits}
+    if loss.name == "huber":
+        return {"delta": loss.delta}
+    return {}
+
+
 def per_sample(loss: Loss) -> Callable:
     """``(targets, outputs) -> per-sample loss`` for a spec loss."""
-    name = loss.name
-    if name == "categorical_crossentropy" or name == "binary_crossentropy":
-        fn = globals()[name]
-        return lambda y, p: fn(
-            y, p, from_logits=loss.from_logits, label_smoothing=loss.label_smoothing
-        )
-    if name == "sparse_categorical_crossentropy":
-        return lambda y, p: sparse_categorical_crossentropy(y, p, from_logits=loss.from_logits)
-    if name == "huber":
-        return lambda y, p: huber(y, p, delta=loss.delta)
-    return globals()[name]
+    fn, options = LOSS_FUNCTIONS[loss.name], loss_options(loss)
+    return lambda y, p: fn(y, p, **options)
 
 
 def reduced(loss: Loss) -> Callable:

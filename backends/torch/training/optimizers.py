@@ -56,10 +56,7 @@ class KerasOptimizer(torch.optim.Optimizer):
         if self.clipnorm or self.global_clipnorm or self.clipvalue:
             self._clip()
         self._begin_step()
-        for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            if not params:
-                continue
+        for group, params in self._buckets():
             grads = [p.grad for p in params]
             lr, wd = group["lr"], group["weight_decay"]
             if wd:
@@ -67,6 +64,22 @@ class KerasOptimizer(torch.optim.Optimizer):
             self._update_group(params, grads, lr, group)
         self.iterations += 1
         return loss
+
+    def _buckets(self) -> list[tuple[dict, list]]:
+        """The parameters with a gradient, one list per distinct group setting: groups (one
+        per node) that share their hyperparameters are updated together, in one run of the
+        multi-tensor ops, rather than once per node."""
+        buckets: dict[tuple, tuple[dict, list]] = {}
+        for group in self.param_groups:
+            key = tuple((k, v) for k, v in group.items() if k not in ("params", "node"))
+            try:
+                hash(key)
+            except TypeError:  # a setting someone made a list: that group on its own
+                key = (id(group),)
+            params = [p for p in group["params"] if p.grad is not None]
+            if params:
+                buckets.setdefault(key, (group, []))[1].extend(params)
+        return list(buckets.values())
 
     def _begin_step(self) -> None:
         """Per-step state shared by all variables (Nadam's momentum product)."""
@@ -134,7 +147,8 @@ class KerasSGD(KerasOptimizer):
 
 class KerasAdam(KerasOptimizer):
     """``alpha = lr*sqrt(1-b2^t)/(1-b1^t)``; ``w -= alpha*m/(sqrt(v)+eps)`` (v: running max of
-    v with amsgrad). AdamW is this with ``weight_decay``."""
+    v with amsgrad). AdamW is this with ``weight_decay``. ``epsilon_after_bias_correction``:
+    PyTorch's ``w -= lr/(1-b1^t) * m/(sqrt(v)/sqrt(1-b2^t) + eps)``."""
 
     def __init__(
         self,
@@ -145,6 +159,7 @@ class KerasAdam(KerasOptimizer):
         epsilon=1e-7,
         amsgrad=False,
         weight_decay=None,
+        epsilon_after_bias_correction=False,
         **clip,
     ):
         defaults = {
@@ -154,6 +169,7 @@ class KerasAdam(KerasOptimizer):
             "epsilon": epsilon,
             "amsgrad": amsgrad,
             "weight_decay": weight_decay,
+            "epsilon_after_bias_correction": epsilon_after_bias_correction,
         }
         super().__init__(params, defaults, **clip)
 
@@ -161,27 +177,30 @@ class KerasAdam(KerasOptimizer):
         b1, b2, t = group["beta_1"], group["beta_2"], self.iterations + 1
         alpha = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
         ms, vs = self._buffers(params, "m", "v")
-        d = torch._foreach_sub(grads, ms)  # m += (g - m) * (1 - b1), as Keras writes it
-        torch._foreach_mul_(d, 1 - b1)
-        torch._foreach_add_(ms, d)
-        d = torch._foreach_mul(grads, grads)  # v += (g^2 - v) * (1 - b2)
-        torch._foreach_sub_(d, vs)
-        torch._foreach_mul_(d, 1 - b2)
-        torch._foreach_add_(vs, d)
+        # m += (g - m) * (1 - b1), as Keras writes it: what lerp computes for a weight below
+        # 0.5 (above, an equal form, to rounding); v += (g^2 - v) * (1 - b2) as
+        # b2*v + (1-b2)*g*g, equal to rounding, in place (no g^2 the size of the model)
+        torch._foreach_lerp_(ms, grads, 1 - b1)
+        torch._foreach_mul_(vs, b2)
+        torch._foreach_addcmul_(vs, grads, grads, value=1 - b2)
         if group["amsgrad"]:
             (v_hats,) = self._buffers(params, "v_hat")
             torch._foreach_maximum_(v_hats, vs)
             vs = v_hats
         denominator = torch._foreach_sqrt(vs)
+        if group["epsilon_after_bias_correction"]:  # torch.optim.Adam's, op for op
+            torch._foreach_div_(denominator, math.sqrt(1 - b2**t))
+            torch._foreach_add_(denominator, group["epsilon"])
+            torch._foreach_addcdiv_(params, ms, denominator, value=-lr / (1 - b1**t))
+            return
         torch._foreach_add_(denominator, group["epsilon"])
-        step = torch._foreach_mul(ms, alpha)
-        torch._foreach_div_(step, denominator)
-        torch._foreach_sub_(params, step)
+        torch._foreach_addcdiv_(params, ms, denominator, value=-alpha)
 
 
 class KerasRMSprop(KerasOptimizer):
     """``ms = rho*ms + (1-rho)*g^2``; step ``lr*g/sqrt(ms + eps)`` (centered: ``ms - mg^2 + eps``),
-    through a momentum buffer when ``momentum > 0``."""
+    through a momentum buffer when ``momentum > 0``; ``epsilon_outside_sqrt``: PyTorch's
+    ``lr*g/(sqrt(ms) + eps)``."""
 
     def __init__(
         self,
@@ -192,6 +211,7 @@ class KerasRMSprop(KerasOptimizer):
         epsilon=1e-7,
         centered=False,
         weight_decay=None,
+        epsilon_outside_sqrt=False,
         **clip,
     ):
         defaults = {
@@ -201,6 +221,7 @@ class KerasRMSprop(KerasOptimizer):
             "epsilon": epsilon,
             "centered": centered,
             "weight_decay": weight_decay,
+            "epsilon_outside_sqrt": epsilon_outside_sqrt,
         }
         super().__init__(params, defaults, **clip)
 
@@ -208,13 +229,15 @@ class KerasRMSprop(KerasOptimizer):
         rho = group["rho"]
         ms = self._buffer(p, "velocity")
         ms.copy_(rho * ms + (1 - rho) * g.square())
+        eps = group["epsilon"]
         if group["centered"]:
             mg = self._buffer(p, "average_grad")
             mg.copy_(rho * mg + (1 - rho) * g)
-            denominator = ms - mg.square() + group["epsilon"]
+            ms = ms - mg.square()
+        if group["epsilon_outside_sqrt"]:  # torch.optim.RMSprop's
+            increment = lr * g / (ms.sqrt() + eps)
         else:
-            denominator = ms + group["epsilon"]
-        increment = lr * g / denominator.sqrt()
+            increment = lr * g / (ms + eps).sqrt()
         if group["momentum"] > 0:
             buf = self._buffer(p, "momentum")
             buf.copy_(group["momentum"] * buf + increment)
@@ -224,7 +247,8 @@ class KerasRMSprop(KerasOptimizer):
 
 
 class KerasAdagrad(KerasOptimizer):
-    """``acc += g^2`` (from ``initial_accumulator_value``); ``w -= lr*g/sqrt(acc + eps)``."""
+    """``acc += g^2`` (from ``initial_accumulator_value``); ``w -= lr*g/sqrt(acc + eps)``
+    (``epsilon_outside_sqrt``: PyTorch's ``lr*g/(sqrt(acc) + eps)``)."""
 
     def __init__(
         self,
@@ -233,6 +257,7 @@ class KerasAdagrad(KerasOptimizer):
         initial_accumulator_value=0.1,
         epsilon=1e-7,
         weight_decay=None,
+        epsilon_outside_sqrt=False,
         **clip,
     ):
         defaults = {
@@ -240,13 +265,17 @@ class KerasAdagrad(KerasOptimizer):
             "initial_accumulator_value": initial_accumulator_value,
             "epsilon": epsilon,
             "weight_decay": weight_decay,
+            "epsilon_outside_sqrt": epsilon_outside_sqrt,
         }
         super().__init__(params, defaults, **clip)
 
     def _update(self, p, g, lr, group, state):
         acc = self._buffer(p, "accumulator", fill=group["initial_accumulator_value"])
         acc.add_(g.square())
-        p.sub_(lr * g / (acc + group["epsilon"]).sqrt())
+        if group["epsilon_outside_sqrt"]:  # torch.optim.Adagrad's
+            p.sub_(lr * g / (acc.sqrt() + group["epsilon"]))
+        else:
+            p.sub_(lr * g / (acc + group["epsilon"]).sqrt())
 
 
 class KerasNadam(KerasOptimizer):

@@ -1,32 +1,54 @@
 """Train the converted module as Keras' fit trains the original (written by nnspec).
 
-Optimizer, loss (with the L1/L2 penalties), learning-rate schedule and metrics come from the
-spec's ``training:`` section through ``nnspec.torch_training``: Keras' update rules, not
-torch.optim's (Adam's epsilon, Keras' crossentropy on probabilities). Replace ``load_data``
-with your data; the rest is an ordinary PyTorch loop.
+Standalone: it needs torch and safetensors, not nnspec. The optimizer, loss (with the L1/L2
+penalties), learning-rate schedule, metrics and batch-norm statistics follow Keras' rules, not
+torch.optim's (Adam's epsilon, Keras' crossentropy on probabilities, the biased batch
+variance): the helpers below are copied from nnspec's own, tested modules. Replace
+``load_data`` with your data; the rest is an ordinary PyTorch loop.
 """
+
+from __future__ import annotations
 
 import argparse
 import importlib.util
+import math  # noqa: F401 (the copied helpers use it)
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from safetensors.torch import load_file
 from torch.utils.data import DataLoader, TensorDataset
-
-import nnspec
 
 # --- settings (written by nnspec convert) ---
 HERE = Path(__file__).resolve().parent
 MODULE_FILE = HERE / "model.py"
 CLASS_NAME = "Model"
 STATE_FILE = HERE / "model.safetensors"
-SPEC_FILE = HERE / "model.yaml"
 INPUT_SHAPES = [(8,)]
 INPUT_DTYPES = ["float32"]
 TARGET_SHAPES = [(3,)]
 TARGET_KINDS = ["onehot"]
+OPTIMIZER_SETTINGS = {"lr": 0.001, "epsilon": 1e-07}
+SCHEDULE = None  # or (name, settings): the learning rate at each step, as Keras computes it
+LOSSES = [("categorical_crossentropy", {}, "sum_over_batch_size", 1.0)]  # one per output
+METRICS = [("categorical_accuracy", "categorical_accuracy", 0)]  # (label, name, output)
+PENALTIES = [("hidden.weight", 0.0, 0.0001)]  # (parameter, l1, l2): Keras' regularisers
+NON_NEGATIVE = []  # parameters clamped at 0 after each step (Keras' NonNeg constraint)
+FROZEN = []  # parameters of trainable=False layers
+FROZEN_BATCH_NORMS = []  # their batch norms, in inference mode as Keras runs them in fit
 # --- end of settings ---
+
+# --- helpers (copied by nnspec convert from nnspec's modules) ---
+from nnspec.backends.torch.training.batch_norm import KerasMovingVariance, inference_mode
+from nnspec.backends.torch.training.losses import (
+    LOSS_FUNCTIONS,
+    categorical_accuracy,
+)
+from nnspec.backends.torch.training.optimizers import KerasAdam as Optimizer
+from nnspec.spec.training import SCHEDULE_FUNCTIONS
+
+ACCURACIES = {"categorical_accuracy": categorical_accuracy}
+# --- end of helpers ---
 
 
 def load_module() -> torch.nn.Module:
@@ -54,7 +76,7 @@ def load_data(samples: int, seed: int = 0) -> TensorDataset:
         width = shape[-1] if shape else 1
         score = torch.cat([signal * (k - width / 2) for k in range(width)], dim=1)
         if kind == "onehot":
-            targets.append(torch.nn.functional.one_hot(score.argmax(1), width).float())
+            targets.append(F.one_hot(score.argmax(1), width).float())
         elif kind == "index":
             targets.append(score.argmax(1))
         elif kind == "binary":
@@ -64,31 +86,85 @@ def load_data(samples: int, seed: int = 0) -> TensorDataset:
     return TensorDataset(*inputs, *targets)
 
 
-def train(module, setup, loader: DataLoader, epochs: int) -> list[float]:
+def setup(module: torch.nn.Module):
+    """Freeze what Keras froze, give batch norm Keras' statistics, and build the optimizer
+    and the per-batch learning-rate schedule (None for a constant rate)."""
+    params = dict(module.named_parameters())
+    for name in FROZEN:
+        params[name].requires_grad_(False)
+    for name in FROZEN_BATCH_NORMS:
+        module.get_submodule(name).register_forward_pre_hook(inference_mode)
+    for sub in module.modules():
+        if isinstance(sub, torch.nn.modules.batchnorm._BatchNorm):
+            KerasMovingVariance(sub)
+    optimizer = Optimizer([p for p in params.values() if p.requires_grad], **OPTIMIZER_SETTINGS)
+    if SCHEDULE is None:
+        return optimizer, None
+    name, settings = SCHEDULE
+    for group in optimizer.param_groups:  # LambdaLR multiplies the group's first rate
+        group["lr"] = 1.0
+    rate = SCHEDULE_FUNCTIONS[name]
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, lambda t: rate(t, **settings))
+
+
+def as_list(x) -> list:
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def loss_of(module: torch.nn.Module, outputs, targets) -> torch.Tensor:
+    """Each output's Keras loss (weighted), plus the L1/L2 penalties of trainable weights."""
+    total = None
+    for (name, options, reduction, weight), p, y in zip(LOSSES, as_list(outputs), as_list(targets)):
+        per_sample = LOSS_FUNCTIONS[name](y, p, **options)
+        value = per_sample.sum() if reduction == "sum" else per_sample.mean()
+        term = value if weight == 1.0 else weight * value
+        total = term if total is None else total + term
+    params = dict(module.named_parameters())
+    for name, l1, l2 in PENALTIES:
+        p = params[name]
+        if not p.requires_grad:
+            continue
+        if l1:
+            total = total + l1 * p.abs().sum()
+        if l2:
+            total = total + l2 * p.square().sum()
+    return total
+
+
+def metric(name: str, p: torch.Tensor, y: torch.Tensor) -> float:
+    if name in ACCURACIES:
+        return float(ACCURACIES[name](p, y))
+    return float(LOSS_FUNCTIONS[name](y, p).mean())  # a loss as a metric, Keras' defaults
+
+
+def train(module, optimizer, scheduler, loader: DataLoader, epochs: int) -> list[float]:
     """One optimizer step per batch; returns each epoch's mean loss."""
     n_inputs = len(INPUT_SHAPES)
+    params = dict(module.named_parameters())
     history = []
     for epoch in range(epochs):
         module.train()
-        total, sums = 0.0, dict.fromkeys(setup.metrics, 0.0)
+        total, sums = 0.0, [0.0] * len(METRICS)
         for batch in loader:
             inputs, targets = batch[:n_inputs], batch[n_inputs:]
             targets = targets[0] if len(targets) == 1 else list(targets)
-            setup.optimizer.zero_grad()
+            optimizer.zero_grad()
             outputs = module(*inputs)
-            loss = setup.loss(outputs, targets)  # the spec's loss plus L1/L2 penalties
+            loss = loss_of(module, outputs, targets)
             loss.backward()
-            setup.optimizer.step()  # Keras' update; clipping and weight decay inside
-            setup.apply_constraints()
-            if setup.scheduler is not None:
-                setup.scheduler.step()  # once per batch, as Keras counts steps
+            optimizer.step()  # Keras' update; clipping and weight decay inside
+            with torch.no_grad():
+                for name in NON_NEGATIVE:
+                    params[name].clamp_(min=0.0)
+            if scheduler is not None:
+                scheduler.step()  # once per batch, as Keras counts steps
             total += loss.item()
             with torch.no_grad():
-                for name, metric in setup.metrics.items():
-                    sums[name] += float(metric(outputs, targets))
+                for i, (_, name, output) in enumerate(METRICS):
+                    sums[i] += metric(name, as_list(outputs)[output], as_list(targets)[output])
         history.append(total / len(loader))
-        metrics = "".join(f"  {k} {v / len(loader):.4f}" for k, v in sums.items())
-        print(f"epoch {epoch + 1}/{epochs}  loss {history[-1]:.4f}{metrics}")
+        shown = "".join(f"  {n} {v / len(loader):.4f}" for (n, _, _), v in zip(METRICS, sums))
+        print(f"epoch {epoch + 1}/{epochs}  loss {history[-1]:.4f}{shown}")
     return history
 
 
@@ -99,9 +175,9 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=512)
     args = parser.parse_args()
     module = load_module()
-    setup = nnspec.torch_training(nnspec.load(SPEC_FILE), module)
+    optimizer, scheduler = setup(module)
     loader = DataLoader(load_data(args.samples), batch_size=args.batch_size, shuffle=True)
-    train(module, setup, loader, args.epochs)
+    train(module, optimizer, scheduler, loader, args.epochs)
 
 
 if __name__ == "__main__":
