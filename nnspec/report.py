@@ -207,7 +207,7 @@ def compare_intermediates(
     """One row per node: the worst error over all of its outputs (``DIVERGES (output k)``
     names the output beyond tolerance when it is not the first). ``moved_inputs``: inputs
     the module was fed channels-first."""
-    from nnspec.spec.validate import infer_types
+    from nnspec.spec.checked import infer_types
 
     types = infer_types(spec)
     report = NodeReport()

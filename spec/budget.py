@@ -32,7 +32,7 @@ ITEMSIZE = {
 
 def param_bytes(model: Model) -> tuple[int, str | None, int]:
     """(bytes of every declared weight, the node with the most, its bytes)."""
-    from .validate import weight_decls
+    from .checked import weight_decls
 
     total, largest, largest_bytes = 0, None, 0
     for node, weights in weight_decls(model).items():

@@ -21,6 +21,8 @@ from .errors import Report
 
 if TYPE_CHECKING:
     from .model import Model
+    from .node import Weight
+    from .types import TensorType
     from .validate import Analysis
 
 
@@ -77,3 +79,14 @@ def checked_analysis(model: Model, *, check_weights: bool = True) -> Analysis:
     refs = _weight_refs(model)
     model._analysis = None if refs is None else _Memo(key, refs, a, check_weights)
     return a
+
+
+def infer_types(model: Model) -> dict[str, TensorType]:
+    """Every tensor's type keyed by reference (``node``, ``node:1``, input names)."""
+    return dict(checked_analysis(model, check_weights=False).types)  # a copy: it is shared
+
+
+def weight_decls(model: Model) -> dict[str, dict[str, Weight]]:
+    """Declared weights per node, in spec order (raises SpecError on an invalid spec)."""
+    a = checked_analysis(model, check_weights=False)
+    return {n.id: dict(a.weights[n.id]) for n in model.nodes}

@@ -153,7 +153,7 @@ class Model(BaseModel):
         return {k[len(prefix) :]: v for k, v in self._params.items() if k.startswith(prefix)}
 
     def count_params(self) -> int:
-        from .validate import weight_decls
+        from .checked import weight_decls
 
         return sum(math.prod(w.shape) for ws in weight_decls(self).values() for w in ws.values())
 

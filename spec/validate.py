@@ -407,21 +407,3 @@ def _line(model: Model, *path: object) -> int | None:
 
 def validate(model: Model, *, check_weights: bool = True) -> Report:
     return Report(analyse(model, check_weights=check_weights).issues)
-
-
-def _checked(model: Model) -> Analysis:
-    """The analysis of a spec whose graph and shapes are valid (reused: spec/checked.py)."""
-    from .checked import checked_analysis
-
-    return checked_analysis(model, check_weights=False)
-
-
-def infer_types(model: Model) -> dict[str, TensorType]:
-    """Every tensor's type keyed by reference (``node``, ``node:1``, input names)."""
-    return dict(_checked(model).types)  # a copy: the analysis is shared
-
-
-def weight_decls(model: Model) -> dict[str, dict[str, Weight]]:
-    """Declared weights per node, in spec order (raises SpecError on an invalid spec)."""
-    a = _checked(model)
-    return {n.id: dict(a.weights[n.id]) for n in model.nodes}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnspec.spec.checked import weight_decls
 from nnspec.spec.model import InputSpec, Model
 from nnspec.spec.node import Sample
 from nnspec.spec.ops import catalog
-from nnspec.spec.validate import weight_decls
 
 TOLERANCE = 1e-4  # max|a - b| <= TOLERANCE * max(1, max|ref|), float32
 

@@ -181,10 +181,5 @@ def test_spec_and_command_line_have_no_cycle_even_through_functions():
     core = both.subgraph(
         m for m in both if not m.startswith(("nnspec.frontends", "nnspec.backends"))
     )
-    cycles = [c for c in _cycles(core) if set(c) not in KNOWN_FUNCTION_LEVEL_CYCLES]
+    cycles = _cycles(core)
     assert not cycles, "import cycles: " + "; ".join(" <-> ".join(c) for c in cycles)
-
-
-# Known, to be undone: validate's infer_types/weight_decls call checked.checked_analysis, which
-# calls validate.analyse (commit 95a807f, "Validate once").
-KNOWN_FUNCTION_LEVEL_CYCLES = [{"nnspec.spec.checked", "nnspec.spec.validate"}]

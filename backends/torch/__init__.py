@@ -25,4 +25,7 @@ def build_module(
         from .build import instantiate
     from .codegen import generate
 
-    return instantiate(generate(model, channels_first=channels_first, seed=seed))
+    module = instantiate(generate(model, channels_first=channels_first, seed=seed))
+    if channels_first:  # read by torch_training: Keras' losses want the Keras layout
+        module.nnspec_channels_first = True
+    return module

@@ -369,7 +369,7 @@ def _outputs(imp: SpecBuilder, n: fx.Node, layout: str, inputs) -> list[str]:
 def _check_shapes(spec: Model, imp: SpecBuilder) -> None:
     """Every spec tensor has the shape the layout bookkeeping predicted (an internal check
     that turns a converter bug into a clear error instead of wrong numbers)."""
-    from nnspec.spec.validate import infer_types
+    from nnspec.spec.checked import infer_types
 
     types = infer_types(spec)
     for ref, want in imp.expected.items():

@@ -38,7 +38,7 @@ def training_from_torch(
     opt, l2 = _optimizer(optimizer, spec) if optimizer is not None else ({"name": "sgd"}, 0.0)
     regularizers = {}
     if l2:
-        from nnspec.spec.validate import weight_decls
+        from nnspec.spec.checked import weight_decls
 
         for node, weights in weight_decls(spec).items():
             keep = {w: {"l2": l2} for w in weights if w not in _STATISTICS}

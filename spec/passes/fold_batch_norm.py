@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..validate import infer_types
+from ..checked import infer_types
 from ._rewrite import Rewrite, Uses
 
 if TYPE_CHECKING:

@@ -19,8 +19,8 @@ from helpers import (
 )
 
 import nnspec
+from nnspec.spec.checked import infer_types
 from nnspec.spec.ops import catalog, op_modules
-from nnspec.spec.validate import infer_types
 
 keras = pytest.importorskip("keras")
 torch = pytest.importorskip("torch")

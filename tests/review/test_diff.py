@@ -11,8 +11,8 @@ from review_specs import BASE, CHANGED
 
 from nnspec.cli import main
 from nnspec.diff import diff_files
+from nnspec.spec.checked import weight_decls
 from nnspec.spec.io import loads, save
-from nnspec.spec.validate import weight_decls
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:

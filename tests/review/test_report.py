@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from nnspec.report import canonical, node_report
+from nnspec.spec.checked import weight_decls
 from nnspec.spec.io import loads, save
-from nnspec.spec.validate import weight_decls
 
 keras = pytest.importorskip("keras")
 torch = pytest.importorskip("torch")

@@ -10,10 +10,9 @@ import numpy as np
 import pytest
 
 from nnspec.spec import validate
-from nnspec.spec.checked import checked_analysis
+from nnspec.spec.checked import checked_analysis, infer_types, weight_decls
 from nnspec.spec.errors import SpecError
 from nnspec.spec.model import Model
-from nnspec.spec.validate import infer_types, weight_decls
 
 
 def _model() -> Model:

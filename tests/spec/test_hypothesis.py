@@ -17,11 +17,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from spec_helpers import EXAMPLES
 
+from nnspec.spec.checked import weight_decls
 from nnspec.spec.errors import SpecError
 from nnspec.spec.io import from_dict, loads
 from nnspec.spec.ops import catalog
 from nnspec.spec.passes import PASSES
-from nnspec.spec.validate import weight_decls
 
 EXTRA_BASES = [
     """

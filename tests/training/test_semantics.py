@@ -137,3 +137,40 @@ def test_loss_curves_with_noise_agree_with_keras(op):
         data,
     )
     assert not np.allclose(torch_losses, clean_losses, rtol=1e-3), "the noise must have acted"
+
+
+@pytest.mark.parametrize(
+    "node",
+    [
+        "{op: lstm, units: 3, dropout: 0.2, name: rnn}",
+        "{op: gru, units: 3, recurrent_dropout: 0.1, name: rnn}",
+        "{op: multi_head_attention, num_heads: 1, key_dim: 2, dropout: 0.1, name: rnn}",
+    ],
+)
+def test_dropout_the_generated_module_does_not_draw_is_refused(node):
+    """nn.LSTM's dropout is between stacked layers and the attention's is not drawn: training
+    such a node in PyTorch would silently train a model without that dropout."""
+    inputs = "[x, x]" if "attention" in node else "[x]"
+    nodes = f"  - {{{node[1:-1]}, inputs: {inputs}}}\n  - {{op: flatten}}\n"
+    spec = _spec(nodes, SGD_MSE, "[batch, 4, 2]")
+    with pytest.raises(nnspec.ConversionError, match=r"node 'rnn'.*cannot train .* dropout"):
+        nnspec.torch_training(spec, nnspec.to_torch(spec))
+
+
+def test_a_channels_first_image_output_is_refused_not_trained_on_the_wrong_axis():
+    nodes = "  - {op: conv2d, filters: 3, kernel_size: 1, name: seg}\n"
+    spec = _spec(nodes, SGD_MSE, "[batch, 4, 5, 2]")
+    with pytest.raises(nnspec.ConversionError, match=r"node 'seg'.*channels-first"):
+        nnspec.torch_training(spec, nnspec.to_torch(spec, channels_first=True))
+    # the same module without its marker (as loaded from the generated file): its output's
+    # shape (N, 3, 4, 5) is not the spec's (N, 4, 5, 3), and the loss says so
+    module = nnspec.to_torch(spec, channels_first=True)
+    del module.nnspec_channels_first
+    training = nnspec.torch_training(spec, module)
+    x = torch.zeros(2, 2, 4, 5)
+    with pytest.raises(
+        nnspec.ConversionError, match=r"returned shape \(2, 3, 4, 5\).*\(N, 4, 5, 3\)"
+    ):
+        training.step(x, torch.zeros(2, 4, 5, 3))
+    default = nnspec.torch_training(spec, nnspec.to_torch(spec))
+    assert default.step(torch.zeros(2, 4, 5, 2), torch.zeros(2, 4, 5, 3)) >= 0

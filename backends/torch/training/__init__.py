@@ -39,6 +39,7 @@ class TorchTraining:
         self.spec, self.module = spec, module
         t: Training = spec.training
         _refuse_untrainable(spec)
+        self._output_shapes = _output_shapes(spec, module)
         by_node = node_parameters(module)
         wanted = {
             n: set(t.regularizers.get(n, {})) | set(t.constraints.get(n, {})) for n in by_node
@@ -88,7 +89,16 @@ class TorchTraining:
         """The weighted sum of the outputs' losses; no ``0 +`` and no ``1.0 *`` (exact, and
         each would be one more node to run backward through)."""
         total = None
-        for (_, fn, w), p, y in zip(self._losses, _as_list(outputs), _as_list(targets)):
+        outputs = _as_list(outputs)
+        for (o, _, _), p, want in zip(self._losses, outputs, self._output_shapes):
+            if len(p.shape) != len(want) or any(d not in (None, n) for d, n in zip(want, p.shape)):
+                raise ConversionError(
+                    f"output {o!r}: the module returned shape {tuple(p.shape)}, the spec's loss "
+                    f"reads {_shape_text(want)} (Keras' layout: the module to_torch(spec) builds "
+                    "without channels_first)",
+                    node=o,
+                )
+        for (_, fn, w), p, y in zip(self._losses, outputs, _as_list(targets)):
             term = fn(p, y) if w == 1.0 else w * fn(p, y)
             total = term if total is None else total + term
         assert total is not None, "a spec has at least one output"
@@ -155,6 +165,31 @@ def torch_training(spec: Model, module: torch.nn.Module) -> TorchTraining:
     return TorchTraining(spec, module)
 
 
+def _output_shapes(spec: Model, module: torch.nn.Module) -> list[tuple[int | None, ...]]:
+    """Each output's shape as the loss reads it (None: any size); a module marked channels
+    first (``to_torch(spec, channels_first=True)``) with image outputs is refused outright."""
+    from nnspec.spec.checked import infer_types
+
+    types = infer_types(spec)
+    shapes = [
+        (None, *(d if isinstance(d, int) else None for d in types[o].shape[1:]))
+        for o in spec.outputs
+    ]
+    images = [o for o, s in zip(spec.outputs, shapes) if len(s) >= 4]
+    if images and getattr(module, "nnspec_channels_first", False):
+        raise ConversionError(
+            "cannot train a channels-first module with image outputs: Keras' losses read the "
+            "classes on the last axis, the module returns them on axis 1 (train the module "
+            "to_torch(spec) builds by default)",
+            node=images[0],
+        )
+    return shapes
+
+
+def _shape_text(shape: tuple[int | None, ...]) -> str:
+    return "(" + ", ".join("N" if d is None else str(d) for d in shape) + ")"
+
+
 def _as_list(x) -> list:
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
@@ -173,12 +208,17 @@ def _refuse_untrainable(spec: Model) -> None:
             raise ConversionError(
                 f"cannot train {node.op} in PyTorch yet: {why}", node=node.name, op=node.op
             )
-        rates = (getattr(node, "dropout", 0.0), getattr(node, "recurrent_dropout", 0.0))
-        if node.op.startswith("conv_lstm") and any(rates):
+        if getattr(node, "dropout", 0.0) or getattr(node, "recurrent_dropout", 0.0):
+            # the recurrent and attention ops: their dropout is an identity in the generated module
+            why = (
+                "Keras drops the attention weights in training"
+                if "attention" in node.op
+                else "Keras drops input and state units per gate, with masks fixed over the time "
+                "steps"
+            )
             raise ConversionError(
-                "cannot train a ConvLSTM with dropout or recurrent_dropout in PyTorch yet: "
-                "Keras drops input and state cells per gate, with masks fixed over the time "
-                "steps, and the generated loop has no dropout",
+                f"cannot train {node.op} with dropout in PyTorch yet: {why}, and the generated "
+                "module has no such dropout (set the rates to 0 to train)",
                 node=node.name,
                 op=node.op,
             )

@@ -83,7 +83,7 @@ def weight_parameters(
 
 
 def spec_weight_names(spec: Model, node: str) -> list[str]:
-    from nnspec.spec.validate import weight_decls
+    from nnspec.spec.checked import weight_decls
 
     return list(weight_decls(spec)[spec.node(node).shares or node])
 

@@ -45,7 +45,7 @@ def training_script(
     ``module`` is the module generated from ``spec`` (before training), which says which
     parameters the spec's regularisers, constraints and frozen nodes are about;
     ``channels_first``: it takes images NCHW (and would return them so)."""
-    from nnspec.spec.validate import infer_types
+    from nnspec.spec.checked import infer_types
 
     from . import _refuse_untrainable
 

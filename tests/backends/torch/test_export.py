@@ -36,7 +36,7 @@ nodes:
 
 
 def _params(model, seed=0):
-    from nnspec.spec.validate import weight_decls
+    from nnspec.spec.checked import weight_decls
 
     rng = np.random.default_rng(seed)
     out = {}
