@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, model_validator
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .model import Model
     from .node import Weight
 
@@ -69,7 +71,7 @@ def piecewise_constant(step: int, boundaries: list[int], values: list[float]) ->
 
 # The schedules' values: pure functions of the step and the settings, shared by both backends,
 # the tests and the standalone ``<name>_train.py`` (which copies their source).
-SCHEDULE_FUNCTIONS = {
+SCHEDULE_FUNCTIONS: dict[str, Callable[..., float]] = {
     "exponential_decay": exponential_decay,
     "cosine_decay": cosine_decay,
     "piecewise_constant": piecewise_constant,

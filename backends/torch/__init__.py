@@ -27,5 +27,5 @@ def build_module(
 
     module = instantiate(generate(model, channels_first=channels_first, seed=seed))
     if channels_first:  # read by torch_training: Keras' losses want the Keras layout
-        module.nnspec_channels_first = True
+        module.nnspec_channels_first = True  # type: ignore[assignment]  # a plain attribute
     return module

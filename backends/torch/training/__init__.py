@@ -133,12 +133,12 @@ class TorchTraining:
             for p, gi in zip(ps, g):  # l1 term + l2 term, as backward adds them
                 grads[id(p)] = grads[id(p)] + gi if id(p) in grads else gi
         params = {id(p): p for _, p in self.penalties}
-        have = [(params[i].grad, g) for i, g in grads.items() if params[i].grad is not None]
+        have = [(grad, d) for i, d in grads.items() if (grad := params[i].grad) is not None]
         if have:
-            torch._foreach_add_([a for a, _ in have], [g for _, g in have])
-        for i, g in grads.items():
+            torch._foreach_add_([a for a, _ in have], [d for _, d in have])
+        for i, d in grads.items():
             if params[i].grad is None:
-                params[i].grad = g
+                params[i].grad = d
         return total
 
     def step(self, inputs, targets) -> torch.Tensor:

@@ -30,7 +30,9 @@ class KerasMovingVariance:
         if not (sub.training and sub.track_running_stats):
             return
         rv = sub.running_var
-        if rv is not self.buffer or rv._version != self.version:  # loaded, reset, replaced
+        assert rv is not None  # tracked statistics
+        replaced = rv is not self.buffer
+        if replaced or rv._version != self.version:  # loaded, reset, replaced
             self.old = rv.clone()
 
     def after(self, sub, args, output) -> None:

@@ -71,7 +71,7 @@ class KerasOptimizer(torch.optim.Optimizer):
         multi-tensor ops, rather than once per node."""
         buckets: dict[tuple, tuple[dict, list]] = {}
         for group in self.param_groups:
-            key = tuple((k, v) for k, v in group.items() if k not in ("params", "node"))
+            key: tuple = tuple((k, v) for k, v in group.items() if k not in ("params", "node"))
             try:
                 hash(key)
             except TypeError:  # a setting someone made a list: that group on its own

@@ -63,10 +63,10 @@ def training_script(
     for o, kind in zip(spec.outputs, kinds):
         shape = tuple(_size(d) for d in types[o].shape[1:])
         targets.append(shape[:-1] if kind == "index" else shape)
-    o = t.optimizer
-    cls = optimizers.OPTIMIZERS[o.name]
-    settings = o.model_dump(exclude={"name", "learning_rate"})
-    lr = o.learning_rate
+    opt = t.optimizer
+    cls = optimizers.OPTIMIZERS[opt.name]
+    settings = opt.model_dump(exclude={"name", "learning_rate"})
+    lr = opt.learning_rate
     settings["lr"] = float(lr) if isinstance(lr, (int, float)) else lr(0)
     schedule = None if isinstance(lr, (int, float)) else (lr.schedule, lr.settings())
     loss_names = [t.loss_for(out).name for out in spec.outputs]

@@ -30,12 +30,14 @@ TARGET_SHAPES = [(3,)]
 TARGET_KINDS = ["onehot"]
 OPTIMIZER_SETTINGS = {"lr": 0.001, "epsilon": 1e-07}
 SCHEDULE = None  # or (name, settings): the learning rate at each step, as Keras computes it
-LOSSES = [("categorical_crossentropy", {}, "sum_over_batch_size", 1.0)]  # one per output
+LOSSES: list[tuple[str, dict, str, float]] = [
+    ("categorical_crossentropy", {}, "sum_over_batch_size", 1.0)
+]  # one per output
 METRICS = [("categorical_accuracy", "categorical_accuracy", 0)]  # (label, name, output)
 PENALTIES = [("hidden.weight", 0.0, 0.0001)]  # (parameter, l1, l2): Keras' regularisers
-NON_NEGATIVE = []  # parameters clamped at 0 after each step (Keras' NonNeg constraint)
-FROZEN = []  # parameters of trainable=False layers
-FROZEN_BATCH_NORMS = []  # their batch norms, in inference mode as Keras runs them in fit
+NON_NEGATIVE: list[str] = []  # parameters clamped at 0 after each step (Keras' NonNeg constraint)
+FROZEN: list[str] = []  # parameters of trainable=False layers
+FROZEN_BATCH_NORMS: list[str] = []  # their batch norms, in inference mode as Keras runs them in fit
 # --- end of settings ---
 
 # --- helpers (copied by nnspec convert from nnspec's modules) ---
@@ -128,6 +130,7 @@ def loss_of(module: torch.nn.Module, outputs, targets) -> torch.Tensor:
             total = total + l1 * p.abs().sum()
         if l2:
             total = total + l2 * p.square().sum()
+    assert total is not None, "a model has at least one output"
     return total
 
 
