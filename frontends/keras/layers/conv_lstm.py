@@ -15,33 +15,11 @@ from nnspec.spec.ops.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from nnspec.spec.ops.permute import Permute
 
 from ...contexts import KerasLayerContext
-from .._common import activation_name, tensor_refs
+from .._common import activation_name
 from ..registry import from_layer
-from .masking import mask_source
+from .recurrent import recurrent_inputs
 
 _CLASSES = {"ConvLSTM1D": ConvLSTM1D, "ConvLSTM2D": ConvLSTM2D, "ConvLSTM3D": ConvLSTM3D}
-
-
-def _inputs(ctx: KerasLayerContext) -> tuple[list[str], float | None]:
-    """[sequence, mask source?, *initial states] references, and the mask value. A (N, T)
-    step mask is carried; a Masking layer's (N, T, *spatial) one, per cell, is refused by
-    the mask check of layers/masking.py before this converter runs."""
-    refs = tensor_refs(ctx)
-    args, kwargs = list(ctx.call_args), ctx.call_kwargs
-    x = args[0] if args else kwargs.get("sequences", kwargs.get("inputs"))
-    states = kwargs.get("initial_state", args[1] if len(args) > 1 else None)
-    mask = kwargs.get("mask", args[2] if len(args) > 2 else None)
-    if isinstance(x, list | tuple):
-        raise ctx.fail("nested sequence inputs are not supported")
-    inputs = [refs[id(x)]]
-    value = None
-    if mask is not None:
-        source, value = mask_source(ctx, mask, refs)
-        inputs.append(source)
-    if states is not None:
-        states = states if isinstance(states, list | tuple) else [states]
-        inputs += [refs[id(s)] for s in states]
-    return inputs, value
 
 
 def _channels_last(ctx: KerasLayerContext, inputs: list[str], rank: int, masked: int) -> list[str]:
@@ -70,7 +48,9 @@ def conv_lstm(layer, ctx: KerasLayerContext):
             "to the next; the spec describes one call, from zero or given states",
             value=True,
         )
-    inputs, mask_value = _inputs(ctx)
+    # a (N, T) step mask is carried; a Masking layer's (N, T, *spatial) one, per cell, is
+    # refused by the mask check of layers/masking.py before this converter runs
+    inputs, mask_value = recurrent_inputs(ctx)
     first = cfg.get("data_format") == "channels_first"
     if first and cfg["return_state"]:
         raise ctx.refuse(

@@ -54,8 +54,9 @@ def _weights(ctx: KerasLayerContext, layer, prefix: str = "") -> dict:
     return {prefix + k: w[k] for k in keys}
 
 
-def _inputs(ctx: KerasLayerContext, layer) -> tuple[list[str], float | None]:
-    """[sequence, mask source?, *initial states] references, and the mask value."""
+def recurrent_inputs(ctx: KerasLayerContext) -> tuple[list[str], float | None]:
+    """[sequence, mask source?, *initial states] references, and the mask value, from the
+    arguments of a recurrent layer's call (LSTM, GRU, SimpleRNN, ConvLSTM)."""
     refs = tensor_refs(ctx)
     args, kwargs = list(ctx.call_args), ctx.call_kwargs
     x = args[0] if args else kwargs.get("sequences", kwargs.get("inputs"))
@@ -77,7 +78,7 @@ def _inputs(ctx: KerasLayerContext, layer) -> tuple[list[str], float | None]:
 
 
 def _convert(layer, ctx: KerasLayerContext, cls, cfg, cell_cfg=None):
-    inputs, mask_value = _inputs(ctx, layer)
+    inputs, mask_value = recurrent_inputs(ctx)
     return ctx.node(
         cls,
         inputs=inputs,
@@ -125,7 +126,7 @@ def bidirectional(layer, ctx: KerasLayerContext):
             f"differ: {', '.join(differ) or 'the layer class'}",
             value=type(bwd).__name__,
         )
-    inputs, mask_value = _inputs(ctx, layer)
+    inputs, mask_value = recurrent_inputs(ctx)
     attrs = _attrs(ctx, cls, fcfg)
     attrs.update(
         bidirectional=True, merge_mode=ctx.config["merge_mode"], zero_output_for_mask=False
