@@ -88,10 +88,10 @@ _StrictLoader.add_constructor(_INT_TAG, _StrictLoader.construct_yaml_int)
 
 def _compose(text: str, file: str | None) -> tuple[Any, Marks]:
     """Parse YAML safely, returning the data and (line, column) of every mapping key/item."""
-    check_depth(text, file, _SafeLoader)
-    data = load_plain(text, _SafeLoader)
+    data = load_plain(text, _SafeLoader, file)  # refuses deep text itself
     if data is not NOT_PLAIN:
         return data, Marks(text)
+    check_depth(text, file, _SafeLoader)
     loader = _StrictLoader(text)
     try:
         root = loader.get_single_node()

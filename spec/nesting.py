@@ -5,6 +5,8 @@ stack and kill the process, and a few hundred already exhaust Python's recursion
 everything that walks the data afterwards. A spec never needs more than a few levels, so
 deeper text is refused. An exact count needs a parse (about a tenth of the load time), so a
 cheap bound that can only over-estimate runs first; the parse runs only when the bound is high.
+The event reader in yaml_events.py counts depth itself, so the bound is needed only for text
+that goes to the full loader.
 """
 
 from __future__ import annotations
@@ -51,6 +53,18 @@ _OPEN = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 _CLOSE = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
 
+def too_deep(event: yaml.Event, file: str | None) -> SchemaError:
+    """The error for the collection ``event`` that opens level ``MAX_DEPTH + 1``."""
+    mark = event.start_mark
+    assert mark is not None  # a parser's events always carry their position
+    return SchemaError(
+        f"the YAML nests deeper than {MAX_DEPTH} levels",
+        file=file,
+        line=mark.line + 1,
+        column=mark.column + 1,
+    )
+
+
 def check_depth(text: str, file: str | None, loader_cls: type[yaml.SafeLoader]) -> None:
     """Raise SchemaError, at the line where it happens, when ``text`` nests deeper than
     :data:`MAX_DEPTH` collections."""
@@ -64,14 +78,7 @@ def check_depth(text: str, file: str | None, loader_cls: type[yaml.SafeLoader]) 
             if isinstance(event, _OPEN):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    mark = event.start_mark
-                    assert mark is not None  # a parser's events always carry their position
-                    raise SchemaError(
-                        f"the YAML nests deeper than {MAX_DEPTH} levels",
-                        file=file,
-                        line=mark.line + 1,
-                        column=mark.column + 1,
-                    )
+                    raise too_deep(event, file)
             elif isinstance(event, _CLOSE):
                 depth -= 1
     except yaml.YAMLError:

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from .nesting import MAX_DEPTH, too_deep
+
 NOT_PLAIN = object()
 
 _STR = "tag:yaml.org,2002:str"
@@ -66,18 +68,22 @@ def _plain_value(value: str) -> Any:
     raise _NotPlain  # octal, hex, sexagesimal, timestamps, merge keys, `=`
 
 
-def load_plain(text: str, loader_class: type) -> Any:
-    """The data of a single-document plain YAML text, or NOT_PLAIN (see the module doc)."""
+def load_plain(text: str, loader_class: type, file: str | None = None) -> Any:
+    """The data of a single-document plain YAML text, or NOT_PLAIN (see the module doc).
+
+    Raises nesting's SchemaError at the collection that nests deeper than MAX_DEPTH: the
+    events come in the order nesting.check_depth reads them, so it is the same error.
+    """
     loader = loader_class(text)
     try:
-        return _build(loader)
+        return _build(loader, file)
     except (_NotPlain, yaml.YAMLError):
         return NOT_PLAIN
     finally:
         loader.dispose()
 
 
-def _build(loader: Any) -> Any:
+def _build(loader: Any, file: str | None) -> Any:
     get = loader.get_event
     events = yaml.events
     get()  # StreamStart
@@ -97,6 +103,8 @@ def _build(loader: Any) -> Any:
         elif kind is events.MappingStartEvent or kind is events.SequenceStartEvent:
             if event.anchor is not None or event.tag is not None:
                 raise _NotPlain
+            if len(stack) >= MAX_DEPTH:
+                raise too_deep(event, file)
             is_mapping = kind is events.MappingStartEvent
             stack.append([{} if is_mapping else [], _NO_KEY, is_mapping])
             continue

@@ -71,3 +71,25 @@ def test_a_duplicate_key_is_still_reported_with_both_lines():
             "nnspec: 1\ninputs: {x: {shape: [batch, 4]}}\nnodes:\n"
             "  - {op: dense, units: 2,\n     units: 3}\n"
         )
+
+
+@pytest.mark.parametrize("flow", [True, False])
+def test_the_event_reader_refuses_deep_text_as_check_depth_does(flow):
+    """load_plain counts depth itself (so the line-scan bound runs only before the full
+    loader): the same error, at the same line and column, and exactly past MAX_DEPTH."""
+    from nnspec.spec.nesting import MAX_DEPTH, check_depth
+
+    def nested(levels: int) -> str:
+        if flow:
+            return "x: 1\na: " + "[" * (levels - 1) + "]" * (levels - 1) + "\n"
+        keys = "".join(" " * i + f"k{i}:\n" for i in range(levels))  # the root, then one each
+        return "x: 1\n" + keys + " " * 70 + "v\n"
+
+    assert load_plain(nested(MAX_DEPTH), _SafeLoader) is not NOT_PLAIN
+    check_depth(nested(MAX_DEPTH), "m.yaml", _SafeLoader)  # no error either
+    with pytest.raises(SchemaError) as plain:
+        load_plain(nested(MAX_DEPTH + 1), _SafeLoader, "m.yaml")
+    with pytest.raises(SchemaError) as scanned:
+        check_depth(nested(MAX_DEPTH + 1), "m.yaml", _SafeLoader)
+    assert str(plain.value) == str(scanned.value)
+    assert f"deeper than {MAX_DEPTH} levels" in str(plain.value)
