@@ -176,8 +176,15 @@ def model_side(
 
     analysis = analyse(model, check_weights=False)
     recs = {}
+    shape_texts: dict[tuple[Any, ...], str] = {}  # most nodes of a model share a few shapes
     for i, node in enumerate(model.nodes):
         outs = analysis.outputs.get(node.id)
+        shape = None
+        if outs is not None:
+            key = tuple(t.shape for t in outs)
+            shape = shape_texts.get(key)
+            if shape is None:
+                shape = shape_texts[key] = " ".join(str(t) for t in outs)
         ws = analysis.weights.get(node.id)
         recs[node.id] = NodeRec(
             name=node.id,
@@ -186,7 +193,7 @@ def model_side(
             attrs=node.attrs(),
             index=i,
             shares=node.shares,
-            shape=" ".join(str(t) for t in outs) if outs is not None else None,
+            shape=shape,
             params=sum(math.prod(w.shape) for w in ws.values()) if ws is not None else None,
             node=node,
         )
