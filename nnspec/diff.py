@@ -177,7 +177,15 @@ def model_side(
     analysis = analyse(model, check_weights=False)
     recs = {}
     shape_texts: dict[tuple[Any, ...], str] = {}  # most nodes of a model share a few shapes
+    # Node.attrs looks up its class's fields each call (pydantic: slow); once per op class here
+    attr_names: dict[type, tuple[str, ...]] = {}
     for i, node in enumerate(model.nodes):
+        names = attr_names.get(type(node))
+        if names is None:
+            attrs = node.attrs()
+            attr_names[type(node)] = tuple(attrs)
+        else:
+            attrs = {k: getattr(node, k) for k in names}
         outs = analysis.outputs.get(node.id)
         shape = None
         if outs is not None:
@@ -190,7 +198,7 @@ def model_side(
             name=node.id,
             op=node.op,
             inputs=list(node.inputs or ()),
-            attrs=node.attrs(),
+            attrs=attrs,
             index=i,
             shares=node.shares,
             shape=shape,
