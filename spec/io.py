@@ -272,7 +272,11 @@ def _parse_node(
     marks: Mapping[YamlPath, tuple[int, int]],
     file: str | None,
     issues: list[Issue],
+    classes: dict[str, type[Node]] | None = None,
 ) -> Node | None:
+    """Node ``i`` of the spec, or None with its issues added. ``classes`` memoises op_class
+    over one read (its lookup is a few dict probes and calls: per node, it shows)."""
+
     def where() -> dict[str, Any]:  # only looked up on an error: marks are built on first use
         at = marks.get(("nodes", i))
         return dict(file=file, line=at and at[0], column=at and at[1], kind="SchemaError")
@@ -284,8 +288,13 @@ def _parse_node(
     if "op" not in raw:
         issues.append(Issue("missing 'op'", node=label, attr="op", **where()))
         return None
+    tag = raw["op"]
     try:
-        cls = op_class(raw["op"])
+        cls = classes.get(tag) if classes is not None and isinstance(tag, str) else None
+        if cls is None:
+            cls = op_class(tag)
+            if classes is not None and isinstance(tag, str):
+                classes[tag] = cls
     except SchemaError as e:
         op_at = marks.get(("nodes", i, "op"), marks.get(("nodes", i)))
         issues.append(
@@ -361,7 +370,10 @@ def from_dict(
     if not isinstance(raw_nodes, list) or not raw_nodes:
         top_issue("'nodes' must be a non-empty list", "nodes")
     else:
-        nodes = [_parse_node(raw, i, marks, file, issues) for i, raw in enumerate(raw_nodes)]
+        classes: dict[str, type[Node]] = {}
+        nodes = [
+            _parse_node(raw, i, marks, file, issues, classes) for i, raw in enumerate(raw_nodes)
+        ]
     outputs = data.get("outputs", [])
     if isinstance(outputs, str):
         outputs = [outputs]
