@@ -186,16 +186,17 @@ def model_side(
             attr_names[type(node)] = tuple(attrs)
         else:
             attrs = {k: getattr(node, k) for k in names}
-        outs = analysis.outputs.get(node.id)
+        nid = node.id  # a property: once
+        outs = analysis.outputs.get(nid)
         shape = None
         if outs is not None:
             key = tuple(t.shape for t in outs)
             shape = shape_texts.get(key)
             if shape is None:
                 shape = shape_texts[key] = " ".join(str(t) for t in outs)
-        ws = analysis.weights.get(node.id)
-        recs[node.id] = NodeRec(
-            name=node.id,
+        ws = analysis.weights.get(nid)
+        recs[nid] = NodeRec(
+            name=nid,
             op=node.op,
             inputs=list(node.inputs or ()),
             attrs=attrs,
