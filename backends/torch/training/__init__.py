@@ -111,20 +111,11 @@ class TorchTraining:
         to the autograd graph, whose backward is most of a small model's step. All weights
         are done together, a few multi-tensor ops with one coefficient per weight; the value
         added to ``total`` equals ``loss()``'s to float32 rounding (summed in another order)."""
-        kinds: dict[str, tuple[list, list]] = {"l1": ([], []), "l2": ([], [])}
-        for r, p in self.penalties:
-            if p.requires_grad:  # Keras adds the penalties of trainable weights only
-                for kind, c in (("l1", r.l1), ("l2", r.l2)):
-                    if c:
-                        kinds[kind][0].append(p)
-                        kinds[kind][1].append(c)
         grads: dict[int, torch.Tensor] = {}
-        for kind, (ps, cs) in kinds.items():
-            if not ps:
-                continue
+        for kind, ps, cs, weights in self._penalty_kinds():
             norms = torch.stack(torch._foreach_norm(ps, 1 if kind == "l1" else 2))
             value = norms if kind == "l1" else norms.square()
-            total = total + torch.dot(value, value.new_tensor(cs))
+            total = total + torch.dot(value, weights)
             if kind == "l1":
                 g = torch._foreach_sign(ps)
                 torch._foreach_mul_(g, cs)
@@ -140,6 +131,29 @@ class TorchTraining:
             if params[i].grad is None:
                 params[i].grad = d
         return total
+
+    def _penalty_kinds(self) -> list[tuple[str, list, list, torch.Tensor]]:
+        """``(kind, weights, coefficients, coefficients as a tensor)`` per penalty kind, of
+        the trainable weights only (as Keras adds them); rebuilt only when a weight's
+        ``requires_grad`` or a penalty's tensor changed, not on every step."""
+        key = tuple((id(p), p.requires_grad, p.dtype, p.device) for _, p in self.penalties)
+        cached = getattr(self, "_penalty_cache", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        kinds: dict[str, tuple[list, list]] = {"l1": ([], []), "l2": ([], [])}
+        for r, p in self.penalties:
+            if p.requires_grad:
+                for kind, c in (("l1", r.l1), ("l2", r.l2)):
+                    if c:
+                        kinds[kind][0].append(p)
+                        kinds[kind][1].append(c)
+        out = [
+            (kind, ps, cs, torch.tensor(cs, dtype=_promoted(ps), device=ps[0].device))
+            for kind, (ps, cs) in kinds.items()
+            if ps
+        ]
+        self._penalty_cache = (key, out)
+        return out
 
     def step(self, inputs, targets) -> torch.Tensor:
         """One training step on one batch; returns the loss (detached)."""
@@ -184,6 +198,14 @@ def _output_shapes(spec: Model, module: torch.nn.Module) -> list[tuple[int | Non
             node=images[0],
         )
     return shapes
+
+
+def _promoted(ps: list[torch.Tensor]) -> torch.dtype:
+    """The dtype ``torch.stack`` gives the weights' norms."""
+    dtype = ps[0].dtype
+    for p in ps[1:]:
+        dtype = torch.promote_types(dtype, p.dtype)
+    return dtype
 
 
 def _shape_text(shape: tuple[int | None, ...]) -> str:
