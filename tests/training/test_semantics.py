@@ -50,6 +50,23 @@ def test_frozen_batch_norm_stays_in_inference_mode_and_unchanged():
     assert_same_training(spec, batches(spec, _mse_targets, 3, batch=4))
 
 
+def test_step_puts_a_module_left_in_eval_back_in_training():
+    """step() skips module.train() when every submodule already trains: a module (or one
+    submodule) put in eval between steps must still train its batch norm statistics."""
+    spec = _spec(BN, SGD_MSE)
+    module = nnspec.to_torch(spec)
+    setup = nnspec.torch_training(spec, module)
+    data = batches(spec, _mse_targets, 3, batch=4)
+    bn = next(m for m in module.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    for turn_off in (module, bn):
+        xs, y = data[0]
+        turn_off.eval()
+        before = bn.running_mean.clone()
+        setup.step([torch.from_numpy(x) for x in xs], torch.from_numpy(y))
+        assert module.training and bn.training
+        assert not torch.equal(before, bn.running_mean)
+
+
 def _bn_attrs(module):
     from nnspec.backends.torch.training.parameters import node_ids
 

@@ -53,12 +53,16 @@ class TorchTraining:
         self.constraints = [
             (c, p) for n, ws in t.constraints.items() for w, c in ws.items() for p in weights[n][w]
         ]
+        frozen_bns: list[torch.nn.Module] = []
         for node in t.frozen:
             for p in by_node.get(node, {}).values():
                 p.requires_grad_(False)
             for sub in node_submodules(module, node):
                 if isinstance(sub, torch.nn.modules.batchnorm._BatchNorm):
                     sub.register_forward_pre_hook(inference_mode)
+                    frozen_bns.append(sub)
+        # what step() checks is in training mode (frozen batch norms put themselves in eval)
+        self._in_training = [m for m in module.modules() if all(m is not b for b in frozen_bns)]
         for sub in module.modules():
             if isinstance(sub, torch.nn.modules.batchnorm._BatchNorm):
                 KerasMovingVariance(sub)
@@ -157,7 +161,8 @@ class TorchTraining:
 
     def step(self, inputs, targets) -> torch.Tensor:
         """One training step on one batch; returns the loss (detached)."""
-        self.module.train()
+        if not all(m.training for m in self._in_training):  # train() sets every submodule
+            self.module.train()
         self.optimizer.zero_grad()
         outputs = self.module(*_as_list(inputs))
         loss = self._data_loss(outputs, targets)
