@@ -116,7 +116,7 @@ class TorchTraining:
         are done together, a few multi-tensor ops with one coefficient per weight; the value
         added to ``total`` equals ``loss()``'s to float32 rounding (summed in another order)."""
         grads: dict[int, torch.Tensor] = {}
-        for kind, ps, cs, weights in self._penalty_kinds():
+        for kind, ps, cs, weights in self._penalty_kinds():  # cs: l1, or 2*l2 (the gradient's)
             norms = torch.stack(torch._foreach_norm(ps, 1 if kind == "l1" else 2))
             value = norms if kind == "l1" else norms.square()
             total = total + torch.dot(value, weights)
@@ -124,10 +124,10 @@ class TorchTraining:
                 g = torch._foreach_sign(ps)
                 torch._foreach_mul_(g, cs)
             else:
-                g = torch._foreach_mul(ps, [2 * c for c in cs])
+                g = torch._foreach_mul(ps, cs)
             for p, gi in zip(ps, g):  # l1 term + l2 term, as backward adds them
                 grads[id(p)] = grads[id(p)] + gi if id(p) in grads else gi
-        params = {id(p): p for _, p in self.penalties}
+        params = self._penalty_cache[2]
         have = [(grad, d) for i, d in grads.items() if (grad := params[i].grad) is not None]
         if have:
             torch._foreach_add_([a for a, _ in have], [d for _, d in have])
@@ -137,7 +137,7 @@ class TorchTraining:
         return total
 
     def _penalty_kinds(self) -> list[tuple[str, list, list, torch.Tensor]]:
-        """``(kind, weights, coefficients, coefficients as a tensor)`` per penalty kind, of
+        """``(kind, weights, gradient coefficients, coefficients as a tensor)`` per kind, of
         the trainable weights only (as Keras adds them); rebuilt only when a weight's
         ``requires_grad`` or a penalty's tensor changed, not on every step."""
         key = tuple((id(p), p.requires_grad, p.dtype, p.device) for _, p in self.penalties)
@@ -152,11 +152,16 @@ class TorchTraining:
                         kinds[kind][0].append(p)
                         kinds[kind][1].append(c)
         out = [
-            (kind, ps, cs, torch.tensor(cs, dtype=_promoted(ps), device=ps[0].device))
+            (
+                kind,
+                ps,
+                cs if kind == "l1" else [2 * c for c in cs],
+                torch.tensor(cs, dtype=_promoted(ps), device=ps[0].device),
+            )
             for kind, (ps, cs) in kinds.items()
             if ps
         ]
-        self._penalty_cache = (key, out)
+        self._penalty_cache = (key, out, {id(p): p for _, p in self.penalties})
         return out
 
     def step(self, inputs, targets) -> torch.Tensor:
