@@ -25,6 +25,7 @@ from nnspec.spec.types import TensorType
 from ..codegen_common import VERSION, call, class_name, literal, node_params, used_names
 from ..generator import Generator as SharedGenerator
 from ..generator import output_key
+from ._common import c_order
 from .activations import RUNTIME, apply_activation
 from .describe import Module, Op, Tensor, as_op
 from .free_locals import free_dead_locals
@@ -147,7 +148,7 @@ def _root(a: np.ndarray) -> np.ndarray:
 def _f32(a) -> np.ndarray:
     a = np.asarray(a)
     a = a.astype(np.float32) if a.dtype == np.float64 else a
-    return np.require(a, requirements="C")  # ascontiguousarray would make a 0-d array 1-d
+    return c_order(a)  # the fast copy of a transposed kernel; a 0-d array stays 0-d
 
 
 def _pads(node: Node) -> tuple[tuple[int, int], ...]:
