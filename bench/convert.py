@@ -14,7 +14,9 @@ part that must grow only with the node count). Memory: the resident set before (
 and nnspec imported, Keras model built: the baseline), the peak during the first conversion
 (sampled every 2 ms, and ``ru_maxrss``), the weights' size, the budget baseline + 1 x
 weights (each weight read once from Keras and handed to the module without another copy),
-the peak over the baseline in weight bytes, the peak of a third conversion's Python-level
+the peak over the baseline in weight bytes, what the first conversion added to the resident
+set by kind (anonymous memory, with the module alive, and file-backed pages: library code
+run for the first time), the peak of a third conversion's Python-level
 allocations (tracemalloc: numpy arrays included, TensorFlow's buffers not), and how many MiB
 of the module's state are the generator's arrays themselves. Then the median inference time of the converted module and of the
 Keras model on the same batch (batch 1 and 32), Keras called through a compiled
@@ -107,6 +109,17 @@ class PhaseClock:
             setattr(owner, attr, self._saved[key])
 
 
+def rss_kinds() -> dict[str, float]:
+    """Resident MiB by kind: anonymous (heap, arrays) and file-backed (library code and data
+    pages, touched the first time code runs: a one-off, not the conversion's data)."""
+    kinds = {}
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(("RssAnon:", "RssFile:")):
+                kinds[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return kinds
+
+
 def convert_once(model) -> tuple[dict, object, object, object]:
     """One conversion as ``nnspec.to_torch(nnspec.from_keras(model))`` runs it, phase by
     phase: ({phase: seconds}, spec, source, module)."""
@@ -178,9 +191,11 @@ def measure(name: str, size: int | None, batches: list[int], repeat: int) -> dic
     )
     baseline = rss_mb()
     ru_before = peak_rss_mb()
+    kinds_before = rss_kinds()
 
     with PeakSampler() as sampler:
         cold, spec, src, module = convert_once(model)
+    kinds_after = rss_kinds()  # the module alive: its weights are in RssAnon
     weights_shared = (
         sum(  # state-dict bytes the module holds without a copy of its own
             t.untyped_storage().nbytes()
@@ -217,6 +232,8 @@ def measure(name: str, size: int | None, batches: list[int], repeat: int) -> dic
         "ru_maxrss MiB": peak_rss_mb() if peak_rss_mb() > ru_before else float("nan"),
         "budget MiB": baseline + weight_mb,
         "over baseline x weights": (sampler.peak - baseline) / weight_mb,
+        "anon + MiB": kinds_after["RssAnon"] - kinds_before["RssAnon"],
+        "file + MiB": kinds_after["RssFile"] - kinds_before["RssFile"],
         "traced peak MiB": traced_peak,
         "handed over MiB": weights_shared,
     }
@@ -397,6 +414,8 @@ def main(argv=None) -> int:
                 "ru_maxrss MiB",
                 "budget MiB",
                 "over baseline x weights",
+                "anon + MiB",
+                "file + MiB",
                 "traced peak MiB",
                 "handed over MiB",
             ],

@@ -18,7 +18,7 @@ from pydantic import (
     WrapValidator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, core_schema
 
 from .errors import SchemaError
 from .names import Namespace
@@ -33,13 +33,28 @@ if TYPE_CHECKING:  # numpy is imported only when weights are used: `validate` st
 
     LazyTraining = Training | None
 else:
-    # spec/training.py is imported when a Model's schema is built, not by every `validate`.
-    def _training_schema(_source, handler):
+    # spec/training.py is imported, and Training's schema built (~25 ms, the most of any
+    # class), when a spec has a training section: not by every `validate` or conversion.
+    def _validate_training(value: Any, _handler: Any) -> Any:
+        if value is None:
+            return None
         from .training import Training
 
-        return handler(Training | None)
+        return Training.model_validate(value)  # its errors keep their locations under `training`
 
-    LazyTraining = Annotated[Any, GetPydanticSchema(_training_schema)]
+    def _training_schema(_source, _handler):
+        # the inner schema, never run, has a ref as a model does: the field gets no title
+        unused = core_schema.any_schema(ref="nnspec.spec.training.Training:lazy")
+        return core_schema.no_info_wrap_validator_function(_validate_training, unused)
+
+    def _training_json_schema(_schema, handler):
+        from pydantic import TypeAdapter
+
+        from .training import Training
+
+        return handler(TypeAdapter(Training | None).core_schema)
+
+    LazyTraining = Annotated[Any, GetPydanticSchema(_training_schema, _training_json_schema)]
 
 
 def _has_batch_axis(v: object) -> object:
