@@ -16,7 +16,9 @@ and nnspec imported, Keras model built: the baseline), the peak during the first
 weights (each weight read once from Keras and handed to the module without another copy),
 the peak over the baseline in weight bytes, what the first conversion added to the resident
 set by kind (anonymous memory, with the module alive, and file-backed pages: library code
-run for the first time), the peak of a third conversion's Python-level
+run for the first time), a warm conversion's peak over where it starts (the module of the
+one before kept alive and free memory given back, so that it reuses none: the first
+conversion's figure less the one-off set-up), the peak of a third conversion's Python-level
 allocations (tracemalloc: numpy arrays included, TensorFlow's buffers not), and how many MiB
 of the module's state are the generator's arrays themselves. Then the median inference time of the converted module and of the
 Keras model on the same batch (batch 1 and 32), Keras called through a compiled
@@ -109,6 +111,19 @@ class PhaseClock:
             setattr(owner, attr, self._saved[key])
 
 
+def release_free_memory() -> None:
+    """Hand the allocator's free memory back to the system (glibc's ``malloc_trim``), so that
+    a conversion measured next takes new pages for what it allocates, as a first one does."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: the figure may count reused memory
+        pass
+
+
 def rss_kinds() -> dict[str, float]:
     """Resident MiB by kind: anonymous (heap, arrays) and file-backed (library code and data
     pages, touched the first time code runs: a one-off, not the conversion's data)."""
@@ -196,6 +211,7 @@ def measure(name: str, size: int | None, batches: list[int], repeat: int) -> dic
     with PeakSampler() as sampler:
         cold, spec, src, module = convert_once(model)
     kinds_after = rss_kinds()  # the module alive: its weights are in RssAnon
+    ru_first = peak_rss_mb()  # the first conversion's, before the later ones can raise it
     weights_shared = (
         sum(  # state-dict bytes the module holds without a copy of its own
             t.untyped_storage().nbytes()
@@ -214,6 +230,15 @@ def measure(name: str, size: int | None, batches: list[int], repeat: int) -> dic
     convert_once(model)
     traced_peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
+    # A warm conversion's peak, over the resident set it starts from, while the module of the
+    # one before stays alive and free memory is released (so it cannot reuse any): the first
+    # conversion's peak less nnspec's and the frameworks' one-off set-up
+    kept = convert_once(model)[3]
+    release_free_memory()
+    warm_start = rss_mb()
+    with PeakSampler() as warm_sampler:
+        convert_once(model)
+    del kept
     row = {
         "model": name,
         "nodes": nodes,
@@ -229,9 +254,10 @@ def measure(name: str, size: int | None, batches: list[int], repeat: int) -> dic
         "RSS imports MiB": rss_imports,
         "baseline MiB": baseline,
         "peak MiB": sampler.peak,
-        "ru_maxrss MiB": peak_rss_mb() if peak_rss_mb() > ru_before else float("nan"),
+        "ru_maxrss MiB": ru_first if ru_first > ru_before else float("nan"),
         "budget MiB": baseline + weight_mb,
         "over baseline x weights": (sampler.peak - baseline) / weight_mb,
+        "warm over x weights": (warm_sampler.peak - warm_start) / weight_mb,
         "anon + MiB": kinds_after["RssAnon"] - kinds_before["RssAnon"],
         "file + MiB": kinds_after["RssFile"] - kinds_before["RssFile"],
         "traced peak MiB": traced_peak,
@@ -286,6 +312,7 @@ def run_one(python: str, model: str, size: int | None) -> dict | None:
 
 COMPARED = ("to spec s", "validate s", "validations", "emit s", "weights s", "build s")
 COMPARED += ("load s", "convert s", "cold s", "ms/node w/o weights", "over baseline x weights")
+COMPARED += ("warm over x weights", "anon + MiB", "file + MiB")
 
 
 def compare(args) -> int:
@@ -414,6 +441,7 @@ def main(argv=None) -> int:
                 "ru_maxrss MiB",
                 "budget MiB",
                 "over baseline x weights",
+                "warm over x weights",
                 "anon + MiB",
                 "file + MiB",
                 "traced peak MiB",
