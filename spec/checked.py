@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class _Memo:
     fingerprint: tuple[Any, ...]
-    weights: dict[str, tuple[weakref.ref[Any], tuple[int, ...], str]]
+    weights: dict[str, tuple[weakref.ref[Any], tuple[int, ...], Any]]
     analysis: Analysis
     weights_checked: bool
 
@@ -37,10 +37,11 @@ class _Memo:
         params = model.params
         if fingerprint != self.fingerprint or params.keys() != self.weights.keys():
             return False
-        return all(
-            ref() is params[k] and params[k].shape == shape and str(params[k].dtype) == dtype
-            for k, (ref, shape, dtype) in self.weights.items()
-        )
+        for k, (ref, shape, dtype) in self.weights.items():
+            v = params[k]  # dtypes compared as objects: str(dtype) is 5 us a weight
+            if ref() is not v or v.shape != shape or v.dtype != dtype:
+                return False
+        return True
 
 
 def fingerprint(model: Model) -> tuple[Any, ...]:
@@ -55,9 +56,9 @@ def fingerprint(model: Model) -> tuple[Any, ...]:
     )
 
 
-def _weight_refs(model: Model) -> dict[str, tuple[weakref.ref[Any], tuple[int, ...], str]] | None:
+def _weight_refs(model: Model) -> dict[str, tuple[weakref.ref[Any], tuple[int, ...], Any]] | None:
     try:  # weak: a memo must not keep replaced weights alive
-        return {k: (weakref.ref(v), tuple(v.shape), str(v.dtype)) for k, v in model.params.items()}
+        return {k: (weakref.ref(v), tuple(v.shape), v.dtype) for k, v in model.params.items()}
     except TypeError:  # a weight type without weak references: no memo
         return None
 
