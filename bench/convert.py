@@ -7,7 +7,8 @@
 For each model (``weights=None``, batch-norm statistics randomised) it converts the Keras
 model twice as ``nnspec.to_torch(nnspec.from_keras(model))`` does and prints the phases of
 the second conversion (the first pays nnspec's one-off lazy set-up: its total is ``cold
-s``): Keras -> spec, validation (each call of ``analyse``, and how many), emitting the
+s``), with the process's CPU time (``cpu s``, ``cold cpu s``: what a loaded machine's
+wall-clock figures hide): Keras -> spec, validation (each call of ``analyse``, and how many), emitting the
 source, the weights' one copy into PyTorch's layouts, building the module (exec on the meta
 device) and loading the weights; then ms per node, with and without the weights' copy (the
 part that must grow only with the node count). Memory: the resident set before (frameworks
@@ -145,7 +146,7 @@ def convert_once(model) -> tuple[dict, object, object, object]:
 
     clock = PhaseClock({"validate": (validate, "analyse"), "weights": (codegen.Generator, "owned")})
     with clock:
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         spec = from_keras(model)
         t1 = time.perf_counter()
         in_spec = clock.seconds["validate"]  # from_keras validates its result
@@ -171,6 +172,7 @@ def convert_once(model) -> tuple[dict, object, object, object]:
         "build s": t3 - t2,
         "load s": t4 - t3,
         "convert s": t4 - t0,
+        "cpu s": time.process_time() - c0,  # CPU time of the process: a loaded machine's wall
     }
     return phases, spec, src, module
 
@@ -246,6 +248,7 @@ def measure(name: str, size: int | None, batches: list[int], repeat: int) -> dic
         "imports s": imports_s,
         **warm,
         "cold s": cold["convert s"],
+        "cold cpu s": cold["cpu s"],
         "ms/node": 1e3 * warm["convert s"] / nodes,
         # the rest once the weights' one copy is taken out: what grows with the node count
         "ms/node w/o weights": 1e3 * (warm["convert s"] - warm["weights s"]) / nodes,
@@ -311,7 +314,15 @@ def run_one(python: str, model: str, size: int | None) -> dict | None:
 
 
 COMPARED = ("to spec s", "validate s", "validations", "emit s", "weights s", "build s")
-COMPARED += ("load s", "convert s", "cold s", "ms/node w/o weights", "over baseline x weights")
+COMPARED += (
+    "load s",
+    "convert s",
+    "cpu s",
+    "cold s",
+    "cold cpu s",
+    "ms/node w/o weights",
+    "over baseline x weights",
+)
 COMPARED += ("warm over x weights", "anon + MiB", "file + MiB")
 
 
@@ -347,6 +358,9 @@ def compare(args) -> int:
                 }
             )
     print(f"this: {routes['this']}  that: {routes['that']}  (medians of {args.rounds} rounds)")
+    print(
+        "load average (1, 5, 15 min) at the end: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    )
     print(table(table_rows))
     return 0
 
@@ -421,7 +435,9 @@ def main(argv=None) -> int:
                 "build s",
                 "load s",
                 "convert s",
+                "cpu s",
                 "cold s",
+                "cold cpu s",
                 "ms/node",
                 "ms/node w/o weights",
                 "weights MiB/s",
@@ -472,6 +488,9 @@ def main(argv=None) -> int:
     import platform
 
     print(f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs")
+    print(
+        "load average (1, 5, 15 min) at the end: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    )
     return 0
 
 
