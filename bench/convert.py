@@ -10,22 +10,22 @@ the second conversion (the first pays nnspec's one-off lazy set-up: its total is
 s``), with the process's CPU time (``cpu s``, ``cold cpu s``: what a loaded machine's
 wall-clock figures hide): Keras -> spec, validation (each call of ``analyse``, and how
 many), emitting the source, the weights' one copy into PyTorch's layouts, building the
-module (exec on the meta device) and loading the weights; then ms per node, with and without the weights' copy (the
-part that must grow only with the node count). Memory: the resident set before (frameworks
-and nnspec imported, Keras model built: the baseline), the peak during the first conversion
-(sampled every 2 ms, and ``ru_maxrss``), the weights' size, the budget baseline + 1 x
-weights (each weight read once from Keras and handed to the module without another copy),
-the peak over the baseline in weight bytes, what the first conversion added to the resident
-set by kind (anonymous memory, with the module alive, and file-backed pages: library code
-run for the first time), a warm conversion's peak over where it starts (the module of the
-one before kept alive and free memory given back, so that it reuses none: the first
-conversion's figure less the one-off set-up), the peak of a third conversion's Python-level
-allocations (tracemalloc: numpy arrays included, TensorFlow's buffers not), and how many MiB
-of the module's state are the generator's arrays themselves. Then the median inference
-time of the converted module and of the Keras model on the same batch (batch 1 and 32), Keras called through a compiled
-``tf.function`` (eager Keras is many times slower and would flatter the comparison), with
-the ratio torch / keras side by side. Models are converted one per subprocess so that each
-memory figure starts from a clean process.
+module (exec on the meta device) and loading the weights; then ms per node, with and without
+the weights' copy (the part that must grow only with the node count). Memory: the resident
+set before (frameworks and nnspec imported, Keras model built: the baseline), the peak
+during the first conversion (sampled every 2 ms, and ``ru_maxrss``), the weights' size, the
+budget baseline + 1 x weights (each weight read once from Keras and handed to the module
+without another copy), the peak over the baseline in weight bytes, what the first conversion
+added to the resident set by kind (anonymous memory, with the module alive, and file-backed
+pages: library code run for the first time), a warm conversion's peak over where it starts
+(the module of the one before kept alive and free memory given back, so that it reuses none:
+the first conversion's figure less the one-off set-up), the peak of a third conversion's
+Python-level allocations (tracemalloc: numpy arrays included, TensorFlow's buffers not), and
+how many MiB of the module's state are the generator's arrays themselves. Then the median
+inference time of the converted module and of the Keras model on the same batch (batch 1 and
+32), Keras called through a compiled ``tf.function`` (eager Keras is many times slower and
+would flatter the comparison), with the ratio torch / keras side by side. Models are
+converted one per subprocess so that each memory figure starts from a clean process.
 """
 
 from __future__ import annotations
