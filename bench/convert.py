@@ -31,6 +31,7 @@ converted one per subprocess so that each memory figure starts from a clean proc
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -144,6 +145,10 @@ def convert_once(model) -> tuple[dict, object, object, object]:
     from nnspec.spec import validate
     from nnspec.spec.budget import check_fits
 
+    try:
+        from nnspec.spec.gc_paused import gc_paused as paused
+    except ImportError:  # an nnspec from before it (--against): build_module pauses nothing
+        paused = contextlib.nullcontext
     clock = PhaseClock({"validate": (validate, "analyse"), "weights": (codegen.Generator, "owned")})
     with clock:
         c0, t0 = time.process_time(), time.perf_counter()
@@ -151,17 +156,18 @@ def convert_once(model) -> tuple[dict, object, object, object]:
         t1 = time.perf_counter()
         in_spec = clock.seconds["validate"]  # from_keras validates its result
         check_fits(spec)  # what to_torch does first
-        src = codegen.generate(spec)
-        t2 = time.perf_counter()
-        if hasattr(build, "construct"):
-            module = build.construct(src)  # exec, on the meta device
-            t3 = time.perf_counter()
-            build.load_weights(module, src.state_dict)
-            module.eval()
-        else:  # an nnspec from before build.py's split (--against): both in build s
-            module = build.instantiate(src)
-            t3 = time.perf_counter()
-        t4 = time.perf_counter()
+        with paused():  # then build_module, the garbage collector paused as it does
+            src = codegen.generate(spec)
+            t2 = time.perf_counter()
+            if hasattr(build, "construct"):
+                module = build.construct(src)  # exec, on the meta device
+                t3 = time.perf_counter()
+                build.load_weights(module, src.state_dict)
+                module.eval()
+            else:  # an nnspec from before build.py's split (--against): both in build s
+                module = build.instantiate(src)
+                t3 = time.perf_counter()
+            t4 = time.perf_counter()
     validating, weights = clock.seconds["validate"], clock.seconds["weights"]
     phases = {
         "to spec s": t1 - t0 - in_spec,  # validation is its own column

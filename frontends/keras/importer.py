@@ -11,6 +11,7 @@ import numpy as np
 
 from nnspec.frontends._errors import refusal, unsupported_parts
 from nnspec.spec.errors import ConversionError
+from nnspec.spec.gc_paused import gc_paused
 from nnspec.spec.graph import to_networkx
 from nnspec.spec.model import InputSpec, Model
 from nnspec.spec.names import Namespace
@@ -188,6 +189,11 @@ def _custom_sublayers(layer: Any) -> list[tuple[str, str, str]]:
 
 def from_keras(model: Any) -> Model:
     """See :func:`nnspec.frontends.keras.from_keras`."""
+    with gc_paused():  # (spec/gc_paused.py)
+        return _from_keras(model)
+
+
+def _from_keras(model: Any) -> Model:
     if not isinstance(model, keras.Model):
         raise ConversionError(f"from_keras expects a keras.Model, got {type(model).__name__}")
     fn = _functional(model)
