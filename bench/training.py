@@ -3,6 +3,7 @@ against the Keras original (``fit``) and a hand-written PyTorch loop over the sa
 
     python bench/training.py [--quick] [--models lstm,cnn,...,resnet50] [--batch 32]
                              [--rounds 7] [--steps 4] [--threads N] [--size 224] [--no-keras]
+                             [--against GIT_REF,...]
 
 Every route trains the same spec (Adam, categorical crossentropy on softmax outputs, the
 models' L2 penalties) on the same batches. "hand-written" is what a person writes without
@@ -12,9 +13,11 @@ on the same generated module; "hand-written, no penalties" leaves those terms ou
 than the spec asks for: shown for reference, not the target's baseline). Each round runs every
 route for ``--steps`` steps, in a shuffled order; the table has the median time per step over
 the rounds and its ratio to the hand-written loop (target: nnspec's step <= 1.05x), in wall
-and in CPU time (the process's, all threads:
-with ``--threads 1`` the steadier figure on a loaded machine; Keras runs its own threads).
-``--size``: ResNet50's image size (224 by default; ``--quick``: 64 and fewer rounds).
+and in CPU time (the process's, all threads: with ``--threads 1`` the steadier figure on a
+loaded machine; Keras runs its own threads, ``--no-keras`` leaves its route out).
+``--against main``: the training code as committed on ``main`` runs as one more route in the
+same interleaved rounds (before/after in one run). ``--size``: ResNet50's image size (224 by
+default; ``--quick``: 64 and fewer rounds).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import quiet_tf, table
+from _common import REPO, quiet_tf, table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "training"))
 
@@ -46,7 +49,47 @@ def resnet50(size: int):
     return build
 
 
-def routes(keras_model, batch: int, steps: int, seed: int = 0, keras_fit: bool = True) -> dict:
+def reference_training(ref: str):
+    """``torch_training`` of ``backends/torch/training`` as committed at git ``ref``, imported
+    under another name beside the working tree's: both versions time in one interleaved run."""
+    import importlib.util
+    import subprocess
+    import tempfile
+
+    folder = "backends/torch/training"
+    files = subprocess.run(
+        ["git", "-C", str(REPO), "ls-tree", "--name-only", f"{ref}:{folder}"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    where = Path(tempfile.mkdtemp(prefix="nnspec_training_ref_"))
+    for name in (f for f in files if f.endswith(".py")):
+        text = subprocess.run(
+            ["git", "-C", str(REPO), "show", f"{ref}:{folder}/{name}"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        (where / name).write_text(text)
+    spec = importlib.util.spec_from_file_location(
+        "nnspec_training_ref", where / "__init__.py", submodule_search_locations=[str(where)]
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module.torch_training
+
+
+def routes(
+    keras_model,
+    batch: int,
+    steps: int,
+    seed: int = 0,
+    keras_fit: bool = True,
+    against: dict | None = None,
+) -> dict:
     import numpy as np
     import torch
 
@@ -117,8 +160,19 @@ def routes(keras_model, batch: int, steps: int, seed: int = 0, keras_fit: bool =
             shuffle=False,
         )
 
+    def training_route(torch_training):
+        setup = torch_training(spec, nnspec.to_torch(spec))
+
+        def run():
+            for i in range(steps):
+                sl = slice(i * batch, (i + 1) * batch)
+                setup.step([x[sl] for x in tx], ty[sl])
+
+        return run
+
     out = {
         "nnspec torch_training": nnspec_step,
+        **{f"nnspec @{ref}": training_route(fn) for ref, fn in (against or {}).items()},
         "hand-written torch": handwritten,
         "hand-written, no penalties": no_penalties,
     }
@@ -156,6 +210,11 @@ def main(argv=None) -> None:
         action="store_true",
         help="torch routes only (Keras' thread pools stay out of the torch timings)",
     )
+    p.add_argument(
+        "--against",
+        default=None,
+        help="git refs (comma-separated) whose backends/torch/training also runs, as a route",
+    )
     p.add_argument("--size", type=int, default=None, help="ResNet50's image size (default 224)")
     p.add_argument(
         "--threads",
@@ -171,6 +230,7 @@ def main(argv=None) -> None:
         torch.set_num_threads(args.threads)
     import keras
 
+    against = {ref: reference_training(ref) for ref in (args.against or "").split(",") if ref}
     builders = seed_models()
     builders["resnet50"] = resnet50(args.size or (64 if args.quick else 224))
     names = args.models.split(",") if args.models else list(builders)
@@ -180,7 +240,10 @@ def main(argv=None) -> None:
         keras.utils.set_random_seed(0)
         model = builders[name]()
         model.compile(keras.optimizers.Adam(1e-3), "categorical_crossentropy")
-        t = interleaved(routes(model, args.batch, args.steps, keras_fit=not args.no_keras), rounds)
+        t = interleaved(
+            routes(model, args.batch, args.steps, keras_fit=not args.no_keras, against=against),
+            rounds,
+        )
         ref, ref_cpu = t["hand-written torch"]
         for route, (seconds, cpu) in t.items():
             per_step = seconds / args.steps
