@@ -130,8 +130,9 @@ class TorchTraining:
             else:
                 g = torch._foreach_mul(ps, cs)
             deltas.append(g)
+        ds: list[torch.Tensor]
         if merged is None:  # each weight has one term: the one kind's, in order
-            ds = deltas[0]
+            ds = list(deltas[0])
         else:  # a weight's terms summed in order (l1 then l2), as backward adds them
             ds = []
             for (k, i), *rest in merged:
