@@ -52,7 +52,9 @@ def resnet50(size: int):
 def reference_training(ref: str):
     """``torch_training`` of ``backends/torch/training`` as committed at git ``ref``, imported
     under another name beside the working tree's: both versions time in one interleaved run."""
+    import atexit
     import importlib.util
+    import shutil
     import subprocess
     import tempfile
 
@@ -64,6 +66,7 @@ def reference_training(ref: str):
         text=True,
     ).stdout.split()
     where = Path(tempfile.mkdtemp(prefix="nnspec_training_ref_"))
+    atexit.register(shutil.rmtree, where, True)
     for name in (f for f in files if f.endswith(".py")):
         text = subprocess.run(
             ["git", "-C", str(REPO), "show", f"{ref}:{folder}/{name}"],
