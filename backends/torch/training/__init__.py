@@ -109,21 +109,28 @@ class TorchTraining:
         assert total is not None, "a spec has at least one output"
         return total
 
-    @torch.no_grad()
     def _add_penalties(self, total: torch.Tensor) -> torch.Tensor:
-        """``total`` plus every penalty, whose gradients (``l1*sign(w) + 2*l2*w``: what
-        backward gives, bit for bit) go straight into ``.grad``: the penalties add no nodes
-        to the autograd graph, whose backward is most of a small model's step. All weights
-        are done together, a few multi-tensor ops with one coefficient per weight; the value
-        added to ``total`` equals ``loss()``'s to float32 rounding (summed in another order)."""
+        """``total`` plus every penalty, their gradients added to ``.grad``."""
+        for value in self._penalties():
+            total = total + value
+        return total
+
+    @torch.no_grad()
+    def _penalties(self) -> list[torch.Tensor]:
+        """Each kind's penalty value (l1, l2), after adding their gradients (``l1*sign(w) +
+        2*l2*w``: what backward gives, bit for bit) straight into ``.grad``: the penalties add
+        no nodes to the autograd graph, whose backward is most of a small model's step. Done
+        before backward, backward adds its gradients to these (the same sum, in the other
+        order: the same bits). All weights are done together, a few multi-tensor ops with
+        one coefficient per weight; the values sum to ``loss()``'s penalties to float32
+        rounding (summed in another order)."""
         kinds, params, merged = self._penalty_kinds()
         if not params:
-            return total
-        deltas = []
+            return []
+        values, deltas = [], []
         for kind, ps, cs, weights in kinds:  # cs: l1, or 2*l2 (the gradient's)
             norms = torch.stack(torch._foreach_norm(ps, 1 if kind == "l1" else 2))
-            value = norms if kind == "l1" else norms.square()
-            total = total + torch.dot(value, weights)
+            values.append(torch.dot(norms if kind == "l1" else norms.square(), weights))
             if kind == "l1":
                 g = torch._foreach_sign(ps)
                 torch._foreach_mul_(g, cs)
@@ -141,15 +148,18 @@ class TorchTraining:
                     d = d + deltas[k2][i2]
                 ds.append(d)
         grads = [p.grad for p in params]
-        if all(g is not None for g in grads):
-            torch._foreach_add_(grads, ds)
-            return total
-        for p, g, d in zip(params, grads, ds):
-            if g is None:
+        if all(g is None for g in grads):  # zero_grad(): the deltas become the gradients
+            for p, d in zip(params, ds):
                 p.grad = d
-            else:
-                g.add_(d)
-        return total
+        elif all(g is not None for g in grads):
+            torch._foreach_add_(grads, ds)
+        else:
+            for p, g, d in zip(params, grads, ds):
+                if g is None:
+                    p.grad = d
+                else:
+                    g.add_(d)
+        return values
 
     def _penalty_kinds(
         self,
@@ -196,6 +206,7 @@ class TorchTraining:
         if not all(m.training for m in self._in_training):  # train() sets every submodule
             self.module.train()
         self.optimizer.zero_grad()
+        penalties = self._penalties()  # their gradients: backward adds the loss's to them
         queue = self._bn_queue
         queue.open = True
         try:
@@ -208,7 +219,9 @@ class TorchTraining:
             raise
         queue.open = False
         update_queued(queue)  # the batch norms' Keras variances, in place now backward is done
-        loss = self._add_penalties(loss.detach())  # the same gradients as backward of loss()
+        loss = loss.detach()
+        for value in penalties:  # the value of loss(), whose backward gives these gradients
+            loss = loss + value
         self.optimizer.step()  # clipping and weight decay happen inside, as in Keras
         self.apply_constraints()
         if self.scheduler is not None:
