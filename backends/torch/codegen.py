@@ -12,11 +12,13 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 
 from nnspec.spec.errors import ConversionError
+from nnspec.spec.graph import topological_nodes
 from nnspec.spec.model import Model
 from nnspec.spec.names import Namespace
 from nnspec.spec.node import Node
@@ -24,10 +26,9 @@ from nnspec.spec.types import TensorType
 
 from ..codegen_common import VERSION, call, class_name, literal, node_params, used_names
 from ..generator import Generator as SharedGenerator
-from ..generator import output_key
 from .activations import RUNTIME, apply_activation
 from .describe import Module, Op, Tensor, as_op
-from .free_locals import free_dead_locals
+from .free_locals import free_dead_locals_mapped
 from .layout import CF, CL, TF, Layout, Plan, assign, convert, suffix, torch_dim
 from .registry import converter_for, layout_rule, takes_padding
 from .reserved import FILE_NAMES, MODULE_ATTRIBUTES
@@ -48,6 +49,10 @@ def runtime_functions() -> dict[str, str]:
     return {n.name: segment(n) for n in ast.parse(text).body if isinstance(n, ast.FunctionDef)}
 
 
+# the global of an in-memory generated module holding ``TorchSource.node_lines``
+NODE_LINES = "__nnspec_node_lines__"
+
+
 @dataclass
 class TorchSource:
     """Generated module source and the state dict it loads (numpy arrays, torch layout)."""
@@ -56,6 +61,10 @@ class TorchSource:
     class_name: str
     state_dict: dict[str, np.ndarray]
     node_ids: dict[str, str] = field(default_factory=dict)
+    # forward's line (counted from its ``def``) reached right after a node's values are
+    # bound -> (local, tensor reference) of each: names are rebound along a chain, so the
+    # report (nnspec/report.py) reads a node's value here, not by its name
+    node_lines: dict[int, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
 
 class NodeCtx:
@@ -250,6 +259,24 @@ class Generator(SharedGenerator):
         self.reads = Counter(r for n in model.nodes for r in n.inputs or [])
         self.fresh: set[str] = set()  # tensors bound to a line of a fresh_output node
         self.uses_cf = any(v in (CF, TF) for v in self.plan.have.values())
+        # Names along a chain: a value whose one reader is the next node is not given a
+        # name of its own; the chain rebinds one local (``x``), which frees the old value.
+        order = [n.id for n in topological_nodes(model)]
+        self.next_node = dict(pairwise(order))
+        self.reader: dict[str, str] = {}
+        for n in model.nodes:
+            for r in n.inputs or []:
+                self.reader[r] = n.id
+        self.left = Counter(self.reads)  # reads of each tensor still to be written
+        self.chain_names: list[str] = []
+        self.refs_of: dict[str, set[str]] = {}  # local -> tensors whose value it holds
+        self.holds: dict[str, tuple[str, Layout]] = {}  # local -> the value bound to it
+        self.token: dict[tuple[str, Layout], tuple[str, Layout]] = {}  # key -> that value
+        self.args: set[str] = set()
+        self.busy: set[str] = set()  # the locals the node being written reads
+        self.locals_of: dict[str, set[str]] = {}  # tensor -> locals it was bound to
+        self.bound_lines: list[tuple[int, tuple[tuple[str, str], ...]]] = []
+        self.node_lines: dict[int, tuple[tuple[str, str], ...]] = {}
 
     # names -----------------------------------------------------------------------------
     def attr_name(self, node: str, sfx: str) -> str:
@@ -269,15 +296,72 @@ class Generator(SharedGenerator):
             have = self.plan.have[ref]
             src = self.value[(ref, have)]
             rank = self.a.types[ref].rank
-            name = self.locals.name(f"{src}_{suffix(layout, rank, have)}")
+            carried = self._carried(ref, reader_only=True)
+            name = self._chain_local([src], self.busy) if carried else None
+            if name is None:
+                name = self.locals.name(f"{src}_{suffix(layout, rank, have)}")
+            elif name == src:  # rebinding it: the value in the old layout is gone
+                del self.value[(ref, have)]
             self.uses_cf |= layout in (CF, TF)
             note = ""
             if ref in self.model.inputs and have == CL and layout in (CF, TF):
                 was, now = suffix(CL, rank, layout).upper(), suffix(layout, rank).upper()
                 note = f"  # {was} in, {now} from here on"
             self.lines.append(f"{name} = {convert(src, have, layout, rank)}{note}")
-            self.value[key] = name
-        return self.value[key]
+            self._hold(name, key, key)
+            self.busy.add(name)
+        return self._check(key)
+
+    def _hold(self, local: str, key: tuple[str, Layout], value: tuple[str, Layout]) -> None:
+        """``key`` (tensor, layout) is now in ``local``, which holds ``value``'s tensor."""
+        if value == key:  # a new value bound to the local
+            self.refs_of[local] = set()
+            self.holds[local] = key
+        self.refs_of[local].add(key[0])
+        self.locals_of.setdefault(key[0], set()).add(local)
+        self.value[key] = local
+        self.token[key] = value
+
+    def _check(self, key: tuple[str, Layout]) -> str:
+        """The local of ``key``, after checking that no rebinding took its value."""
+        local = self.value[key]
+        if self.holds.get(local) != self.token[key]:
+            raise ConversionError(
+                f"internal error: the local {local!r} was rebound while tensor {key[0]!r} "
+                "was still to be read; this is a bug in nnspec's code generator"
+            )
+        return local
+
+    def _carried(self, ref: str, reader_only: bool = False) -> bool:
+        """``ref`` is read once, by the node after its producer (``reader_only``: by some
+        node, which reads it now), and is no output or input of the model."""
+        if self.reads[ref] != 1 or ref in self.model.outputs or ":" in ref:
+            return False
+        if reader_only:
+            return True
+        return ref not in self.model.inputs and self.next_node.get(ref) == self.reader.get(ref)
+
+    def _free(self, local: str) -> bool:
+        """No tensor ``local`` holds is read again (nor returned)."""
+        refs = self.refs_of.get(local, ())
+        return local not in self.args and all(
+            self.left[r] == 0 and r not in self.model.outputs for r in refs
+        )
+
+    def _chain_local(self, inputs: list[str], busy: set[str]) -> str | None:
+        """The local a chain value is bound to: a chain local among ``inputs`` whose value
+        dies here (rebinding it frees it), else a free chain local that the node being
+        written does not read (``busy``); None if neither is."""
+        for local in inputs:
+            if local in self.chain_names and self._free(local):
+                return local
+        for local in self.chain_names:
+            if local not in busy and self._free(local):
+                return local
+        if len(self.chain_names) < 1:
+            self.chain_names.append(self.locals.name("x"))
+            return self.chain_names[-1]
+        return None
 
     # rendering -------------------------------------------------------------------------
     def owned(self, value) -> np.ndarray:
@@ -315,10 +399,14 @@ class Generator(SharedGenerator):
         refs = node.inputs or []
         layouts = self.plan.reads[node.id]
         out_layout = self.plan.have[node.id]
+        self.left.subtract(refs)  # read now: a local whose tensors have no reads left is free
+        self.busy = {v for r in refs for v in self.locals_of.get(r, ())}
         if node.op.startswith("zero_padding") and node.name in self.folded.values():
-            self.value[(node.id, out_layout)] = self.read(refs[0], layouts[0])
+            self._alias((node.id, out_layout), (refs[0], layouts[0]))
             return
         inputs = [self.read(r, lay) for r, lay in zip(refs, layouts)]
+        for r, lay in zip(refs, layouts):  # none rebound by the permute of another
+            self._check((r, lay))
         outs = a.outputs[node.id]
         ctx = NodeCtx(
             self,
@@ -359,18 +447,32 @@ class Generator(SharedGenerator):
                     node=node.name,
                     op=node.op,
                 )
-            self.value[(output_key(node.id, 0), out_layout)] = calls[0]
+            self._alias((node.id, out_layout), (refs[inputs.index(calls[0])], out_layout))
             return
-        for key, target in self.bind(node, calls).items():
-            self.value[(key, self.plan.have[key])] = target
+        target = None
+        if len(outs) == 1 and self._carried(node.id):
+            target = self._chain_local(inputs, {*inputs, *self.busy})
+        for key, local in self.bind(node, calls, target).items():
+            self._hold(local, (key, self.plan.have[key]), (key, self.plan.have[key]))
             if len(outs) == 1 and fresh_output(node):
                 self.fresh.add(key)  # (an identity, such as a dropout, is not: no line)
+
+    def _alias(self, key: tuple[str, Layout], of: tuple[str, Layout]) -> None:
+        """Tensor ``key`` is the value of ``of`` (an identity): no line, the same local."""
+        local = self.read(*of)
+        self._hold(local, key, self.token[of])
+
+    def bind(self, node: Node, calls: tuple[str, ...], target: str | None = None):
+        keys = super().bind(node, calls, target)
+        self.bound_lines.append((len(self.lines) - 1, tuple((v, k) for k, v in keys.items())))
+        return keys
 
     def generate(self) -> TorchSource:
         args = []
         for name in self.model.inputs:
             v = self.local(name, name)
-            self.value[(name, self.plan.have[name])] = v
+            self._hold(v, (name, self.plan.have[name]), (name, self.plan.have[name]))
+            self.args.add(v)
             args.append(v)
         self.walk()
         results = []
@@ -379,11 +481,12 @@ class Generator(SharedGenerator):
             want = CF if self.channels_first and rank >= 4 else CL
             have = self.plan.have[ref]
             if (ref, want) in self.value:
-                results.append(self.value[(ref, want)])
+                results.append(self._check((ref, want)))
             else:
-                results.append(convert(self.value[(ref, have)], have, want, rank))
+                results.append(convert(self._check((ref, have)), have, want, rank))
         self.lines.append("return " + (results[0] if len(results) == 1 else ", ".join(results)))
-        return TorchSource(self.render(args), self.class_name, self.state, self.node_ids)
+        source = self.render(args)
+        return TorchSource(source, self.class_name, self.state, self.node_ids, self.node_lines)
 
     def header(self) -> list[str]:
         model = self.model
@@ -406,6 +509,9 @@ class Generator(SharedGenerator):
         return lines
 
     def render(self, args: list[str]) -> str:
+        forward, ends = free_dead_locals_mapped(self.lines, set(args))
+        # the line after a node's statement: reached once its values are bound
+        self.node_lines = {2 + ends[k]: bound for k, bound in self.bound_lines}
         body = [
             f"class {self.class_name}(nn.Module):",
             "    def __init__(self):",
@@ -413,7 +519,7 @@ class Generator(SharedGenerator):
             *[f"        {line}" for line in self.init_lines],
             "",
             f"    def forward(self, {', '.join(args)}):",
-            *[f"        {line}" for line in free_dead_locals(self.lines, set(args))],
+            *[f"        {line}" for line in forward],
         ]
         helpers = [runtime_functions()[h] for h in self.helpers]
         code = "\n\n\n".join([*helpers, "\n".join(body)])

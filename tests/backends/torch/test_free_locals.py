@@ -52,3 +52,26 @@ def test_a_chain_holds_a_few_activations_at_a_time():
         module(torch.randn(2, 16, 16, 3))
     assert len(alive) == 6
     assert most <= 2, f"{most} conv outputs alive at once: intermediates are not freed"
+
+
+def test_rebinding_frees_without_del_and_a_value_dying_elsewhere_is_deleted():
+    lines = [
+        "x = f(image)",
+        "x = g(x)",  # the old x dies here, rebound: no del
+        "held = h(x)",  # x dies here, not rebound: del
+        "x = k(held)",
+        "x = held + x",  # held dies here: del; x rebound
+        "y = m(x)",
+        "return y",
+    ]
+    assert free_dead_locals(lines, {"image"}) == [
+        "x = f(image)",
+        "x = g(x)",
+        "held = h(x)",
+        "del x",
+        "x = k(held)",
+        "x = held + x",
+        "del held",
+        "y = m(x)",
+        "return y",
+    ]
