@@ -269,6 +269,8 @@ class Generator(SharedGenerator):
                 self.reader[r] = n.id
         self.left = Counter(self.reads)  # reads of each tensor still to be written
         self.chain_names: list[str] = []
+        self.roles: dict[str, str] = {}  # x, shortcut -> its local
+        self.inputs_of = {n.id: n.inputs or [] for n in model.nodes}
         self.refs_of: dict[str, set[str]] = {}  # local -> tensors whose value it holds
         self.holds: dict[str, tuple[str, Layout]] = {}  # local -> the value bound to it
         self.token: dict[tuple[str, Layout], tuple[str, Layout]] = {}  # key -> that value
@@ -348,20 +350,42 @@ class Generator(SharedGenerator):
             self.left[r] == 0 and r not in self.model.outputs for r in refs
         )
 
-    def _chain_local(self, inputs: list[str], busy: set[str]) -> str | None:
+    def _chain_local(self, inputs: list[str], busy: set[str], role: str = "x") -> str | None:
         """The local a chain value is bound to: a chain local among ``inputs`` whose value
-        dies here (rebinding it frees it), else a free chain local that the node being
-        written does not read (``busy``); None if neither is."""
-        for local in inputs:
+        dies here (rebinding it frees it), else the free local of ``role`` (``x``, or
+        ``shortcut``) if the node being written does not read it (``busy``); else None."""
+        mine = self.roles.get(role)
+        for local in sorted(inputs, key=lambda v: v != mine):  # its own role's first
             if local in self.chain_names and self._free(local):
                 return local
-        for local in self.chain_names:
-            if local not in busy and self._free(local):
-                return local
-        if len(self.chain_names) < 1:
-            self.chain_names.append(self.locals.name("x"))
-            return self.chain_names[-1]
+        if role not in self.roles:
+            self.roles[role] = self.locals.name(role)
+            self.chain_names.append(self.roles[role])
+        local = self.roles[role]
+        return local if local not in busy and self._free(local) else None
+
+    def _target(self, node: Node, inputs: list[str]) -> str | None:
+        """The local of a one-output node's value when it is not named after the node: on a
+        chain (``x``), or a residual shortcut (a chain whose last value a merge reads later:
+        ``shortcut``, as it is written by hand)."""
+        busy = {*inputs, *self.busy}
+        if self._carried(node.id):
+            end = node.id
+            while self._carried(end):
+                end = self.next_node[end]
+            role = "shortcut" if end != node.id and self._side_end(end) else "x"
+            return self._chain_local(inputs, busy, role)
+        if self._side_end(node.id) and "shortcut" in self.roles:
+            local = self.roles["shortcut"]
+            return local if local in inputs and self._free(local) else None
         return None
+
+    def _side_end(self, ref: str) -> bool:
+        """``ref`` is read once, later, by a node merging it with other values."""
+        if self.reads[ref] != 1 or ref in self.model.outputs or ref in self.model.inputs:
+            return False
+        reader = self.reader[ref]
+        return self.next_node.get(ref) != reader and len(set(self.inputs_of[reader])) > 1
 
     # rendering -------------------------------------------------------------------------
     def owned(self, value) -> np.ndarray:
@@ -449,9 +473,7 @@ class Generator(SharedGenerator):
                 )
             self._alias((node.id, out_layout), (refs[inputs.index(calls[0])], out_layout))
             return
-        target = None
-        if len(outs) == 1 and self._carried(node.id):
-            target = self._chain_local(inputs, {*inputs, *self.busy})
+        target = self._target(node, inputs) if len(outs) == 1 else None
         for key, local in self.bind(node, calls, target).items():
             self._hold(local, (key, self.plan.have[key]), (key, self.plan.have[key]))
             if len(outs) == 1 and fresh_output(node):

@@ -28,9 +28,8 @@ class ResnetBlock(nn.Module):
         x = F.relu(x, inplace=True)  # node 'conv1_relu'
         pool1_pool = self.pool1_pool(x)
         del x
-        x = self.block1_0_conv(pool1_pool)
-        block1_0_bn = self.block1_0_bn(x)
-        del x
+        shortcut = self.block1_0_conv(pool1_pool)
+        shortcut = self.block1_0_bn(shortcut)
         x = self.block1_1_conv(pool1_pool)
         del pool1_pool
         x = self.block1_1_bn(x)
@@ -40,8 +39,8 @@ class ResnetBlock(nn.Module):
         x = F.relu(x, inplace=True)  # node 'block1_2_relu'
         x = self.block1_3_conv(x)
         x = self.block1_3_bn(x)
-        x = block1_0_bn + x  # node 'block1_add'
-        del block1_0_bn
+        x = shortcut + x  # node 'block1_add'
+        del shortcut
         x = F.relu(x, inplace=True)  # node 'block1_out'
         x = x.mean(dim=(2, 3))  # node 'avg_pool'
         predictions = F.softmax(self.predictions(x), dim=-1)
