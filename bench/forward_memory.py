@@ -5,8 +5,11 @@ PyTorch module, for two nnspec checkouts side by side (e.g. before/after a codeg
         [--batch 32] [--repeat 3]
 
 Each measurement runs in a fresh process (one thread), the variants interleaved in shuffled
-order. Memory: the process's peak RSS during one ``forward`` under ``no_grad`` minus its RSS
-just before (the module is loaded from the saved file, so no conversion peak comes first).
+order; each variant generates its file with its own Python, and every file runs under this
+script's Python (the file imports no nnspec, so nothing else differs). Memory: the peak RSS
+during one ``forward`` under ``no_grad`` minus the RSS just before (the module is loaded from
+the saved file, so no conversion peak comes first), with glibc's mmap threshold fixed so that
+a freed tensor leaves RSS at once (``--default-malloc``: glibc's adaptive one, noisier).
 Prints medians and the ratio of each variant to the first.
 """
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -75,6 +79,7 @@ def main(argv=None) -> int:
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--gen-repeat", type=int, default=9)
     p.add_argument("--no-forward", action="store_true", help="generation and lines only")
+    p.add_argument("--default-malloc", action="store_true", help="glibc's adaptive threshold")
     args = p.parse_args(argv)
     variants = dict(v.split("=", 1) for v in args.python)
     tmp = Path(tempfile.mkdtemp(prefix="forward_memory_"))
@@ -90,16 +95,22 @@ def main(argv=None) -> int:
             cwd=tmp,
         ).stdout
         gen[name] = json.loads(out.strip().splitlines()[-1])
+    # every block over 64 KiB its own mapping, returned when freed: RSS follows the live
+    # tensors, not glibc's adaptive heap (which keeps freed 2-32 MiB blocks resident)
+    env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536"}
+    if args.default_malloc:  # what a user sees (varies by a few tensors from run to run)
+        env.pop("MALLOC_MMAP_THRESHOLD_")
     runs: dict[str, list[dict]] = {n: [] for n in variants}
     order = [n for n in variants for _ in range(0 if args.no_forward else args.repeat)]
     random.Random(0).shuffle(order)
     for name in order:
         out = subprocess.run(
-            [variants[name], "-c", CHILD_RUN, str(tmp / name), gen[name]["cls"], str(args.batch)],
+            [sys.executable, "-c", CHILD_RUN, str(tmp / name), gen[name]["cls"], str(args.batch)],
             capture_output=True,
             text=True,
             check=True,
             cwd=tmp,
+            env=env,
         ).stdout
         runs[name].append(json.loads(out.strip().splitlines()[-1]))
     first = next(iter(variants))

@@ -532,8 +532,14 @@ class Generator(SharedGenerator):
 
     def render(self, args: list[str]) -> str:
         forward, ends = free_dead_locals_mapped(self.lines, set(args))
-        # the line after a node's statement: reached once its values are bound
-        self.node_lines = {2 + ends[k]: bound for k, bound in self.bound_lines}
+        # the first line run after a node's statement: reached once its values are bound
+        # (a comment has no line of its own to run)
+        self.node_lines = {}
+        for k, bound in self.bound_lines:
+            j = ends[k] + 1
+            while not forward[j].strip() or forward[j].lstrip().startswith("#"):
+                j += 1
+            self.node_lines[1 + j] = bound
         body = [
             f"class {self.class_name}(nn.Module):",
             "    def __init__(self):",
