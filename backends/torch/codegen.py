@@ -8,6 +8,7 @@ tensors are channels-first; ``Generator`` renders both into one file.
 from __future__ import annotations
 
 import ast
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -279,6 +280,9 @@ class Generator(SharedGenerator):
         self.locals_of: dict[str, set[str]] = {}  # tensor -> locals it was bound to
         self.bound_lines: list[tuple[int, tuple[tuple[str, str], ...]]] = []
         self.node_lines: dict[int, tuple[tuple[str, str], ...]] = {}
+        # line -> (names read, names bound) of the lines the generator writes itself, so
+        # that only a converter's own statements are parsed to place the ``del`` lines
+        self.known: dict[int, tuple[set[str], set[str]]] = {}
 
     # names -----------------------------------------------------------------------------
     def attr_name(self, node: str, sfx: str) -> str:
@@ -309,6 +313,7 @@ class Generator(SharedGenerator):
             if ref in self.model.inputs and have == CL and layout in (CF, TF):
                 was, now = suffix(CL, rank, layout).upper(), suffix(layout, rank).upper()
                 note = f"  # {was} in, {now} from here on"
+            self.known[len(self.lines)] = ({src}, {name})
             self.lines.append(f"{name} = {convert(src, have, layout, rank)}{note}")
             self._hold(name, key, key)
             self.busy.add(name)
@@ -486,7 +491,10 @@ class Generator(SharedGenerator):
 
     def bind(self, node: Node, calls: tuple[str, ...], target: str | None = None):
         keys = super().bind(node, calls, target)
-        self.bound_lines.append((len(self.lines) - 1, tuple((v, k) for k, v in keys.items())))
+        at = len(self.lines) - 1
+        self.bound_lines.append((at, tuple((v, k) for k, v in keys.items())))
+        stored = self.lines[at].split(" = ", 1)[0].split(", ")
+        self.known[at] = (read_names(", ".join(calls)), set(stored))
         return keys
 
     def generate(self) -> TorchSource:
@@ -506,6 +514,7 @@ class Generator(SharedGenerator):
                 results.append(self._check((ref, want)))
             else:
                 results.append(convert(self._check((ref, have)), have, want, rank))
+        self.known[len(self.lines)] = (read_names(", ".join(results)), set())
         self.lines.append("return " + (results[0] if len(results) == 1 else ", ".join(results)))
         source = self.render(args)
         return TorchSource(source, self.class_name, self.state, self.node_ids, self.node_lines)
@@ -531,7 +540,7 @@ class Generator(SharedGenerator):
         return lines
 
     def render(self, args: list[str]) -> str:
-        forward, ends = free_dead_locals_mapped(self.lines, set(args))
+        forward, ends = free_dead_locals_mapped(self.lines, set(args), self.known)
         # the first line run after a node's statement: reached once its values are bound
         # (a comment has no line of its own to run)
         self.node_lines = {}
@@ -559,6 +568,19 @@ class Generator(SharedGenerator):
             imports.append("import torch.nn.functional as F")
         imports.append("from torch import nn")
         return "\n".join([*self.header(), *imports, "", "", code, ""])
+
+
+# a string literal (skipped), or a name not after a dot (``self.conv`` reads ``self``) nor a
+# keyword argument's
+_TOKEN = re.compile(
+    r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(?<![.\w])([A-Za-z_]\w*)\b(?!\s*=[^=])"""
+)
+
+
+def read_names(expr: str) -> set[str]:
+    """The names an expression the generator wrote reads (a superset: keywords, ``F``, the
+    parameters of a lambda; none of them a local holding a tensor, or no loss if it is)."""
+    return {m[2] for m in _TOKEN.finditer(expr) if m[2]}
 
 
 def generate(model: Model, *, channels_first: bool = False, seed: int | None = 0) -> TorchSource:

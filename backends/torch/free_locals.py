@@ -38,11 +38,34 @@ def free_dead_locals(lines: list[str], keep: set[str]) -> list[str]:
     return free_dead_locals_mapped(lines, keep)[0]
 
 
-def free_dead_locals_mapped(lines: list[str], keep: set[str]) -> tuple[list[str], list[int]]:
+Names = tuple[set[str], set[str]]  # what a statement reads, what it binds
+
+
+def free_dead_locals_mapped(
+    lines: list[str], keep: set[str], known: dict[int, Names] | None = None
+) -> tuple[list[str], list[int]]:
     """``free_dead_locals``, and for each entry of ``lines`` the index of its last line in
-    the result (for a table of which line binds which node)."""
-    tree = ast.parse("\n".join(lines))
-    last = len(tree.body) - 1
+    the result (for a table of which line binds which node). ``known``: the names each of
+    these entries (one statement each) reads and binds, from the generator; the others are
+    parsed."""
+    known = known or {}
+    units: list[tuple[list[str], Names]] = []  # (text lines, names) per statement
+    last_unit: list[int] = []  # entry -> its last unit
+    for k, entry in enumerate(lines):
+        text = entry.split("\n")
+        if k in known:
+            units.append((text, known[k]))
+        else:
+            done = 0
+            for stmt in ast.parse(entry).body:
+                end = stmt.end_lineno or stmt.lineno
+                names = (_names(stmt, ast.Load), _names(stmt, ast.Store))
+                units.append((text[done:end], names))
+                done = end
+            if done < len(text):  # comment lines after its last statement
+                units.append((text[done:], (set(), set())))
+        last_unit.append(len(units) - 1)
+    last = sum(1 for _, (r, s) in units if r or s) - 1  # the return's index among statements
     bound: dict[str, int] = {}  # name -> statement binding its current value
     read: dict[str, int] = {}  # name -> last statement reading its current value
     dying: dict[int, list[tuple[int, str]]] = {}
@@ -54,33 +77,27 @@ def free_dead_locals_mapped(lines: list[str], keep: set[str]) -> tuple[list[str]
         if name not in keep and 0 <= i < last - 1 and i != rebound_at:
             dying.setdefault(i, []).append((bound[name], name))
 
-    for i, stmt in enumerate(tree.body):
-        for name in _names(stmt, ast.Load):
+    index: list[int] = []  # unit -> its statement's index (comment units share the next's)
+    i = 0
+    for _, (reads, stores) in units:
+        index.append(i)
+        if not (reads or stores):
+            continue
+        for name in reads:
             if name in bound:
                 read[name] = i
-        for name in sorted(_names(stmt, ast.Store)):
+        for name in sorted(stores):
             if name in bound:
                 dies(name, i)
             bound[name] = i
+        i += 1
     for name in list(bound):
         dies(name, None)
-    text = "\n".join(lines).split("\n")  # a line of ``lines`` may hold several
-    ends, count = [], 0
-    for entry in lines:
-        count += entry.count("\n") + 1
-        ends.append(count - 1)  # its last text line
-    moved = [0] * len(text)  # text line -> its index in the result
     out: list[str] = []
-    done = 0
-    for i, stmt in enumerate(tree.body):
-        end = stmt.end_lineno or stmt.lineno
-        for k in range(done, end):
-            moved[k] = len(out)
-            out.append(text[k])  # with any comment lines before the statement
-        done = end
-        if i in dying:
-            out.append("del " + ", ".join(name for _, name in sorted(dying[i])))
-    for k in range(done, len(text)):
-        moved[k] = len(out)
-        out.append(text[k])
-    return out, [moved[e] for e in ends]
+    unit_end: list[int] = []
+    for u, (text, (reads, stores)) in enumerate(units):
+        out.extend(text)
+        unit_end.append(len(out) - 1)
+        if (reads or stores) and index[u] in dying:
+            out.append("del " + ", ".join(name for _, name in sorted(dying[index[u]])))
+    return out, [unit_end[u] for u in last_unit]
