@@ -262,8 +262,8 @@ class Generator(SharedGenerator):
         self.uses_cf = any(v in (CF, TF) for v in self.plan.have.values())
         # Names along a chain: a value whose one reader is the next node is not given a
         # name of its own; the chain rebinds one local (``x``), which frees the old value.
-        order = [n.id for n in topological_nodes(model)]
-        self.next_node = dict(pairwise(order))
+        self.order = list(topological_nodes(model))  # (walked once: it builds a graph)
+        self.next_node = dict(pairwise(n.id for n in self.order))
         self.reader: dict[str, str] = {}
         for n in model.nodes:
             for r in n.inputs or []:
@@ -271,6 +271,7 @@ class Generator(SharedGenerator):
         self.left = Counter(self.reads)  # reads of each tensor still to be written
         self.chain_names: list[str] = []
         self.roles: dict[str, str] = {}  # x, shortcut -> its local
+        self.chain_end: dict[str, str] = {}
         self.inputs_of = {n.id: n.inputs or [] for n in model.nodes}
         self.refs_of: dict[str, set[str]] = {}  # local -> tensors whose value it holds
         self.holds: dict[str, tuple[str, Layout]] = {}  # local -> the value bound to it
@@ -375,15 +376,23 @@ class Generator(SharedGenerator):
         ``shortcut``, as it is written by hand)."""
         busy = {*inputs, *self.busy}
         if self._carried(node.id):
-            end = node.id
-            while self._carried(end):
-                end = self.next_node[end]
+            end = self._chain_end(node.id)
             role = "shortcut" if end != node.id and self._side_end(end) else "x"
             return self._chain_local(inputs, busy, role)
         if self._side_end(node.id) and "shortcut" in self.roles:
             local = self.roles["shortcut"]
             return local if local in inputs and self._free(local) else None
         return None
+
+    def _chain_end(self, ref: str) -> str:
+        """The last value of the chain through ``ref`` (each carried to the next node)."""
+        if ref not in self.chain_end:
+            path = [ref]
+            while self._carried(path[-1]) and path[-1] not in self.chain_end:
+                path.append(self.next_node[path[-1]])
+            end = self.chain_end.get(path[-1], path[-1])
+            self.chain_end.update(dict.fromkeys(path, end))
+        return self.chain_end[ref]
 
     def _side_end(self, ref: str) -> bool:
         """``ref`` is read once, later, by a node merging it with other values."""
@@ -483,6 +492,10 @@ class Generator(SharedGenerator):
             self._hold(local, (key, self.plan.have[key]), (key, self.plan.have[key]))
             if len(outs) == 1 and fresh_output(node):
                 self.fresh.add(key)  # (an identity, such as a dropout, is not: no line)
+
+    def walk(self) -> None:
+        for node in self.order:
+            self.node(node)
 
     def _alias(self, key: tuple[str, Layout], of: tuple[str, Layout]) -> None:
         """Tensor ``key`` is the value of ``of`` (an identity): no line, the same local."""
