@@ -3,6 +3,13 @@ with one line per node, channels-first inside as a person writes it. Imports no 
 
 Converters return descriptions (describe.py); the layout pass (layout.py) decides which
 tensors are channels-first; ``Generator`` renders both into one file.
+
+Names, as a person writes them: along a chain (a value whose one reader is the next node)
+one local is rebound, ``x = self.bn(x)``, which frees the old value; a residual branch that
+a merge reads later is ``shortcut``; a value read more than once, or later, and the model's
+inputs and outputs keep their node's name. A line whose local and call do not name its node
+says it (``# node 'relu1'``), and ``TorchSource.node_lines`` tells the report which line binds
+which node. ``del`` lines (free_locals.py) free what rebinding does not.
 """
 
 from __future__ import annotations
