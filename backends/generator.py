@@ -55,9 +55,11 @@ class Generator:
     def node(self, node: Node) -> None:
         raise NotImplementedError
 
-    def bind(self, node: Node, calls: tuple[str, ...]) -> dict[str, str]:
+    def bind(self, node: Node, calls: tuple[str, ...], target: str | None = None) -> dict[str, str]:
         """Write ``targets = calls`` for ``node``: {tensor reference: local}. One call may
-        give a tuple of every output; an output nobody reads is bound to ``_``."""
+        give a tuple of every output; an output nobody reads is bound to ``_``. ``target``:
+        the local of a one-output node on a chain (``x``), not named after the node; the
+        line then says its node unless its call names it (``self.<node id>``)."""
         outs = self.a.outputs[node.id]
         keys = [output_key(node.id, k) for k in range(len(outs))]
         targets = [
@@ -66,6 +68,12 @@ class Generator:
             else "_"
             for k, key in enumerate(keys)
         ]
-        comment = f"  # node {node.name!r}" if targets[0] != node.name else ""
-        self.lines.append(f"{', '.join(targets)} = {', '.join(calls)}{comment}")
+        if target is not None:
+            targets = [target]
+        text = ", ".join(calls)
+        named = targets[0] == node.name or (
+            target is not None and any(f"self.{node.name}{c}" in text for c in "(.")
+        )
+        comment = f"  # node {node.name!r}" if not named else ""
+        self.lines.append(f"{', '.join(targets)} = {text}{comment}")
         return {key: t for key, t in zip(keys, targets) if t != "_"}

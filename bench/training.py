@@ -2,16 +2,25 @@
 against the Keras original (``fit``) and a hand-written PyTorch loop over the same module.
 
     python bench/training.py [--quick] [--models lstm,cnn,...,resnet50] [--batch 32]
-                             [--rounds 7] [--steps 4] [--threads N] [--size 224]
+                             [--rounds 7] [--steps 4] [--threads N] [--size 224] [--no-keras]
+                             [--against GIT_REF,...]
 
 Every route trains the same spec (Adam, categorical crossentropy on softmax outputs, the
 models' L2 penalties) on the same batches. "hand-written" is what a person writes without
-nnspec: ``torch.optim.Adam`` and ``-log(p)`` picked at the label, no penalties, on the same
-generated module. Each round runs every route for ``--steps`` steps, in a shuffled order;
-the table has the median time per step over the rounds and its ratio to the hand-written
-loop (target: nnspec's step <= 1.05x), in wall and in CPU time (the process's, all threads:
-with ``--threads 1`` the steadier figure on a loaded machine; Keras runs its own threads).
-``--size``: ResNet50's image size (224 by default; ``--quick``: 64 and fewer rounds).
+nnspec: ``torch.optim.Adam`` (PyTorch's default for CPU tensors, its per-tensor loop),
+``-log(p)`` picked at the label, and each L2 penalty as a loss term ``l2 * w.square().sum()``,
+on the same generated module; "hand-written, no penalties" leaves those terms out (less work
+than the spec asks for: shown for reference, not the target's baseline). Each round runs every
+route for ``--steps`` steps, in a shuffled order; the table has the median time per step over
+the rounds and its ratio to the hand-written loop (target: nnspec's step <= 1.05x), in wall
+and in CPU time (the process's, all threads: with ``--threads 1`` the steadier figure on a
+loaded machine; Keras runs its own threads). Keras' fit runs in rounds of its own after the
+torch routes': a torch route run right after ``fit`` took ~10% more CPU time, in its own
+thread (caches left cold), so interleaving it would add that noise to the torch ratios;
+``--no-keras`` leaves it out.
+``--against main``: the training code as committed on ``main`` runs as one more route in the
+same interleaved rounds (before/after in one run). ``--size``: ResNet50's image size (224 by
+default; ``--quick``: 64 and fewer rounds).
 """
 
 from __future__ import annotations
@@ -23,7 +32,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import quiet_tf, table
+from _common import REPO, quiet_tf, table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "training"))
 
@@ -43,7 +52,50 @@ def resnet50(size: int):
     return build
 
 
-def routes(keras_model, batch: int, steps: int, seed: int = 0) -> dict:
+def reference_training(ref: str):
+    """``torch_training`` of ``backends/torch/training`` as committed at git ``ref``, imported
+    under another name beside the working tree's: both versions time in one interleaved run."""
+    import atexit
+    import importlib.util
+    import shutil
+    import subprocess
+    import tempfile
+
+    folder = "backends/torch/training"
+    files = subprocess.run(
+        ["git", "-C", str(REPO), "ls-tree", "--name-only", f"{ref}:{folder}"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    where = Path(tempfile.mkdtemp(prefix="nnspec_training_ref_"))
+    atexit.register(shutil.rmtree, where, True)
+    for name in (f for f in files if f.endswith(".py")):
+        text = subprocess.run(
+            ["git", "-C", str(REPO), "show", f"{ref}:{folder}/{name}"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        (where / name).write_text(text)
+    spec = importlib.util.spec_from_file_location(
+        "nnspec_training_ref", where / "__init__.py", submodule_search_locations=[str(where)]
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module.torch_training
+
+
+def routes(
+    keras_model,
+    batch: int,
+    steps: int,
+    seed: int = 0,
+    keras_fit: bool = True,
+    against: dict | None = None,
+) -> dict:
     import numpy as np
     import torch
 
@@ -67,6 +119,15 @@ def routes(keras_model, batch: int, steps: int, seed: int = 0) -> dict:
     setup = nnspec.torch_training(spec, ours)
     plain = nnspec.to_torch(spec).train()
     adam = torch.optim.Adam([p for p in plain.parameters() if p.requires_grad], lr=1e-3, eps=1e-7)
+    bare = nnspec.to_torch(spec).train()
+    bare_adam = torch.optim.Adam(
+        [p for p in bare.parameters() if p.requires_grad], lr=1e-3, eps=1e-7
+    )
+    # the spec's L2 terms on the hand-written module's weights (the same names in both modules)
+    name_of = {id(p): n for n, p in ours.named_parameters()}
+    plain_params = dict(plain.named_parameters())
+    l2 = [(r.l2, plain_params[name_of[id(p)]]) for r, p in setup.penalties]
+    assert all(not r.l1 for r, _ in setup.penalties), "the hand-written loop writes L2 terms only"
     tx = [torch.from_numpy(x) for x in xs]
     ty, tl = torch.from_numpy(onehot), torch.from_numpy(labels)
 
@@ -81,10 +142,21 @@ def routes(keras_model, batch: int, steps: int, seed: int = 0) -> dict:
             adam.zero_grad()
             p = plain(*[x[sl] for x in tx])
             loss = -p.gather(1, tl[sl, None]).clamp_min(1e-7).log().mean()
+            for c, w in l2:
+                loss = loss + c * w.square().sum()
             loss.backward()
             adam.step()
 
-    def keras_fit():
+    def no_penalties():
+        for i in range(steps):
+            sl = slice(i * batch, (i + 1) * batch)
+            bare_adam.zero_grad()
+            p = bare(*[x[sl] for x in tx])
+            loss = -p.gather(1, tl[sl, None]).clamp_min(1e-7).log().mean()
+            loss.backward()
+            bare_adam.step()
+
+    def fit():
         k.fit(
             xs[0] if len(xs) == 1 else xs,
             onehot,
@@ -94,11 +166,25 @@ def routes(keras_model, batch: int, steps: int, seed: int = 0) -> dict:
             shuffle=False,
         )
 
-    return {
+    def training_route(torch_training):
+        setup = torch_training(spec, nnspec.to_torch(spec))
+
+        def run():
+            for i in range(steps):
+                sl = slice(i * batch, (i + 1) * batch)
+                setup.step([x[sl] for x in tx], ty[sl])
+
+        return run
+
+    out = {
         "nnspec torch_training": nnspec_step,
+        **{f"nnspec @{ref}": training_route(fn) for ref, fn in (against or {}).items()},
         "hand-written torch": handwritten,
-        "keras fit": keras_fit,
+        "hand-written, no penalties": no_penalties,
     }
+    if keras_fit:
+        out["keras fit"] = fit
+    return out
 
 
 def interleaved(fns: dict, rounds: int, warmup: int = 1) -> dict:
@@ -125,6 +211,16 @@ def main(argv=None) -> None:
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--rounds", type=int, default=None)
     p.add_argument("--steps", type=int, default=4)
+    p.add_argument(
+        "--no-keras",
+        action="store_true",
+        help="torch routes only (Keras' thread pools stay out of the torch timings)",
+    )
+    p.add_argument(
+        "--against",
+        default=None,
+        help="git refs (comma-separated) whose backends/torch/training also runs, as a route",
+    )
     p.add_argument("--size", type=int, default=None, help="ResNet50's image size (default 224)")
     p.add_argument(
         "--threads",
@@ -140,6 +236,7 @@ def main(argv=None) -> None:
         torch.set_num_threads(args.threads)
     import keras
 
+    against = {ref: reference_training(ref) for ref in (args.against or "").split(",") if ref}
     builders = seed_models()
     builders["resnet50"] = resnet50(args.size or (64 if args.quick else 224))
     names = args.models.split(",") if args.models else list(builders)
@@ -149,7 +246,11 @@ def main(argv=None) -> None:
         keras.utils.set_random_seed(0)
         model = builders[name]()
         model.compile(keras.optimizers.Adam(1e-3), "categorical_crossentropy")
-        t = interleaved(routes(model, args.batch, args.steps), rounds)
+        fns = routes(model, args.batch, args.steps, keras_fit=not args.no_keras, against=against)
+        fit = fns.pop("keras fit", None)
+        t = interleaved(fns, rounds)
+        if fit is not None:  # rounds of its own: a route right after fit runs slower
+            t |= interleaved({"keras fit": fit}, rounds)
         ref, ref_cpu = t["hand-written torch"]
         for route, (seconds, cpu) in t.items():
             per_step = seconds / args.steps
@@ -164,7 +265,7 @@ def main(argv=None) -> None:
                     "cpu vs hand-written": cpu / ref_cpu,
                 }
             )
-        print(table(rows[-3:]), flush=True)
+        print(table(rows[-len(t) :]), flush=True)
     print(f"\nbatch {args.batch}, {args.steps} steps per round, median of {rounds} rounds\n")
     print(table(rows))
 

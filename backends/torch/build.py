@@ -9,7 +9,7 @@ import torch
 
 from nnspec.spec.errors import ConversionError
 
-from .codegen import TorchSource
+from .codegen import NODE_LINES, TorchSource
 
 
 def instantiate(src: TorchSource) -> torch.nn.Module:
@@ -26,7 +26,8 @@ def construct(src: TorchSource) -> torch.nn.Module:
     filename = f"<nnspec generated {src.class_name}>"
     lines = src.source.splitlines(keepends=True)
     linecache.cache[filename] = (len(src.source), None, lines, filename)  # readable tracebacks
-    namespace: dict = {"__name__": f"nnspec_generated_{src.class_name}"}
+    # NODE_LINES (not in the file): which line of forward binds which node, for the report
+    namespace: dict = {"__name__": f"nnspec_generated_{src.class_name}", NODE_LINES: src.node_lines}
     exec(compile(src.source, filename, "exec"), namespace)  # noqa: S102 (nnspec's own output)
     with torch.device("meta"):
         return namespace[src.class_name]()

@@ -3,20 +3,30 @@ with one line per node, channels-first inside as a person writes it. Imports no 
 
 Converters return descriptions (describe.py); the layout pass (layout.py) decides which
 tensors are channels-first; ``Generator`` renders both into one file.
+
+Names, as a person writes them: along a chain (a value whose one reader is the next node)
+one local is rebound, ``x = self.bn(x)``, which frees the old value; a residual branch that
+a merge reads later is ``shortcut``; a value read more than once, or later, and the model's
+inputs and outputs keep their node's name. A line whose local and call do not name its node
+says it (``# node 'relu1'``), and ``TorchSource.node_lines`` tells the report which line binds
+which node. ``del`` lines (free_locals.py) free what rebinding does not.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 
 from nnspec.spec.errors import ConversionError
+from nnspec.spec.graph import topological_nodes
 from nnspec.spec.model import Model
 from nnspec.spec.names import Namespace
 from nnspec.spec.node import Node
@@ -24,11 +34,10 @@ from nnspec.spec.types import TensorType
 
 from ..codegen_common import VERSION, call, class_name, literal, node_params, used_names
 from ..generator import Generator as SharedGenerator
-from ..generator import output_key
 from ._common import c_order
 from .activations import RUNTIME, apply_activation
 from .describe import Module, Op, Tensor, as_op
-from .free_locals import free_dead_locals
+from .free_locals import free_dead_locals_mapped
 from .layout import CF, CL, TF, Layout, Plan, assign, convert, suffix, torch_dim
 from .registry import converter_for, layout_rule, takes_padding
 from .reserved import FILE_NAMES, MODULE_ATTRIBUTES
@@ -49,6 +58,10 @@ def runtime_functions() -> dict[str, str]:
     return {n.name: segment(n) for n in ast.parse(text).body if isinstance(n, ast.FunctionDef)}
 
 
+# the global of an in-memory generated module holding ``TorchSource.node_lines``
+NODE_LINES = "__nnspec_node_lines__"
+
+
 @dataclass
 class TorchSource:
     """Generated module source and the state dict it loads (numpy arrays, torch layout)."""
@@ -57,6 +70,10 @@ class TorchSource:
     class_name: str
     state_dict: dict[str, np.ndarray]
     node_ids: dict[str, str] = field(default_factory=dict)
+    # forward's line (counted from its ``def``) reached right after a node's values are
+    # bound -> (local, tensor reference) of each: names are rebound along a chain, so the
+    # report (nnspec/report.py) reads a node's value here, not by its name
+    node_lines: dict[int, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
 
 class NodeCtx:
@@ -251,6 +268,30 @@ class Generator(SharedGenerator):
         self.reads = Counter(r for n in model.nodes for r in n.inputs or [])
         self.fresh: set[str] = set()  # tensors bound to a line of a fresh_output node
         self.uses_cf = any(v in (CF, TF) for v in self.plan.have.values())
+        # Names along a chain: a value whose one reader is the next node is not given a
+        # name of its own; the chain rebinds one local (``x``), which frees the old value.
+        self.order = list(topological_nodes(model))  # (walked once: it builds a graph)
+        self.next_node = dict(pairwise(n.id for n in self.order))
+        self.reader: dict[str, str] = {}
+        for n in model.nodes:
+            for r in n.inputs or []:
+                self.reader[r] = n.id
+        self.left = Counter(self.reads)  # reads of each tensor still to be written
+        self.chain_names: list[str] = []
+        self.roles: dict[str, str] = {}  # x, shortcut -> its local
+        self.chain_end: dict[str, str] = {}
+        self.inputs_of = {n.id: n.inputs or [] for n in model.nodes}
+        self.refs_of: dict[str, set[str]] = {}  # local -> tensors whose value it holds
+        self.holds: dict[str, tuple[str, Layout]] = {}  # local -> the value bound to it
+        self.token: dict[tuple[str, Layout], tuple[str, Layout]] = {}  # key -> that value
+        self.args: set[str] = set()
+        self.busy: set[str] = set()  # the locals the node being written reads
+        self.locals_of: dict[str, set[str]] = {}  # tensor -> locals it was bound to
+        self.bound_lines: list[tuple[int, tuple[tuple[str, str], ...]]] = []
+        self.node_lines: dict[int, tuple[tuple[str, str], ...]] = {}
+        # line -> (names read, names bound) of the lines the generator writes itself, so
+        # that only a converter's own statements are parsed to place the ``del`` lines
+        self.known: dict[int, tuple[set[str], set[str]]] = {}
 
     # names -----------------------------------------------------------------------------
     def attr_name(self, node: str, sfx: str) -> str:
@@ -270,15 +311,103 @@ class Generator(SharedGenerator):
             have = self.plan.have[ref]
             src = self.value[(ref, have)]
             rank = self.a.types[ref].rank
-            name = self.locals.name(f"{src}_{suffix(layout, rank, have)}")
+            carried = self._carried(ref, reader_only=True)
+            name = self._chain_local([src], self.busy) if carried else None
+            if name is None:
+                name = self.locals.name(f"{src}_{suffix(layout, rank, have)}")
+            elif name == src:  # rebinding it: the value in the old layout is gone
+                del self.value[(ref, have)]
             self.uses_cf |= layout in (CF, TF)
             note = ""
             if ref in self.model.inputs and have == CL and layout in (CF, TF):
                 was, now = suffix(CL, rank, layout).upper(), suffix(layout, rank).upper()
                 note = f"  # {was} in, {now} from here on"
+            self.known[len(self.lines)] = ({src}, {name})
             self.lines.append(f"{name} = {convert(src, have, layout, rank)}{note}")
-            self.value[key] = name
-        return self.value[key]
+            self._hold(name, key, key)
+            self.busy.add(name)
+        return self._check(key)
+
+    def _hold(self, local: str, key: tuple[str, Layout], value: tuple[str, Layout]) -> None:
+        """``key`` (tensor, layout) is now in ``local``, which holds ``value``'s tensor."""
+        if value == key:  # a new value bound to the local
+            self.refs_of[local] = set()
+            self.holds[local] = key
+        self.refs_of[local].add(key[0])
+        self.locals_of.setdefault(key[0], set()).add(local)
+        self.value[key] = local
+        self.token[key] = value
+
+    def _check(self, key: tuple[str, Layout]) -> str:
+        """The local of ``key``, after checking that no rebinding took its value."""
+        local = self.value[key]
+        if self.holds.get(local) != self.token[key]:
+            raise ConversionError(
+                f"internal error: the local {local!r} was rebound while tensor {key[0]!r} "
+                "was still to be read; this is a bug in nnspec's code generator"
+            )
+        return local
+
+    def _carried(self, ref: str, reader_only: bool = False) -> bool:
+        """``ref`` is read once, by the node after its producer (``reader_only``: by some
+        node, which reads it now), and is no output or input of the model."""
+        if self.reads[ref] != 1 or ref in self.model.outputs or ":" in ref:
+            return False
+        if reader_only:
+            return True
+        return ref not in self.model.inputs and self.next_node.get(ref) == self.reader.get(ref)
+
+    def _free(self, local: str) -> bool:
+        """No tensor ``local`` holds is read again (nor returned)."""
+        refs = self.refs_of.get(local, ())
+        return local not in self.args and all(
+            self.left[r] == 0 and r not in self.model.outputs for r in refs
+        )
+
+    def _chain_local(self, inputs: list[str], busy: set[str], role: str = "x") -> str | None:
+        """The local a chain value is bound to: a chain local among ``inputs`` whose value
+        dies here (rebinding it frees it), else the free local of ``role`` (``x``, or
+        ``shortcut``) if the node being written does not read it (``busy``); else None."""
+        mine = self.roles.get(role)
+        for local in sorted(inputs, key=lambda v: v != mine):  # its own role's first
+            if local in self.chain_names and self._free(local):
+                return local
+        if role not in self.roles:
+            self.roles[role] = self.locals.name(role)
+            self.chain_names.append(self.roles[role])
+        local = self.roles[role]
+        return local if local not in busy and self._free(local) else None
+
+    def _target(self, node: Node, inputs: list[str]) -> str | None:
+        """The local of a one-output node's value when it is not named after the node: on a
+        chain (``x``), or a residual shortcut (a chain whose last value a merge reads later:
+        ``shortcut``, as it is written by hand)."""
+        busy = {*inputs, *self.busy}
+        if self._carried(node.id):
+            end = self._chain_end(node.id)
+            role = "shortcut" if end != node.id and self._side_end(end) else "x"
+            return self._chain_local(inputs, busy, role)
+        if self._side_end(node.id) and "shortcut" in self.roles:
+            local = self.roles["shortcut"]
+            return local if local in inputs and self._free(local) else None
+        return None
+
+    def _chain_end(self, ref: str) -> str:
+        """The last value of the chain through ``ref`` (each carried to the next node)."""
+        if ref not in self.chain_end:
+            path = [ref]
+            while self._carried(path[-1]) and path[-1] not in self.chain_end:
+                path.append(self.next_node[path[-1]])
+            end = self.chain_end.get(path[-1], path[-1])
+            self.chain_end.update(dict.fromkeys(path, end))
+        return self.chain_end[ref]
+
+    def _side_end(self, ref: str) -> bool:
+        """``ref`` is read once, later, by a node merging it with other values."""
+        if self.reads[ref] != 1 or ref in self.model.outputs or ref in self.model.inputs:
+            return False
+        reader = self.reader[ref]
+        return self.next_node.get(ref) != reader and len(set(self.inputs_of[reader])) > 1
 
     # rendering -------------------------------------------------------------------------
     def owned(self, value) -> np.ndarray:
@@ -316,10 +445,14 @@ class Generator(SharedGenerator):
         refs = node.inputs or []
         layouts = self.plan.reads[node.id]
         out_layout = self.plan.have[node.id]
+        self.left.subtract(refs)  # read now: a local whose tensors have no reads left is free
+        self.busy = {v for r in refs for v in self.locals_of.get(r, ())}
         if node.op.startswith("zero_padding") and node.name in self.folded.values():
-            self.value[(node.id, out_layout)] = self.read(refs[0], layouts[0])
+            self._alias((node.id, out_layout), (refs[0], layouts[0]))
             return
         inputs = [self.read(r, lay) for r, lay in zip(refs, layouts)]
+        for r, lay in zip(refs, layouts):  # none rebound by the permute of another
+            self._check((r, lay))
         outs = a.outputs[node.id]
         ctx = NodeCtx(
             self,
@@ -360,18 +493,37 @@ class Generator(SharedGenerator):
                     node=node.name,
                     op=node.op,
                 )
-            self.value[(output_key(node.id, 0), out_layout)] = calls[0]
+            self._alias((node.id, out_layout), (refs[inputs.index(calls[0])], out_layout))
             return
-        for key, target in self.bind(node, calls).items():
-            self.value[(key, self.plan.have[key])] = target
+        target = self._target(node, inputs) if len(outs) == 1 else None
+        for key, local in self.bind(node, calls, target).items():
+            self._hold(local, (key, self.plan.have[key]), (key, self.plan.have[key]))
             if len(outs) == 1 and fresh_output(node):
                 self.fresh.add(key)  # (an identity, such as a dropout, is not: no line)
+
+    def walk(self) -> None:
+        for node in self.order:
+            self.node(node)
+
+    def _alias(self, key: tuple[str, Layout], of: tuple[str, Layout]) -> None:
+        """Tensor ``key`` is the value of ``of`` (an identity): no line, the same local."""
+        local = self.read(*of)
+        self._hold(local, key, self.token[of])
+
+    def bind(self, node: Node, calls: tuple[str, ...], target: str | None = None):
+        keys = super().bind(node, calls, target)
+        at = len(self.lines) - 1
+        self.bound_lines.append((at, tuple((v, k) for k, v in keys.items())))
+        stored = self.lines[at].split(" = ", 1)[0].split(", ")
+        self.known[at] = (read_names(", ".join(calls)), set(stored))
+        return keys
 
     def generate(self) -> TorchSource:
         args = []
         for name in self.model.inputs:
             v = self.local(name, name)
-            self.value[(name, self.plan.have[name])] = v
+            self._hold(v, (name, self.plan.have[name]), (name, self.plan.have[name]))
+            self.args.add(v)
             args.append(v)
         self.walk()
         results = []
@@ -380,11 +532,13 @@ class Generator(SharedGenerator):
             want = CF if self.channels_first and rank >= 4 else CL
             have = self.plan.have[ref]
             if (ref, want) in self.value:
-                results.append(self.value[(ref, want)])
+                results.append(self._check((ref, want)))
             else:
-                results.append(convert(self.value[(ref, have)], have, want, rank))
+                results.append(convert(self._check((ref, have)), have, want, rank))
+        self.known[len(self.lines)] = (read_names(", ".join(results)), set())
         self.lines.append("return " + (results[0] if len(results) == 1 else ", ".join(results)))
-        return TorchSource(self.render(args), self.class_name, self.state, self.node_ids)
+        source = self.render(args)
+        return TorchSource(source, self.class_name, self.state, self.node_ids, self.node_lines)
 
     def header(self) -> list[str]:
         model = self.model
@@ -407,6 +561,15 @@ class Generator(SharedGenerator):
         return lines
 
     def render(self, args: list[str]) -> str:
+        forward, ends = free_dead_locals_mapped(self.lines, set(args), self.known)
+        # the first line run after a node's statement: reached once its values are bound
+        # (a comment has no line of its own to run)
+        self.node_lines = {}
+        for k, bound in self.bound_lines:
+            j = ends[k] + 1
+            while not forward[j].strip() or forward[j].lstrip().startswith("#"):
+                j += 1
+            self.node_lines[1 + j] = bound
         body = [
             f"class {self.class_name}(nn.Module):",
             "    def __init__(self):",
@@ -414,7 +577,7 @@ class Generator(SharedGenerator):
             *[f"        {line}" for line in self.init_lines],
             "",
             f"    def forward(self, {', '.join(args)}):",
-            *[f"        {line}" for line in free_dead_locals(self.lines, set(args))],
+            *[f"        {line}" for line in forward],
         ]
         helpers = [runtime_functions()[h] for h in self.helpers]
         code = "\n\n\n".join([*helpers, "\n".join(body)])
@@ -426,6 +589,19 @@ class Generator(SharedGenerator):
             imports.append("import torch.nn.functional as F")
         imports.append("from torch import nn")
         return "\n".join([*self.header(), *imports, "", "", code, ""])
+
+
+# a string literal (skipped), or a name not after a dot (``self.conv`` reads ``self``) nor a
+# keyword argument's
+_TOKEN = re.compile(
+    r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(?<![.\w])([A-Za-z_]\w*)\b(?!\s*=[^=])"""
+)
+
+
+def read_names(expr: str) -> set[str]:
+    """The names an expression the generator wrote reads (a superset: keywords, ``F``, the
+    parameters of a lambda; none of them a local holding a tensor, or no loss if it is)."""
+    return {m[2] for m in _TOKEN.finditer(expr) if m[2]}
 
 
 def generate(model: Model, *, channels_first: bool = False, seed: int | None = 0) -> TorchSource:

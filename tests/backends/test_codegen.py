@@ -97,10 +97,11 @@ def test_source_is_deterministic(framework):
 def test_torch_source_reads_like_hand_written_code():
     source = nnspec.emit(_model(["image", "conv1", "logits"]), "torch")
     assert "self.conv1 = nn.Conv2d(2, 3, kernel_size=3, padding=1)" in source
-    assert "image_nchw = image.permute(0, 3, 1, 2)" in source
-    assert "conv1 = F.relu(self.conv1(image_nchw), inplace=True)" in source
-    assert "conv1_nhwc = conv1.permute(0, 2, 3, 1)" in source  # Dense reads channels-last
-    assert "logits = self.logits(conv1_nhwc)" in source
+    # one local, x, rebound along the chain; the returned value keeps its node's name
+    assert "x = image.permute(0, 3, 1, 2)" in source
+    assert "x = F.relu(self.conv1(x), inplace=True)" in source
+    assert "x = x.permute(0, 2, 3, 1)" in source  # Dense reads channels-last
+    assert "logits = self.logits(x)" in source
     assert "def forward(self, image):" in source
     assert "return logits" in source
     compile(source, "<generated>", "exec")

@@ -18,24 +18,17 @@ class CnnLstm(nn.Module):
         self.forecast = nn.Linear(64, 6)
 
     def forward(self, series):
-        series_ncl = series.permute(0, 2, 1).contiguous()  # NLC in, NCL from here on
-        conv1 = F.relu(self.conv1(F.pad(series_ncl, (2, 0))), inplace=True)
-        del series_ncl
-        pool1 = self.pool1(conv1)
-        del conv1
-        conv2 = F.relu(self.conv2(F.pad(pool1, (2, 0))), inplace=True)
-        del pool1
-        pool2 = self.pool2(conv2)
-        del conv2
-        pool2_nlc = pool2.permute(0, 2, 1)
-        del pool2
-        lstm_seq, (lstm_h, lstm_c) = self.lstm(pool2_nlc)
-        del pool2_nlc
-        lstm = lstm_h[0]
+        x = series.permute(0, 2, 1).contiguous()  # NLC in, NCL from here on
+        x = F.relu(self.conv1(F.pad(x, (2, 0))), inplace=True)
+        x = self.pool1(x)
+        x = F.relu(self.conv2(F.pad(x, (2, 0))), inplace=True)
+        x = self.pool2(x)
+        x = x.permute(0, 2, 1)
+        lstm_seq, (lstm_h, lstm_c) = self.lstm(x)
+        del x
+        x = lstm_h[0]  # node 'lstm'
         del lstm_h
-        dropout = self.dropout(lstm)
-        del lstm
-        forecast = self.forecast(dropout)
-        del dropout
-        steps = forecast.reshape(-1, 3, 2)
+        x = self.dropout(x)
+        x = self.forecast(x)
+        steps = x.reshape(-1, 3, 2)
         return steps

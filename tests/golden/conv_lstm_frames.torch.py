@@ -51,26 +51,22 @@ class ConvLstmFrames(nn.Module):
         self.next_frames = nn.Conv3d(8, 1, kernel_size=3, padding=1)
 
     def forward(self, frames):
-        frames_ntchw = frames.permute(0, 1, 4, 2, 3).contiguous()  # NTHWC in, NTCHW from here on
-        lstm1_steps = frames_ntchw.flatten(0, 1)  # (N, T, C, ...) -> (N*T, C, ...)
-        lstm1_x_proj = self.lstm1_input_conv(lstm1_steps).unflatten(0, frames_ntchw.shape[:2])  # every step's input convolution
-        del frames_ntchw, lstm1_steps
-        lstm1 = conv_lstm(lstm1_x_proj, self.lstm1_recurrent_conv, F.relu, torch.sigmoid)[0]
+        x = frames.permute(0, 1, 4, 2, 3).contiguous()  # NTHWC in, NTCHW from here on
+        lstm1_steps = x.flatten(0, 1)  # (N, T, C, ...) -> (N*T, C, ...)
+        lstm1_x_proj = self.lstm1_input_conv(lstm1_steps).unflatten(0, x.shape[:2])  # every step's input convolution
+        del x, lstm1_steps
+        x = conv_lstm(lstm1_x_proj, self.lstm1_recurrent_conv, F.relu, torch.sigmoid)[0]  # node 'lstm1'
         del lstm1_x_proj
-        lstm1_ncdhw = lstm1.permute(0, 2, 1, 3, 4).contiguous()
-        del lstm1
-        norm1 = self.norm1(lstm1_ncdhw)
-        del lstm1_ncdhw
-        norm1_ntchw = norm1.permute(0, 2, 1, 3, 4).contiguous()
-        del norm1
-        lstm2_steps = norm1_ntchw.flatten(0, 1)  # (N, T, C, ...) -> (N*T, C, ...)
-        lstm2_x_proj = self.lstm2_input_conv(F.pad(lstm2_steps, (0, 1, 0, 1))).unflatten(0, norm1_ntchw.shape[:2])  # every step's input convolution
-        del norm1_ntchw, lstm2_steps
-        lstm2 = conv_lstm(lstm2_x_proj, lambda h: self.lstm2_recurrent_conv(F.pad(h, (0, 1, 0, 1))), torch.tanh, torch.sigmoid)[0]
+        x = x.permute(0, 2, 1, 3, 4).contiguous()
+        x = self.norm1(x)
+        x = x.permute(0, 2, 1, 3, 4).contiguous()
+        lstm2_steps = x.flatten(0, 1)  # (N, T, C, ...) -> (N*T, C, ...)
+        lstm2_x_proj = self.lstm2_input_conv(F.pad(lstm2_steps, (0, 1, 0, 1))).unflatten(0, x.shape[:2])  # every step's input convolution
+        del x, lstm2_steps
+        x = conv_lstm(lstm2_x_proj, lambda h: self.lstm2_recurrent_conv(F.pad(h, (0, 1, 0, 1))), torch.tanh, torch.sigmoid)[0]  # node 'lstm2'
         del lstm2_x_proj
-        lstm2_ncdhw = lstm2.permute(0, 2, 1, 3, 4).contiguous()
-        del lstm2
-        next_frames = torch.sigmoid(self.next_frames(lstm2_ncdhw))
+        x = x.permute(0, 2, 1, 3, 4).contiguous()
+        next_frames = torch.sigmoid(self.next_frames(x))
         return next_frames.permute(0, 2, 3, 4, 1)
 
 

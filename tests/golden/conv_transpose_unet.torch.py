@@ -15,13 +15,12 @@ class ConvTransposeUnet(nn.Module):
         self.head = nn.Conv2d(16, 1, kernel_size=1)
 
     def forward(self, image):
-        image_nchw = image.permute(0, 3, 1, 2).contiguous()  # NHWC in, NCHW from here on
-        enc = F.relu(self.enc(image_nchw), inplace=True)
-        del image_nchw
-        down = F.relu(self.down(F.pad(enc, (0, 1, 0, 1))), inplace=True)
-        up = self.up(down)
-        del down
-        skip = torch.cat([enc, up], dim=1)
-        del enc, up
-        head = torch.sigmoid(self.head(skip))
+        x = image.permute(0, 3, 1, 2).contiguous()  # NHWC in, NCHW from here on
+        enc = F.relu(self.enc(x), inplace=True)
+        del x
+        x = F.relu(self.down(F.pad(enc, (0, 1, 0, 1))), inplace=True)
+        x = self.up(x)
+        x = torch.cat([enc, x], dim=1)  # node 'skip'
+        del enc
+        head = torch.sigmoid(self.head(x))
         return head.permute(0, 2, 3, 1)

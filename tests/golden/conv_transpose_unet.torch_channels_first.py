@@ -16,10 +16,9 @@ class ConvTransposeUnet(nn.Module):
 
     def forward(self, image):
         enc = F.relu(self.enc(image), inplace=True)
-        down = F.relu(self.down(F.pad(enc, (0, 1, 0, 1))), inplace=True)
-        up = self.up(down)
-        del down
-        skip = torch.cat([enc, up], dim=1)
-        del enc, up
-        head = torch.sigmoid(self.head(skip))
+        x = F.relu(self.down(F.pad(enc, (0, 1, 0, 1))), inplace=True)
+        x = self.up(x)
+        x = torch.cat([enc, x], dim=1)  # node 'skip'
+        del enc
+        head = torch.sigmoid(self.head(x))
         return head

@@ -73,11 +73,11 @@ class EmbeddingBilstm(nn.Module):
         self.probs = nn.Linear(32, 1)
 
     def forward(self, tokens):
-        embed = self.embed(tokens)
+        x = self.embed(tokens)
         bilstm_mask = (tokens != 0)
-        bilstm_seq, (bilstm_h, bilstm_c) = masked_rnn(self.bilstm, embed, bilstm_mask)
-        del embed, bilstm_mask
-        bilstm = torch.cat([bilstm_seq[:, -1, :16], bilstm_seq[:, 0, 16:]], dim=-1)
+        bilstm_seq, (bilstm_h, bilstm_c) = masked_rnn(self.bilstm, x, bilstm_mask)
+        del x, bilstm_mask
+        x = torch.cat([bilstm_seq[:, -1, :16], bilstm_seq[:, 0, 16:]], dim=-1)  # node 'bilstm'
         del bilstm_seq
-        probs = torch.sigmoid(self.probs(bilstm))
+        probs = torch.sigmoid(self.probs(x))
         return probs

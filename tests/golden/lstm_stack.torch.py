@@ -14,10 +14,10 @@ class LstmStack(nn.Module):
         self.out = nn.Linear(32, 1)
 
     def forward(self, x):
-        lstm1 = self.lstm1(x)[0]
-        lstm2_seq, (lstm2_h, lstm2_c) = self.lstm2(lstm1)
-        del lstm1
-        lstm2 = lstm2_h[0]
+        x_1 = self.lstm1(x)[0]
+        lstm2_seq, (lstm2_h, lstm2_c) = self.lstm2(x_1)
+        del x_1
+        x_1 = lstm2_h[0]  # node 'lstm2'
         del lstm2_h
-        out = self.out(lstm2)
+        out = self.out(x_1)
         return out

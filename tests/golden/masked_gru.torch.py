@@ -110,18 +110,18 @@ class MaskedGru(nn.Module):
 
     def forward(self, series):
         gru_mask = (series != 0.0).any(dim=-1)
-        gru = masked_rnn(self.gru, series, gru_mask)[0]
+        x = masked_rnn(self.gru, series, gru_mask)[0]  # node 'gru'
         del gru_mask
         gru2_mask = (series != 0.0).any(dim=-1)
         # node 'gru2': explicit time loop, for reset_after=False (PyTorch's nn.GRU computes the reset_after formula only)
-        gru2_zeros = gru.new_zeros(gru.shape[0], 8)
-        gru2_x = gru @ self.gru2_kernel + self.gru2_bias
-        del gru
+        gru2_zeros = x.new_zeros(x.shape[0], 8)
+        gru2_x = x @ self.gru2_kernel + self.gru2_bias
+        del x
         gru2_seq, gru2_last, gru2_state = keras_rnn(lambda x_t, s: gru_reset_before_step(x_t, s, self.gru2_recurrent_kernel, torch.tanh, torch.sigmoid), gru2_x, (gru2_zeros,), gru2_mask)
         del gru2_mask, gru2_zeros, gru2_x
-        gru2 = gru2_last
+        x = gru2_last  # node 'gru2'
         del gru2_last
-        out = self.out(gru2)
+        out = self.out(x)
         return out
 
 

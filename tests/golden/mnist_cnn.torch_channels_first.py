@@ -16,16 +16,11 @@ class MnistCnn(nn.Module):
         self.probs = nn.Linear(1600, 10)  # rows permuted at conversion: reads an NCHW flatten
 
     def forward(self, image):
-        conv1 = F.relu(self.conv1(image), inplace=True)
-        pool1 = self.pool1(conv1)
-        del conv1
-        conv2 = F.relu(self.conv2(pool1), inplace=True)
-        del pool1
-        pool2 = self.pool2(conv2)
-        del conv2
-        flatten = pool2.flatten(1)
-        del pool2
-        dropout = self.dropout(flatten)
-        del flatten
-        probs = F.softmax(self.probs(dropout), dim=-1)
+        x = F.relu(self.conv1(image), inplace=True)
+        x = self.pool1(x)
+        x = F.relu(self.conv2(x), inplace=True)
+        x = self.pool2(x)
+        x = x.flatten(1)  # node 'flatten'
+        x = self.dropout(x)
+        probs = F.softmax(self.probs(x), dim=-1)
         return probs

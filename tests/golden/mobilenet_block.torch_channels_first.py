@@ -24,43 +24,27 @@ class MobilenetBlock(nn.Module):
         self.logits = nn.Linear(16, 10)
 
     def forward(self, image):
-        Conv1 = self.Conv1(F.pad(image, (0, 1, 0, 1)))
-        bn_Conv1 = self.bn_Conv1(Conv1)
-        del Conv1
-        Conv1_relu = F.relu6(bn_Conv1, inplace=True)
-        del bn_Conv1
-        expand = self.expand(Conv1_relu)
-        del Conv1_relu
-        expand_BN = self.expand_BN(expand)
-        del expand
-        expand_relu = F.relu6(expand_BN, inplace=True)
-        del expand_BN
-        pad = F.pad(expand_relu, (0, 1, 0, 1))
-        del expand_relu
-        depthwise = self.depthwise(pad)
-        del pad
-        depthwise_BN = self.depthwise_BN(depthwise)
-        del depthwise
-        depthwise_relu = F.relu6(depthwise_BN, inplace=True)
-        del depthwise_BN
-        project = self.project(depthwise_relu)
-        del depthwise_relu
-        project_BN = self.project_BN(project)
-        del project
-        dw2 = self.dw2(project_BN)
-        dw2_BN = self.dw2_BN(dw2)
-        del dw2
-        dw2_relu = F.relu6(dw2_BN, inplace=True)
-        del dw2_BN
-        project2 = self.project2(dw2_relu)
-        del dw2_relu
-        project2_BN = self.project2_BN(project2)
-        del project2
-        block_add = project_BN + project2_BN
-        del project_BN, project2_BN
-        gap = block_add.mean(dim=(2, 3))
-        del block_add
-        drop = self.drop(gap)
-        del gap
-        logits = self.logits(drop)
+        x = self.Conv1(F.pad(image, (0, 1, 0, 1)))
+        x = self.bn_Conv1(x)
+        x = F.relu6(x, inplace=True)  # node 'Conv1_relu'
+        x = self.expand(x)
+        x = self.expand_BN(x)
+        x = F.relu6(x, inplace=True)  # node 'expand_relu'
+        x = F.pad(x, (0, 1, 0, 1))  # node 'pad'
+        x = self.depthwise(x)
+        x = self.depthwise_BN(x)
+        x = F.relu6(x, inplace=True)  # node 'depthwise_relu'
+        x = self.project(x)
+        project_BN = self.project_BN(x)
+        del x
+        x = self.dw2(project_BN)
+        x = self.dw2_BN(x)
+        x = F.relu6(x, inplace=True)  # node 'dw2_relu'
+        x = self.project2(x)
+        x = self.project2_BN(x)
+        x = project_BN + x  # node 'block_add'
+        del project_BN
+        x = x.mean(dim=(2, 3))  # node 'gap'
+        x = self.drop(x)
+        logits = self.logits(x)
         return logits

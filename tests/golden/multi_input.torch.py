@@ -15,18 +15,17 @@ class MultiInput(nn.Module):
         self.score = nn.Linear(152, 1)
 
     def forward(self, image, features):
-        image_nchw = image.permute(0, 3, 1, 2).contiguous()  # NHWC in, NCHW from here on
-        conv = F.relu(self.conv(image_nchw), inplace=True)
-        del image_nchw
-        pool = self.pool(conv)
-        del conv
+        x = image.permute(0, 3, 1, 2).contiguous()  # NHWC in, NCHW from here on
+        x = F.relu(self.conv(x), inplace=True)
+        pool = self.pool(x)
+        del x
         flat = pool.flatten(1)
-        meta = F.relu(self.meta(features), inplace=True)
+        x = F.relu(self.meta(features), inplace=True)
         flat_hwc = flat.unflatten(1, (4, 6, 6)).permute(0, 2, 3, 1).flatten(1)
         del flat
-        joined = torch.cat([flat_hwc, meta], dim=1)
-        del meta, flat_hwc
-        score = self.score(joined)
-        del joined
+        x = torch.cat([flat_hwc, x], dim=1)  # node 'joined'
+        del flat_hwc
+        score = self.score(x)
+        del x
         heatmap = pool.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3)
         return score, heatmap.permute(0, 2, 3, 1)

@@ -22,39 +22,26 @@ class ResnetBlock(nn.Module):
         self.predictions = nn.Linear(32, 10)
 
     def forward(self, image):
-        image_nchw = image.permute(0, 3, 1, 2).contiguous()  # NHWC in, NCHW from here on
-        conv1_conv = self.conv1_conv(image_nchw)
-        del image_nchw
-        conv1_bn = self.conv1_bn(conv1_conv)
-        del conv1_conv
-        conv1_relu = F.relu(conv1_bn, inplace=True)
-        del conv1_bn
-        pool1_pool = self.pool1_pool(conv1_relu)
-        del conv1_relu
-        block1_0_conv = self.block1_0_conv(pool1_pool)
-        block1_0_bn = self.block1_0_bn(block1_0_conv)
-        del block1_0_conv
-        block1_1_conv = self.block1_1_conv(pool1_pool)
+        x = image.permute(0, 3, 1, 2).contiguous()  # NHWC in, NCHW from here on
+        x = self.conv1_conv(x)
+        x = self.conv1_bn(x)
+        x = F.relu(x, inplace=True)  # node 'conv1_relu'
+        pool1_pool = self.pool1_pool(x)
+        del x
+        shortcut = self.block1_0_conv(pool1_pool)
+        shortcut = self.block1_0_bn(shortcut)
+        x = self.block1_1_conv(pool1_pool)
         del pool1_pool
-        block1_1_bn = self.block1_1_bn(block1_1_conv)
-        del block1_1_conv
-        block1_1_relu = F.relu(block1_1_bn, inplace=True)
-        del block1_1_bn
-        block1_2_conv = self.block1_2_conv(block1_1_relu)
-        del block1_1_relu
-        block1_2_bn = self.block1_2_bn(block1_2_conv)
-        del block1_2_conv
-        block1_2_relu = F.relu(block1_2_bn, inplace=True)
-        del block1_2_bn
-        block1_3_conv = self.block1_3_conv(block1_2_relu)
-        del block1_2_relu
-        block1_3_bn = self.block1_3_bn(block1_3_conv)
-        del block1_3_conv
-        block1_add = block1_0_bn + block1_3_bn
-        del block1_0_bn, block1_3_bn
-        block1_out = F.relu(block1_add, inplace=True)
-        del block1_add
-        avg_pool = block1_out.mean(dim=(2, 3))
-        del block1_out
-        predictions = F.softmax(self.predictions(avg_pool), dim=-1)
+        x = self.block1_1_bn(x)
+        x = F.relu(x, inplace=True)  # node 'block1_1_relu'
+        x = self.block1_2_conv(x)
+        x = self.block1_2_bn(x)
+        x = F.relu(x, inplace=True)  # node 'block1_2_relu'
+        x = self.block1_3_conv(x)
+        x = self.block1_3_bn(x)
+        x = shortcut + x  # node 'block1_add'
+        del shortcut
+        x = F.relu(x, inplace=True)  # node 'block1_out'
+        x = x.mean(dim=(2, 3))  # node 'avg_pool'
+        predictions = F.softmax(self.predictions(x), dim=-1)
         return predictions

@@ -74,15 +74,13 @@ class TextLstm(nn.Module):
         self.probs = nn.Linear(64, 4)
 
     def forward(self, tokens):
-        embed = self.embed(tokens)
+        x = self.embed(tokens)
         lstm_mask = (tokens != 0)
-        lstm_seq, (lstm_h, lstm_c) = masked_rnn(self.lstm, embed, lstm_mask)
-        del embed, lstm_mask
-        lstm = lstm_seq[:, -1]
+        lstm_seq, (lstm_h, lstm_c) = masked_rnn(self.lstm, x, lstm_mask)
+        del x, lstm_mask
+        x = lstm_seq[:, -1]  # node 'lstm'
         del lstm_seq
-        hidden = F.relu(self.hidden(lstm), inplace=True)
-        del lstm
-        dropout = self.dropout(hidden)
-        del hidden
-        probs = F.softmax(self.probs(dropout), dim=-1)
+        x = F.relu(self.hidden(x), inplace=True)
+        x = self.dropout(x)
+        probs = F.softmax(self.probs(x), dim=-1)
         return probs

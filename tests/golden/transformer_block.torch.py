@@ -25,16 +25,14 @@ class TransformerBlock(nn.Module):
         del ln1
         attn_context = F.scaled_dot_product_attention(attn_q, attn_k, attn_v, is_causal=True)
         del attn_q, attn_k, attn_v
-        attn = self.attn_output(attn_context.transpose(1, 2).flatten(2))
+        x = self.attn_output(attn_context.transpose(1, 2).flatten(2))  # node 'attn'
         del attn_context
-        res1 = tokens + attn
-        del attn
-        ln2 = self.ln2(res1)
-        ffn1 = F.gelu(self.ffn1(ln2))
-        del ln2
-        ffn2 = self.ffn2(ffn1)
-        del ffn1
-        res2 = res1 + ffn2
+        res1 = tokens + x
+        del x
+        x = self.ln2(res1)
+        x = F.gelu(self.ffn1(x))
+        x = self.ffn2(x)
+        res2 = res1 + x
         return res2
 
 

@@ -15,19 +15,19 @@ class VideoCnnLstm(nn.Module):
         self.probs = nn.Linear(16, 3)
 
     def forward(self, frames):
-        frames_ntchw = frames.permute(0, 1, 4, 2, 3).contiguous()  # NTHWC in, NTCHW from here on
-        frame_conv_steps = frames_ntchw.flatten(0, 1)  # (N, T, ...) -> (N*T, ...)
-        frame_conv = F.relu(self.frame_conv(frame_conv_steps), inplace=True).unflatten(0, frames_ntchw.shape[:2])
-        del frames_ntchw, frame_conv_steps
-        frame_pool_steps = frame_conv.flatten(0, 1)  # (N, T, ...) -> (N*T, ...)
-        frame_pool = self.frame_pool(frame_pool_steps).unflatten(0, frame_conv.shape[:2])
-        del frame_conv, frame_pool_steps
-        frame_flat_steps = frame_pool.flatten(0, 1)  # (N, T, ...) -> (N*T, ...)
-        frame_flat = frame_flat_steps.flatten(1).unflatten(1, (8, 7, 7)).permute(0, 2, 3, 1).flatten(1).unflatten(0, frame_pool.shape[:2])
-        del frame_pool, frame_flat_steps
-        lstm_seq, (lstm_h, lstm_c) = self.lstm(frame_flat)
-        del frame_flat
-        lstm = lstm_h[0]
+        x = frames.permute(0, 1, 4, 2, 3).contiguous()  # NTHWC in, NTCHW from here on
+        frame_conv_steps = x.flatten(0, 1)  # (N, T, ...) -> (N*T, ...)
+        x = F.relu(self.frame_conv(frame_conv_steps), inplace=True).unflatten(0, x.shape[:2])
+        del frame_conv_steps
+        frame_pool_steps = x.flatten(0, 1)  # (N, T, ...) -> (N*T, ...)
+        x = self.frame_pool(frame_pool_steps).unflatten(0, x.shape[:2])
+        del frame_pool_steps
+        frame_flat_steps = x.flatten(0, 1)  # (N, T, ...) -> (N*T, ...)
+        x = frame_flat_steps.flatten(1).unflatten(1, (8, 7, 7)).permute(0, 2, 3, 1).flatten(1).unflatten(0, x.shape[:2])  # node 'frame_flat'
+        del frame_flat_steps
+        lstm_seq, (lstm_h, lstm_c) = self.lstm(x)
+        del x
+        x = lstm_h[0]  # node 'lstm'
         del lstm_h
-        probs = F.softmax(self.probs(lstm), dim=-1)
+        probs = F.softmax(self.probs(x), dim=-1)
         return probs

@@ -208,3 +208,73 @@ def test_every_output_of_a_node_is_compared():
     assert (rows["total"].status, report.first_divergence) == ("ok", "halves")
     fewer = compare_intermediates(model, right, {**right, "halves": [first]})
     assert fewer.rows[0].status == "outputs differ: keras 2, torch 1"
+
+
+CHAIN = """\
+nnspec: 1
+name: chain
+inputs:
+  image: {shape: [batch, 8, 6, 3]}
+nodes:
+  - {op: conv2d, name: conv_a, filters: 4, kernel_size: 3, padding: same}
+  - {op: batch_norm, name: bn_a}
+  - {op: activation, name: relu_a, activation: relu}
+  - {op: conv2d, name: conv_b, filters: 4, kernel_size: 3}
+  - {op: batch_norm, name: bn_b}
+  - {op: activation, name: relu_b, activation: relu}
+  - {op: flatten, name: flatten}
+  - {op: dense, name: logits, units: 5}
+"""
+
+
+def test_names_the_diverging_node_in_the_middle_of_a_rebound_chain():
+    """Every node of the chain is bound to one local, ``x``: the report still reads each
+    node's own value (on the line after it), so the nodes before the broken one are ok."""
+    import nnspec
+    from nnspec.backends.keras import build_model
+    from nnspec.backends.torch import build_module
+
+    model = loads(CHAIN)
+    model.params = spec_with_weights_for(model)
+    forward = nnspec.emit(model, "torch").split("def forward")[1]
+    assert "x = self.conv_b(x)" in forward and "x = self.bn_b(x)" in forward
+    module = build_module(model)
+    with torch.no_grad():
+        module.conv_b.weight.mul_(-1.0)  # a wrong kernel: what a wrong transpose does
+    report = node_report(model, build_model(model), module, inputs(1))
+    status = {r.node: r.status for r in report.rows}
+    assert [status[n] for n in ("conv_a", "bn_a", "relu_a")] == ["ok"] * 3
+    assert status["conv_b"] == "DIVERGES" and report.first_divergence == "conv_b"
+
+
+def spec_with_weights_for(model):
+    rng = np.random.default_rng(0)
+    params = {}
+    for node, ws in weight_decls(model).items():
+        for name, w in ws.items():
+            low = 0.5 if name == "moving_variance" else -1.0
+            params[f"{node}/{name}"] = rng.uniform(low, 2.0, w.shape).astype("float32")
+    return params
+
+
+def test_a_saved_generated_file_is_read_by_the_spec_s_line_table(tmp_path):
+    """A module imported from the file nnspec wrote (no table in its globals) is read line by
+    line all the same: the spec's generated forward is the same text."""
+    import importlib.util
+
+    import nnspec
+    from nnspec.backends.keras import build_model
+    from nnspec.backends.torch import build_module
+
+    model = loads(CHAIN)
+    model.params = spec_with_weights_for(model)
+    path = tmp_path / "chain_module.py"
+    path.write_text(nnspec.emit(model, "torch"))
+    spec = importlib.util.spec_from_file_location("chain_module", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    module = mod.Chain()
+    module.load_state_dict(build_module(model).state_dict())
+    report = node_report(model, build_model(model), module.eval(), inputs(2))
+    assert [r.status for r in report.rows] == ["ok"] * len(model.nodes)

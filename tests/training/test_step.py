@@ -21,15 +21,25 @@ nodes:
 training:
   optimizer: {name: sgd, learning_rate: 0.1}
   loss: {name: categorical_crossentropy}
+"""
+MIXED = """\
   regularizers:
     hidden: {kernel: {l1: 0.01, l2: 0.02}, bias: {l2: 0.5}}
     out: {kernel: {l1: 0.03}}
 """
+# the step's shortcuts: no penalty at all, and one kind only (each weight's one term)
+REGULARIZERS = {
+    "mixed": MIXED,
+    "none": "",
+    "l2_only": "  regularizers:\n    hidden: {kernel: {l2: 0.02}}\n    out: {bias: {l2: 0.5}}\n",
+}
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_step_gradients_and_loss_are_those_of_loss_backward(seed):
-    spec = nnspec.loads(SPEC)
+@pytest.mark.parametrize(
+    ("seed", "regularizers"), [(0, "mixed"), (1, "mixed"), (0, "none"), (0, "l2_only")]
+)
+def test_step_gradients_and_loss_are_those_of_loss_backward(seed, regularizers):
+    spec = nnspec.loads(SPEC + REGULARIZERS[regularizers])
     rng = np.random.default_rng(seed)
     x = torch.from_numpy(rng.normal(size=(6, 5)).astype(np.float32))
     y = torch.from_numpy(np.eye(3, dtype=np.float32)[rng.integers(0, 3, 6)])

@@ -16,7 +16,7 @@ from nnspec.spec.errors import ConversionError
 from nnspec.spec.model import Model
 from nnspec.spec.training import Training, learning_rate_at, training_of
 
-from .batch_norm import KerasMovingVariance, inference_mode
+from .batch_norm import KerasMovingVariance, MovingVarianceQueue, inference_mode, update_queued
 from .losses import METRICS, reduced
 from .optimizers import OPTIMIZERS
 from .parameters import node_parameters, node_submodules, weight_parameters
@@ -63,9 +63,10 @@ class TorchTraining:
                     frozen_bns.append(sub)
         # what step() checks is in training mode (frozen batch norms put themselves in eval)
         self._in_training = [m for m in module.modules() if all(m is not b for b in frozen_bns)]
+        self._bn_queue = MovingVarianceQueue()  # step() updates them all at once
         for sub in module.modules():
             if isinstance(sub, torch.nn.modules.batchnorm._BatchNorm):
-                KerasMovingVariance(sub)
+                KerasMovingVariance(sub, self._bn_queue)
         self.optimizer = _optimizer(t, by_node)
         self.scheduler = _scheduler(t, self.optimizer)
         self._losses = [
@@ -108,39 +109,66 @@ class TorchTraining:
         assert total is not None, "a spec has at least one output"
         return total
 
-    @torch.no_grad()
     def _add_penalties(self, total: torch.Tensor) -> torch.Tensor:
-        """``total`` plus every penalty, whose gradients (``l1*sign(w) + 2*l2*w``: what
-        backward gives, bit for bit) go straight into ``.grad``: the penalties add no nodes
-        to the autograd graph, whose backward is most of a small model's step. All weights
-        are done together, a few multi-tensor ops with one coefficient per weight; the value
-        added to ``total`` equals ``loss()``'s to float32 rounding (summed in another order)."""
-        grads: dict[int, torch.Tensor] = {}
-        for kind, ps, cs, weights in self._penalty_kinds():  # cs: l1, or 2*l2 (the gradient's)
+        """``total`` plus every penalty, their gradients added to ``.grad``."""
+        for value in self._penalties():
+            total = total + value
+        return total
+
+    @torch.no_grad()
+    def _penalties(self) -> list[torch.Tensor]:
+        """Each kind's penalty value (l1, l2), after adding their gradients (``l1*sign(w) +
+        2*l2*w``: what backward gives, bit for bit) straight into ``.grad``: the penalties add
+        no nodes to the autograd graph, whose backward is most of a small model's step. Done
+        before backward, backward adds its gradients to these (the same sum, in the other
+        order: the same bits). All weights are done together, a few multi-tensor ops with
+        one coefficient per weight; the values sum to ``loss()``'s penalties to float32
+        rounding (summed in another order)."""
+        kinds, params, merged = self._penalty_kinds()
+        if not params:
+            return []
+        values, deltas = [], []
+        for kind, ps, cs, weights in kinds:  # cs: l1, or 2*l2 (the gradient's)
             norms = torch.stack(torch._foreach_norm(ps, 1 if kind == "l1" else 2))
-            value = norms if kind == "l1" else norms.square()
-            total = total + torch.dot(value, weights)
+            values.append(torch.dot(norms if kind == "l1" else norms.square(), weights))
             if kind == "l1":
                 g = torch._foreach_sign(ps)
                 torch._foreach_mul_(g, cs)
             else:
                 g = torch._foreach_mul(ps, cs)
-            for p, gi in zip(ps, g):  # l1 term + l2 term, as backward adds them
-                grads[id(p)] = grads[id(p)] + gi if id(p) in grads else gi
-        params = self._penalty_cache[2]
-        have = [(grad, d) for i, d in grads.items() if (grad := params[i].grad) is not None]
-        if have:
-            torch._foreach_add_([a for a, _ in have], [d for _, d in have])
-        for i, d in grads.items():
-            if params[i].grad is None:
-                params[i].grad = d
-        return total
+            deltas.append(g)
+        ds: list[torch.Tensor]
+        if merged is None:  # each weight has one term: the one kind's, in order
+            ds = list(deltas[0])
+        else:  # a weight's terms summed in order (l1 then l2), as backward adds them
+            ds = []
+            for (k, i), *rest in merged:
+                d = deltas[k][i]
+                for k2, i2 in rest:
+                    d = d + deltas[k2][i2]
+                ds.append(d)
+        grads = [p.grad for p in params]
+        if all(g is None for g in grads):  # zero_grad(): the deltas become the gradients
+            for p, d in zip(params, ds):
+                p.grad = d
+        elif all(g is not None for g in grads):
+            torch._foreach_add_(grads, ds)
+        else:
+            for p, g, d in zip(params, grads, ds):
+                if g is None:
+                    p.grad = d
+                else:
+                    g.add_(d)
+        return values
 
-    def _penalty_kinds(self) -> list[tuple[str, list, list, torch.Tensor]]:
+    def _penalty_kinds(
+        self,
+    ) -> tuple[list[tuple[str, list, list, torch.Tensor]], list, list | None]:
         """``(kind, weights, gradient coefficients, coefficients as a tensor)`` per kind, of
-        the trainable weights only (as Keras adds them); rebuilt only when a weight's
+        the trainable weights only (as Keras adds them), the penalised weights, and where each
+        one's gradient terms are (None when each has one); rebuilt only when a weight's
         ``requires_grad`` or a penalty's tensor changed, not on every step."""
-        key = tuple((id(p), p.requires_grad, p.dtype, p.device) for _, p in self.penalties)
+        key = tuple([(id(p), p.requires_grad, p.dtype, p.device) for _, p in self.penalties])
         cached = getattr(self, "_penalty_cache", None)
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -161,18 +189,39 @@ class TorchTraining:
             for kind, (ps, cs) in kinds.items()
             if ps
         ]
-        self._penalty_cache = (key, out, {id(p): p for _, p in self.penalties})
-        return out
+        # each weight once, in order, with where its terms are in the kinds' lists
+        where: dict[int, tuple[torch.Tensor, list]] = {}
+        for k, (_, ps, _, _) in enumerate(out):
+            for i, p in enumerate(ps):
+                where.setdefault(id(p), (p, []))[1].append((k, i))
+        params = [p for p, _ in where.values()]
+        simple = len(out) == 1 and len(params) == len(out[0][1])
+        merged = None if simple else [terms for _, terms in where.values()]
+        value = (out, params, merged)
+        self._penalty_cache = (key, value)
+        return value
 
     def step(self, inputs, targets) -> torch.Tensor:
         """One training step on one batch; returns the loss (detached)."""
         if not all(m.training for m in self._in_training):  # train() sets every submodule
             self.module.train()
         self.optimizer.zero_grad()
-        outputs = self.module(*_as_list(inputs))
-        loss = self._data_loss(outputs, targets)
-        loss.backward()
-        loss = self._add_penalties(loss.detach())  # the same gradients as backward of loss()
+        penalties = self._penalties()  # their gradients: backward adds the loss's to them
+        queue = self._bn_queue
+        queue.open = True
+        try:
+            outputs = self.module(*_as_list(inputs))
+            loss = self._data_loss(outputs, targets)
+            loss.backward()
+        except BaseException:
+            queue.open = False
+            queue.update_each()
+            raise
+        queue.open = False
+        update_queued(queue)  # the batch norms' Keras variances, in place now backward is done
+        loss = loss.detach()
+        for value in penalties:  # the value of loss(), whose backward gives these gradients
+            loss = loss + value
         self.optimizer.step()  # clipping and weight decay happen inside, as in Keras
         self.apply_constraints()
         if self.scheduler is not None:

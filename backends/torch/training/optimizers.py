@@ -71,14 +71,18 @@ class KerasOptimizer(torch.optim.Optimizer):
         multi-tensor ops, rather than once per node."""
         buckets: dict[tuple, tuple[dict, list]] = {}
         for group in self.param_groups:
-            key: tuple = tuple((k, v) for k, v in group.items() if k not in ("params", "node"))
-            try:
-                hash(key)
-            except TypeError:  # a setting someone made a list: that group on its own
-                key = (id(group),)
             params = [p for p in group["params"] if p.grad is not None]
-            if params:
-                buckets.setdefault(key, (group, []))[1].extend(params)
+            if not params:
+                continue
+            settings = group.copy()  # the settings: all but the parameters and the node name
+            del settings["params"]
+            settings.pop("node", None)
+            key: tuple = tuple(settings.items())
+            try:
+                bucket = buckets.setdefault(key, (group, []))
+            except TypeError:  # a setting someone made a list: that group on its own
+                bucket = buckets.setdefault((id(group),), (group, []))
+            bucket[1].extend(params)
         return list(buckets.values())
 
     def _begin_step(self) -> None:
@@ -97,12 +101,14 @@ class KerasOptimizer(torch.optim.Optimizer):
     def _buffers(self, params: list, *names: str, fill: float = 0.0) -> list[list]:
         """Per-parameter state tensors, created (filled with ``fill``) on the first step."""
         out: list[list] = [[] for _ in names]
+        state = self.state
         for p in params:
-            state = self.state[p]
+            st = state[p]
             for name, buf in zip(names, out):
-                if name not in state:
-                    state[name] = torch.full_like(p, fill, memory_format=torch.preserve_format)
-                buf.append(state[name])
+                b = st.get(name)
+                if b is None:
+                    b = st[name] = torch.full_like(p, fill, memory_format=torch.preserve_format)
+                buf.append(b)
         return out
 
     def _buffer(self, p, name: str, fill: float = 0.0):

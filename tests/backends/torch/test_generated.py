@@ -74,15 +74,15 @@ def test_resnet_block_reads_like_hand_written_code():
     forward = _forward(source)
     # One permute in, one for the spatial output 'both'; none between the layers.
     assert forward.count(".permute(") == 2, forward
-    assert "image_nchw = image.permute(0, 3, 1, 2)" in forward
+    assert "x = image.permute(0, 3, 1, 2)" in forward
     assert "return logits, both.permute(0, 2, 3, 1)" in forward
     # Symmetric zero padding folded into the convolution; asymmetric kept as F.pad.
     assert "self.stem = nn.Conv2d(3, 8, kernel_size=7, stride=2, padding=3)" in source
     assert "stem_pad" not in forward
-    assert "F.pad(residual, (0, 1, 0, 1))" in forward
+    assert "x = F.pad(x, (0, 1, 0, 1))  # node 'down_pad'" in forward
     assert "self.a = nn.Conv2d(8, 8, kernel_size=3, padding=1)" in source
     assert "torch.cat([down, down], dim=1)" in forward
-    assert "gap = both.mean(dim=(2, 3))" in forward
+    assert "x = both.mean(dim=(2, 3))  # node 'gap'" in forward
     assert "NODE_IDS" not in source  # every name is its node's
     assert "Channels first (N, C, ...) inside" in source
 
@@ -143,7 +143,7 @@ nodes:
     )
     forward = _forward(nnspec.emit(model, "torch"))
     assert forward.count(".permute(") == 2  # in and out
-    assert "F.softmax(drop, dim=1)" in forward
+    assert "x = F.softmax(x, dim=1)  # node 'sm'" in forward
     x = random_inputs(model, [(2, 8, 8, 2)])
     assert_close(_keras(model, x), run_torch(nnspec.to_torch(model), x))
 
