@@ -146,7 +146,7 @@ def convert_once(model) -> tuple[dict, object, object, object]:
     from nnspec.spec.budget import check_fits
 
     try:
-        from nnspec.spec.gc_paused import gc_paused as paused
+        from nnspec._gc import gc_paused as paused
     except ImportError:  # an nnspec from before it (--against): build_module pauses nothing
         paused = contextlib.nullcontext
     clock = PhaseClock({"validate": (validate, "analyse"), "weights": (codegen.Generator, "owned")})

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from nnspec._gc import gc_paused
 from nnspec.spec.extras import framework_import
-from nnspec.spec.gc_paused import gc_paused
 
 if TYPE_CHECKING:
     import torch
@@ -26,7 +26,7 @@ def build_module(
         from .build import instantiate
     from .codegen import generate
 
-    with gc_paused():  # (spec/gc_paused.py)
+    with gc_paused():  # (nnspec/_gc.py)
         module = instantiate(generate(model, channels_first=channels_first, seed=seed))
     if channels_first:  # read by torch_training: Keras' losses want the Keras layout
         module.nnspec_channels_first = True  # type: ignore[assignment]  # a plain attribute

@@ -9,9 +9,9 @@ import keras
 import networkx as nx
 import numpy as np
 
+from nnspec._gc import gc_paused
 from nnspec.frontends._errors import refusal, unsupported_parts
 from nnspec.spec.errors import ConversionError
-from nnspec.spec.gc_paused import gc_paused
 from nnspec.spec.graph import to_networkx
 from nnspec.spec.model import InputSpec, Model
 from nnspec.spec.names import Namespace
@@ -189,7 +189,7 @@ def _custom_sublayers(layer: Any) -> list[tuple[str, str, str]]:
 
 def from_keras(model: Any) -> Model:
     """See :func:`nnspec.frontends.keras.from_keras`."""
-    with gc_paused():  # (spec/gc_paused.py)
+    with gc_paused():  # (nnspec/_gc.py)
         return _from_keras(model)
 
 

@@ -7,7 +7,7 @@ import gc
 
 import pytest
 
-from nnspec.spec.gc_paused import gc_paused
+from nnspec._gc import gc_paused
 
 
 @pytest.fixture(autouse=True)
