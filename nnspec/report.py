@@ -124,16 +124,7 @@ def torch_intermediates(
                 captured[name] = clones[0] if isinstance(value, torch.Tensor) else clones
         return local_tracer
 
-    def tracer(frame: FrameType, event: str, arg: object) -> Any:
-        return local_tracer if frame.f_code is code else None
-
-    previous = sys.gettrace()
-    sys.settrace(tracer)
-    try:
-        with torch.no_grad():
-            module(*[torch.from_numpy(a) for a in arrays])
-    finally:
-        sys.settrace(previous)
+    _run_traced(module, arrays, code, local_tracer)
     # Node id -> Python name: NODE_IDS for the names that differ, the id itself otherwise
     # (a temporary such as `x` is never taken for a node whose name had to change).
     local_of = {node_id: py for py, node_id in node_ids.items()}
@@ -182,7 +173,6 @@ def _traced_by_line(
 ) -> dict[str, list[np.ndarray]]:
     """Node name -> output arrays, each copied on the line after the one binding it (before a
     later line, an in-place ReLU or a rebinding, can change it)."""
-    import torch
 
     code = type(module).forward.__code__
     first = code.co_firstlineno
@@ -196,16 +186,7 @@ def _traced_by_line(
                     captured[ref] = [t.detach().clone() for t in tensors]
         return local_tracer
 
-    def tracer(frame: FrameType, event: str, arg: object) -> Any:
-        return local_tracer if frame.f_code is code else None
-
-    previous = sys.gettrace()
-    sys.settrace(tracer)
-    try:
-        with torch.no_grad():
-            module(*[torch.from_numpy(a) for a in arrays])
-    finally:
-        sys.settrace(previous)
+    _run_traced(module, arrays, code, local_tracer)
     found: dict[str, list[np.ndarray]] = {}
     for node in spec.nodes:
         values = captured.get(node.id)
@@ -218,6 +199,22 @@ def _traced_by_line(
                 k += 1
         found[node.id] = [v.numpy() for v in values]
     return found
+
+
+def _run_traced(module: Any, arrays: list[np.ndarray], code: Any, local_tracer: Any) -> None:
+    """Run ``module`` on ``arrays`` with ``local_tracer`` called on each line of ``code``."""
+    import torch
+
+    def tracer(frame: FrameType, event: str, arg: object) -> Any:
+        return local_tracer if frame.f_code is code else None
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        with torch.no_grad():
+            module(*[torch.from_numpy(a) for a in arrays])
+    finally:
+        sys.settrace(previous)
 
 
 def _tensors(value: Any) -> list[torch.Tensor] | None:

@@ -15,7 +15,6 @@ which node. ``del`` lines (free_locals.py) free what rebinding does not.
 from __future__ import annotations
 
 import ast
-import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -591,17 +590,10 @@ class Generator(SharedGenerator):
         return "\n".join([*self.header(), *imports, "", "", code, ""])
 
 
-# a string literal (skipped), or a name not after a dot (``self.conv`` reads ``self``) nor a
-# keyword argument's
-_TOKEN = re.compile(
-    r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(?<![.\w])([A-Za-z_]\w*)\b(?!\s*=[^=])"""
-)
-
-
 def read_names(expr: str) -> set[str]:
-    """The names an expression the generator wrote reads (a superset: keywords, ``F``, the
-    parameters of a lambda; none of them a local holding a tensor, or no loss if it is)."""
-    return {m[2] for m in _TOKEN.finditer(expr) if m[2]}
+    """The names an expression the generator wrote reads (parsed, never pattern-matched; a
+    superset: ``F``, ``torch``, a lambda's parameters, none of them a local holding a tensor)."""
+    return {n.id for n in ast.walk(ast.parse(expr, mode="eval")) if isinstance(n, ast.Name)}
 
 
 def generate(model: Model, *, channels_first: bool = False, seed: int | None = 0) -> TorchSource:

@@ -16,7 +16,7 @@ from nnspec.spec.ops.dropout import (
 from ...codegen_common import literal
 from ...contexts import TorchContext
 from ..describe import Module, Op
-from ..layout import canonical, channels_first, elementwise
+from ..layout import channels_first, elementwise, follow
 from ..registry import converter
 
 
@@ -26,9 +26,19 @@ def identity(node, ctx: TorchContext) -> str:
 
 
 def _dropout_layout(node, types, have):
-    if getattr(node, "noise_shape", None) is not None:  # the mask shape is canonical
-        return canonical(node, types, have)
+    if getattr(node, "noise_shape", None) is not None:  # the mask's axes follow the input's
+        return follow(node, types, have)
     return elementwise(node, types, have)
+
+
+def torch_noise_shape(node: Dropout | AlphaDropout, ctx: TorchContext) -> str:
+    """The canonical ``noise_shape`` in the order of the input's PyTorch dims."""
+    if node.noise_shape is None:
+        return "None"
+    shape: list[int | None] = [None] * len(node.noise_shape)
+    for axis, size in enumerate(node.noise_shape):
+        shape[ctx.dim(axis)] = size
+    return literal(shape)
 
 
 @converter(Dropout, layout=_dropout_layout)
@@ -37,7 +47,7 @@ def dropout(node: Dropout, ctx: TorchContext) -> Op | str:
         return ctx.x
     if node.noise_shape is not None:
         fn = ctx.helper("shaped_dropout")
-        shape = literal(list(node.noise_shape))
+        shape = torch_noise_shape(node, ctx)
         return f"{fn}({ctx.x}, {literal(node.rate)}, {shape}, self.training)"
     layer = ctx.attr()
     return Op(f"{layer}({ctx.x})", modules={layer: Module("nn.Dropout", (node.rate,))})
@@ -66,10 +76,10 @@ def gaussian_dropout(node: GaussianDropout, ctx: TorchContext) -> str:
     return f"{ctx.helper('keras_gaussian_dropout')}({ctx.x}, {literal(node.rate)}, self.training)"
 
 
-@converter(AlphaDropout, layout=canonical)
+@converter(AlphaDropout, layout=_dropout_layout)
 def alpha_dropout(node: AlphaDropout, ctx: TorchContext) -> str:
     if node.rate == 0:
         return ctx.x
-    shape = literal(list(node.noise_shape)) if node.noise_shape is not None else "None"
+    shape = torch_noise_shape(node, ctx)
     fn = ctx.helper("keras_alpha_dropout")
     return f"{fn}({ctx.x}, {literal(node.rate)}, {shape}, self.training)"

@@ -77,15 +77,16 @@ def test_rebinding_frees_without_del_and_a_value_dying_elsewhere_is_deleted():
     ]
 
 
-def test_the_generator_s_own_lines_are_not_parsed_and_give_the_same_dels():
-    """The generator tells ``free_dead_locals_mapped`` what its own lines read and bind (a
-    converter's statements are parsed): the result is the one parsing every line gives."""
+def test_the_generator_s_own_lines_give_the_same_dels():
+    """The generator tells ``free_dead_locals_mapped`` what its own lines read and bind (from
+    the expressions it wrote; a converter's statements are parsed whole): the result is the
+    one parsing every line gives."""
     import nnspec
     from nnspec.backends.torch import codegen
     from nnspec.backends.torch.codegen import read_names
     from nnspec.backends.torch.free_locals import free_dead_locals_mapped
 
-    assert read_names("F.relu(self.conv(x), inplace=True)") == {"F", "self", "x", "True"}
+    assert read_names("F.relu(self.conv(x), inplace=True)") == {"F", "self", "x"}
     assert read_names("torch.einsum('bij,x->y', a, b_1) * 1e-3 == c") == {"torch", "a", "b_1", "c"}
     seen = []
 

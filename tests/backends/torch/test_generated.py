@@ -206,6 +206,63 @@ def test_channels_first_matches_default(op, sample):
     assert_close(want, [np.ascontiguousarray(g) for g in got], sample.atol)
 
 
+SE_BLOCK = """
+nnspec: 1
+name: se_block
+inputs:
+  image: {shape: [batch, 8, 8, 4]}
+nodes:
+  - {op: conv2d, name: conv, filters: 6, kernel_size: 3, padding: same}
+  - {op: global_avg_pool2d, name: squeeze}
+  - {op: reshape, name: se_reshape, target_shape: [1, 1, 6]}
+  - {op: conv2d, name: se_reduce, filters: 2, kernel_size: 1, activation: swish}
+  - {op: conv2d, name: se_expand, filters: 6, kernel_size: 1, activation: sigmoid}
+  - {op: multiply, name: excite, inputs: [conv, se_expand]}
+  - {op: dropout, name: drop, rate: 0.5, noise_shape: [null, 1, 1, 6]}
+  - {op: add, name: residual, inputs: [drop, conv]}
+  - {op: conv2d, name: project, filters: 3, kernel_size: 1}
+"""
+
+
+def test_squeeze_excitation_and_drop_connect_stay_channels_first():
+    """EfficientNet's squeeze-and-excitation (a channel vector reshaped to (1, 1, C)) and its
+    drop-connect (a dropout with a noise shape) need no permute: the reshape writes NCHW,
+    the mask's shape follows the tensor's dims."""
+    model = _model(SE_BLOCK)
+    forward = _forward(nnspec.emit(model, "torch"))
+    assert forward.count(".permute(") == 2, forward  # in and out
+    assert "x.reshape(-1, 6, 1, 1)" in forward
+    assert "[None, 6, 1, 1], self.training)" in forward
+    for shape in [(2, 8, 8, 4), (3, 8, 8, 4)]:
+        x = random_inputs(model, [shape])
+        assert_close(_keras(model, x), run_torch(nnspec.to_torch(model), x))
+
+
+def test_channels_first_dropout_shares_its_mask_along_the_noise_shape():
+    """Trained, a dropout read NCHW draws its mask in NCHW order: one draw per sample and
+    channel for a noise shape (None, 1, 1, C), shared over height and width."""
+    model = _model(
+        """
+nnspec: 1
+name: drop_connect
+inputs:
+  image: {shape: [batch, 5, 5, 6]}
+nodes:
+  - {op: conv2d, name: conv, filters: 6, kernel_size: 1, use_bias: false}
+  - {op: dropout, name: drop, rate: 0.5, noise_shape: [null, 1, 1, 6]}
+"""
+    )
+    model.params["conv/kernel"] = np.eye(6, dtype=np.float32).reshape(1, 1, 6, 6)
+    module = nnspec.to_torch(model).train()
+    assert ".permute(0, 2, 3, 1)" in _forward(nnspec.emit(model, "torch"))  # NCHW inside
+    torch.manual_seed(0)
+    x = torch.rand(4, 5, 5, 6) + 1.0
+    ratio = module(x) / x  # (batch, h, w, c): 0 dropped, 2 kept
+    assert set(ratio.unique().tolist()) == {0.0, 2.0}
+    assert torch.equal(ratio, ratio[:, :1, :1, :].expand_as(ratio))  # shared over h, w
+    assert len({tuple(r) for r in ratio[:, 0, 0, :].tolist()}) > 1  # drawn per sample
+
+
 @pytest.mark.slow
 def test_resnet50_forward_has_one_permute():
     keras = pytest.importorskip("keras")
