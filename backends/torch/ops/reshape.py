@@ -1,15 +1,16 @@
 """Reshape every axis but the batch, in the channels-last (row-major) element order.
 
-A vector of channels given unit spatial axes (a squeeze-and-excitation block's
-``Reshape((1, 1, C))`` before its 1x1 convolutions) is written channels-first directly,
-``x.reshape(-1, C, 1, 1)``: the same elements in the same order, and no permute before the
-convolution that reads it."""
+Where the spatial axes are all 1, channels-first and channels-last hold the same elements
+in the same order, so no permute is needed: a vector of channels given unit spatial axes (a
+squeeze-and-excitation block's ``Reshape((1, 1, C))`` before its 1x1 convolutions) is
+written channels-first, ``x.reshape(-1, C, 1, 1)``, and an NCHW (N, C, 1, 1) tensor (a
+classifier head's 1x1 convolution) is reshaped as it is."""
 
 from nnspec.spec.ops.reshape import Reshape
 
 from ...codegen_common import literal
 from ...contexts import TorchContext
-from ..layout import CF, Choice, canonical
+from ..layout import CF, CL, Choice, canonical
 from ..registry import converter
 
 
@@ -21,7 +22,9 @@ def _unit_spatial(node: Reshape, types) -> bool:
 
 def _layout(node: Reshape, types, have) -> Choice:
     if _unit_spatial(node, types):
-        return Choice(canonical(node, types, have).inputs, CF)
+        return Choice((CL,), CF)
+    if have[0] == CF and set(types[0].shape[1:-1]) == {1}:
+        return Choice((CF,), CL)
     return canonical(node, types, have)
 
 

@@ -238,6 +238,38 @@ def test_squeeze_excitation_and_drop_connect_stay_channels_first():
         assert_close(_keras(model, x), run_torch(nnspec.to_torch(model), x))
 
 
+HEAD = """
+nnspec: 1
+name: mobilenet_head
+inputs:
+  image: {shape: [batch, 6, 6, 4]}
+nodes:
+  - {op: conv2d, name: conv, filters: 8, kernel_size: 3}
+  - {op: rescaling, name: add3, scale: 1.0, offset: 3.0}
+  - {op: relu, name: relu6, max_value: 6.0}
+  - {op: rescaling, name: sixth, scale: 0.16666666666666666}
+  - {op: global_avg_pool2d, name: pool, keepdims: true}
+  - {op: conv2d, name: logits, filters: 5, kernel_size: 1}
+  - {op: flatten, name: flat}
+  - {op: reshape, name: same_again, target_shape: [5]}
+  - {op: softmax, name: probs, inputs: [same_again]}
+  - {op: conv2d, name: side, filters: 3, kernel_size: 1, inputs: [pool]}
+  - {op: reshape, name: side_flat, target_shape: [3]}
+outputs: [probs, side_flat]
+"""
+
+
+def test_hard_sigmoid_and_a_unit_spatial_head_stay_channels_first():
+    """MobileNetV3's hard sigmoid (two scalar rescalings) runs in NCHW; a flatten or reshape
+    of an (N, C, 1, 1) tensor needs no permute (both orders hold the same elements)."""
+    model = _model(HEAD)
+    forward = _forward(nnspec.emit(model, "torch"))
+    assert forward.count(".permute(") == 1, forward  # in
+    assert "x = x + 3.0  # node 'add3'" in forward  # (x * 1.0 is x)
+    for shape in [(2, 6, 6, 4), (3, 6, 6, 4)]:
+        x = random_inputs(model, [shape])
+        assert_close(_keras(model, x), run_torch(nnspec.to_torch(model), x))
+
 def test_channels_first_dropout_shares_its_mask_along_the_noise_shape():
     """Trained, a dropout read NCHW draws its mask in NCHW order: one draw per sample and
     channel for a noise shape (None, 1, 1, C), shared over height and width."""
