@@ -270,6 +270,7 @@ def test_hard_sigmoid_and_a_unit_spatial_head_stay_channels_first():
         x = random_inputs(model, [shape])
         assert_close(_keras(model, x), run_torch(nnspec.to_torch(model), x))
 
+
 def test_channels_first_dropout_shares_its_mask_along_the_noise_shape():
     """Trained, a dropout read NCHW draws its mask in NCHW order: one draw per sample and
     channel for a noise shape (None, 1, 1, C), shared over height and width."""
