@@ -1,5 +1,6 @@
 """Normalization with adapted statistics: ``(x - mean) / max(sqrt(variance), 1e-7)``, the
-statistics kept as buffers shaped to broadcast against the channels-last input."""
+statistics kept as buffers shaped to broadcast against the input: channels-last, or (C, 1, ...)
+against a channels-first one when they are per channel (the usual ``axis=-1``)."""
 
 import numpy as np
 
@@ -8,12 +9,23 @@ from nnspec.spec.ops.normalization import FLOATS, Normalization
 
 from ...contexts import TorchContext
 from ..describe import Op, Tensor
+from ..layout import CF, canonical, follow
 from ..registry import converter
 
 EPSILON = "1e-07"  # Keras' backend epsilon, the floor of the standard deviation
 
 
-@converter(Normalization)
+def _per_channel(node: Normalization, rank: int) -> bool:
+    return normalize_axes(node.axis, rank) == (rank - 1,)
+
+
+def _layout(node: Normalization, types, have):
+    if _per_channel(node, types[0].rank):
+        return follow(node, types, have)
+    return canonical(node, types, have)
+
+
+@converter(Normalization, layout=_layout)
 def normalization(node: Normalization, ctx: TorchContext) -> Op:
     x_type = ctx.in_types[0]
     rank = x_type.rank
@@ -22,6 +34,8 @@ def normalization(node: Normalization, ctx: TorchContext) -> Op:
     shape = tuple(
         static_dim(x_type, a, "a normalised axis") if a in axes else 1 for a in range(axes[0], rank)
     )
+    if ctx.layout == CF and _per_channel(node, rank):
+        shape = (*shape, *(1,) * (rank - 2))  # (C, 1, ...): channels at dim 1
     mean, var = ctx.attr("mean"), ctx.attr("variance")
     tensors = {
         mean: Tensor(np.reshape(ctx.params["mean"], shape), parameter=False),

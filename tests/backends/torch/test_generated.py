@@ -212,6 +212,8 @@ name: se_block
 inputs:
   image: {shape: [batch, 8, 8, 4]}
 nodes:
+  - {op: rescaling, name: scale, scale: 0.5}
+  - {op: normalization, name: norm}
   - {op: conv2d, name: conv, filters: 6, kernel_size: 3, padding: same}
   - {op: global_avg_pool2d, name: squeeze}
   - {op: reshape, name: se_reshape, target_shape: [1, 1, 6]}
@@ -227,15 +229,21 @@ nodes:
 def test_squeeze_excitation_and_drop_connect_stay_channels_first():
     """EfficientNet's squeeze-and-excitation (a channel vector reshaped to (1, 1, C)) and its
     drop-connect (a dropout with a noise shape) need no permute: the reshape writes NCHW,
-    the mask's shape follows the tensor's dims."""
+    the mask's shape follows the tensor's dims; channels-first, its input normalisation
+    (per-channel statistics) runs NCHW too."""
     model = _model(SE_BLOCK)
     forward = _forward(nnspec.emit(model, "torch"))
     assert forward.count(".permute(") == 2, forward  # in and out
+    assert ".permute(" not in _forward(nnspec.emit(model, "torch", channels_first=True))
     assert "x.reshape(-1, 6, 1, 1)" in forward
     assert "[None, 6, 1, 1], self.training)" in forward
     for shape in [(2, 8, 8, 4), (3, 8, 8, 4)]:
         x = random_inputs(model, [shape])
-        assert_close(_keras(model, x), run_torch(nnspec.to_torch(model), x))
+        want = _keras(model, x)
+        assert_close(want, run_torch(nnspec.to_torch(model), x))
+        nchw = nnspec.to_torch(model, channels_first=True)
+        got = run_torch(nchw, [np.ascontiguousarray(x[0].transpose(0, 3, 1, 2))])
+        assert_close(want, [np.ascontiguousarray(g.transpose(0, 2, 3, 1)) for g in got])
 
 
 HEAD = """
