@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import linecache
+import sys
+import types
 
 import numpy as np
 import torch
@@ -23,14 +26,29 @@ def instantiate(src: TorchSource) -> torch.nn.Module:
 def construct(src: TorchSource) -> torch.nn.Module:
     """The generated class, instantiated on the meta device: no memory for PyTorch's own
     initial values, which the state dict replaces anyway."""
-    filename = f"<nnspec generated {src.class_name}>"
+    with torch.device("meta"):
+        return getattr(_generated_module(src), src.class_name)()
+
+
+def _generated_module(src: TorchSource) -> types.ModuleType:
+    """The source run as a module registered in ``sys.modules``, as an imported file is:
+    ``torch.compile`` of a module that holds the generated one imports it by name. Named
+    after its source, so converting the same model again reuses the module (no growth)."""
+    digest = hashlib.sha1(src.source.encode())
+    digest.update(repr(sorted(src.node_lines.items())).encode())
+    name = f"nnspec_generated_{src.class_name}_{digest.hexdigest()[:12]}"
+    if name in sys.modules:
+        return sys.modules[name]
+    filename = f"<{name}>"
     lines = src.source.splitlines(keepends=True)
     linecache.cache[filename] = (len(src.source), None, lines, filename)  # readable tracebacks
+    module = types.ModuleType(name)
+    module.__file__ = filename
     # NODE_LINES (not in the file): which line of forward binds which node, for the report
-    namespace: dict = {"__name__": f"nnspec_generated_{src.class_name}", NODE_LINES: src.node_lines}
-    exec(compile(src.source, filename, "exec"), namespace)  # noqa: S102 (nnspec's own output)
-    with torch.device("meta"):
-        return namespace[src.class_name]()
+    setattr(module, NODE_LINES, src.node_lines)
+    exec(compile(src.source, filename, "exec"), module.__dict__)  # noqa: S102 (nnspec's own output)
+    sys.modules[name] = module
+    return module
 
 
 def load_weights(module: torch.nn.Module, state: dict[str, np.ndarray]) -> None:

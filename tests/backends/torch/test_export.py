@@ -72,6 +72,27 @@ def test_torch_compile(module, inputs):
             torch.testing.assert_close(compiled(x), want, rtol=1e-4, atol=1e-5)
 
 
+def test_torch_compile_of_a_module_that_holds_it(module, inputs):
+    """A user's model wrapping the generated one: dynamo inlines the generated forward and
+    imports its module by name, so the generated source must be a registered module."""
+    wrapper = torch.nn.Sequential(torch.nn.Identity(), module)
+    compiled = torch.compile(wrapper, backend="eager")  # dynamo's tracing is what is tested
+    with torch.no_grad():
+        for x, want in zip(inputs, _expected(module, inputs)):
+            torch.testing.assert_close(compiled(x), want, rtol=1e-5, atol=1e-6)
+
+
+def test_generated_class_has_source_and_one_module_per_source(module):
+    import inspect
+
+    cls = type(module)
+    assert inspect.getsource(cls).startswith(f"class {cls.__name__}(nn.Module):")
+    again = nnspec.to_torch(nnspec.loads(SPEC))  # same source: the same module, not a new one
+    assert type(again) is cls
+    other = nnspec.loads(SPEC.replace("units: 5", "units: 6"))
+    assert type(nnspec.to_torch(other)).__module__ != cls.__module__
+
+
 def test_torch_export_dynamic_batch(module, inputs):
     batch = torch.export.Dim("batch", min=1, max=1024)
     program = torch.export.export(module, (inputs[0],), dynamic_shapes=({0: batch},))
