@@ -10,10 +10,14 @@ gives medians and ratios:
 - optimized: the module of ``nnspec optimize`` (batch norm folded, identities removed);
 - handwritten: a hand-written NCHW module with the Keras weights (ResNet50 in
   resnet_handwritten.py; MobileNetV2, EfficientNetB0, DenseNet121, mnist_cnn, cnn_lstm in
-  handwritten.py);
+  handwritten.py), fed a contiguous NCHW batch;
+- handwritten_nhwc: the same module fed the NHWC batch as ``x.permute(0, 3, 1, 2)``, as a
+  person with Keras-layout data calls it (a view: PyTorch's channels_last memory format, as
+  the default module runs);
 - onnx2torch: Keras -> tf2onnx -> onnx2torch, when both are installed.
 
-Every route's output is checked against Keras' first (relative error at most 1e-4, or the
+``vs hand, same input``: a route fed the NHWC batch (default, optimized, onnx2torch) against
+handwritten_nhwc, one fed NCHW (channels_first) against handwritten. Every route's output is checked against Keras' first (relative error at most 1e-4, or the
 script stops naming the route). ``--compile``: every module through ``torch.compile``, the
 compilation in the warm-up calls, outside the timed rounds.
 
@@ -123,6 +127,8 @@ def routes(name: str, model, batch: int, compile_: bool) -> dict:
         modules["handwritten"] = (net, t_cf)
     elif name in HANDWRITTEN:
         modules["handwritten"] = (HANDWRITTEN[name](model), t_cf)
+    if image and "handwritten" in modules:
+        modules["handwritten_nhwc"] = (modules["handwritten"][0], t.permute(0, 3, 1, 2))
     converted = onnx2torch_module(model, x)
     if converted is not None:
         modules["onnx2torch"] = (converted, t)
@@ -204,13 +210,14 @@ def main(argv=None) -> int:
     names = args.models.split(",") if args.models else [*APP_MODELS, *SEED_MODELS]
     rng = random.Random(0)
     rows: list[dict] = []
-    cols = ["model", "batch", "route", "median ms", "vs keras", "vs handwritten", "vs default"]
-    cols.append("max rel err")
+    cols = ["model", "batch", "route", "median ms", "vs keras", "vs handwritten"]
+    cols += ["vs hand, same input", "vs default", "vs onnx2torch", "max rel err"]
     for name in names:
         model = build(name, args.side)
         randomize(model)
         for batch in (int(b) for b in args.batches.split(",")):
             runners, errors = routes(name, model, batch, args.compile)
+            image = len(model.input_shape) == 4
             medians = interleaved(runners, args.rounds, 2, rng)
             for route, s in medians.items():
                 row = {"model": name, "batch": batch, "route": route, "median ms": s * 1e3}
@@ -218,7 +225,13 @@ def main(argv=None) -> int:
                 row["vs keras"] = s / medians["keras"]
                 if "handwritten" in medians:
                     row["vs handwritten"] = s / medians["handwritten"]
+                nchw = route in ("channels_first", "handwritten") or not image
+                same = "handwritten" if nchw else "handwritten_nhwc"
+                if same in medians and route != "keras":
+                    row["vs hand, same input"] = s / medians[same]
                 row["vs default"] = s / medians["default"]
+                if "onnx2torch" in medians:
+                    row["vs onnx2torch"] = s / medians["onnx2torch"]
                 rows.append(row)
             print(table([r for r in rows if r["model"] == name and r["batch"] == batch], cols))
             print(flush=True)

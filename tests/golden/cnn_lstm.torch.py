@@ -18,7 +18,7 @@ class CnnLstm(nn.Module):
         self.forecast = nn.Linear(64, 6)
 
     def forward(self, series):
-        x = series.permute(0, 2, 1).contiguous()  # NLC in, NCL from here on
+        x = series.permute(0, 2, 1)  # NLC in, NCL from here on
         x = F.relu(self.conv1(F.pad(x, (2, 0))), inplace=True)
         x = self.pool1(x)
         x = F.relu(self.conv2(F.pad(x, (2, 0))), inplace=True)

@@ -15,7 +15,7 @@ class ConvTransposeUnet(nn.Module):
         self.head = nn.Conv2d(16, 1, kernel_size=1)
 
     def forward(self, image):
-        x = image.permute(0, 3, 1, 2).contiguous()  # NHWC in, NCHW from here on
+        x = image.permute(0, 3, 1, 2)  # NHWC in, NCHW from here on
         enc = F.relu(self.enc(x), inplace=True)
         del x
         x = F.relu(self.down(F.pad(enc, (0, 1, 0, 1))), inplace=True)

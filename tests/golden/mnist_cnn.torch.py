@@ -16,7 +16,7 @@ class MnistCnn(nn.Module):
         self.probs = nn.Linear(1600, 10)  # rows permuted at conversion: reads an NCHW flatten
 
     def forward(self, image):
-        x = image.permute(0, 3, 1, 2).contiguous()  # NHWC in, NCHW from here on
+        x = image.permute(0, 3, 1, 2)  # NHWC in, NCHW from here on
         x = F.relu(self.conv1(x), inplace=True)
         x = self.pool1(x)
         x = F.relu(self.conv2(x), inplace=True)

@@ -24,7 +24,7 @@ class MobilenetBlock(nn.Module):
         self.logits = nn.Linear(16, 10)
 
     def forward(self, image):
-        x = image.permute(0, 3, 1, 2).contiguous()  # NHWC in, NCHW from here on
+        x = image.permute(0, 3, 1, 2)  # NHWC in, NCHW from here on
         x = self.Conv1(F.pad(x, (0, 1, 0, 1)))
         x = self.bn_Conv1(x)
         x = F.relu6(x, inplace=True)  # node 'Conv1_relu'

@@ -15,7 +15,7 @@ class MultiInput(nn.Module):
         self.score = nn.Linear(152, 1)
 
     def forward(self, image, features):
-        x = image.permute(0, 3, 1, 2).contiguous()  # NHWC in, NCHW from here on
+        x = image.permute(0, 3, 1, 2)  # NHWC in, NCHW from here on
         x = F.relu(self.conv(x), inplace=True)
         pool = self.pool(x)
         del x

@@ -22,7 +22,7 @@ class ResnetBlock(nn.Module):
         self.predictions = nn.Linear(32, 10)
 
     def forward(self, image):
-        x = image.permute(0, 3, 1, 2).contiguous()  # NHWC in, NCHW from here on
+        x = image.permute(0, 3, 1, 2)  # NHWC in, NCHW from here on
         x = self.conv1_conv(x)
         x = self.conv1_bn(x)
         x = F.relu(x, inplace=True)  # node 'conv1_relu'

@@ -87,6 +87,28 @@ def test_resnet_block_reads_like_hand_written_code():
     assert "Channels first (N, C, ...) inside" in source
 
 
+def test_default_module_runs_in_channels_last_memory():
+    """The input permute is a view: every layer sees NCHW dims over the caller's NHWC
+    memory (PyTorch's fast CPU path), and the NHWC outputs come back contiguous, no copy."""
+    model = _model(RESNET_BLOCK)
+    module = nnspec.to_torch(model)
+    seen = []
+    for layer in (module.stem, module.a, module.down, module.a_bn):
+        layer.register_forward_hook(
+            lambda m, args, out: seen.append(
+                (
+                    args[0].is_contiguous(memory_format=torch.channels_last),
+                    out.is_contiguous(memory_format=torch.channels_last),
+                )
+            )
+        )
+    x = torch.from_numpy(random_inputs(model, [(2, 16, 16, 3)])[0])
+    with torch.no_grad():
+        _, both = module(x)
+    assert seen == [(True, True)] * 4
+    assert both.shape == (2, 4, 4, 16) and both.is_contiguous()
+
+
 def test_channels_first_interface_has_no_permute():
     model = _model(RESNET_BLOCK)
     source = nnspec.emit(model, "torch", channels_first=True)
