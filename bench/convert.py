@@ -6,8 +6,8 @@
 
 For each model (``weights=None``, batch-norm statistics randomised) it converts the Keras
 model twice as ``nnspec.to_torch(nnspec.from_keras(model))`` does and prints the phases of
-the second conversion (the first pays nnspec's one-off lazy set-up: its total is ``cold
-s``), with the process's CPU time (``cpu s``, ``cold cpu s``: what a loaded machine's
+a warm conversion, each the median of ``--conversions`` (5) after the first (which pays
+nnspec's one-off lazy set-up: its total is ``cold s``), with the process's CPU time (``cpu s``, ``cold cpu s``: what a loaded machine's
 wall-clock figures hide): Keras -> spec, validation (each call of ``analyse``, and how
 many), emitting the source, the weights' one copy into PyTorch's layouts, building the
 module (exec on the meta device) and loading the weights; then ms per node, with and without
@@ -183,7 +183,9 @@ def convert_once(model) -> tuple[dict, object, object, object]:
     return phases, spec, src, module
 
 
-def measure(name: str, size: int | None, batches: list[int], repeat: int) -> dict:
+def measure(
+    name: str, size: int | None, batches: list[int], repeat: int, conversions: int = 5
+) -> dict:
     """Everything for one model, in this process (run it in a fresh one)."""
     t = time.perf_counter()
     quiet_tf()
@@ -230,8 +232,12 @@ def measure(name: str, size: int | None, batches: list[int], repeat: int) -> dic
     )
     nodes = len(spec.nodes)
     del src, module, spec
-    warm, spec, src, module = convert_once(model)  # steady state: lazy set-up done
-    del src, module, spec
+    warms = []  # steady state, lazy set-up done: each phase's median over a few conversions
+    for _ in range(conversions):  # (one sample swings by a third on a shared VM)
+        phases, spec, src, module = convert_once(model)
+        del src, module, spec
+        warms.append(phases)
+    warm = {k: statistics.median(w[k] for w in warms) for k in warms[0]}
     # Python-level allocations (numpy's arrays included) of a third conversion: what it
     # allocates, exactly, whatever the allocator keeps from the first two
     tracemalloc.start()
@@ -377,6 +383,7 @@ def main(argv=None) -> int:
     p.add_argument("--size", type=int, help="input side (default: the architecture's own)")
     p.add_argument("--batches", default="1,32")
     p.add_argument("--repeat", type=int, default=10)
+    p.add_argument("--conversions", type=int, default=5, help="warm conversions timed")
     p.add_argument(
         "--against",
         metavar="PYTHON",
@@ -387,7 +394,10 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     batches = [int(b) for b in args.batches.split(",") if b]
     if args.one:
-        print("RESULT " + json.dumps(measure(args.one, args.size, batches, args.repeat)))
+        print(
+            "RESULT "
+            + json.dumps(measure(args.one, args.size, batches, args.repeat, args.conversions))
+        )
         return 0
 
     if args.against:
@@ -403,6 +413,8 @@ def main(argv=None) -> int:
             args.batches,
             "--repeat",
             str(args.repeat),
+            "--conversions",
+            str(args.conversions),
         ] + (["--size", str(args.size)] if args.size else [])
         t = time.perf_counter()
         proc = subprocess.run(
