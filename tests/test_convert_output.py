@@ -260,7 +260,7 @@ def test_convert_prints_no_tensorflow_startup_lines(tmp_path):
     assert proc.returncode == 0, proc.stderr
     for chatter in ("oneDNN", "absl", "cpu_feature_guard", "I0000"):
         assert chatter not in proc.stderr, proc.stderr
-    assert "checking parity on random inputs" in proc.stderr
+    assert "checking parity on two random inputs" in proc.stderr
 
 
 def test_inputs_too_large_for_the_parity_check_are_refused_first(tmp_path):
