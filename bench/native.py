@@ -17,8 +17,9 @@ gives medians and ratios:
 - onnx2torch: Keras -> tf2onnx -> onnx2torch, when both are installed.
 
 ``vs hand, same input``: a route fed the NHWC batch (default, optimized, onnx2torch) against
-handwritten_nhwc, one fed NCHW (channels_first) against handwritten. Every route's output is checked against Keras' first (relative error at most 1e-4, or the
-script stops naming the route). ``--compile``: every module through ``torch.compile``, the
+handwritten_nhwc, one fed NCHW (channels_first) against handwritten. Every route's output is
+checked against Keras' first (relative error at most 1e-4, or the script stops naming the
+route). ``--compile``: every module through ``torch.compile``, the
 compilation in the warm-up calls, outside the timed rounds.
 
     python bench/native.py                # every model, batch 1 and 32
