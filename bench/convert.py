@@ -7,8 +7,8 @@
 For each model (``weights=None``, batch-norm statistics randomised) it converts the Keras
 model twice as ``nnspec.to_torch(nnspec.from_keras(model))`` does and prints the phases of
 a warm conversion, each the median of ``--conversions`` (5) after the first (which pays
-nnspec's one-off lazy set-up: its total is ``cold s``), with the process's CPU time (``cpu s``, ``cold cpu s``: what a loaded machine's
-wall-clock figures hide): Keras -> spec, validation (each call of ``analyse``, and how
+nnspec's one-off lazy set-up: its total is ``cold s``), with the process's CPU time (``cpu
+s``, ``cold cpu s``: what a loaded machine's wall-clock figures hide): Keras -> spec, validation (each call of ``analyse``, and how
 many), emitting the source, the weights' one copy into PyTorch's layouts, building the
 module (exec on the meta device) and loading the weights; then ms per node, with and without
 the weights' copy (the part that must grow only with the node count). Memory: the resident
