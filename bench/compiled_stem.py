@@ -1,0 +1,97 @@
+"""Why a compiled module fed NHWC images can trail one fed NCHW: EfficientNet's stem alone.
+
+The stem of EfficientNetB0 (per-channel ``Normalization``, asymmetric "same" padding, a
+stride-2 convolution) through ``torch.compile``, fed a 3-channel batch either as the NHWC
+tensor's permuted view (what the default generated module and ``handwritten_nhwc`` in
+``native.py`` see) or as a contiguous NCHW copy. Inductor on CPU runs convolutions
+channels-last and fuses normalization and padding into one loop nest with the 3 channels
+innermost; with per-channel constants that loop is masked vector code. A ``.contiguous()``
+inside the graph changes nothing (Inductor picks the layouts of intermediates itself); a
+scalar normalization (Rescaling, as in MobileNetV2) shows the difference is the per-channel
+constants. Medians of interleaved rounds in shuffled order, one thread.
+
+    python bench/compiled_stem.py [--batch 8] [--side 96] [--rounds 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+
+from _common import table
+
+
+def stems(per_channel: bool):
+    """name -> (function of the input, whether it takes NHWC)."""
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    torch.manual_seed(0)
+    conv = nn.Conv2d(3, 32, 3, stride=2, bias=False).eval()
+    shape = (3,) if per_channel else ()
+    mean, std = torch.rand(shape), torch.rand(shape) + 0.5
+    mean_cf, std_cf = (mean.view(3, 1, 1), std.view(3, 1, 1)) if per_channel else (mean, std)
+
+    def nhwc_view(x):  # the default module: normalize in NHWC, then a permuted view
+        x = ((x * (1 / 255) - mean) / std).permute(0, 3, 1, 2)
+        return conv(F.pad(x, (0, 1, 0, 1)))
+
+    def nhwc_contiguous(x):
+        x = ((x * (1 / 255) - mean) / std).permute(0, 3, 1, 2).contiguous()
+        return conv(F.pad(x, (0, 1, 0, 1)))
+
+    def nchw(x):
+        x = (x * (1 / 255) - mean_cf) / std_cf
+        return conv(F.pad(x, (0, 1, 0, 1)))
+
+    return {
+        "nhwc view": (nhwc_view, True),
+        "nhwc .contiguous()": (nhwc_contiguous, True),
+        "nchw": (nchw, False),
+    }
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--side", type=int, default=96)
+    p.add_argument("--rounds", type=int, default=30)
+    args = p.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(1)
+    x = torch.rand(args.batch, args.side, args.side, 3) * 255
+    x_cf = x.permute(0, 3, 1, 2).contiguous()
+    runners, rows = {}, []
+    for per_channel in (True, False):
+        kind = "per-channel" if per_channel else "scalar"
+        for name, (fn, nhwc) in stems(per_channel).items():
+            compiled, inp = torch.compile(fn), (x if nhwc else x_cf)
+            runners[(kind, name)] = lambda f=compiled, i=inp: f(i)
+    times: dict = {k: [] for k in runners}
+    with torch.inference_mode():
+        for run in runners.values():  # compilation, outside the timed rounds
+            run(), run()
+        order, rng = list(runners), random.Random(0)
+        for _ in range(args.rounds):
+            rng.shuffle(order)
+            for k in order:
+                t = time.perf_counter()
+                for _ in range(10):
+                    runners[k]()
+                times[k].append((time.perf_counter() - t) / 10)
+    median = {k: statistics.median(v) * 1e3 for k, v in times.items()}
+    for kind, name in runners:
+        ms = median[(kind, name)]
+        ratio = ms / median[(kind, "nchw")]
+        rows.append({"normalization": kind, "input": name, "median ms": ms, "vs nchw": ratio})
+    print(f"EfficientNetB0 stem, torch.compile, batch {args.batch}, {args.side}x{args.side}x3\n")
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
