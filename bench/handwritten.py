@@ -152,7 +152,7 @@ def mobilenet_v2(model):
 
 
 def mnist_cnn(model):
-    """examples/mnist_cnn.keras: conv-BN-pool-conv(stride 2, same)-flatten-dense, NCHW."""
+    """examples/mnist_cnn.keras: conv-BN-pool-conv(stride 2, same)-flatten-dropout-dense, NCHW."""
     import numpy as np
     import torch.nn.functional as F
     from torch import nn
@@ -164,12 +164,13 @@ def mnist_cnn(model):
             self.bn = nn.BatchNorm2d(16, eps=1e-3)
             self.pool = nn.MaxPool2d(2)
             self.conv2 = nn.Conv2d(16, 32, 3, stride=2)
+            self.dropout = nn.Dropout(0.5)  # kept: a port that goes on training needs it
             self.fc = nn.Linear(32 * 7 * 7, 10)
 
         def forward(self, x):
             x = self.pool(self.bn(F.relu(self.conv1(x))))
             x = F.relu(self.conv2(F.pad(x, (0, 1, 0, 1))))  # Keras "same", stride 2, even side
-            return F.softmax(self.fc(x.flatten(1)), dim=-1)
+            return F.softmax(self.fc(self.dropout(x.flatten(1))), dim=-1)
 
     net = MnistCnn()
     layers = [layer for layer in model.layers if layer.weights]

@@ -22,11 +22,10 @@ checked against Keras' first (relative error at most 1e-4, or the script stops n
 route). ``--compile``: every module through ``torch.compile``, the
 compilation in the warm-up calls, outside the timed rounds.
 
-Sub-millisecond models swing between runs with glibc's allocator: a freed activation above its
-adaptive mmap threshold goes back to the kernel and the next call faults its pages in again
-(mnist_cnn batch 32, the hand-written module: 2.4 ms, and 1.3 ms with
-``MALLOC_MMAP_THRESHOLD_=67108864`` set; the generated module's in-place ReLU allocates less).
-Set that variable for steadier figures of small models.
+Millisecond-scale figures depend on fresh allocations: mnist_cnn at batch 32, the hand-written
+module takes 2.5 ms with ``F.relu(x)`` and 1.2 ms with ``F.relu(x, inplace=True)``, which the
+generated module writes (a new 1.6 MB activation per call), and setting glibc's
+``MALLOC_MMAP_THRESHOLD_`` moves every route to about 2.1 ms. Compare small models within a run.
 
     python bench/native.py                # every model, batch 1 and 32
     python bench/native.py --quick        # a few minutes: smaller inputs, fewer rounds
