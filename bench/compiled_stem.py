@@ -10,6 +10,10 @@ inside the graph changes nothing (Inductor picks the layouts of intermediates it
 scalar normalization (Rescaling, as in MobileNetV2) shows the difference is the per-channel
 constants. Medians of interleaved rounds in shuffled order, one thread.
 
+``page faults per call``: in some runs glibc hands the freed buffers back to the kernel and a
+route then pays for fresh pages on every call (about 900 per call doubles the NCHW stem's
+time); read the ratios of a run where that column is low.
+
     python bench/compiled_stem.py [--batch 8] [--side 96] [--rounds 30]
 """
 
@@ -54,6 +58,12 @@ def stems(per_channel: bool):
     }
 
 
+def minor_faults() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--batch", type=int, default=8)
@@ -72,22 +82,28 @@ def main(argv=None) -> int:
             compiled, inp = torch.compile(fn), (x if nhwc else x_cf)
             runners[(kind, name)] = lambda f=compiled, i=inp: f(i)
     times: dict = {k: [] for k in runners}
+    faults = dict.fromkeys(runners, 0)  # minor page faults: fresh memory the kernel hands out
     with torch.inference_mode():
-        for run in runners.values():  # compilation, outside the timed rounds
-            run(), run()
+        for (kind, name), run in runners.items():  # compilation, outside the timed rounds
+            run()
+            if not torch.allclose(run(), runners[(kind, "nchw")](), rtol=1e-4, atol=1e-4):
+                raise SystemExit(f"{kind} {name}: computes another stem than the NCHW one")
         order, rng = list(runners), random.Random(0)
         for _ in range(args.rounds):
             rng.shuffle(order)
             for k in order:
-                t = time.perf_counter()
+                f, t = minor_faults(), time.perf_counter()
                 for _ in range(10):
                     runners[k]()
                 times[k].append((time.perf_counter() - t) / 10)
+                faults[k] += minor_faults() - f
     median = {k: statistics.median(v) * 1e3 for k, v in times.items()}
     for kind, name in runners:
         ms = median[(kind, name)]
         ratio = ms / median[(kind, "nchw")]
-        rows.append({"normalization": kind, "input": name, "median ms": ms, "vs nchw": ratio})
+        per_call = faults[(kind, name)] / (10 * args.rounds)
+        row = {"normalization": kind, "input": name, "median ms": ms, "vs nchw": ratio}
+        rows.append(row | {"page faults per call": per_call})
     print(f"EfficientNetB0 stem, torch.compile, batch {args.batch}, {args.side}x{args.side}x3\n")
     print(table(rows))
     return 0
