@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import statistics
 import time
 
 from _common import table
+
+CALLS = 10  # per timed sample
 
 
 def stems(per_channel: bool):
@@ -59,8 +62,6 @@ def stems(per_channel: bool):
 
 
 def minor_faults() -> int:
-    import resource
-
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
@@ -75,7 +76,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)
     x = torch.rand(args.batch, args.side, args.side, 3) * 255
     x_cf = x.permute(0, 3, 1, 2).contiguous()
-    runners, rows = {}, []
+    runners = {}
     for per_channel in (True, False):
         kind = "per-channel" if per_channel else "scalar"
         for name, (fn, nhwc) in stems(per_channel).items():
@@ -93,17 +94,21 @@ def main(argv=None) -> int:
             rng.shuffle(order)
             for k in order:
                 f, t = minor_faults(), time.perf_counter()
-                for _ in range(10):
+                for _ in range(CALLS):
                     runners[k]()
-                times[k].append((time.perf_counter() - t) / 10)
+                times[k].append((time.perf_counter() - t) / CALLS)
                 faults[k] += minor_faults() - f
     median = {k: statistics.median(v) * 1e3 for k, v in times.items()}
-    for kind, name in runners:
-        ms = median[(kind, name)]
-        ratio = ms / median[(kind, "nchw")]
-        per_call = faults[(kind, name)] / (10 * args.rounds)
-        row = {"normalization": kind, "input": name, "median ms": ms, "vs nchw": ratio}
-        rows.append(row | {"page faults per call": per_call})
+    rows = [
+        {
+            "normalization": kind,
+            "input": name,
+            "median ms": median[(kind, name)],
+            "vs nchw": median[(kind, name)] / median[(kind, "nchw")],
+            "page faults per call": faults[(kind, name)] / (CALLS * args.rounds),
+        }
+        for kind, name in runners
+    ]
     print(f"EfficientNetB0 stem, torch.compile, batch {args.batch}, {args.side}x{args.side}x3\n")
     print(table(rows))
     return 0

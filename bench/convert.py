@@ -5,13 +5,13 @@
     python bench/convert.py --models ResNet50 --against /path/to/other/venv/bin/python
 
 For each model (``weights=None``, batch-norm statistics randomised) it converts the Keras
-model twice as ``nnspec.to_torch(nnspec.from_keras(model))`` does and prints the phases of
-a warm conversion, each the median of ``--conversions`` (5) after the first (which pays
-nnspec's one-off lazy set-up: its total is ``cold s``), with the process's CPU time (``cpu
-s``, ``cold cpu s``: what a loaded machine's wall-clock figures hide): Keras -> spec, validation (each call of ``analyse``, and how
-many), emitting the source, the weights' one copy into PyTorch's layouts, building the
-module (exec on the meta device) and loading the weights; then ms per node, with and without
-the weights' copy (the part that must grow only with the node count). Memory: the resident
+model as ``nnspec.to_torch(nnspec.from_keras(model))`` does, once cold (nnspec's one-off
+lazy set-up: its total is ``cold s``), then ``--conversions`` (5) times warm, and prints the
+median of each warm phase, with the process's CPU time (``cpu s``, ``cold cpu s``: what a
+loaded machine's wall-clock figures hide): Keras -> spec, validation (each call of
+``analyse``, and how many), emitting the source, the weights' one copy into PyTorch's
+layouts, building the module (exec on the meta device) and loading the weights; then ms per
+node, with and without the weights' copy (the part that must grow only with the node count). Memory: the resident
 set before (frameworks and nnspec imported, Keras model built: the baseline), the peak
 during the first conversion (sampled every 2 ms, and ``ru_maxrss``), the weights' size, the
 budget baseline + 1 x weights (each weight read once from Keras and handed to the module
@@ -19,7 +19,7 @@ without another copy), the peak over the baseline in weight bytes, what the firs
 added to the resident set by kind (anonymous memory, with the module alive, and file-backed
 pages: library code run for the first time), a warm conversion's peak over where it starts
 (the module of the one before kept alive and free memory given back, so that it reuses none:
-the first conversion's figure less the one-off set-up), the peak of a third conversion's
+the first conversion's figure less the one-off set-up), the peak of one more conversion's
 Python-level allocations (tracemalloc: numpy arrays included, TensorFlow's buffers not), and
 how many MiB of the module's state are the generator's arrays themselves. Then the median
 inference time of the converted module and of the Keras model on the same batch (batch 1 and
@@ -238,8 +238,8 @@ def measure(
         del src, module, spec
         warms.append(phases)
     warm = {k: statistics.median(w[k] for w in warms) for k in warms[0]}
-    # Python-level allocations (numpy's arrays included) of a third conversion: what it
-    # allocates, exactly, whatever the allocator keeps from the first two
+    # Python-level allocations (numpy's arrays included) of one more conversion: what it
+    # allocates, exactly, whatever the allocator keeps from the earlier ones
     tracemalloc.start()
     convert_once(model)
     traced_peak = tracemalloc.get_traced_memory()[1] / 2**20

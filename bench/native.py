@@ -19,8 +19,8 @@ gives medians and ratios:
 ``vs hand, same input``: a route fed the NHWC batch (default, optimized, onnx2torch) against
 handwritten_nhwc, one fed NCHW (channels_first) against handwritten. Every route's output is
 checked against Keras' first (relative error at most 1e-4, or the script stops naming the
-route). ``--compile``: every module through ``torch.compile``, the
-compilation in the warm-up calls, outside the timed rounds.
+route). ``--compile``: every module through ``torch.compile``, the compilation in the
+warm-up calls, outside the timed rounds.
 
 Millisecond-scale figures depend on fresh allocations: mnist_cnn at batch 32, the hand-written
 module takes 2.5 ms with ``F.relu(x)`` and 1.2 ms with ``F.relu(x, inplace=True)``, which the
